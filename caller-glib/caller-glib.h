@@ -1,0 +1,21 @@
+/* caller-glib.h: the umbrella header of caller-glib
+ *
+ * Copyright 2026 The caller-glib authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#define CALLER_GLIB_INSIDE
+
+#include "cg-version.h"
+#include "cg-version-macros.h"
+#include "cg-types.h"
+#include "cg-enums.h"
+#include "cg-error.h"
+#include "cg-future.h"
+#include "cg-caller.h"
+#include "cg-gio-bridge.h"
+
+#undef CALLER_GLIB_INSIDE

@@ -1,0 +1,28 @@
+/* cg-caller-private.h: what the rest of the library knows of CgCaller
+ *
+ * Copyright 2026 The caller-glib authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "cg-caller.h"
+#include "cg-job-queue-private.h"
+
+G_BEGIN_DECLS
+
+gboolean    _cg_caller_post_node        (CgCaller   *self,
+                                         CgJobNode  *node);
+gboolean    _cg_caller_is_owner_thread  (CgCaller   *self);
+gboolean    _cg_caller_is_closed        (CgCaller   *self);
+CgCaller   *_cg_caller_dup_for_thread   (GThread    *thread);
+void        _cg_caller_track_chained    (CgCaller   *self,
+                                         CgFuture   *future);
+void        _cg_caller_enter_job        (CgCaller   *self,
+                                         CgFuture   *future);
+void        _cg_caller_leave_job        (CgCaller   *self,
+                                         CgFuture   *future);
+const char *_cg_caller_peek_log_domain  (CgCaller   *self);
+
+G_END_DECLS

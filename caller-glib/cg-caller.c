@@ -1,0 +1,1616 @@
+/* cg-caller.c: a thread's main context, open to calls from other threads
+ *
+ * Copyright 2026 The caller-glib authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "cg-private.h"
+
+#include "cg-caller-private.h"
+#include "cg-future-private.h"
+#include "cg-job-queue-private.h"
+#include "cg-timers-private.h"
+
+/**
+ * SECTION:cg-caller
+ * @title: CgCaller
+ * @short_description: a thread's main context, open to calls from other threads
+ *
+ * A #CgCaller is bound to one thread and that thread's #GMainContext. Any
+ * thread hands it work with cg_caller_call_soon(), cg_caller_call_later()
+ * or cg_caller_call_direct(); the work runs in the caller's thread, from
+ * its main loop, and the #CgFuture it returns carries the outcome back.
+ * There is at most one caller per thread.
+ *
+ * A caller comes into being in one of three ways:
+ *
+ * - cg_caller_start_new() starts a new thread with its own main context
+ *   and loop: a named worker. It is the C counterpart of the seed's
+ *   `Caller.start_new()`; its `backend` maps to the #GMainContext the
+ *   thread runs (the @context argument, a new one by default), and the
+ *   loop is always a plain GLib main loop iterating that context.
+ * - cg_caller_get() with @create makes the caller of the current thread,
+ *   bound to its thread-default main context, which someone else runs
+ *   (GTK's main loop, say). Work submitted before cg_caller_start() is kept
+ *   and runs once the caller is started and the context runs.
+ * - cg_caller_get_instance() finds a caller by name, starting it if asked;
+ *   %CG_CALLER_MAIN_THREAD is the caller of g_main_context_default().
+ *
+ * |[<!-- language="C" -->
+ * static void
+ * load_settings (CgFuture *future, gpointer user_data)
+ * {
+ *   // runs in the "io" thread
+ *   cg_future_return_pointer (future, g_strdup ("dark"), g_free, NULL);
+ * }
+ *
+ * static void
+ * settings_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
+ * {
+ *   CgFuture *future = CG_FUTURE (source);
+ *   g_autoptr(GError) error = NULL;
+ *
+ *   // back in the main thread
+ *   if (cg_future_wait_finish (future, result, &error))
+ *     g_print ("theme: %s\n", (char *) cg_future_propagate_pointer (future, NULL));
+ * }
+ *
+ * g_autoptr(CgCaller) io = cg_caller_start_new ("io", FALSE, NULL, &error);
+ * g_autoptr(CgFuture) future = cg_caller_call_soon (io, load_settings, NULL, NULL, &error);
+ * cg_future_wait_async (future, CG_TIMEOUT_INFINITE, CG_WAIT_FLAGS_NONE, NULL,
+ *                       settings_loaded, NULL);
+ * ]|
+ *
+ * How it works: a caller attaches one #GSource to its context. Other
+ * threads push work into a lock-free inbox; the context is woken only when
+ * it may be asleep, not once per job, and the source drains the inbox in
+ * batches with a time budget so a GTK main loop stays responsive. Delayed
+ * work waits in one heap of deadlines per caller, not one #GSource each. A
+ * caller thread started by cg_caller_start_new() spins briefly for more
+ * work before it parks, and an idle caller uses no CPU.
+ *
+ * cg_caller_stop() refuses new work (%CG_CALLER_ERROR_CLOSED), cancels
+ * every pending job (each future completes as cancelled and its job never
+ * runs) and cancels the running one. A protected caller ignores stop
+ * requests unless they are forced.
+ *
+ * All functions of #CgCaller are thread-safe. Property notifications are
+ * emitted on the thread that changes the state.
+ */
+
+/* A dispatch returns to the main loop after this much work, so that a GTK
+ * main loop keeps drawing frames while a flood of jobs arrives. */
+#define DISPATCH_BUDGET_USEC 4000
+
+typedef struct
+{
+  GSource   source;
+  CgCaller *caller;
+} CgCallerSource;
+
+typedef struct
+{
+  CgJobNode      node;
+  CgDirectFunc   func;
+  gpointer       data;
+  GDestroyNotify destroy;
+} CgDirectCall;
+
+struct _CgCaller
+{
+  GObject       parent_instance;
+
+  CgInbox       inbox;
+
+  GMainContext *context;
+  GThread      *thread;
+  char         *name;
+  char         *log_domain;
+  gboolean      protected_;
+  gboolean      owns_thread;
+
+  gint          started;      /* atomic */
+  gint          closed;       /* atomic */
+  gint          stopped;      /* atomic */
+  gint          quit;         /* atomic, for an owned thread */
+  CgFuture     *running_job;  /* atomic, with a reference while set */
+
+  GMutex        lock;         /* the fields below */
+  GSource      *source;
+  CgTimerHeap   timers;
+  GHashTable   *inflight;     /* job futures that wait for another future */
+  CgJobNode    *orphans;      /* pending work handed over by stop() */
+  GCond         ready_cond;
+  gboolean      ready;
+};
+
+enum
+{
+  PROP_0,
+  PROP_NAME,
+  PROP_CONTEXT,
+  PROP_THREAD,
+  PROP_LOG_DOMAIN,
+  PROP_PROTECTED,
+  PROP_RUNNING,
+  PROP_STOPPED,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (CgCaller, cg_caller, G_TYPE_OBJECT)
+
+/* Registry ------------------------------------------------------------- */
+
+static GMutex registry_lock;
+static GList *registry_order;        /* newest first, strong references */
+static GHashTable *registry_by_name; /* borrowed */
+static GHashTable *registry_by_thread; /* borrowed */
+static guint registry_counter;
+
+/* The caller bound to this thread, kept alive for as long as the thread. */
+static GPrivate current_caller_key = G_PRIVATE_INIT (g_object_unref);
+
+static void
+registry_ensure (void)
+{
+  if (registry_by_name == NULL)
+    {
+      registry_by_name = g_hash_table_new (g_str_hash, g_str_equal);
+      registry_by_thread = g_hash_table_new (NULL, NULL);
+    }
+}
+
+/* Called with the registry lock held. */
+static char *
+registry_make_name (void)
+{
+  for (;;)
+    {
+      char *name = g_strdup_printf ("caller-%u", ++registry_counter);
+
+      if (!g_hash_table_contains (registry_by_name, name))
+        return name;
+      g_free (name);
+    }
+}
+
+static gboolean
+registry_add (CgCaller  *self,
+              GError   **error)
+{
+  g_mutex_lock (&registry_lock);
+  registry_ensure ();
+
+  if (g_hash_table_contains (registry_by_name, self->name))
+    {
+      g_mutex_unlock (&registry_lock);
+      g_set_error (error, CG_CALLER_ERROR, CG_CALLER_ERROR_EXISTS,
+                   _("A caller named “%s” exists already; choose another name or "
+                     "use cg_caller_get_instance() to find it"), self->name);
+      return FALSE;
+    }
+  if (self->thread != NULL && g_hash_table_contains (registry_by_thread, self->thread))
+    {
+      g_mutex_unlock (&registry_lock);
+      g_set_error_literal (error, CG_CALLER_ERROR, CG_CALLER_ERROR_EXISTS,
+                           _("That thread has a caller already; a thread has one "
+                             "caller at most"));
+      return FALSE;
+    }
+
+  g_hash_table_insert (registry_by_name, self->name, self);
+  if (self->thread != NULL)
+    g_hash_table_insert (registry_by_thread, self->thread, self);
+  registry_order = g_list_prepend (registry_order, g_object_ref (self));
+  g_mutex_unlock (&registry_lock);
+
+  return TRUE;
+}
+
+static void
+registry_set_thread (CgCaller *self)
+{
+  g_mutex_lock (&registry_lock);
+  registry_ensure ();
+  if (g_list_find (registry_order, self) != NULL)
+    g_hash_table_insert (registry_by_thread, self->thread, self);
+  g_mutex_unlock (&registry_lock);
+}
+
+static void
+registry_remove (CgCaller *self)
+{
+  GList *link;
+
+  g_mutex_lock (&registry_lock);
+  registry_ensure ();
+  link = g_list_find (registry_order, self);
+  if (link == NULL)
+    {
+      g_mutex_unlock (&registry_lock);
+      return;
+    }
+  registry_order = g_list_delete_link (registry_order, link);
+  if (g_hash_table_lookup (registry_by_name, self->name) == self)
+    g_hash_table_remove (registry_by_name, self->name);
+  if (self->thread != NULL && g_hash_table_lookup (registry_by_thread, self->thread) == self)
+    g_hash_table_remove (registry_by_thread, self->thread);
+  g_mutex_unlock (&registry_lock);
+
+  g_object_unref (self);
+}
+
+CgCaller *
+_cg_caller_dup_for_thread (GThread *thread)
+{
+  CgCaller *caller = NULL;
+
+  g_mutex_lock (&registry_lock);
+  if (registry_by_thread != NULL)
+    caller = g_hash_table_lookup (registry_by_thread, thread);
+  if (caller != NULL)
+    g_object_ref (caller);
+  g_mutex_unlock (&registry_lock);
+
+  return caller;
+}
+
+static CgCaller *
+registry_dup_by_name (const char *name)
+{
+  CgCaller *caller = NULL;
+
+  g_mutex_lock (&registry_lock);
+  if (registry_by_name != NULL)
+    caller = g_hash_table_lookup (registry_by_name, name);
+  if (caller != NULL)
+    g_object_ref (caller);
+  g_mutex_unlock (&registry_lock);
+
+  return caller;
+}
+
+/* GObject --------------------------------------------------------------- */
+
+static void
+cg_caller_finalize (GObject *object)
+{
+  CgCaller *self = CG_CALLER (object);
+
+  g_assert (self->source == NULL);
+  g_assert (self->running_job == NULL);
+
+  cg_timer_heap_clear (&self->timers);
+  g_clear_pointer (&self->inflight, g_hash_table_unref);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_clear_pointer (&self->thread, g_thread_unref);
+  g_clear_pointer (&self->name, g_free);
+  g_clear_pointer (&self->log_domain, g_free);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->ready_cond);
+
+  G_OBJECT_CLASS (cg_caller_parent_class)->finalize (object);
+}
+
+static void
+cg_caller_constructed (GObject *object)
+{
+  CgCaller *self = CG_CALLER (object);
+
+  G_OBJECT_CLASS (cg_caller_parent_class)->constructed (object);
+
+  if (self->context == NULL)
+    self->context = g_main_context_ref_thread_default ();
+  if (self->log_domain == NULL)
+    self->log_domain = g_strdup (G_LOG_DOMAIN);
+  if (self->name == NULL)
+    {
+      g_mutex_lock (&registry_lock);
+      registry_ensure ();
+      self->name = registry_make_name ();
+      g_mutex_unlock (&registry_lock);
+    }
+}
+
+static void
+cg_caller_get_property (GObject    *object,
+                        guint       prop_id,
+                        GValue     *value,
+                        GParamSpec *pspec)
+{
+  CgCaller *self = CG_CALLER (object);
+
+  switch (prop_id)
+    {
+    case PROP_NAME:
+      g_value_set_string (value, self->name);
+      break;
+    case PROP_CONTEXT:
+      g_value_set_boxed (value, self->context);
+      break;
+    case PROP_THREAD:
+      g_value_set_boxed (value, self->thread);
+      break;
+    case PROP_LOG_DOMAIN:
+      g_value_set_string (value, self->log_domain);
+      break;
+    case PROP_PROTECTED:
+      g_value_set_boolean (value, self->protected_);
+      break;
+    case PROP_RUNNING:
+      g_value_set_boolean (value, cg_caller_get_running (self));
+      break;
+    case PROP_STOPPED:
+      g_value_set_boolean (value, cg_caller_get_stopped (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cg_caller_set_property (GObject      *object,
+                        guint         prop_id,
+                        const GValue *value,
+                        GParamSpec   *pspec)
+{
+  CgCaller *self = CG_CALLER (object);
+
+  switch (prop_id)
+    {
+    case PROP_NAME:
+      self->name = g_value_dup_string (value);
+      break;
+    case PROP_CONTEXT:
+      self->context = g_value_dup_boxed (value);
+      break;
+    case PROP_LOG_DOMAIN:
+      self->log_domain = g_value_dup_string (value);
+      break;
+    case PROP_PROTECTED:
+      self->protected_ = g_value_get_boolean (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cg_caller_class_init (CgCallerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->constructed = cg_caller_constructed;
+  object_class->finalize = cg_caller_finalize;
+  object_class->get_property = cg_caller_get_property;
+  object_class->set_property = cg_caller_set_property;
+
+  /**
+   * CgCaller:name:
+   *
+   * The caller's name, unique among running callers; see
+   * cg_caller_get_instance().
+   */
+  properties[PROP_NAME] =
+    g_param_spec_string ("name", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CgCaller:context:
+   *
+   * The #GMainContext the caller's jobs run in: the seed's `backend`.
+   */
+  properties[PROP_CONTEXT] =
+    g_param_spec_boxed ("context", NULL, NULL, G_TYPE_MAIN_CONTEXT,
+                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CgCaller:thread:
+   *
+   * The thread the caller's jobs run in.
+   */
+  properties[PROP_THREAD] =
+    g_param_spec_boxed ("thread", NULL, NULL, G_TYPE_THREAD,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CgCaller:log-domain:
+   *
+   * The log domain of the caller's messages (the seed's `log`), such as a
+   * failing queued job.
+   */
+  properties[PROP_LOG_DOMAIN] =
+    g_param_spec_string ("log-domain", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CgCaller:protected:
+   *
+   * A protected caller ignores cg_caller_stop() and cg_caller_stop_all()
+   * unless they are forced.
+   */
+  properties[PROP_PROTECTED] =
+    g_param_spec_boolean ("protected", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CgCaller:running:
+   *
+   * Whether the caller runs jobs: started and not stopped.
+   */
+  properties[PROP_RUNNING] =
+    g_param_spec_boolean ("running", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CgCaller:stopped:
+   *
+   * Whether cg_caller_stop() has stopped the caller.
+   */
+  properties[PROP_STOPPED] =
+    g_param_spec_boolean ("stopped", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+cg_caller_init (CgCaller *self)
+{
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->ready_cond);
+  self->inflight = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+}
+
+/* Running work ----------------------------------------------------------- */
+
+gboolean
+_cg_caller_is_owner_thread (CgCaller *self)
+{
+  return self->thread == g_thread_self ();
+}
+
+gboolean
+_cg_caller_is_closed (CgCaller *self)
+{
+  return g_atomic_int_get (&self->closed) != 0;
+}
+
+const char *
+_cg_caller_peek_log_domain (CgCaller *self)
+{
+  return self->log_domain;
+}
+
+gboolean
+_cg_caller_post_node (CgCaller  *self,
+                      CgJobNode *node)
+{
+  switch (cg_inbox_push (&self->inbox, node))
+    {
+    case CG_INBOX_PUSHED_WAKE:
+      g_main_context_wakeup (self->context);
+      return TRUE;
+    case CG_INBOX_PUSHED:
+      return TRUE;
+    case CG_INBOX_CLOSED:
+    default:
+      return FALSE;
+    }
+}
+
+void
+_cg_caller_enter_job (CgCaller *self,
+                      CgFuture *future)
+{
+  g_object_ref (future);
+  if (!g_atomic_pointer_compare_and_exchange (&self->running_job, NULL, future))
+    g_object_unref (future); /* a nested main loop: the outer job stays tracked */
+}
+
+void
+_cg_caller_leave_job (CgCaller *self,
+                      CgFuture *future)
+{
+  if (g_atomic_pointer_compare_and_exchange (&self->running_job, future, NULL))
+    g_object_unref (future);
+}
+
+static void
+untrack_chained (CgFuture *future,
+                 gpointer  user_data)
+{
+  CgCaller *self = user_data;
+
+  g_mutex_lock (&self->lock);
+  g_hash_table_remove (self->inflight, future);
+  g_mutex_unlock (&self->lock);
+}
+
+/* A job that returned a future is still in flight: stop() must cancel it. */
+void
+_cg_caller_track_chained (CgCaller *self,
+                          CgFuture *future)
+{
+  gboolean closed;
+
+  g_mutex_lock (&self->lock);
+  closed = _cg_caller_is_closed (self);
+  if (!closed)
+    g_hash_table_add (self->inflight, g_object_ref (future));
+  g_mutex_unlock (&self->lock);
+
+  if (closed)
+    cg_future_cancel (future, _("The caller was stopped"));
+  else
+    _cg_future_add_hook (future, untrack_chained, g_object_ref (self), g_object_unref);
+}
+
+static void
+discard_list (CgCaller  *self,
+              CgJobNode *list)
+{
+  while (list != NULL)
+    {
+      CgJobNode *next = list->next;
+
+      list->next = NULL;
+      list->func (list, self, FALSE);
+      list = next;
+    }
+}
+
+/* Drops every piece of work the caller still holds; on its thread, or once
+ * nothing else runs it. */
+static void
+discard_all (CgCaller *self)
+{
+  CgJobNode *orphans, *timers;
+
+  for (;;)
+    {
+      g_mutex_lock (&self->lock);
+      orphans = self->orphans;
+      self->orphans = NULL;
+      timers = cg_timer_heap_steal_all (&self->timers);
+      g_mutex_unlock (&self->lock);
+
+      if (orphans == NULL && timers == NULL && self->inbox.local_head == NULL)
+        break;
+
+      discard_list (self, cg_inbox_steal_local (&self->inbox));
+      discard_list (self, orphans);
+      discard_list (self, timers);
+    }
+}
+
+static void
+run_due_timers (CgCaller *self)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  for (;;)
+    {
+      CgJobNode *node;
+
+      g_mutex_lock (&self->lock);
+      node = cg_timer_heap_pop_due (&self->timers, now);
+      g_mutex_unlock (&self->lock);
+
+      if (node == NULL)
+        break;
+      node->func (node, self, !_cg_caller_is_closed (self));
+    }
+}
+
+static gint64
+next_deadline (CgCaller *self)
+{
+  gint64 next;
+
+  g_mutex_lock (&self->lock);
+  next = cg_timer_heap_next (&self->timers);
+  g_mutex_unlock (&self->lock);
+
+  return next;
+}
+
+/* Runs a batch of work; FALSE once the caller is closed. Owner thread. */
+static gboolean
+caller_dispatch (CgCaller *self)
+{
+  gint64 start = g_get_monotonic_time ();
+  CgJobNode *node;
+  guint n = 0;
+
+  if (_cg_caller_is_closed (self))
+    {
+      discard_all (self);
+      return FALSE;
+    }
+
+  cg_inbox_take (&self->inbox);
+
+  while ((node = cg_inbox_pop_local (&self->inbox)) != NULL)
+    {
+      node->func (node, self, !_cg_caller_is_closed (self));
+
+      if ((++n & 63) == 0 && g_get_monotonic_time () - start > DISPATCH_BUDGET_USEC)
+        break;
+    }
+
+  run_due_timers (self);
+
+  return !_cg_caller_is_closed (self);
+}
+
+static gboolean
+caller_source_prepare (GSource *source,
+                       gint    *timeout)
+{
+  CgCaller *self = ((CgCallerSource *) source)->caller;
+  gint64 next;
+
+  if (cg_inbox_has_pending (&self->inbox) || _cg_caller_is_closed (self))
+    {
+      *timeout = 0;
+      return TRUE;
+    }
+
+  next = next_deadline (self);
+  if (next == G_MAXINT64)
+    {
+      *timeout = -1;
+    }
+  else
+    {
+      gint64 now = g_source_get_time (source);
+
+      if (next <= now)
+        {
+          *timeout = 0;
+          return TRUE;
+        }
+      *timeout = (gint) MIN ((next - now + 999) / 1000, G_MAXINT);
+    }
+
+  /* About to sleep: from now on producers wake the context. Check again
+   * after announcing it so a push made just before is not missed. */
+  cg_inbox_set_sleeping (&self->inbox, TRUE);
+  if (cg_inbox_has_pending (&self->inbox))
+    {
+      cg_inbox_set_sleeping (&self->inbox, FALSE);
+      *timeout = 0;
+      return TRUE;
+    }
+
+  return FALSE;
+}
+
+static gboolean
+caller_source_check (GSource *source)
+{
+  CgCaller *self = ((CgCallerSource *) source)->caller;
+
+  cg_inbox_set_sleeping (&self->inbox, FALSE);
+
+  return cg_inbox_has_pending (&self->inbox) ||
+         _cg_caller_is_closed (self) ||
+         next_deadline (self) <= g_source_get_time (source);
+}
+
+static gboolean
+caller_source_dispatch (GSource     *source,
+                        GSourceFunc  callback,
+                        gpointer     user_data)
+{
+  CgCaller *self = ((CgCallerSource *) source)->caller;
+
+  if (caller_dispatch (self))
+    return G_SOURCE_CONTINUE;
+
+  g_mutex_lock (&self->lock);
+  if (self->source == source)
+    {
+      self->source = NULL;
+      g_source_unref (source);
+    }
+  g_mutex_unlock (&self->lock);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+caller_source_finalize (GSource *source)
+{
+  CgCaller *self = ((CgCallerSource *) source)->caller;
+
+  discard_all (self);
+  g_object_unref (self);
+}
+
+static GSourceFuncs caller_source_funcs = {
+  caller_source_prepare,
+  caller_source_check,
+  caller_source_dispatch,
+  caller_source_finalize,
+  NULL,
+  NULL,
+};
+
+/* Attaches the caller's source to its context; FALSE when it is closed. */
+static gboolean
+attach_source (CgCaller *self)
+{
+  GSource *source;
+
+  g_mutex_lock (&self->lock);
+  if (_cg_caller_is_closed (self) || self->source != NULL)
+    {
+      gboolean ok = self->source != NULL;
+
+      g_mutex_unlock (&self->lock);
+      return ok;
+    }
+
+  source = g_source_new (&caller_source_funcs, sizeof (CgCallerSource));
+  ((CgCallerSource *) source)->caller = g_object_ref (self);
+  g_source_set_static_name (source, "[caller-glib] caller");
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_can_recurse (source, TRUE);
+  self->source = source;
+  g_source_attach (source, self->context);
+  g_atomic_int_set (&self->started, 1);
+  g_mutex_unlock (&self->lock);
+
+  return TRUE;
+}
+
+static void
+detach_source (CgCaller *self)
+{
+  GSource *source;
+
+  g_mutex_lock (&self->lock);
+  source = self->source;
+  self->source = NULL;
+  g_mutex_unlock (&self->lock);
+
+  if (source != NULL)
+    {
+      g_source_destroy (source);
+      g_source_unref (source);
+    }
+}
+
+/* Owned threads ----------------------------------------------------------- */
+
+/* Spins until work arrives or @usec pass; TRUE when there is work. */
+static gboolean
+spin_for_work (CgCaller *self,
+               gint64    usec)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 end = MIN (now + usec, next_deadline (self));
+  guint i;
+
+  for (i = 0; now < end; i++)
+    {
+      if (cg_inbox_has_pending (&self->inbox) || g_atomic_int_get (&self->quit))
+        return cg_inbox_has_pending (&self->inbox);
+      _cg_cpu_relax ();
+      if ((i & 63) == 63)
+        now = g_get_monotonic_time ();
+    }
+
+  return FALSE;
+}
+
+static gpointer
+caller_thread_main (gpointer data)
+{
+  CgCaller *self = data;
+  gint64 spin = _cg_spin_usec ();
+  guint direct = 0;
+
+  g_main_context_push_thread_default (self->context);
+  g_main_context_acquire (self->context);
+
+  self->thread = g_thread_ref (g_thread_self ());
+  g_private_replace (&current_caller_key, g_object_ref (self));
+  registry_set_thread (self);
+  attach_source (self);
+
+  g_mutex_lock (&self->lock);
+  self->ready = TRUE;
+  g_cond_broadcast (&self->ready_cond);
+  g_mutex_unlock (&self->lock);
+
+  while (!g_atomic_int_get (&self->quit))
+    {
+      if (spin > 0 && spin_for_work (self, spin))
+        {
+          /* Work arrived while spinning: run it without the poll() of a
+           * main-loop iteration, but let the context's other sources in
+           * every few batches. */
+          caller_dispatch (self);
+          if ((++direct & 31) != 0)
+            continue;
+          g_main_context_iteration (self->context, FALSE);
+          continue;
+        }
+      g_main_context_iteration (self->context, TRUE);
+    }
+
+  detach_source (self);
+  discard_all (self);
+
+  g_main_context_release (self->context);
+  g_main_context_pop_thread_default (self->context);
+  g_private_replace (&current_caller_key, NULL);
+
+  g_object_unref (self);
+  return NULL;
+}
+
+/* Public API ------------------------------------------------------------- */
+
+/**
+ * cg_caller_get:
+ * @thread: (nullable): the thread whose caller is wanted, or %NULL for the
+ *   current thread
+ * @create: make the caller of the current thread if it has none
+ * @protected_: whether a caller made now is protected from stopping
+ * @error: return location for a #GError
+ *
+ * The caller of a thread, the counterpart of the seed's `Caller(...)`.
+ * With @create, the current thread gets one bound to its thread-default
+ * #GMainContext (named %CG_CALLER_MAIN_THREAD when that is
+ * g_main_context_default()); it accepts work at once but runs it only
+ * after cg_caller_start(), from the loop that runs that context.
+ *
+ * Fails with %CG_CALLER_ERROR_NOT_FOUND when the thread has no caller and
+ * @create is %FALSE, and with %CG_CALLER_ERROR_WRONG_THREAD when asked to
+ * create one for another thread.
+ *
+ * Returns: (transfer full): the caller, or %NULL with @error set
+ */
+CgCaller *
+cg_caller_get (GThread   *thread,
+               gboolean   create,
+               gboolean   protected_,
+               GError   **error)
+{
+  g_autoptr(GMainContext) context = NULL;
+  g_autofree char *name = NULL;
+  CgCaller *self;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (thread == NULL)
+    thread = g_thread_self ();
+
+  self = _cg_caller_dup_for_thread (thread);
+  if (self != NULL)
+    return self;
+
+  if (!create)
+    {
+      g_set_error_literal (error, CG_CALLER_ERROR, CG_CALLER_ERROR_NOT_FOUND,
+                           _("The thread has no caller; pass create=TRUE to make one"));
+      return NULL;
+    }
+
+  if (thread != g_thread_self ())
+    {
+      g_set_error_literal (error, CG_CALLER_ERROR, CG_CALLER_ERROR_WRONG_THREAD,
+                           _("A caller can be created only for the current thread; "
+                             "call this from the thread itself"));
+      return NULL;
+    }
+
+  context = g_main_context_ref_thread_default ();
+  if (context == g_main_context_default ())
+    {
+      g_autoptr(CgCaller) main_caller = registry_dup_by_name (CG_CALLER_MAIN_THREAD);
+
+      if (main_caller == NULL)
+        name = g_strdup (CG_CALLER_MAIN_THREAD);
+    }
+
+  self = g_object_new (CG_TYPE_CALLER,
+                       "name", name,
+                       "context", context,
+                       "protected", protected_,
+                       NULL);
+  self->thread = g_thread_ref (thread);
+
+  if (!registry_add (self, error))
+    {
+      g_object_unref (self);
+      /* Lost a race with another creator on this thread's behalf. */
+      return _cg_caller_dup_for_thread (thread);
+    }
+
+  g_private_replace (&current_caller_key, g_object_ref (self));
+
+  return self;
+}
+
+/**
+ * cg_caller_get_current:
+ *
+ * The caller of the current thread, if it has one.
+ *
+ * Returns: (transfer none) (nullable): the current thread's caller
+ */
+CgCaller *
+cg_caller_get_current (void)
+{
+  CgCaller *self = g_private_get (&current_caller_key);
+
+  if (self != NULL && !_cg_caller_is_closed (self))
+    return self;
+
+  /* The registry holds a reference while the caller runs. */
+  self = _cg_caller_dup_for_thread (g_thread_self ());
+  if (self != NULL)
+    g_object_unref (self);
+  return self;
+}
+
+/**
+ * cg_caller_start_new:
+ * @name: (nullable): a name for the caller, unique among running callers;
+ *   %NULL makes one up
+ * @protected_: whether the caller is protected from stopping
+ * @context: (nullable): the #GMainContext the new thread runs (the seed's
+ *   `backend`), or %NULL for a new one; nobody else may run it
+ * @error: return location for a #GError
+ *
+ * Starts a new thread that runs @context in a main loop, with a caller
+ * bound to it, and returns once the caller accepts jobs.
+ *
+ * Fails with %CG_CALLER_ERROR_EXISTS when @name is taken.
+ *
+ * Returns: (transfer full): the running caller, or %NULL with @error set
+ */
+CgCaller *
+cg_caller_start_new (const char    *name,
+                     gboolean       protected_,
+                     GMainContext  *context,
+                     GError       **error)
+{
+  g_autoptr(GMainContext) own_context = NULL;
+  GThread *thread;
+  CgCaller *self;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  g_return_val_if_fail (name == NULL || *name != '\0', NULL);
+
+  if (context == NULL)
+    context = own_context = g_main_context_new ();
+
+  self = g_object_new (CG_TYPE_CALLER,
+                       "name", name,
+                       "context", context,
+                       "protected", protected_,
+                       NULL);
+  self->owns_thread = TRUE;
+
+  if (!registry_add (self, error))
+    {
+      g_atomic_int_set (&self->closed, 1);
+      g_object_unref (self);
+      return NULL;
+    }
+
+  thread = g_thread_try_new (self->name, caller_thread_main, g_object_ref (self), error);
+  if (thread == NULL)
+    {
+      g_object_unref (self); /* the thread's reference */
+      g_atomic_int_set (&self->closed, 1);
+      registry_remove (self);
+      g_object_unref (self);
+      return NULL;
+    }
+  g_thread_unref (thread); /* the thread keeps its own reference in self->thread */
+
+  g_mutex_lock (&self->lock);
+  while (!self->ready)
+    g_cond_wait (&self->ready_cond, &self->lock);
+  g_mutex_unlock (&self->lock);
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+
+  return self;
+}
+
+/**
+ * cg_caller_get_instance:
+ * @name: (nullable): the caller's name; %NULL means %CG_CALLER_MAIN_THREAD
+ * @create: start the caller when there is none by that name
+ * @error: return location for a #GError
+ *
+ * Finds a running caller by name. With @create, a missing one is started:
+ * %CG_CALLER_MAIN_THREAD as the caller of g_main_context_default(), bound
+ * to the main thread and started (someone must run that context), any
+ * other name with cg_caller_start_new().
+ *
+ * Fails with %CG_CALLER_ERROR_NOT_FOUND when there is none and @create is
+ * %FALSE.
+ *
+ * Returns: (transfer full): the caller, or %NULL with @error set
+ */
+CgCaller *
+cg_caller_get_instance (const char  *name,
+                        gboolean     create,
+                        GError     **error)
+{
+  CgCaller *self;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (name == NULL)
+    name = CG_CALLER_MAIN_THREAD;
+
+  for (;;)
+    {
+      GError *local = NULL;
+
+      self = registry_dup_by_name (name);
+      if (self != NULL)
+        return self;
+
+      if (!create)
+        {
+          g_set_error (error, CG_CALLER_ERROR, CG_CALLER_ERROR_NOT_FOUND,
+                       _("There is no caller named “%s”; pass create=TRUE to start one"),
+                       name);
+          return NULL;
+        }
+
+      if (g_str_equal (name, CG_CALLER_MAIN_THREAD))
+        {
+          self = g_object_new (CG_TYPE_CALLER,
+                               "name", name,
+                               "context", g_main_context_default (),
+                               NULL);
+          self->thread = g_thread_ref (_cg_main_thread ());
+          if (registry_add (self, &local))
+            {
+              attach_source (self);
+              g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+              return self;
+            }
+          g_object_unref (self);
+          self = NULL;
+        }
+      else
+        {
+          self = cg_caller_start_new (name, FALSE, NULL, &local);
+          if (self != NULL)
+            return self;
+        }
+
+      /* Someone else made it first: look again. Anything else is final. */
+      if (!g_error_matches (local, CG_CALLER_ERROR, CG_CALLER_ERROR_EXISTS) ||
+          (self = registry_dup_by_name (name)) != NULL)
+        {
+          if (self != NULL)
+            g_clear_error (&local);
+          else
+            g_propagate_error (error, local);
+          return self;
+        }
+      g_clear_error (&local);
+    }
+}
+
+/**
+ * cg_caller_all_callers:
+ * @running_only: list only the callers that are running
+ *
+ * The callers that have not been stopped, oldest first.
+ *
+ * Returns: (transfer full) (element-type CgCaller): the callers
+ */
+GList *
+cg_caller_all_callers (gboolean running_only)
+{
+  GList *result = NULL, *l;
+
+  g_mutex_lock (&registry_lock);
+  for (l = registry_order; l != NULL; l = l->next)
+    {
+      CgCaller *caller = l->data;
+
+      if (!running_only || cg_caller_get_running (caller))
+        result = g_list_prepend (result, g_object_ref (caller));
+    }
+  g_mutex_unlock (&registry_lock);
+
+  return result;
+}
+
+/**
+ * cg_caller_stop_all:
+ * @force: stop protected callers too
+ *
+ * Stops every unprotected caller (every caller with @force), newest
+ * first, as cg_caller_stop() does.
+ */
+void
+cg_caller_stop_all (gboolean force)
+{
+  GList *callers = NULL, *l;
+
+  g_mutex_lock (&registry_lock);
+  for (l = registry_order; l != NULL; l = l->next)
+    callers = g_list_prepend (callers, g_object_ref (l->data));
+  g_mutex_unlock (&registry_lock);
+  callers = g_list_reverse (callers); /* newest first */
+
+  for (l = callers; l != NULL; l = l->next)
+    cg_caller_stop (l->data, force);
+
+  g_list_free_full (callers, g_object_unref);
+}
+
+/**
+ * cg_caller_start:
+ * @self: a #CgCaller
+ * @error: return location for a #GError
+ *
+ * Starts a caller made by cg_caller_get(): its jobs, including those
+ * submitted before, run from now on whenever its context is iterated.
+ * Starting a running caller does nothing.
+ *
+ * Fails with %CG_CALLER_ERROR_CLOSED when the caller is stopped.
+ *
+ * Returns: %TRUE when the caller runs
+ */
+gboolean
+cg_caller_start (CgCaller  *self,
+                 GError   **error)
+{
+  gboolean was_started;
+
+  g_return_val_if_fail (CG_IS_CALLER (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  was_started = g_atomic_int_get (&self->started);
+  if (!attach_source (self))
+    {
+      g_set_error (error, CG_CALLER_ERROR, CG_CALLER_ERROR_CLOSED,
+                   _("Caller “%s” is stopped; start a new one instead"), self->name);
+      return FALSE;
+    }
+
+  if (!was_started)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+
+  return TRUE;
+}
+
+static void
+cancel_in_flight (CgCaller *self)
+{
+  CgFuture *job = g_atomic_pointer_exchange (&self->running_job, NULL);
+  GHashTableIter iter;
+  gpointer key;
+  GPtrArray *chained;
+
+  if (job != NULL)
+    {
+      cg_future_cancel (job, _("The caller was stopped"));
+      g_object_unref (job);
+    }
+
+  chained = g_ptr_array_new_with_free_func (g_object_unref);
+  g_mutex_lock (&self->lock);
+  g_hash_table_iter_init (&iter, self->inflight);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_ptr_array_add (chained, g_object_ref (key));
+  g_mutex_unlock (&self->lock);
+
+  for (guint i = 0; i < chained->len; i++)
+    cg_future_cancel (g_ptr_array_index (chained, i), _("The caller was stopped"));
+  g_ptr_array_unref (chained);
+}
+
+/**
+ * cg_caller_stop:
+ * @self: a #CgCaller
+ * @force: stop it even if it is protected
+ *
+ * Stops the caller; a protected caller is left alone unless @force.
+ *
+ * From then on it refuses new work with %CG_CALLER_ERROR_CLOSED. Every
+ * pending job is cancelled without running (its future completes as
+ * cancelled and its destroy notify runs), the running job's future and
+ * cancellable are cancelled (it completes as cancelled when it returns),
+ * and the caller leaves the registry.
+ *
+ * For a caller started by cg_caller_start_new(), a call from another
+ * thread blocks until the caller's thread has finished; a call from a job
+ * of the caller returns at once and the thread ends after that job. For a
+ * caller on a context someone else runs, the pending work is discarded on
+ * the caller's thread the next time its context runs, or at once when
+ * called on that thread or when the caller never started.
+ */
+void
+cg_caller_stop (CgCaller *self,
+                gboolean  force)
+{
+  gboolean on_owner;
+  CgJobNode *pending;
+
+  g_return_if_fail (CG_IS_CALLER (self));
+
+  if (self->protected_ && !force)
+    return;
+
+  g_object_ref (self);
+  on_owner = _cg_caller_is_owner_thread (self);
+
+  if (!g_atomic_int_compare_and_exchange (&self->closed, 0, 1))
+    {
+      /* Stopped already; a second stop from outside still waits. */
+      if (self->owns_thread && !on_owner && self->thread != NULL)
+        g_thread_join (g_thread_ref (self->thread));
+      g_object_unref (self);
+      return;
+    }
+
+  registry_remove (self);
+  pending = cg_inbox_close (&self->inbox);
+  cancel_in_flight (self);
+
+  if (on_owner || (!self->owns_thread && self->source == NULL))
+    {
+      discard_list (self, pending);
+      if (!self->owns_thread)
+        {
+          detach_source (self);
+          discard_all (self);
+        }
+    }
+  else
+    {
+      CgJobNode **tail;
+
+      /* Hand the pending work to the caller's thread, where its futures'
+       * callbacks belong. */
+      g_mutex_lock (&self->lock);
+      tail = &self->orphans;
+      while (*tail != NULL)
+        tail = &(*tail)->next;
+      *tail = pending;
+      g_mutex_unlock (&self->lock);
+    }
+
+  if (self->owns_thread)
+    {
+      g_atomic_int_set (&self->quit, 1);
+      g_main_context_wakeup (self->context);
+      if (!on_owner)
+        g_thread_join (g_thread_ref (self->thread));
+    }
+  else
+    {
+      g_main_context_wakeup (self->context);
+    }
+
+  g_atomic_int_set (&self->stopped, 1);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STOPPED]);
+
+  g_object_unref (self);
+}
+
+/**
+ * cg_caller_get_name:
+ * @self: a #CgCaller
+ *
+ * Returns: the caller's name
+ */
+const char *
+cg_caller_get_name (CgCaller *self)
+{
+  g_return_val_if_fail (CG_IS_CALLER (self), NULL);
+
+  return self->name;
+}
+
+/**
+ * cg_caller_get_context:
+ * @self: a #CgCaller
+ *
+ * Returns: (transfer none): the #GMainContext the caller's jobs run in
+ */
+GMainContext *
+cg_caller_get_context (CgCaller *self)
+{
+  g_return_val_if_fail (CG_IS_CALLER (self), NULL);
+
+  return self->context;
+}
+
+/**
+ * cg_caller_get_thread:
+ * @self: a #CgCaller
+ *
+ * Returns: (transfer none): the thread the caller's jobs run in
+ */
+GThread *
+cg_caller_get_thread (CgCaller *self)
+{
+  g_return_val_if_fail (CG_IS_CALLER (self), NULL);
+
+  return self->thread;
+}
+
+/**
+ * cg_caller_get_log_domain:
+ * @self: a #CgCaller
+ *
+ * Returns: the log domain of the caller's messages
+ */
+const char *
+cg_caller_get_log_domain (CgCaller *self)
+{
+  g_return_val_if_fail (CG_IS_CALLER (self), NULL);
+
+  return self->log_domain;
+}
+
+/**
+ * cg_caller_get_protected:
+ * @self: a #CgCaller
+ *
+ * Returns: whether the caller ignores unforced stop requests
+ */
+gboolean
+cg_caller_get_protected (CgCaller *self)
+{
+  g_return_val_if_fail (CG_IS_CALLER (self), FALSE);
+
+  return self->protected_;
+}
+
+/**
+ * cg_caller_get_running:
+ * @self: a #CgCaller
+ *
+ * Returns: whether the caller runs jobs: started and not stopped
+ */
+gboolean
+cg_caller_get_running (CgCaller *self)
+{
+  g_return_val_if_fail (CG_IS_CALLER (self), FALSE);
+
+  return g_atomic_int_get (&self->started) && !g_atomic_int_get (&self->closed);
+}
+
+/**
+ * cg_caller_get_stopped:
+ * @self: a #CgCaller
+ *
+ * Returns: whether the caller was stopped
+ */
+gboolean
+cg_caller_get_stopped (CgCaller *self)
+{
+  g_return_val_if_fail (CG_IS_CALLER (self), FALSE);
+
+  return g_atomic_int_get (&self->closed) != 0;
+}
+
+static void
+set_closed_error (CgCaller  *self,
+                  GError   **error)
+{
+  g_set_error (error, CG_CALLER_ERROR, CG_CALLER_ERROR_CLOSED,
+               _("Caller “%s” is stopped and takes no new jobs"), self->name);
+}
+
+static CgFuture *
+submit_job (CgCaller       *self,
+            gint64          deadline,
+            CgJobFunc       func,
+            gpointer        user_data,
+            GDestroyNotify  destroy,
+            GError        **error);
+
+/**
+ * cg_caller_call_soon:
+ * @self: a #CgCaller
+ * @func: (scope notified) (closure user_data) (destroy destroy): the job
+ * @user_data: data for @func
+ * @destroy: (nullable): frees @user_data once the job has run or was
+ *   dropped
+ * @error: return location for a #GError
+ *
+ * Runs @func in the caller's thread, from its main loop, and returns the
+ * future of its outcome. Jobs that one thread submits to one caller start
+ * in the order of submission. A job whose future is cancelled before it
+ * starts never runs.
+ *
+ * Fails with %CG_CALLER_ERROR_CLOSED when the caller is stopped (then
+ * @destroy runs at once).
+ *
+ * Returns: (transfer full): the job's future, or %NULL with @error set
+ */
+CgFuture *
+cg_caller_call_soon (CgCaller        *self,
+                     CgJobFunc        func,
+                     gpointer         user_data,
+                     GDestroyNotify   destroy,
+                     GError         **error)
+{
+  g_return_val_if_fail (CG_IS_CALLER (self), NULL);
+  g_return_val_if_fail (func != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return submit_job (self, 0, func, user_data, destroy, error);
+}
+
+static void
+delayed_node_func (CgJobNode *node,
+                   CgCaller  *caller,
+                   gboolean   run)
+{
+  CgFuture *future = _cg_future_from_node (node);
+
+  node->func = _cg_future_job_node_func;
+  if (!run)
+    {
+      node->func (node, caller, FALSE);
+      return;
+    }
+
+  g_mutex_lock (&caller->lock);
+  cg_timer_heap_push (&caller->timers, future->deadline, node);
+  g_mutex_unlock (&caller->lock);
+}
+
+/**
+ * cg_caller_call_later:
+ * @self: a #CgCaller
+ * @delay: seconds to wait at least, from now; not negative
+ * @func: (scope notified) (closure user_data) (destroy destroy): the job
+ * @user_data: data for @func
+ * @destroy: (nullable): frees @user_data once the job has run or was
+ *   dropped
+ * @error: return location for a #GError
+ *
+ * As cg_caller_call_soon(), but the job starts no earlier than @delay
+ * seconds after this call. Jobs whose time has come start in the order of
+ * their deadlines. All delayed jobs of a caller share one timer.
+ *
+ * Returns: (transfer full): the job's future, or %NULL with @error set
+ */
+CgFuture *
+cg_caller_call_later (CgCaller        *self,
+                      gdouble          delay,
+                      CgJobFunc        func,
+                      gpointer         user_data,
+                      GDestroyNotify   destroy,
+                      GError         **error)
+{
+  gint64 deadline;
+
+  g_return_val_if_fail (CG_IS_CALLER (self), NULL);
+  g_return_val_if_fail (func != NULL, NULL);
+  g_return_val_if_fail (delay >= 0 && delay <= (gdouble) (G_MAXINT64 / 4 / G_USEC_PER_SEC), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  deadline = g_get_monotonic_time () + (gint64) (delay * G_USEC_PER_SEC);
+  return submit_job (self, delay > 0 ? deadline : 0, func, user_data, destroy, error);
+}
+
+static CgFuture *
+submit_job (CgCaller       *self,
+            gint64          deadline,
+            CgJobFunc       func,
+            gpointer        user_data,
+            GDestroyNotify  destroy,
+            GError        **error)
+{
+  CgFuture *future = _cg_future_new_job (self, func, user_data, destroy);
+
+  if (deadline != 0)
+    {
+      future->deadline = deadline;
+      future->node.func = delayed_node_func;
+    }
+
+  /* The inbox's reference, dropped once the job ran or was discarded. */
+  g_object_ref (future);
+  if (G_LIKELY (_cg_caller_post_node (self, &future->node)))
+    return future;
+
+  g_object_unref (future);
+  g_object_unref (future); /* runs @destroy */
+  set_closed_error (self, error);
+  return NULL;
+}
+
+static void
+direct_node_func (CgJobNode *node,
+                  CgCaller  *caller,
+                  gboolean   run)
+{
+  CgDirectCall *call = (CgDirectCall *) node;
+
+  if (run)
+    call->func (call->data);
+  if (call->destroy != NULL)
+    call->destroy (call->data);
+  g_free (call);
+}
+
+/**
+ * cg_caller_call_direct:
+ * @self: a #CgCaller
+ * @func: (scope notified) (closure user_data) (destroy destroy): the call
+ * @user_data: data for @func
+ * @destroy: (nullable): frees @user_data once the call has run or was
+ *   dropped
+ * @error: return location for a #GError
+ *
+ * Runs @func in the caller's thread, like cg_caller_call_soon() but
+ * lighter: no future and no context copy. Use it for small calls whose
+ * outcome nobody waits for.
+ *
+ * Fails with %CG_CALLER_ERROR_CLOSED when the caller is stopped (then
+ * @destroy runs at once).
+ *
+ * Returns: %TRUE when the call was queued
+ */
+gboolean
+cg_caller_call_direct (CgCaller        *self,
+                       CgDirectFunc     func,
+                       gpointer         user_data,
+                       GDestroyNotify   destroy,
+                       GError         **error)
+{
+  CgDirectCall *call;
+
+  g_return_val_if_fail (CG_IS_CALLER (self), FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  call = g_new (CgDirectCall, 1);
+  call->node.next = NULL;
+  call->node.func = direct_node_func;
+  call->func = func;
+  call->data = user_data;
+  call->destroy = destroy;
+
+  if (G_LIKELY (_cg_caller_post_node (self, &call->node)))
+    return TRUE;
+
+  direct_node_func (&call->node, self, FALSE);
+  set_closed_error (self, error);
+  return FALSE;
+}
+
+/**
+ * cg_caller_current_future:
+ *
+ * Inside a job run by a caller, that job's future; the seed's
+ * `Caller.current_future()`.
+ *
+ * Returns: (transfer none) (nullable): the running job's future, or %NULL
+ *   outside a job
+ */
+CgFuture *
+cg_caller_current_future (void)
+{
+  return _cg_future_current ();
+}

@@ -1,0 +1,1682 @@
+/* cg-future.c: a result that another thread delivers
+ *
+ * Copyright 2026 The caller-glib authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "cg-private.h"
+
+#include "cg-caller-private.h"
+#include "cg-future-private.h"
+
+/**
+ * SECTION:cg-future
+ * @title: CgFuture
+ * @short_description: a result that another thread delivers
+ *
+ * A #CgFuture stands for the outcome of work that finishes later, usually
+ * in another thread: a value, an error, or cancellation. It is what
+ * cg_caller_call_soon() and its siblings return, and it implements
+ * #GAsyncResult so it fits the GIO `_async`/`_finish` conventions.
+ *
+ * Every future belongs to one thread, its *owner*: the thread of the
+ * #CgCaller that runs its job, or the thread that made it with
+ * cg_future_new(). Its done callbacks always run on that thread.
+ *
+ * A future completes exactly once, with one of the GTask-style
+ * `cg_future_return_*()` functions; a second completion fails with
+ * %CG_FUTURE_ERROR_INVALID_STATE. Read the outcome with the matching
+ * `cg_future_propagate_*()` function, as often as you like.
+ *
+ * |[<!-- language="C" -->
+ * static void
+ * add_numbers (CgFuture *future, gpointer user_data)
+ * {
+ *   cg_future_return_int (future, 2 + 3, NULL);
+ * }
+ *
+ * g_autoptr(GError) error = NULL;
+ * g_autoptr(CgCaller) worker = cg_caller_start_new ("worker", FALSE, NULL, &error);
+ * g_autoptr(CgFuture) future = cg_caller_call_soon (worker, add_numbers, NULL, NULL, &error);
+ *
+ * if (cg_future_wait_sync (future, 5.0, CG_WAIT_FLAGS_NONE, NULL, &error))
+ *   g_print ("%" G_GSSIZE_FORMAT "\n", cg_future_propagate_int (future, NULL));
+ * ]|
+ *
+ * Cancelling a future with cg_future_cancel() marks it cancelled at once and
+ * cancels the #GCancellable of its job; the future becomes done when the job
+ * ends (or when someone completes it), and then reports
+ * %CG_FUTURE_ERROR_CANCELLED whatever value was set.
+ *
+ * All functions of #CgFuture are thread-safe unless they say otherwise.
+ */
+
+struct _CgCallback
+{
+  CgCallback       *next;
+  CgFutureCallback  func;
+  gpointer          data;
+  GDestroyNotify    destroy;
+  gboolean          hook;
+};
+
+struct _CgFutureExtra
+{
+  GString      *messages;
+  GCancellable *cancellable;
+  CgFuture     *awaiting;
+  gpointer      source_tag;
+};
+
+typedef struct
+{
+  CgJobNode   node;
+  CgFuture   *future;
+  CgCallback *callbacks;
+} CgDelivery;
+
+typedef struct
+{
+  CgJobNode     node;
+  GCancellable *cancellable;
+} CgCancelRequest;
+
+static void cg_future_async_result_iface_init (GAsyncResultIface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (CgFuture, cg_future, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_ASYNC_RESULT,
+                                                      cg_future_async_result_iface_init))
+
+G_STATIC_ASSERT (sizeof (CgFuture) <= 128);
+
+/* The caller a job future is being made for, handed to instance_init
+ * without the cost of a construct property. */
+static __thread CgCaller *job_owner_for_init;
+static __thread CgFuture *current_future;
+
+static inline void
+future_lock (CgFuture *self)
+{
+  g_bit_lock (&self->state, CG_FUTURE_LOCK_BIT);
+}
+
+static inline void
+future_unlock (CgFuture *self)
+{
+  g_bit_unlock (&self->state, CG_FUTURE_LOCK_BIT);
+}
+
+static inline CgFutureExtra *
+future_extra (CgFuture *self)
+{
+  if (self->extra == NULL)
+    self->extra = g_new0 (CgFutureExtra, 1);
+  return self->extra;
+}
+
+static void
+outcome_clear (CgOutcomeKind  kind,
+               CgOutcomeData *data)
+{
+  switch (kind)
+    {
+    case CG_OUTCOME_POINTER:
+      if (data->pointer.destroy != NULL)
+        data->pointer.destroy (data->pointer.data);
+      break;
+    case CG_OUTCOME_VALUE:
+      if (data->value != NULL)
+        {
+          g_value_unset (data->value);
+          g_free (data->value);
+        }
+      break;
+    case CG_OUTCOME_ERROR:
+      g_clear_error (&data->error);
+      break;
+    case CG_OUTCOME_CHAINED:
+      g_clear_object (&data->chained);
+      break;
+    case CG_OUTCOME_NONE:
+    case CG_OUTCOME_BOOLEAN:
+    case CG_OUTCOME_INT:
+    case CG_OUTCOME_CANCELLED:
+    default:
+      break;
+    }
+  memset (data, 0, sizeof *data);
+}
+
+static void
+callbacks_free (CgCallback *list)
+{
+  while (list != NULL)
+    {
+      CgCallback *next = list->next;
+
+      if (list->destroy != NULL)
+        list->destroy (list->data);
+      g_free (list);
+      list = next;
+    }
+}
+
+static void
+cg_future_finalize (GObject *object)
+{
+  CgFuture *self = CG_FUTURE (object);
+
+  outcome_clear (self->kind, &self->outcome);
+  callbacks_free (self->callbacks);
+
+  if (self->func_destroy != NULL)
+    self->func_destroy (self->func_data);
+
+  if (self->extra != NULL)
+    {
+      if (self->extra->messages != NULL)
+        g_string_free (self->extra->messages, TRUE);
+      g_clear_object (&self->extra->cancellable);
+      g_clear_object (&self->extra->awaiting);
+      g_free (self->extra);
+    }
+
+  if (self->state & CG_FUTURE_OWNER_IS_CALLER)
+    g_object_unref (self->owner);
+  else if (self->owner != NULL)
+    g_thread_unref (self->owner);
+
+  G_OBJECT_CLASS (cg_future_parent_class)->finalize (object);
+}
+
+static void
+cg_future_class_init (CgFutureClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  /* No GObject properties on purpose: a class with properties pays for a
+   * notify queue on every g_object_new(), and futures are made once per
+   * call. The owner thread is read with cg_future_get_thread(). */
+  object_class->finalize = cg_future_finalize;
+}
+
+static void
+cg_future_init (CgFuture *self)
+{
+  CgCaller *caller = job_owner_for_init;
+
+  if (caller != NULL)
+    {
+      self->owner = g_object_ref (caller);
+      self->state = CG_FUTURE_OWNER_IS_CALLER | CG_FUTURE_HAS_JOB;
+    }
+  else
+    {
+      self->owner = g_thread_ref (g_thread_self ());
+    }
+}
+
+static gpointer
+cg_future_async_result_get_user_data (GAsyncResult *result)
+{
+  return NULL;
+}
+
+static GObject *
+cg_future_async_result_get_source_object (GAsyncResult *result)
+{
+  return (GObject *) _cg_future_dup_owner_caller (CG_FUTURE (result));
+}
+
+static gboolean
+cg_future_async_result_is_tagged (GAsyncResult *result,
+                                  gpointer      source_tag)
+{
+  CgFuture *self = CG_FUTURE (result);
+  gboolean tagged;
+
+  future_lock (self);
+  tagged = self->extra != NULL && self->extra->source_tag == source_tag;
+  future_unlock (self);
+
+  return tagged;
+}
+
+static void
+cg_future_async_result_iface_init (GAsyncResultIface *iface)
+{
+  iface->get_user_data = cg_future_async_result_get_user_data;
+  iface->get_source_object = cg_future_async_result_get_source_object;
+  iface->is_tagged = cg_future_async_result_is_tagged;
+}
+
+/**
+ * cg_future_new:
+ *
+ * Makes a future that belongs to the current thread: its done callbacks
+ * run on this thread. Complete it from any thread with a
+ * `cg_future_return_*()` function.
+ *
+ * Returns: (transfer full): a new future
+ */
+CgFuture *
+cg_future_new (void)
+{
+  return g_object_new (CG_TYPE_FUTURE, NULL);
+}
+
+/**
+ * cg_future_new_for_thread:
+ * @thread: (nullable): the thread the future belongs to, or %NULL for the
+ *   current thread
+ *
+ * Makes a future that belongs to @thread: its done callbacks run there, so
+ * a completion made elsewhere needs the #CgCaller of @thread to deliver
+ * them.
+ *
+ * Returns: (transfer full): a new future
+ */
+CgFuture *
+cg_future_new_for_thread (GThread *thread)
+{
+  CgFuture *self = cg_future_new ();
+
+  if (thread != NULL && thread != self->owner)
+    {
+      g_thread_unref (self->owner);
+      self->owner = g_thread_ref (thread);
+    }
+
+  return self;
+}
+
+CgFuture *
+_cg_future_new_job (CgCaller       *caller,
+                    CgJobFunc       func,
+                    gpointer        user_data,
+                    GDestroyNotify  destroy)
+{
+  CgFuture *self;
+
+  job_owner_for_init = caller;
+  self = g_object_new (CG_TYPE_FUTURE, NULL);
+  job_owner_for_init = NULL;
+
+  self->node.func = _cg_future_job_node_func;
+  self->func = func;
+  self->func_data = user_data;
+  self->func_destroy = destroy;
+
+  return self;
+}
+
+/**
+ * cg_future_get_thread:
+ * @self: a #CgFuture
+ *
+ * The thread the future belongs to: where its done callbacks run and where
+ * its job, if it has one, runs.
+ *
+ * Returns: (transfer none): the owner thread
+ */
+GThread *
+cg_future_get_thread (CgFuture *self)
+{
+  g_return_val_if_fail (CG_IS_FUTURE (self), NULL);
+
+  if (self->state & CG_FUTURE_OWNER_IS_CALLER)
+    return cg_caller_get_thread (self->owner);
+  return self->owner;
+}
+
+gboolean
+_cg_future_is_owner_thread (CgFuture *self)
+{
+  if (self->state & CG_FUTURE_OWNER_IS_CALLER)
+    return _cg_caller_is_owner_thread (self->owner);
+  return self->owner == (gpointer) g_thread_self ();
+}
+
+CgCaller *
+_cg_future_dup_owner_caller (CgFuture *self)
+{
+  if (self->state & CG_FUTURE_OWNER_IS_CALLER)
+    return g_object_ref (self->owner);
+  return _cg_caller_dup_for_thread (self->owner);
+}
+
+/**
+ * cg_future_get_caller:
+ * @self: a #CgFuture
+ *
+ * The #CgCaller of the future's thread, the counterpart of the seed's
+ * `Future.get_caller()`.
+ *
+ * Returns: (transfer none) (nullable): the caller of the owner thread, or
+ *   %NULL when that thread has none
+ */
+CgCaller *
+cg_future_get_caller (CgFuture *self)
+{
+  CgCaller *caller;
+
+  g_return_val_if_fail (CG_IS_FUTURE (self), NULL);
+
+  if (self->state & CG_FUTURE_OWNER_IS_CALLER)
+    return self->owner;
+
+  /* The registry keeps the caller alive while it runs. */
+  caller = _cg_caller_dup_for_thread (self->owner);
+  if (caller != NULL)
+    g_object_unref (caller);
+  return caller;
+}
+
+/**
+ * cg_future_is_done:
+ * @self: a #CgFuture
+ *
+ * Whether the future is completed: a value, an error or cancellation is
+ * set. A cancelled future is done only once its job has ended or a value
+ * was set after the cancellation. Lock-free.
+ *
+ * Returns: %TRUE when the future is done
+ */
+gboolean
+cg_future_is_done (CgFuture *self)
+{
+  g_return_val_if_fail (CG_IS_FUTURE (self), FALSE);
+
+  return (g_atomic_int_get (&self->state) & CG_FUTURE_DONE) != 0;
+}
+
+/**
+ * cg_future_is_cancelled:
+ * @self: a #CgFuture
+ *
+ * Whether cg_future_cancel() succeeded on this future. Lock-free.
+ *
+ * Returns: %TRUE when the future is cancelled
+ */
+gboolean
+cg_future_is_cancelled (CgFuture *self)
+{
+  g_return_val_if_fail (CG_IS_FUTURE (self), FALSE);
+
+  return (g_atomic_int_get (&self->state) & CG_FUTURE_CANCELLED) != 0;
+}
+
+/* Done callbacks ------------------------------------------------------- */
+
+static void
+run_callbacks (CgFuture   *self,
+               CgCallback *list)
+{
+  while (list != NULL)
+    {
+      CgCallback *next = list->next;
+
+      list->func (self, list->data);
+      if (list->destroy != NULL)
+        list->destroy (list->data);
+      g_free (list);
+      list = next;
+    }
+}
+
+static void
+delivery_node_func (CgJobNode *node,
+                    CgCaller  *caller,
+                    gboolean   run)
+{
+  CgDelivery *delivery = (CgDelivery *) node;
+
+  /* Also when the caller is stopping: callbacks are never dropped. */
+  run_callbacks (delivery->future, delivery->callbacks);
+  g_object_unref (delivery->future);
+  g_free (delivery);
+}
+
+static gboolean
+delivery_idle (gpointer data)
+{
+  delivery_node_func (data, NULL, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+/* Hands @list (newest first) to the owner thread. */
+static void
+deliver_callbacks (CgFuture   *self,
+                   CgCallback *list,
+                   CgCaller   *via)
+{
+  CgDelivery *delivery = g_new0 (CgDelivery, 1);
+  g_autoptr(CgCaller) owner = via != NULL ? g_object_ref (via) : _cg_future_dup_owner_caller (self);
+
+  delivery->node.func = delivery_node_func;
+  delivery->future = g_object_ref (self);
+  delivery->callbacks = list;
+
+  if (owner != NULL && _cg_caller_post_node (owner, &delivery->node))
+    return;
+
+  if (_cg_future_is_owner_thread (self))
+    {
+      /* No caller on this thread: the thread-default context stands in. */
+      GSource *source = g_idle_source_new ();
+      g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
+
+      g_source_set_callback (source, delivery_idle, delivery, NULL);
+      g_source_set_static_name (source, "[caller-glib] done callbacks");
+      g_source_attach (source, context);
+      g_source_unref (source);
+      return;
+    }
+
+  /* The owner thread has no running caller any more, so nothing can
+   * deliver there; running them here is better than losing them. */
+  g_debug ("Future %p: its thread has no running caller; running its done "
+           "callbacks on the completing thread", self);
+  delivery_node_func (&delivery->node, NULL, TRUE);
+}
+
+static void
+dispatch_callbacks (CgFuture   *self,
+                    CgCallback *list,
+                    gboolean    owner_thread,
+                    CgCaller   *via)
+{
+  CgCallback *hooks = NULL, *hooks_tail = NULL;
+  CgCallback *user = NULL, *user_tail = NULL;
+
+  g_object_ref (self);
+
+  /* Split the list, keeping its newest-first order in both parts. */
+  while (list != NULL)
+    {
+      CgCallback *next = list->next;
+
+      list->next = NULL;
+      if (list->hook)
+        {
+          if (hooks_tail != NULL)
+            hooks_tail->next = list;
+          else
+            hooks = list;
+          hooks_tail = list;
+        }
+      else
+        {
+          if (user_tail != NULL)
+            user_tail->next = list;
+          else
+            user = list;
+          user_tail = list;
+        }
+      list = next;
+    }
+
+  run_callbacks (self, hooks);
+
+  if (user != NULL)
+    {
+      if (owner_thread)
+        run_callbacks (self, user);
+      else
+        deliver_callbacks (self, user, via);
+    }
+
+  g_object_unref (self);
+}
+
+/* Completion ------------------------------------------------------------ */
+
+static gboolean
+complete (CgFuture      *self,
+          CgOutcomeKind  kind,
+          CgOutcomeData *data,
+          gboolean       from_api,
+          GError       **error)
+{
+  gboolean owner_thread = _cg_future_is_owner_thread (self);
+  g_autoptr(CgCaller) via = NULL;
+  CgCallback *callbacks;
+  gint state;
+  guint old;
+
+  if (!owner_thread)
+    {
+      via = _cg_future_dup_owner_caller (self);
+      if (from_api && (via == NULL || _cg_caller_is_closed (via)))
+        {
+          outcome_clear (kind, data);
+          if (via == NULL)
+            g_set_error (error, CG_CALLER_ERROR, CG_CALLER_ERROR_NOT_FOUND,
+                         _("The future belongs to a thread that has no caller, so "
+                           "it can only be completed on that thread; make a caller "
+                           "there with cg_caller_get()"));
+          else
+            g_set_error (error, CG_CALLER_ERROR, CG_CALLER_ERROR_CLOSED,
+                         _("The future belongs to caller “%s”, which is stopped; "
+                           "it can only be completed on its own thread"),
+                         cg_caller_get_name (via));
+          return FALSE;
+        }
+    }
+
+  future_lock (self);
+  state = g_atomic_int_get (&self->state);
+  if (state & CG_FUTURE_DONE)
+    {
+      future_unlock (self);
+      outcome_clear (kind, data);
+      g_set_error_literal (error, CG_FUTURE_ERROR, CG_FUTURE_ERROR_INVALID_STATE,
+                           _("The future is already done; a future can be completed "
+                             "only once"));
+      return FALSE;
+    }
+
+  if (state & CG_FUTURE_CANCELLED)
+    {
+      /* Setting a value after cancel() completes the future as cancelled. */
+      outcome_clear (kind, data);
+      kind = CG_OUTCOME_CANCELLED;
+    }
+
+  self->kind = kind;
+  self->outcome = *data;
+  callbacks = self->callbacks;
+  self->callbacks = NULL;
+  old = g_atomic_int_or (&self->state, CG_FUTURE_DONE);
+  future_unlock (self);
+
+  if (old & CG_FUTURE_WAITERS)
+    _cg_future_wake_waiters (self);
+
+  if (callbacks != NULL)
+    dispatch_callbacks (self, callbacks, owner_thread, via);
+
+  return TRUE;
+}
+
+/**
+ * cg_future_return_value:
+ * @self: a #CgFuture
+ * @value: the result; it is copied
+ * @error: return location for a #GError
+ *
+ * Completes the future with a copy of @value. As every `return` function:
+ * thread-safe; fails with %CG_FUTURE_ERROR_INVALID_STATE when the future is
+ * already done; completes the future as cancelled when it was cancelled;
+ * runs the done callbacks right away on the owner thread, or hands them to
+ * the owner thread's caller from another thread (which fails with
+ * %CG_CALLER_ERROR_NOT_FOUND when that thread has no caller).
+ *
+ * Returns: %TRUE when the future was completed
+ */
+gboolean
+cg_future_return_value (CgFuture      *self,
+                        const GValue  *value,
+                        GError       **error)
+{
+  CgOutcomeData data = { 0 };
+
+  g_return_val_if_fail (CG_IS_FUTURE (self), FALSE);
+  g_return_val_if_fail (G_IS_VALUE (value), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  data.value = g_new0 (GValue, 1);
+  g_value_init (data.value, G_VALUE_TYPE (value));
+  g_value_copy (value, data.value);
+
+  return complete (self, CG_OUTCOME_VALUE, &data, TRUE, error);
+}
+
+/**
+ * cg_future_return_boolean:
+ * @self: a #CgFuture
+ * @value: the result
+ * @error: return location for a #GError
+ *
+ * Completes the future with a boolean, as cg_future_return_value() does.
+ *
+ * Returns: %TRUE when the future was completed
+ */
+gboolean
+cg_future_return_boolean (CgFuture  *self,
+                          gboolean   value,
+                          GError   **error)
+{
+  CgOutcomeData data = { 0 };
+
+  g_return_val_if_fail (CG_IS_FUTURE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  data.boolean = !!value;
+  return complete (self, CG_OUTCOME_BOOLEAN, &data, TRUE, error);
+}
+
+/**
+ * cg_future_return_int:
+ * @self: a #CgFuture
+ * @value: the result
+ * @error: return location for a #GError
+ *
+ * Completes the future with an integer, as cg_future_return_value() does.
+ *
+ * Returns: %TRUE when the future was completed
+ */
+gboolean
+cg_future_return_int (CgFuture  *self,
+                      gssize     value,
+                      GError   **error)
+{
+  CgOutcomeData data = { 0 };
+
+  g_return_val_if_fail (CG_IS_FUTURE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  data.integer = value;
+  return complete (self, CG_OUTCOME_INT, &data, TRUE, error);
+}
+
+/**
+ * cg_future_return_pointer:
+ * @self: a #CgFuture
+ * @value: (transfer full) (nullable): the result
+ * @destroy: (nullable): frees @value once the future is finalized
+ * @error: return location for a #GError
+ *
+ * Completes the future with a pointer, as cg_future_return_value() does.
+ * The future owns @value: @destroy runs exactly once, when the future is
+ * finalized, or at once if the future could not take it (already done, or
+ * cancelled).
+ *
+ * Returns: %TRUE when the future was completed
+ */
+gboolean
+cg_future_return_pointer (CgFuture        *self,
+                          gpointer         value,
+                          GDestroyNotify   destroy,
+                          GError         **error)
+{
+  CgOutcomeData data = { 0 };
+
+  data.pointer.data = value;
+  data.pointer.destroy = destroy;
+
+  if (!CG_IS_FUTURE (self) || (error != NULL && *error != NULL))
+    {
+      outcome_clear (CG_OUTCOME_POINTER, &data);
+      g_return_val_if_fail (CG_IS_FUTURE (self), FALSE);
+      g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+    }
+
+  return complete (self, CG_OUTCOME_POINTER, &data, TRUE, error);
+}
+
+/**
+ * cg_future_return_object:
+ * @self: a #CgFuture
+ * @object: (type GObject) (transfer none) (nullable): the result
+ * @error: return location for a #GError
+ *
+ * Completes the future with an object, as cg_future_return_value() does;
+ * the future keeps a reference.
+ *
+ * Returns: %TRUE when the future was completed
+ */
+gboolean
+cg_future_return_object (CgFuture  *self,
+                         GObject   *object,
+                         GError   **error)
+{
+  CgOutcomeData data = { 0 };
+
+  g_return_val_if_fail (CG_IS_FUTURE (self), FALSE);
+  g_return_val_if_fail (object == NULL || G_IS_OBJECT (object), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  data.value = g_new0 (GValue, 1);
+  g_value_init (data.value, object != NULL ? G_OBJECT_TYPE (object) : G_TYPE_OBJECT);
+  g_value_set_object (data.value, object);
+
+  return complete (self, CG_OUTCOME_VALUE, &data, TRUE, error);
+}
+
+/**
+ * cg_future_return_error:
+ * @self: a #CgFuture
+ * @failure: (transfer full): the failure of the work
+ * @error: return location for a #GError about the completion itself
+ *
+ * Completes the future with a failure, as cg_future_return_value() does;
+ * the future owns @failure. Readers get a copy of it.
+ *
+ * Returns: %TRUE when the future was completed
+ */
+gboolean
+cg_future_return_error (CgFuture  *self,
+                        GError    *failure,
+                        GError   **error)
+{
+  CgOutcomeData data = { 0 };
+
+  if (!CG_IS_FUTURE (self) || failure == NULL || (error != NULL && *error != NULL))
+    {
+      g_clear_error (&failure);
+      g_return_val_if_fail (CG_IS_FUTURE (self), FALSE);
+      g_return_val_if_fail (failure != NULL, FALSE);
+      g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+    }
+
+  data.error = failure;
+  return complete (self, CG_OUTCOME_ERROR, &data, TRUE, error);
+}
+
+/**
+ * cg_future_return_new_error:
+ * @self: a #CgFuture
+ * @domain: the error domain of the failure
+ * @code: the error code of the failure
+ * @error: return location for a #GError about the completion itself
+ * @format: printf()-style format of the failure's message
+ * @...: the format's arguments
+ *
+ * Completes the future with a new failure, as cg_future_return_error() does.
+ *
+ * Returns: %TRUE when the future was completed
+ */
+gboolean
+cg_future_return_new_error (CgFuture    *self,
+                            GQuark       domain,
+                            gint         code,
+                            GError     **error,
+                            const char  *format,
+                            ...)
+{
+  GError *failure;
+  va_list args;
+
+  g_return_val_if_fail (CG_IS_FUTURE (self), FALSE);
+  g_return_val_if_fail (format != NULL, FALSE);
+
+  va_start (args, format);
+  failure = g_error_new_valist (domain, code, format, args);
+  va_end (args);
+
+  return cg_future_return_error (self, failure, error);
+}
+
+/* Chaining ------------------------------------------------------------- */
+
+static void
+chain_hook (CgFuture *other,
+            gpointer  user_data)
+{
+  CgFuture *self = user_data;
+  CgOutcomeData data = { 0 };
+
+  if (cg_future_is_cancelled (other))
+    {
+      g_autofree char *message = _cg_future_dup_cancel_message (other);
+      cg_future_cancel (self, message);
+    }
+
+  data.chained = g_object_ref (other);
+  complete (self, CG_OUTCOME_CHAINED, &data, FALSE, NULL);
+}
+
+/**
+ * cg_future_return_future:
+ * @self: a #CgFuture
+ * @other: the future whose outcome @self takes
+ * @error: return location for a #GError
+ *
+ * Makes @self complete with the outcome of @other once @other is done: the
+ * C form of a job that returns an awaitable. A job that calls it ends
+ * without completing its future; the future completes when @other does.
+ * Cancelling @self cancels @other too.
+ *
+ * Fails with %CG_FUTURE_ERROR_INVALID_STATE when @self is done or chained
+ * already, or when @other is @self.
+ *
+ * Returns: %TRUE when @self now follows @other
+ */
+gboolean
+cg_future_return_future (CgFuture  *self,
+                         CgFuture  *other,
+                         GError   **error)
+{
+  gint state;
+
+  g_return_val_if_fail (CG_IS_FUTURE (self), FALSE);
+  g_return_val_if_fail (CG_IS_FUTURE (other), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (self == other)
+    {
+      g_set_error_literal (error, CG_FUTURE_ERROR, CG_FUTURE_ERROR_INVALID_STATE,
+                           _("A future cannot wait for itself"));
+      return FALSE;
+    }
+
+  future_lock (self);
+  state = g_atomic_int_get (&self->state);
+  if (state & (CG_FUTURE_DONE | CG_FUTURE_CHAINED))
+    {
+      future_unlock (self);
+      g_set_error_literal (error, CG_FUTURE_ERROR, CG_FUTURE_ERROR_INVALID_STATE,
+                           (state & CG_FUTURE_DONE)
+                             ? _("The future is already done; a future can be completed only once")
+                             : _("The future already follows another future"));
+      return FALSE;
+    }
+  g_atomic_int_or (&self->state, CG_FUTURE_CHAINED);
+  future_extra (self)->awaiting = g_object_ref (other);
+  future_unlock (self);
+
+  if ((state & CG_FUTURE_HAS_JOB) && (state & CG_FUTURE_OWNER_IS_CALLER))
+    _cg_caller_track_chained (self->owner, self);
+
+  _cg_future_add_hook (other, chain_hook, g_object_ref (self), g_object_unref);
+
+  if (state & CG_FUTURE_CANCELLED)
+    {
+      g_autofree char *message = _cg_future_dup_cancel_message (self);
+      cg_future_cancel (other, message);
+    }
+
+  return TRUE;
+}
+
+/* Reading --------------------------------------------------------------- */
+
+char *
+_cg_future_dup_cancel_message (CgFuture *self)
+{
+  char *message = NULL;
+
+  future_lock (self);
+  if (self->extra != NULL && self->extra->messages != NULL)
+    message = g_strdup (self->extra->messages->str);
+  future_unlock (self);
+
+  return message;
+}
+
+static void
+set_cancelled_error (CgFuture  *self,
+                     GError   **error)
+{
+  g_autofree char *message = _cg_future_dup_cancel_message (self);
+
+  if (message != NULL)
+    g_set_error_literal (error, CG_FUTURE_ERROR, CG_FUTURE_ERROR_CANCELLED, message);
+  else
+    g_set_error_literal (error, CG_FUTURE_ERROR, CG_FUTURE_ERROR_CANCELLED,
+                         _("The future was cancelled"));
+}
+
+/* The future that holds the outcome (following chains), or NULL with
+ * @error set when the outcome is cancellation, a failure, or missing. */
+static CgFuture *
+resolve (CgFuture  *self,
+         GError   **error)
+{
+  for (;;)
+    {
+      gint state = g_atomic_int_get (&self->state);
+
+      if (state & CG_FUTURE_CANCELLED)
+        {
+          set_cancelled_error (self, error);
+          return NULL;
+        }
+
+      if (!(state & CG_FUTURE_DONE))
+        {
+          g_set_error_literal (error, CG_FUTURE_ERROR, CG_FUTURE_ERROR_INVALID_STATE,
+                               _("The future is not done yet; wait for it before "
+                                 "reading its result"));
+          return NULL;
+        }
+
+      switch ((CgOutcomeKind) self->kind)
+        {
+        case CG_OUTCOME_CHAINED:
+          self = self->outcome.chained;
+          continue;
+        case CG_OUTCOME_ERROR:
+          g_propagate_error (error, g_error_copy (self->outcome.error));
+          return NULL;
+        case CG_OUTCOME_CANCELLED:
+          set_cancelled_error (self, error);
+          return NULL;
+        case CG_OUTCOME_NONE:
+        case CG_OUTCOME_POINTER:
+        case CG_OUTCOME_BOOLEAN:
+        case CG_OUTCOME_INT:
+        case CG_OUTCOME_VALUE:
+        default:
+          return self;
+        }
+    }
+}
+
+static void
+set_type_error (GError     **error,
+                const char  *wanted)
+{
+  g_set_error (error, CG_FUTURE_ERROR, CG_FUTURE_ERROR_INVALID_STATE,
+               _("The result of the future is not %s; read it with the matching "
+                 "cg_future_propagate function"), wanted);
+}
+
+/**
+ * cg_future_check:
+ * @self: a #CgFuture
+ * @error: return location for the future's failure
+ *
+ * The seed's `result()` without the value: fails with the future's error
+ * when it failed, %CG_FUTURE_ERROR_CANCELLED when it was cancelled (done or
+ * not), %CG_FUTURE_ERROR_INVALID_STATE when it is not done.
+ *
+ * Returns: %TRUE when the future is done and succeeded
+ */
+gboolean
+cg_future_check (CgFuture  *self,
+                 GError   **error)
+{
+  g_return_val_if_fail (CG_IS_FUTURE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return resolve (self, error) != NULL;
+}
+
+/**
+ * cg_future_propagate_value:
+ * @self: a #CgFuture
+ * @value: (out caller-allocates): an uninitialised #GValue that receives a
+ *   copy of the result
+ * @error: return location for the future's failure
+ *
+ * Reads the result as a #GValue, whatever `return` function set it: a
+ * boolean or integer result comes as %G_TYPE_BOOLEAN or %G_TYPE_INT64, a
+ * pointer or no value as %G_TYPE_POINTER. Fails as cg_future_check() does.
+ *
+ * Returns: %TRUE when @value was set
+ */
+gboolean
+cg_future_propagate_value (CgFuture  *self,
+                           GValue    *value,
+                           GError   **error)
+{
+  CgFuture *holder;
+
+  g_return_val_if_fail (CG_IS_FUTURE (self), FALSE);
+  g_return_val_if_fail (value != NULL && !G_IS_VALUE (value), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  holder = resolve (self, error);
+  if (holder == NULL)
+    return FALSE;
+
+  switch ((CgOutcomeKind) holder->kind)
+    {
+    case CG_OUTCOME_VALUE:
+      g_value_init (value, G_VALUE_TYPE (holder->outcome.value));
+      g_value_copy (holder->outcome.value, value);
+      break;
+    case CG_OUTCOME_BOOLEAN:
+      g_value_init (value, G_TYPE_BOOLEAN);
+      g_value_set_boolean (value, holder->outcome.boolean);
+      break;
+    case CG_OUTCOME_INT:
+      g_value_init (value, G_TYPE_INT64);
+      g_value_set_int64 (value, holder->outcome.integer);
+      break;
+    case CG_OUTCOME_POINTER:
+      g_value_init (value, G_TYPE_POINTER);
+      g_value_set_pointer (value, holder->outcome.pointer.data);
+      break;
+    case CG_OUTCOME_NONE:
+    default:
+      g_value_init (value, G_TYPE_POINTER);
+      break;
+    }
+
+  return TRUE;
+}
+
+/**
+ * cg_future_propagate_boolean:
+ * @self: a #CgFuture
+ * @error: return location for the future's failure
+ *
+ * Reads a boolean result. Fails as cg_future_check() does, or with
+ * %CG_FUTURE_ERROR_INVALID_STATE when the result is not a boolean.
+ *
+ * Returns: the result, or %FALSE with @error set
+ */
+gboolean
+cg_future_propagate_boolean (CgFuture  *self,
+                             GError   **error)
+{
+  CgFuture *holder;
+
+  g_return_val_if_fail (CG_IS_FUTURE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  holder = resolve (self, error);
+  if (holder == NULL)
+    return FALSE;
+
+  if (holder->kind == CG_OUTCOME_BOOLEAN)
+    return holder->outcome.boolean;
+  if (holder->kind == CG_OUTCOME_VALUE && G_VALUE_HOLDS_BOOLEAN (holder->outcome.value))
+    return g_value_get_boolean (holder->outcome.value);
+
+  set_type_error (error, "a boolean");
+  return FALSE;
+}
+
+/**
+ * cg_future_propagate_int:
+ * @self: a #CgFuture
+ * @error: return location for the future's failure
+ *
+ * Reads an integer result (also from a #GValue of an integer type). Fails
+ * as cg_future_check() does, or with %CG_FUTURE_ERROR_INVALID_STATE when
+ * the result is not an integer.
+ *
+ * Returns: the result, or -1 with @error set
+ */
+gssize
+cg_future_propagate_int (CgFuture  *self,
+                         GError   **error)
+{
+  CgFuture *holder;
+
+  g_return_val_if_fail (CG_IS_FUTURE (self), -1);
+  g_return_val_if_fail (error == NULL || *error == NULL, -1);
+
+  holder = resolve (self, error);
+  if (holder == NULL)
+    return -1;
+
+  if (holder->kind == CG_OUTCOME_INT)
+    return holder->outcome.integer;
+
+  if (holder->kind == CG_OUTCOME_VALUE)
+    {
+      GType type = G_VALUE_TYPE (holder->outcome.value);
+
+      if (type == G_TYPE_INT || type == G_TYPE_UINT || type == G_TYPE_LONG ||
+          type == G_TYPE_ULONG || type == G_TYPE_INT64 || type == G_TYPE_UINT64 ||
+          type == G_TYPE_CHAR || type == G_TYPE_UCHAR)
+        {
+          g_auto(GValue) as_int = G_VALUE_INIT;
+
+          g_value_init (&as_int, G_TYPE_INT64);
+          g_value_transform (holder->outcome.value, &as_int);
+          return (gssize) g_value_get_int64 (&as_int);
+        }
+    }
+
+  set_type_error (error, "an integer");
+  return -1;
+}
+
+/**
+ * cg_future_propagate_pointer:
+ * @self: a #CgFuture
+ * @error: return location for the future's failure
+ *
+ * Reads a pointer result. The future keeps owning it: it stays valid while
+ * the future lives. A future completed with no value gives %NULL. Fails as
+ * cg_future_check() does.
+ *
+ * Returns: (transfer none) (nullable): the result
+ */
+gpointer
+cg_future_propagate_pointer (CgFuture  *self,
+                             GError   **error)
+{
+  CgFuture *holder;
+
+  g_return_val_if_fail (CG_IS_FUTURE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  holder = resolve (self, error);
+  if (holder == NULL)
+    return NULL;
+
+  switch ((CgOutcomeKind) holder->kind)
+    {
+    case CG_OUTCOME_POINTER:
+      return holder->outcome.pointer.data;
+    case CG_OUTCOME_VALUE:
+      if (G_VALUE_HOLDS_POINTER (holder->outcome.value) ||
+          G_VALUE_HOLDS_BOXED (holder->outcome.value) ||
+          G_VALUE_HOLDS_OBJECT (holder->outcome.value) ||
+          G_VALUE_HOLDS_STRING (holder->outcome.value))
+        return g_value_peek_pointer (holder->outcome.value);
+      set_type_error (error, "a pointer");
+      return NULL;
+    case CG_OUTCOME_NONE:
+      return NULL;
+    default:
+      set_type_error (error, "a pointer");
+      return NULL;
+    }
+}
+
+/**
+ * cg_future_propagate_object:
+ * @self: a #CgFuture
+ * @error: return location for the future's failure
+ *
+ * Reads an object result. A future completed with no value gives %NULL.
+ * Fails as cg_future_check() does, or with %CG_FUTURE_ERROR_INVALID_STATE
+ * when the result is not an object.
+ *
+ * Returns: (transfer full) (nullable): the result
+ */
+GObject *
+cg_future_propagate_object (CgFuture  *self,
+                            GError   **error)
+{
+  CgFuture *holder;
+
+  g_return_val_if_fail (CG_IS_FUTURE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  holder = resolve (self, error);
+  if (holder == NULL)
+    return NULL;
+
+  if (holder->kind == CG_OUTCOME_NONE)
+    return NULL;
+  if (holder->kind == CG_OUTCOME_VALUE && G_VALUE_HOLDS_OBJECT (holder->outcome.value))
+    return g_value_dup_object (holder->outcome.value);
+
+  set_type_error (error, "an object");
+  return NULL;
+}
+
+/**
+ * cg_future_dup_exception:
+ * @self: a #CgFuture
+ * @error: return location for a #GError: %CG_FUTURE_ERROR_CANCELLED when
+ *   the future was cancelled, %CG_FUTURE_ERROR_INVALID_STATE when it is
+ *   not done
+ *
+ * The seed's `exception()`: the failure the future completed with.
+ *
+ * Returns: (transfer full) (nullable): a copy of the failure, or %NULL when
+ *   the future succeeded (or when @error is set)
+ */
+GError *
+cg_future_dup_exception (CgFuture  *self,
+                         GError   **error)
+{
+  GError *local = NULL;
+
+  g_return_val_if_fail (CG_IS_FUTURE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (resolve (self, &local) != NULL)
+    return NULL;
+
+  if (local->domain == CG_FUTURE_ERROR)
+    {
+      /* Cancelled or not done: that is about the future, not its outcome,
+       * unless the failure itself came from the work. */
+      gint state = g_atomic_int_get (&self->state);
+
+      if ((state & CG_FUTURE_CANCELLED) || !(state & CG_FUTURE_DONE))
+        {
+          g_propagate_error (error, local);
+          return NULL;
+        }
+    }
+
+  return local;
+}
+
+/* Cancellation ---------------------------------------------------------- */
+
+static void
+cancel_request_node_func (CgJobNode *node,
+                          CgCaller  *caller,
+                          gboolean   run)
+{
+  CgCancelRequest *request = (CgCancelRequest *) node;
+
+  g_cancellable_cancel (request->cancellable);
+  g_object_unref (request->cancellable);
+  g_free (request);
+}
+
+static void
+cancel_cancellable (CgFuture     *self,
+                    GCancellable *cancellable,
+                    gboolean      running)
+{
+  /* A job that runs right now keeps its thread busy until it returns, so
+   * its cancellable must change from here or the job could never see it. */
+  if (!running && !_cg_future_is_owner_thread (self))
+    {
+      g_autoptr(CgCaller) owner = _cg_future_dup_owner_caller (self);
+
+      if (owner != NULL)
+        {
+          CgCancelRequest *request = g_new0 (CgCancelRequest, 1);
+
+          request->node.func = cancel_request_node_func;
+          request->cancellable = g_object_ref (cancellable);
+          if (_cg_caller_post_node (owner, &request->node))
+            return;
+          g_object_unref (request->cancellable);
+          g_free (request);
+        }
+    }
+
+  g_cancellable_cancel (cancellable);
+}
+
+/**
+ * cg_future_cancel:
+ * @self: a #CgFuture
+ * @message: (nullable): why it is cancelled
+ *
+ * Cancels the future if it is not done: it is marked cancelled at once,
+ * @message is added to its cancel messages (those of several calls are
+ * joined by a newline), and its #GCancellable is cancelled: on the owner
+ * thread, or at once when its job is executing right now (the job's thread
+ * is busy until the job returns).
+ *
+ * This does not complete the future: it becomes done when its job ends
+ * (whatever the job reports, as cancelled), when a job that had not
+ * started is reached by its caller (it never runs), or when someone
+ * completes it. A future that is done already is left alone.
+ *
+ * Thread-safe.
+ *
+ * Returns: whether the future is cancelled (cg_future_is_cancelled())
+ */
+gboolean
+cg_future_cancel (CgFuture   *self,
+                  const char *message)
+{
+  GCancellable *cancellable = NULL;
+  CgFuture *awaiting = NULL;
+  gint state;
+
+  g_return_val_if_fail (CG_IS_FUTURE (self), FALSE);
+
+  future_lock (self);
+  state = g_atomic_int_get (&self->state);
+  if (state & CG_FUTURE_DONE)
+    {
+      future_unlock (self);
+      return (state & CG_FUTURE_CANCELLED) != 0;
+    }
+
+  if (message != NULL)
+    {
+      CgFutureExtra *extra = future_extra (self);
+
+      if (extra->messages == NULL)
+        extra->messages = g_string_new (message);
+      else
+        g_string_append_printf (extra->messages, "\n%s", message);
+    }
+  g_atomic_int_or (&self->state, CG_FUTURE_CANCELLED);
+
+  if (self->extra != NULL)
+    {
+      if (self->extra->cancellable != NULL)
+        cancellable = g_object_ref (self->extra->cancellable);
+      if (self->extra->awaiting != NULL)
+        awaiting = g_object_ref (self->extra->awaiting);
+    }
+  future_unlock (self);
+
+  if (cancellable != NULL)
+    {
+      cancel_cancellable (self, cancellable, (state & CG_FUTURE_RUNNING) != 0);
+      g_object_unref (cancellable);
+    }
+
+  if (awaiting != NULL)
+    {
+      cg_future_cancel (awaiting, message);
+      g_object_unref (awaiting);
+    }
+
+  return TRUE;
+}
+
+/**
+ * cg_future_get_cancellable:
+ * @self: a #CgFuture
+ *
+ * The #GCancellable that cg_future_cancel() cancels: the one given to
+ * cg_future_set_cancellable(), or one made on first request. A job passes
+ * it to the GIO calls it makes, or checks it in its loops. Once the future
+ * is cancelled it is cancelled too.
+ *
+ * Returns: (transfer none): the future's cancellable
+ */
+GCancellable *
+cg_future_get_cancellable (CgFuture *self)
+{
+  GCancellable *cancellable;
+  gboolean made = FALSE;
+
+  g_return_val_if_fail (CG_IS_FUTURE (self), NULL);
+
+  future_lock (self);
+  cancellable = future_extra (self)->cancellable;
+  if (cancellable == NULL)
+    {
+      cancellable = self->extra->cancellable = g_cancellable_new ();
+      made = TRUE;
+    }
+  future_unlock (self);
+
+  if (made && cg_future_is_cancelled (self))
+    g_cancellable_cancel (cancellable);
+
+  return cancellable;
+}
+
+/**
+ * cg_future_set_cancellable:
+ * @self: a #CgFuture
+ * @cancellable: the cancellable to cancel with the future
+ * @error: return location for a #GError
+ *
+ * The seed's `set_cancel_scope()`: @cancellable is cancelled when the
+ * future is. Fails with %CG_FUTURE_ERROR_INVALID_STATE when the future is
+ * cancelled already or has a cancellable already (given before, or made by
+ * cg_future_get_cancellable()).
+ *
+ * Returns: %TRUE when @cancellable was taken
+ */
+gboolean
+cg_future_set_cancellable (CgFuture      *self,
+                           GCancellable  *cancellable,
+                           GError       **error)
+{
+  gint state;
+
+  g_return_val_if_fail (CG_IS_FUTURE (self), FALSE);
+  g_return_val_if_fail (G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  future_lock (self);
+  state = g_atomic_int_get (&self->state);
+  if (state & CG_FUTURE_CANCELLED)
+    {
+      future_unlock (self);
+      g_set_error_literal (error, CG_FUTURE_ERROR, CG_FUTURE_ERROR_INVALID_STATE,
+                           _("The future is already cancelled"));
+      return FALSE;
+    }
+  if (self->extra != NULL && self->extra->cancellable != NULL)
+    {
+      future_unlock (self);
+      g_set_error_literal (error, CG_FUTURE_ERROR, CG_FUTURE_ERROR_INVALID_STATE,
+                           _("The future already has a cancellable"));
+      return FALSE;
+    }
+  future_extra (self)->cancellable = g_object_ref (cancellable);
+  future_unlock (self);
+
+  return TRUE;
+}
+
+/* Callbacks ------------------------------------------------------------- */
+
+static CgCallback *
+callback_new (CgFutureCallback func,
+              gpointer         data,
+              GDestroyNotify   destroy,
+              gboolean         hook)
+{
+  CgCallback *callback = g_new (CgCallback, 1);
+
+  callback->next = NULL;
+  callback->func = func;
+  callback->data = data;
+  callback->destroy = destroy;
+  callback->hook = hook;
+
+  return callback;
+}
+
+/**
+ * cg_future_add_done_callback:
+ * @self: a #CgFuture
+ * @callback: (scope notified) (closure user_data) (destroy destroy): called
+ *   with the future once it is done
+ * @user_data: data for @callback
+ * @destroy: (nullable): frees @user_data after the call
+ *
+ * Calls @callback once the future is done, on the future's thread.
+ * Callbacks run in the reverse order of their registration. A completion
+ * made on the owner thread runs them before it returns; one made on
+ * another thread hands them to the owner thread's #CgCaller. On a future
+ * that is done already, @callback is scheduled through that caller (or the
+ * owner thread's default main context), never called from here.
+ *
+ * Thread-safe; @callback still runs on the owner thread.
+ */
+void
+cg_future_add_done_callback (CgFuture         *self,
+                             CgFutureCallback  callback,
+                             gpointer          user_data,
+                             GDestroyNotify    destroy)
+{
+  CgCallback *entry;
+
+  g_return_if_fail (CG_IS_FUTURE (self));
+  g_return_if_fail (callback != NULL);
+
+  entry = callback_new (callback, user_data, destroy, FALSE);
+
+  future_lock (self);
+  if (!(g_atomic_int_get (&self->state) & CG_FUTURE_DONE))
+    {
+      entry->next = self->callbacks;
+      self->callbacks = entry;
+      future_unlock (self);
+      return;
+    }
+  future_unlock (self);
+
+  deliver_callbacks (self, entry, NULL);
+}
+
+static guint
+remove_callbacks (CgFuture         *self,
+                  CgFutureCallback  callback,
+                  gpointer          user_data,
+                  gboolean          hook)
+{
+  CgCallback **link, *removed = NULL;
+  guint n = 0;
+
+  future_lock (self);
+  link = &self->callbacks;
+  while (*link != NULL)
+    {
+      CgCallback *entry = *link;
+
+      if (entry->func == callback && entry->data == user_data && entry->hook == hook)
+        {
+          *link = entry->next;
+          entry->next = removed;
+          removed = entry;
+          n++;
+        }
+      else
+        {
+          link = &entry->next;
+        }
+    }
+  future_unlock (self);
+
+  callbacks_free (removed);
+
+  return n;
+}
+
+/**
+ * cg_future_remove_done_callback:
+ * @self: a #CgFuture
+ * @callback: (scope call): the callback to remove
+ * @user_data: the data it was added with
+ *
+ * Removes every registration of @callback with @user_data that has not run
+ * yet, calling their destroy notifies. Thread-safe.
+ *
+ * Returns: how many registrations were removed
+ */
+guint
+cg_future_remove_done_callback (CgFuture         *self,
+                                CgFutureCallback  callback,
+                                gpointer          user_data)
+{
+  g_return_val_if_fail (CG_IS_FUTURE (self), 0);
+  g_return_val_if_fail (callback != NULL, 0);
+
+  return remove_callbacks (self, callback, user_data, FALSE);
+}
+
+/* A hook is a done callback for the library's own use: it runs on the
+ * thread that completes the future, right away, and on an already done
+ * future it runs at once on the calling thread. */
+void
+_cg_future_add_hook (CgFuture         *self,
+                     CgFutureCallback  hook,
+                     gpointer          user_data,
+                     GDestroyNotify    destroy)
+{
+  CgCallback *entry = callback_new (hook, user_data, destroy, TRUE);
+
+  future_lock (self);
+  if (!(g_atomic_int_get (&self->state) & CG_FUTURE_DONE))
+    {
+      entry->next = self->callbacks;
+      self->callbacks = entry;
+      future_unlock (self);
+      return;
+    }
+  future_unlock (self);
+
+  g_object_ref (self);
+  run_callbacks (self, entry);
+  g_object_unref (self);
+}
+
+guint
+_cg_future_remove_hook (CgFuture         *self,
+                        CgFutureCallback  hook,
+                        gpointer          user_data)
+{
+  return remove_callbacks (self, hook, user_data, TRUE);
+}
+
+/* Jobs ----------------------------------------------------------------- */
+
+CgFuture *
+_cg_future_current (void)
+{
+  return current_future;
+}
+
+static void
+drop_job (CgFuture *self)
+{
+  GDestroyNotify destroy = self->func_destroy;
+  gpointer data = self->func_data;
+
+  self->func = NULL;
+  self->func_data = NULL;
+  self->func_destroy = NULL;
+
+  if (destroy != NULL)
+    destroy (data);
+}
+
+/* Drops a job that will never run and completes its future as cancelled. */
+void
+_cg_future_discard_job (CgFuture   *self,
+                        const char *reason)
+{
+  CgOutcomeData data = { 0 };
+
+  drop_job (self);
+  if (!cg_future_is_done (self))
+    {
+      cg_future_cancel (self, reason);
+      complete (self, CG_OUTCOME_NONE, &data, FALSE, NULL);
+    }
+}
+
+static void
+run_job (CgFuture *self,
+         CgCaller *caller)
+{
+  CgFuture *previous = current_future;
+  CgOutcomeData data = { 0 };
+  guint old;
+
+  current_future = self;
+  _cg_caller_enter_job (caller, self);
+
+  self->func (self, self->func_data);
+
+  _cg_caller_leave_job (caller, self);
+  current_future = previous;
+
+  drop_job (self);
+
+  old = g_atomic_int_and (&self->state, ~CG_FUTURE_RUNNING);
+  if (!(old & (CG_FUTURE_DONE | CG_FUTURE_CHAINED)))
+    complete (self, CG_OUTCOME_NONE, &data, FALSE, NULL);
+}
+
+void
+_cg_future_job_node_func (CgJobNode *node,
+                          CgCaller  *caller,
+                          gboolean   run)
+{
+  CgFuture *self = _cg_future_from_node (node);
+  gint state;
+
+  future_lock (self);
+  state = g_atomic_int_get (&self->state);
+  if (run && !(state & (CG_FUTURE_DONE | CG_FUTURE_CANCELLED)))
+    {
+      g_atomic_int_or (&self->state, CG_FUTURE_RUNNING);
+      future_unlock (self);
+      run_job (self, caller);
+    }
+  else
+    {
+      future_unlock (self);
+      if (run)
+        _cg_future_discard_job (self, NULL);
+      else
+        _cg_future_discard_job (self, _("The caller was stopped before the job ran"));
+    }
+
+  /* The reference the inbox held. */
+  g_object_unref (self);
+}

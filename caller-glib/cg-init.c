@@ -1,0 +1,59 @@
+/* cg-init.c: process-wide set-up
+ *
+ * Copyright 2026 The caller-glib authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "cg-private.h"
+
+#include <stdlib.h>
+
+static GThread *main_thread;
+
+/* The library is normally loaded before any thread starts, so the thread
+ * that loads it is the main thread, the one that runs
+ * g_main_context_default() in a typical application. */
+__attribute__((constructor)) static void
+cg_library_constructor (void)
+{
+  main_thread = g_thread_self ();
+}
+
+GThread *
+_cg_main_thread (void)
+{
+  return main_thread;
+}
+
+void
+_cg_init_i18n (void)
+{
+  static gsize initialised = 0;
+
+  if (g_once_init_enter (&initialised))
+    {
+      bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+      bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+      g_once_init_leave (&initialised, 1);
+    }
+}
+
+gint64
+_cg_spin_usec (void)
+{
+  static gsize value = 0;
+
+  if (g_once_init_enter (&value))
+    {
+      const char *env = g_getenv ("CG_SPIN_USEC");
+      gint64 spin = 50;
+
+      if (env != NULL)
+        spin = CLAMP (g_ascii_strtoll (env, NULL, 10), 0, 10000);
+      /* Stored plus one so that a spin of zero still marks "initialised". */
+      g_once_init_leave (&value, (gsize) spin + 1);
+    }
+
+  return (gint64) value - 1;
+}

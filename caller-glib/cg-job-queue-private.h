@@ -1,0 +1,73 @@
+/* cg-job-queue-private.h: the inbox through which other threads hand work
+ * to a caller
+ *
+ * Copyright 2026 The caller-glib authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include <glib.h>
+
+#include "cg-types.h"
+
+G_BEGIN_DECLS
+
+typedef struct _CgJobNode CgJobNode;
+
+/* Runs (@run TRUE) or discards (@run FALSE: the caller is stopping) the
+ * node on the caller's thread. It owns the node from then on. */
+typedef void (*CgJobNodeFunc) (CgJobNode *node,
+                               CgCaller  *caller,
+                               gboolean   run);
+
+struct _CgJobNode
+{
+  CgJobNode     *next;
+  CgJobNodeFunc  func;
+};
+
+/* A multi-producer, single-consumer inbox.
+ *
+ * Producers push onto a lock-free stack (one compare-and-swap). The
+ * consumer takes the whole stack with one exchange and reverses it, so
+ * nodes come out in the order they were pushed; it keeps them in a private
+ * FIFO it drains with a budget. Closing swaps in a sentinel that makes
+ * every later push fail, so nothing can slip in after the final drain.
+ *
+ * `sleeping` is set by the consumer just before it may block in poll();
+ * only a producer that finds it set (and clears it) wakes the context, so
+ * a busy consumer is never woken once per job. */
+typedef struct
+{
+  /* Written by producers. */
+  CgJobNode *head;
+  gint       sleeping;
+  gint       padding_[13];
+
+  /* The consumer's own FIFO. */
+  CgJobNode *local_head;
+  CgJobNode *local_tail;
+  guint      local_length;
+} CgInbox;
+
+typedef enum
+{
+  CG_INBOX_PUSHED,
+  CG_INBOX_PUSHED_WAKE,
+  CG_INBOX_CLOSED,
+} CgInboxPush;
+
+CgInboxPush  cg_inbox_push           (CgInbox   *inbox,
+                                      CgJobNode *node);
+gboolean     cg_inbox_has_pending    (CgInbox   *inbox);
+guint        cg_inbox_take           (CgInbox   *inbox);
+CgJobNode   *cg_inbox_pop_local      (CgInbox   *inbox);
+CgJobNode   *cg_inbox_close          (CgInbox   *inbox);
+CgJobNode   *cg_inbox_steal_local    (CgInbox   *inbox);
+gboolean     cg_inbox_is_closed      (CgInbox   *inbox);
+void         cg_inbox_set_sleeping   (CgInbox   *inbox,
+                                      gboolean   sleeping);
+
+G_END_DECLS

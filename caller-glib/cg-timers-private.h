@@ -1,0 +1,43 @@
+/* cg-timers-private.h: the deadlines of a caller's call_later jobs
+ *
+ * Copyright 2026 The caller-glib authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include <glib.h>
+
+#include "cg-job-queue-private.h"
+
+G_BEGIN_DECLS
+
+/* A binary min-heap of (deadline, arrival) pairs: one per caller, so a
+ * caller with a million pending timers still has a single GSource, whose
+ * ready time is the earliest deadline. Ties keep arrival order. */
+typedef struct
+{
+  gint64     deadline;
+  guint64    serial;
+  CgJobNode *node;
+} CgTimerEntry;
+
+typedef struct
+{
+  CgTimerEntry *entries;
+  guint         length;
+  guint         allocated;
+  guint64       next_serial;
+} CgTimerHeap;
+
+void         cg_timer_heap_push        (CgTimerHeap *heap,
+                                        gint64       deadline,
+                                        CgJobNode   *node);
+gint64       cg_timer_heap_next        (CgTimerHeap *heap);
+CgJobNode   *cg_timer_heap_pop_due     (CgTimerHeap *heap,
+                                        gint64       now);
+CgJobNode   *cg_timer_heap_steal_all   (CgTimerHeap *heap);
+void         cg_timer_heap_clear       (CgTimerHeap *heap);
+
+G_END_DECLS
