@@ -14,8 +14,11 @@
 #include "cg-types.h"
 #include "cg-enums.h"
 #include "cg-error.h"
+#include "cg-context.h"
 #include "cg-future.h"
 #include "cg-caller.h"
 #include "cg-gio-bridge.h"
+#include "cg-worker-pool.h"
+#include "cg-as-completed.h"
 
 #undef CALLER_GLIB_INSIDE

@@ -8,6 +8,7 @@
 #include "cg-private.h"
 
 #include "cg-caller-private.h"
+#include "cg-context-private.h"
 #include "cg-future-private.h"
 #include "cg-job-queue-private.h"
 #include "cg-timers-private.h"
@@ -1523,6 +1524,7 @@ submit_job (CgCaller       *self,
 {
   CgFuture *future = _cg_future_new_job (self, func, user_data, destroy);
 
+  future->context = _cg_context_capture ();
   if (deadline != 0)
     {
       future->deadline = deadline;

@@ -75,7 +75,7 @@ struct _CgFuture
 
   CgCallback     *callbacks;     /* newest first, under the lock */
   CgFutureExtra  *extra;         /* rarely needed state, under the lock */
-  gpointer        context;       /* captured context of the job */
+  struct _CgContextMap *context; /* the job's copy of the submitter's context */
 };
 
 CgFuture   *_cg_future_new_job          (CgCaller       *caller,

@@ -8,6 +8,7 @@
 #include "cg-private.h"
 
 #include "cg-caller-private.h"
+#include "cg-context-private.h"
 #include "cg-future-private.h"
 
 /**
@@ -59,6 +60,7 @@ struct _CgCallback
   gpointer          data;
   GDestroyNotify    destroy;
   gboolean          hook;
+  CgContextMap     *context;   /* the registrant's context, for user callbacks */
 };
 
 struct _CgFutureExtra
@@ -157,6 +159,7 @@ callbacks_free (CgCallback *list)
 
       if (list->destroy != NULL)
         list->destroy (list->data);
+      _cg_context_map_unref (list->context);
       g_free (list);
       list = next;
     }
@@ -172,6 +175,7 @@ cg_future_finalize (GObject *object)
 
   if (self->func_destroy != NULL)
     self->func_destroy (self->func_data);
+  _cg_context_map_unref (self->context);
 
   if (self->extra != NULL)
     {
@@ -417,9 +421,20 @@ run_callbacks (CgFuture   *self,
     {
       CgCallback *next = list->next;
 
-      list->func (self, list->data);
+      if (list->hook)
+        {
+          list->func (self, list->data);
+        }
+      else
+        {
+          CgContextMap *saved = _cg_context_enter (&list->context);
+
+          list->func (self, list->data);
+          _cg_context_leave (&list->context, saved);
+        }
       if (list->destroy != NULL)
         list->destroy (list->data);
+      _cg_context_map_unref (list->context);
       g_free (list);
       list = next;
     }
@@ -818,7 +833,9 @@ chain_hook (CgFuture *other,
   CgFuture *self = user_data;
   CgOutcomeData data = { 0 };
 
-  if (cg_future_is_cancelled (other))
+  /* A cancelled outcome travels as cancellation, with its messages; when
+   * @self was cancelled first, its cancel reached @other from here. */
+  if (cg_future_is_cancelled (other) && !cg_future_is_cancelled (self))
     {
       g_autofree char *message = _cg_future_dup_cancel_message (other);
       cg_future_cancel (self, message);
@@ -1455,6 +1472,7 @@ callback_new (CgFutureCallback func,
   callback->data = data;
   callback->destroy = destroy;
   callback->hook = hook;
+  callback->context = hook ? NULL : _cg_context_capture ();
 
   return callback;
 }
@@ -1635,13 +1653,16 @@ run_job (CgFuture *self,
 {
   CgFuture *previous = current_future;
   CgOutcomeData data = { 0 };
+  CgContextMap *saved_context;
   guint old;
 
   current_future = self;
   _cg_caller_enter_job (caller, self);
+  saved_context = _cg_context_enter (&self->context);
 
   self->func (self, self->func_data);
 
+  _cg_context_leave (&self->context, saved_context);
   _cg_caller_leave_job (caller, self);
   current_future = previous;
 

@@ -191,7 +191,11 @@ return_to_task_cb (CgFuture *future,
       g_task_return_pointer (task, holder->outcome.pointer.data, NULL);
       break;
     case CG_OUTCOME_VALUE:
-      g_task_return_value (task, holder->outcome.value);
+      /* Objects the GTask way: a new reference the reader owns. */
+      if (G_VALUE_HOLDS_OBJECT (holder->outcome.value))
+        g_task_return_pointer (task, g_value_dup_object (holder->outcome.value), g_object_unref);
+      else
+        g_task_return_value (task, holder->outcome.value);
       break;
     case CG_OUTCOME_NONE:
     default:
@@ -207,7 +211,8 @@ return_to_task_cb (CgFuture *future,
  *
  * Completes @task with the future's outcome once the future is done: its
  * error, or its value with the matching g_task_return function (a pointer
- * value stays owned by the future, which @task keeps alive). The task's
+ * value stays owned by the future, which @task keeps alive; an object comes
+ * as a new reference, read with g_task_propagate_pointer()). The task's
  * callback runs in the task's context, as GTask does.
  */
 void

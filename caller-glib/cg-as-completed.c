@@ -1,0 +1,3 @@
+/* cg-as-completed.c: being written */
+
+#include "cg-private.h"

@@ -1,0 +1,29 @@
+/* cg-context-private.h: capturing and entering contexts inside the library
+ *
+ * Copyright 2026 The caller-glib authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "cg-context.h"
+
+G_BEGIN_DECLS
+
+/* An immutable map of variables to values; NULL is the empty map. A
+ * "copy" of the current context is a reference to the current map, so
+ * capturing costs one atomic increment, or nothing when no variable was
+ * ever set on the thread. */
+typedef struct _CgContextMap CgContextMap;
+
+CgContextMap *_cg_context_capture      (void);
+void          _cg_context_map_unref    (CgContextMap  *map);
+
+/* Makes *@slot the current map until _cg_context_leave(); whatever the
+ * code in between sets is written back into *@slot. */
+CgContextMap *_cg_context_enter        (CgContextMap **slot);
+void          _cg_context_leave        (CgContextMap **slot,
+                                        CgContextMap  *saved);
+
+G_END_DECLS

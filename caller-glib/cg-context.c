@@ -1,0 +1,664 @@
+/* cg-context.c: context variables, carried into jobs
+ *
+ * Copyright 2026 The caller-glib authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "cg-private.h"
+
+#include "cg-context-private.h"
+
+/**
+ * SECTION:cg-context
+ * @title: Context variables
+ * @short_description: values that follow work from thread to thread
+ *
+ * A #CgContextVar is the C counterpart of Python's `contextvars.ContextVar`:
+ * a variable whose value belongs to the current *context* rather than to a
+ * thread. cg_caller_call_soon(), cg_caller_call_later(),
+ * cg_caller_to_thread() and the execution queues capture a copy of the
+ * current context when work is submitted; the job, and every callback the
+ * library later runs on its behalf (the done callbacks it registers, its
+ * cg_future_wait_async() and lock callbacks), run inside that copy. Changes
+ * a job makes stay in its copy; the submitter never sees them.
+ * cg_caller_call_direct() copies nothing.
+ *
+ * |[<!-- language="C" -->
+ * static CgContextVar *request_id;
+ *
+ * static void
+ * handle (CgFuture *future, gpointer user_data)
+ * {
+ *   // sees the value the submitter had when it called call_soon
+ *   g_print ("request %s\n", (char *) cg_context_var_get_pointer (request_id));
+ * }
+ *
+ * request_id = cg_context_var_new ("request-id", NULL);
+ * g_autoptr(CgContextToken) token = cg_context_var_set_pointer (request_id, "r-42");
+ * g_autoptr(CgFuture) future = cg_caller_call_soon (worker, handle, NULL, NULL, &error);
+ * cg_context_var_reset (request_id, token, NULL);
+ * ]|
+ *
+ * A context is an immutable map underneath: copying one is taking a
+ * reference, so submitting work costs nothing extra when no variable is
+ * set and one atomic increment when some are. Setting a variable copies
+ * the map (its size is the number of variables set, usually a handful).
+ *
+ * Variables and contexts are thread-safe; the current context is per
+ * thread.
+ */
+
+typedef struct
+{
+  CgContextVar *var;
+  GValue        value;
+} MapEntry;
+
+struct _CgContextMap
+{
+  gint     ref_count;
+  guint    length;
+  MapEntry entries[];
+};
+
+struct _CgContextVar
+{
+  GObject  parent_instance;
+  char    *name;
+  GValue   default_value;
+};
+
+struct _CgContext
+{
+  gint          ref_count;
+  gint          entered;   /* atomic */
+  CgContextMap *map;
+};
+
+struct _CgContextToken
+{
+  gint          ref_count;
+  gint          used;      /* atomic */
+  CgContextVar *var;
+  gboolean      had_value;
+  GValue        old_value;
+};
+
+G_DEFINE_FINAL_TYPE (CgContextVar, cg_context_var, G_TYPE_OBJECT)
+G_DEFINE_BOXED_TYPE (CgContext, cg_context, cg_context_ref, cg_context_unref)
+G_DEFINE_BOXED_TYPE (CgContextToken, cg_context_token, cg_context_token_ref, cg_context_token_unref)
+
+/* The current map of each thread (a reference, or NULL when empty). */
+static __thread CgContextMap *current_map;
+
+/* Maps ------------------------------------------------------------------ */
+
+static CgContextMap *
+map_ref (CgContextMap *map)
+{
+  if (map != NULL)
+    g_atomic_int_inc (&map->ref_count);
+  return map;
+}
+
+void
+_cg_context_map_unref (CgContextMap *map)
+{
+  if (map != NULL && g_atomic_int_dec_and_test (&map->ref_count))
+    {
+      for (guint i = 0; i < map->length; i++)
+        {
+          g_value_unset (&map->entries[i].value);
+          g_object_unref (map->entries[i].var);
+        }
+      g_free (map);
+    }
+}
+
+static const MapEntry *
+map_lookup (CgContextMap *map,
+            CgContextVar *var)
+{
+  guint lo = 0, hi;
+
+  if (map == NULL)
+    return NULL;
+
+  hi = map->length;
+  while (lo < hi)
+    {
+      guint mid = (lo + hi) / 2;
+
+      if (map->entries[mid].var == var)
+        return &map->entries[mid];
+      if ((gconstpointer) map->entries[mid].var < (gconstpointer) var)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+
+  return NULL;
+}
+
+/* A new map: @map with @var set to @value, or removed when @value is NULL. */
+static CgContextMap *
+map_with (CgContextMap *map,
+          CgContextVar *var,
+          const GValue *value)
+{
+  guint old_length = map != NULL ? map->length : 0;
+  CgContextMap *copy = g_malloc (sizeof (CgContextMap) + (old_length + 1) * sizeof (MapEntry));
+  gboolean placed = FALSE;
+  guint n = 0;
+
+  copy->ref_count = 1;
+
+  for (guint i = 0; i <= old_length; i++)
+    {
+      MapEntry *old = i < old_length ? &map->entries[i] : NULL;
+
+      if (!placed && (old == NULL || (gconstpointer) old->var >= (gconstpointer) var))
+        {
+          placed = TRUE;
+          if (value != NULL)
+            {
+              MapEntry *entry = &copy->entries[n++];
+
+              entry->var = g_object_ref (var);
+              memset (&entry->value, 0, sizeof entry->value);
+              g_value_init (&entry->value, G_VALUE_TYPE (value));
+              g_value_copy (value, &entry->value);
+            }
+          if (old != NULL && old->var == var)
+            continue;
+        }
+
+      if (old != NULL)
+        {
+          MapEntry *entry = &copy->entries[n++];
+
+          entry->var = g_object_ref (old->var);
+          memset (&entry->value, 0, sizeof entry->value);
+          g_value_init (&entry->value, G_VALUE_TYPE (&old->value));
+          g_value_copy (&old->value, &entry->value);
+        }
+    }
+
+  copy->length = n;
+  if (n == 0)
+    {
+      g_free (copy);
+      return NULL;
+    }
+
+  return copy;
+}
+
+CgContextMap *
+_cg_context_capture (void)
+{
+  return map_ref (current_map);
+}
+
+CgContextMap *
+_cg_context_enter (CgContextMap **slot)
+{
+  CgContextMap *saved = current_map;
+
+  current_map = map_ref (*slot);
+  return saved;
+}
+
+void
+_cg_context_leave (CgContextMap **slot,
+                   CgContextMap  *saved)
+{
+  CgContextMap *changed = current_map;
+
+  current_map = saved;
+  if (changed != *slot)
+    {
+      _cg_context_map_unref (*slot);
+      *slot = changed;
+    }
+  else
+    {
+      _cg_context_map_unref (changed);
+    }
+}
+
+/* Variables --------------------------------------------------------------- */
+
+static void
+cg_context_var_finalize (GObject *object)
+{
+  CgContextVar *self = CG_CONTEXT_VAR (object);
+
+  g_free (self->name);
+  if (G_IS_VALUE (&self->default_value))
+    g_value_unset (&self->default_value);
+
+  G_OBJECT_CLASS (cg_context_var_parent_class)->finalize (object);
+}
+
+static void
+cg_context_var_class_init (CgContextVarClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = cg_context_var_finalize;
+}
+
+static void
+cg_context_var_init (CgContextVar *self)
+{
+}
+
+/**
+ * cg_context_var_new:
+ * @name: the variable's name, for debugging
+ * @default_value: (nullable): the value the variable has in a context
+ *   that never set it, or %NULL for none
+ *
+ * Makes a context variable. Variables are usually made once, at start-up,
+ * and kept for the life of the program: a context holds a reference to
+ * every variable set in it.
+ *
+ * Returns: (transfer full): a new variable
+ */
+CgContextVar *
+cg_context_var_new (const char   *name,
+                    const GValue *default_value)
+{
+  CgContextVar *self;
+
+  g_return_val_if_fail (name != NULL, NULL);
+  g_return_val_if_fail (default_value == NULL || G_IS_VALUE (default_value), NULL);
+
+  self = g_object_new (CG_TYPE_CONTEXT_VAR, NULL);
+  self->name = g_strdup (name);
+  if (default_value != NULL)
+    {
+      g_value_init (&self->default_value, G_VALUE_TYPE (default_value));
+      g_value_copy (default_value, &self->default_value);
+    }
+
+  return self;
+}
+
+/**
+ * cg_context_var_get_name:
+ * @self: a #CgContextVar
+ *
+ * Returns: the variable's name
+ */
+const char *
+cg_context_var_get_name (CgContextVar *self)
+{
+  g_return_val_if_fail (CG_IS_CONTEXT_VAR (self), NULL);
+
+  return self->name;
+}
+
+static gboolean
+lookup_in (CgContextMap *map,
+           CgContextVar *self,
+           GValue       *value)
+{
+  const MapEntry *entry = map_lookup (map, self);
+  const GValue *found = entry != NULL ? &entry->value : NULL;
+
+  if (found == NULL && G_IS_VALUE (&self->default_value))
+    found = &self->default_value;
+  if (found == NULL)
+    return FALSE;
+
+  g_value_init (value, G_VALUE_TYPE (found));
+  g_value_copy (found, value);
+  return TRUE;
+}
+
+/**
+ * cg_context_var_get:
+ * @self: a #CgContextVar
+ * @value: (out caller-allocates): an uninitialised #GValue that receives
+ *   the value
+ *
+ * Reads the variable in the current context: the value set there, else
+ * its default.
+ *
+ * Returns: %FALSE when the variable has neither (then @value is left
+ *   alone)
+ */
+gboolean
+cg_context_var_get (CgContextVar *self,
+                    GValue       *value)
+{
+  g_return_val_if_fail (CG_IS_CONTEXT_VAR (self), FALSE);
+  g_return_val_if_fail (value != NULL && !G_IS_VALUE (value), FALSE);
+
+  return lookup_in (current_map, self, value);
+}
+
+/**
+ * cg_context_var_set:
+ * @self: a #CgContextVar
+ * @value: the new value; it is copied
+ *
+ * Sets the variable in the current context.
+ *
+ * Returns: (transfer full): a token that cg_context_var_reset() takes to
+ *   restore the previous value
+ */
+CgContextToken *
+cg_context_var_set (CgContextVar *self,
+                    const GValue *value)
+{
+  CgContextToken *token;
+  const MapEntry *entry;
+  CgContextMap *next;
+
+  g_return_val_if_fail (CG_IS_CONTEXT_VAR (self), NULL);
+  g_return_val_if_fail (G_IS_VALUE (value), NULL);
+
+  token = g_new0 (CgContextToken, 1);
+  token->ref_count = 1;
+  token->var = g_object_ref (self);
+  entry = map_lookup (current_map, self);
+  if (entry != NULL)
+    {
+      token->had_value = TRUE;
+      g_value_init (&token->old_value, G_VALUE_TYPE (&entry->value));
+      g_value_copy (&entry->value, &token->old_value);
+    }
+
+  next = map_with (current_map, self, value);
+  _cg_context_map_unref (current_map);
+  current_map = next;
+
+  return token;
+}
+
+/**
+ * cg_context_var_reset:
+ * @self: a #CgContextVar
+ * @token: the token that cg_context_var_set() gave
+ * @error: return location for a #GError
+ *
+ * Restores the value the variable had before the cg_context_var_set() that
+ * gave @token. Fails with %CG_CALLER_ERROR_INVALID_ARGUMENT when @token
+ * belongs to another variable and with %CG_FUTURE_ERROR_INVALID_STATE when
+ * it was used already.
+ *
+ * Returns: %TRUE when the value was restored
+ */
+gboolean
+cg_context_var_reset (CgContextVar    *self,
+                      CgContextToken  *token,
+                      GError         **error)
+{
+  CgContextMap *next;
+
+  g_return_val_if_fail (CG_IS_CONTEXT_VAR (self), FALSE);
+  g_return_val_if_fail (token != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (token->var != self)
+    {
+      g_set_error (error, CG_CALLER_ERROR, CG_CALLER_ERROR_INVALID_ARGUMENT,
+                   _("The token belongs to another context variable than “%s”"),
+                   self->name);
+      return FALSE;
+    }
+
+  if (!g_atomic_int_compare_and_exchange (&token->used, 0, 1))
+    {
+      g_set_error (error, CG_FUTURE_ERROR, CG_FUTURE_ERROR_INVALID_STATE,
+                   _("The token of context variable “%s” was used already"),
+                   self->name);
+      return FALSE;
+    }
+
+  next = map_with (current_map, self, token->had_value ? &token->old_value : NULL);
+  _cg_context_map_unref (current_map);
+  current_map = next;
+
+  return TRUE;
+}
+
+/**
+ * cg_context_var_get_pointer:
+ * @self: a #CgContextVar
+ *
+ * A C convenience: reads a variable that holds a pointer (or an object,
+ * boxed value or string).
+ *
+ * Returns: (transfer none) (nullable): the value, or %NULL when there is
+ *   none or it is not a pointer
+ */
+gpointer
+cg_context_var_get_pointer (CgContextVar *self)
+{
+  const MapEntry *entry;
+  const GValue *found;
+
+  g_return_val_if_fail (CG_IS_CONTEXT_VAR (self), NULL);
+
+  entry = map_lookup (current_map, self);
+  found = entry != NULL ? &entry->value : NULL;
+  if (found == NULL && G_IS_VALUE (&self->default_value))
+    found = &self->default_value;
+  if (found == NULL || !(G_VALUE_HOLDS_POINTER (found) || G_VALUE_HOLDS_OBJECT (found) ||
+                         G_VALUE_HOLDS_BOXED (found) || G_VALUE_HOLDS_STRING (found)))
+    return NULL;
+
+  /* The current map keeps the value alive until it changes. */
+  return g_value_peek_pointer (found);
+}
+
+/**
+ * cg_context_var_set_pointer:
+ * @self: a #CgContextVar
+ * @value: (nullable): the new value
+ *
+ * A C convenience: sets the variable to a plain pointer (%G_TYPE_POINTER);
+ * the context does not own it.
+ *
+ * Returns: (transfer full): the token, as cg_context_var_set()
+ */
+CgContextToken *
+cg_context_var_set_pointer (CgContextVar *self,
+                            gpointer      value)
+{
+  g_auto(GValue) holder = G_VALUE_INIT;
+
+  g_return_val_if_fail (CG_IS_CONTEXT_VAR (self), NULL);
+
+  g_value_init (&holder, G_TYPE_POINTER);
+  g_value_set_pointer (&holder, value);
+  return cg_context_var_set (self, &holder);
+}
+
+/**
+ * cg_context_token_ref:
+ * @self: a #CgContextToken
+ *
+ * Returns: (transfer full): @self
+ */
+CgContextToken *
+cg_context_token_ref (CgContextToken *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  g_atomic_int_inc (&self->ref_count);
+  return self;
+}
+
+/**
+ * cg_context_token_unref:
+ * @self: (transfer full): a #CgContextToken
+ *
+ * Drops a reference to @self.
+ */
+void
+cg_context_token_unref (CgContextToken *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (g_atomic_int_dec_and_test (&self->ref_count))
+    {
+      if (G_IS_VALUE (&self->old_value))
+        g_value_unset (&self->old_value);
+      g_object_unref (self->var);
+      g_free (self);
+    }
+}
+
+/* Contexts ---------------------------------------------------------------- */
+
+/**
+ * cg_context_new:
+ *
+ * Makes an empty context: every variable has its default in it.
+ *
+ * Returns: (transfer full): a new context
+ */
+CgContext *
+cg_context_new (void)
+{
+  CgContext *self = g_new0 (CgContext, 1);
+
+  self->ref_count = 1;
+  return self;
+}
+
+/**
+ * cg_context_copy_current:
+ *
+ * A copy of the current context (Python's `contextvars.copy_context()`).
+ * Cheap: the copy shares the current, immutable map.
+ *
+ * Returns: (transfer full): the copy
+ */
+CgContext *
+cg_context_copy_current (void)
+{
+  CgContext *self = cg_context_new ();
+
+  self->map = map_ref (current_map);
+  return self;
+}
+
+/**
+ * cg_context_copy:
+ * @self: a #CgContext
+ *
+ * Returns: (transfer full): a copy of @self
+ */
+CgContext *
+cg_context_copy (CgContext *self)
+{
+  CgContext *copy;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  copy = cg_context_new ();
+  copy->map = map_ref (self->map);
+  return copy;
+}
+
+/**
+ * cg_context_ref:
+ * @self: a #CgContext
+ *
+ * Returns: (transfer full): @self
+ */
+CgContext *
+cg_context_ref (CgContext *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  g_atomic_int_inc (&self->ref_count);
+  return self;
+}
+
+/**
+ * cg_context_unref:
+ * @self: (transfer full): a #CgContext
+ *
+ * Drops a reference to @self.
+ */
+void
+cg_context_unref (CgContext *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (g_atomic_int_dec_and_test (&self->ref_count))
+    {
+      _cg_context_map_unref (self->map);
+      g_free (self);
+    }
+}
+
+/**
+ * cg_context_lookup:
+ * @self: a #CgContext
+ * @variable: a #CgContextVar
+ * @value: (out caller-allocates): an uninitialised #GValue for the value
+ *
+ * Reads @variable as it is in @self, without entering it.
+ *
+ * Returns: %FALSE when the variable has no value there and no default
+ */
+gboolean
+cg_context_lookup (CgContext    *self,
+                   CgContextVar *variable,
+                   GValue       *value)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (CG_IS_CONTEXT_VAR (variable), FALSE);
+  g_return_val_if_fail (value != NULL && !G_IS_VALUE (value), FALSE);
+
+  return lookup_in (self->map, variable, value);
+}
+
+/**
+ * cg_context_run:
+ * @self: a #CgContext
+ * @func: (scope call) (closure user_data): what to run
+ * @user_data: data for @func
+ * @error: return location for a #GError
+ *
+ * Runs @func inside @self (Python's `Context.run()`): it reads the
+ * variables as @self has them, and what it sets stays in @self. A context
+ * can be entered by one caller at a time: entering it again before it is
+ * left fails with %CG_FUTURE_ERROR_INVALID_STATE.
+ *
+ * Returns: %TRUE when @func ran
+ */
+gboolean
+cg_context_run (CgContext     *self,
+                CgDirectFunc   func,
+                gpointer       user_data,
+                GError       **error)
+{
+  CgContextMap *saved;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!g_atomic_int_compare_and_exchange (&self->entered, 0, 1))
+    {
+      g_set_error_literal (error, CG_FUTURE_ERROR, CG_FUTURE_ERROR_INVALID_STATE,
+                           _("The context is entered already; copy it to run "
+                             "something else in it at the same time"));
+      return FALSE;
+    }
+
+  saved = _cg_context_enter (&self->map);
+  func (user_data);
+  _cg_context_leave (&self->map, saved);
+
+  g_atomic_int_set (&self->entered, 0);
+  return TRUE;
+}

@@ -1,0 +1,3 @@
+/* cg-worker-pool.c: being written */
+
+#include "cg-private.h"
