@@ -19,6 +19,8 @@
 #include "cg-caller.h"
 #include "cg-gio-bridge.h"
 #include "cg-worker-pool.h"
+#include "cg-exec-queue.h"
+#include "cg-async-lock.h"
 #include "cg-as-completed.h"
 
 #undef CALLER_GLIB_INSIDE

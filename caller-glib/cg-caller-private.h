@@ -25,4 +25,12 @@ void        _cg_caller_leave_job        (CgCaller   *self,
                                          CgFuture   *future);
 const char *_cg_caller_peek_log_domain  (CgCaller   *self);
 
+/* The caller's lock guards its execution queues too (cg-exec-queue.c). */
+GMutex     *_cg_caller_get_lock         (CgCaller   *self);
+GHashTable *_cg_caller_get_queues       (CgCaller   *self);
+GHashTable *_cg_exec_queue_table_new    (void);
+void        _cg_exec_queue_close_all    (CgCaller   *self);
+gboolean    _cg_caller_post_job         (CgCaller   *self,
+                                         CgFuture   *future);
+
 G_END_DECLS

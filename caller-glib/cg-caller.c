@@ -73,8 +73,8 @@
  *
  * cg_caller_stop() refuses new work (%CG_CALLER_ERROR_CLOSED), cancels
  * every pending job (each future completes as cancelled and its job never
- * runs) and cancels the running one. A protected caller ignores stop
- * requests unless they are forced.
+ * runs), closes its execution queues and cancels the running job. A
+ * protected caller ignores stop requests unless they are forced.
  *
  * All functions of #CgCaller are thread-safe. Property notifications are
  * emitted on the thread that changes the state.
@@ -121,6 +121,7 @@ struct _CgCaller
   GSource      *source;
   CgTimerHeap   timers;
   GHashTable   *inflight;     /* job futures that wait for another future */
+  GHashTable   *queues;       /* execution queues, see cg-exec-queue.c */
   CgJobNode    *orphans;      /* pending work handed over by stop() */
   GCond         ready_cond;
   gboolean      ready;
@@ -286,6 +287,7 @@ cg_caller_finalize (GObject *object)
 
   cg_timer_heap_clear (&self->timers);
   g_clear_pointer (&self->inflight, g_hash_table_unref);
+  g_clear_pointer (&self->queues, g_hash_table_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_pointer (&self->thread, g_thread_unref);
   g_clear_pointer (&self->name, g_free);
@@ -464,6 +466,7 @@ cg_caller_init (CgCaller *self)
   g_mutex_init (&self->lock);
   g_cond_init (&self->ready_cond);
   self->inflight = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+  self->queues = _cg_exec_queue_table_new ();
 }
 
 /* Running work ----------------------------------------------------------- */
@@ -484,6 +487,32 @@ const char *
 _cg_caller_peek_log_domain (CgCaller *self)
 {
   return self->log_domain;
+}
+
+GMutex *
+_cg_caller_get_lock (CgCaller *self)
+{
+  return &self->lock;
+}
+
+GHashTable *
+_cg_caller_get_queues (CgCaller *self)
+{
+  return self->queues;
+}
+
+/* Hands a job future (and the reference given) to the caller; a stopped
+ * caller drops it at once, as cancelled. */
+gboolean
+_cg_caller_post_job (CgCaller *self,
+                     CgFuture *future)
+{
+  if (G_LIKELY (_cg_caller_post_node (self, &future->node)))
+    return TRUE;
+
+  _cg_future_discard_job (future, _("The caller was stopped before the job ran"));
+  g_object_unref (future);
+  return FALSE;
 }
 
 gboolean
@@ -1234,7 +1263,8 @@ cancel_in_flight (CgCaller *self)
  * pending job is cancelled without running (its future completes as
  * cancelled and its destroy notify runs), the running job's future and
  * cancellable are cancelled (it completes as cancelled when it returns),
- * and the caller leaves the registry.
+ * its execution queues close (dropping their waiting calls) and the caller
+ * leaves the registry.
  *
  * For a caller started by cg_caller_start_new(), a call from another
  * thread blocks until the caller's thread has finished; a call from a job
@@ -1270,6 +1300,7 @@ cg_caller_stop (CgCaller *self,
   registry_remove (self);
   pending = cg_inbox_close (&self->inbox);
   cancel_in_flight (self);
+  _cg_exec_queue_close_all (self);
 
   if (on_owner || (!self->owns_thread && self->source == NULL))
     {

@@ -7,6 +7,8 @@
 
 #pragma once
 
+#include <gio/gio.h>
+
 #include "cg-context.h"
 
 G_BEGIN_DECLS
@@ -25,5 +27,10 @@ void          _cg_context_map_unref    (CgContextMap  *map);
 CgContextMap *_cg_context_enter        (CgContextMap **slot);
 void          _cg_context_leave        (CgContextMap **slot,
                                         CgContextMap  *saved);
+
+GTask        *_cg_context_task_new     (gpointer             source_object,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data);
 
 G_END_DECLS

@@ -303,30 +303,6 @@ wait_cancelled_cb (GCancellable *cancellable,
   return G_SOURCE_REMOVE;
 }
 
-/* Runs an async callback inside the context captured when the operation
- * began, as SPEC section 4 asks of every callback run on a job's behalf. */
-typedef struct
-{
-  GAsyncReadyCallback  callback;
-  gpointer             user_data;
-  CgContextMap        *context;
-} ContextCallback;
-
-static void
-context_callback_trampoline (GObject      *source_object,
-                             GAsyncResult *result,
-                             gpointer      data)
-{
-  ContextCallback *closure = data;
-  CgContextMap *saved = _cg_context_enter (&closure->context);
-
-  closure->callback (source_object, result, closure->user_data);
-  _cg_context_leave (&closure->context, saved);
-
-  _cg_context_map_unref (closure->context);
-  g_free (closure);
-}
-
 /**
  * cg_future_wait_async:
  * @self: a #CgFuture
@@ -361,19 +337,7 @@ cg_future_wait_async (CgFuture            *self,
   g_return_if_fail (CG_IS_FUTURE (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  if (callback != NULL)
-    {
-      ContextCallback *closure = g_new (ContextCallback, 1);
-
-      closure->callback = callback;
-      closure->user_data = user_data;
-      closure->context = _cg_context_capture ();
-      task = g_task_new (self, cancellable, context_callback_trampoline, closure);
-    }
-  else
-    {
-      task = g_task_new (self, cancellable, NULL, NULL);
-    }
+  task = _cg_context_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, cg_future_wait_async);
   g_task_set_name (task, "[caller-glib] cg_future_wait_async");
   /* The outcome says itself whether the wait was cancelled. */

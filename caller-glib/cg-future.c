@@ -1576,6 +1576,33 @@ cg_future_remove_done_callback (CgFuture         *self,
   return remove_callbacks (self, callback, user_data, FALSE);
 }
 
+/**
+ * cg_future_add_completion_hook:
+ * @self: a #CgFuture
+ * @callback: (scope notified) (closure user_data) (destroy destroy): called
+ *   with the future once it is done
+ * @user_data: data for @callback
+ * @destroy: (nullable): frees @user_data after the call
+ *
+ * Calls @callback on whichever thread completes the future, at the moment
+ * it completes, or right now on the calling thread if it is done already.
+ * Unlike cg_future_add_done_callback() it needs no caller on the owner
+ * thread and costs no thread hop: it is meant for bridges to other event
+ * loops (asyncio's `call_soon_threadsafe()`, a #GTask of another context)
+ * and must stay short and must not block. Thread-safe.
+ */
+void
+cg_future_add_completion_hook (CgFuture         *self,
+                               CgFutureCallback  callback,
+                               gpointer          user_data,
+                               GDestroyNotify    destroy)
+{
+  g_return_if_fail (CG_IS_FUTURE (self));
+  g_return_if_fail (callback != NULL);
+
+  _cg_future_add_hook (self, callback, user_data, destroy);
+}
+
 /* A hook is a done callback for the library's own use: it runs on the
  * thread that completes the future, right away, and on an already done
  * future it runs at once on the calling thread. */

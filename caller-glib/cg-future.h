@@ -115,6 +115,11 @@ CG_AVAILABLE_IN_ALL
 guint         cg_future_remove_done_callback  (CgFuture          *self,
                                                CgFutureCallback   callback,
                                                gpointer           user_data);
+CG_AVAILABLE_IN_ALL
+void          cg_future_add_completion_hook   (CgFuture          *self,
+                                               CgFutureCallback   callback,
+                                               gpointer           user_data,
+                                               GDestroyNotify     destroy);
 
 CG_AVAILABLE_IN_ALL
 void          cg_future_wait_async            (CgFuture          *self,

@@ -1,0 +1,979 @@
+/* cg-bench.c: caller-glib beside plain GLib (and libdex), same run
+ *
+ * Copyright 2026 The caller-glib authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Each workload runs on caller-glib and on what a GLib user would write
+ * instead, in the same process, after a warm-up; the figure is the median
+ * of several runs. See docs/performance.md for what each workload means.
+ */
+
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <caller-glib.h>
+
+#ifdef HAVE_LIBDEX
+# include <libdex.h>
+#endif
+
+static gboolean opt_quick;
+static char *opt_json;
+static int opt_runs = 5;
+static char **opt_only;
+
+/* Sizes, scaled down by --quick. */
+static guint n_round_trips = 20000;
+static guint n_throughput = 400000;
+static guint n_fanout = 100000;
+static guint n_pending = 1000000;
+static guint n_as_completed = 100000;
+static guint n_lock = 100000;
+static gdouble idle_seconds = 1.0;
+
+typedef gdouble (*Measure) (void);
+
+typedef struct
+{
+  const char *key;
+  const char *unit;
+  gboolean    lower_is_better;
+  const char *what;
+  gdouble     caller_glib;
+  gdouble     glib;
+  gdouble     libdex;
+  gdouble     limit;
+  const char *glib_name;
+} Workload;
+
+static gdouble
+now_seconds (void)
+{
+  return g_get_monotonic_time () / (gdouble) G_USEC_PER_SEC;
+}
+
+static int
+compare_doubles (const void *a,
+                 const void *b)
+{
+  gdouble x = *(const gdouble *) a, y = *(const gdouble *) b;
+
+  return (x > y) - (x < y);
+}
+
+/* Median of opt_runs runs after one warm-up run. */
+static gdouble
+median_of (Measure measure)
+{
+  g_autofree gdouble *values = g_new (gdouble, opt_runs);
+
+  if (measure == NULL)
+    return NAN;
+
+  measure (); /* warm-up */
+  for (int i = 0; i < opt_runs; i++)
+    values[i] = measure ();
+  qsort (values, opt_runs, sizeof (gdouble), compare_doubles);
+
+  return values[opt_runs / 2];
+}
+
+/* A worker thread that runs a plain GLib main loop, for the rivals. */
+typedef struct
+{
+  GMainContext *context;
+  GMainLoop    *loop;
+  GThread      *thread;
+} GlibWorker;
+
+static gpointer
+glib_worker_main (gpointer data)
+{
+  GlibWorker *worker = data;
+
+  g_main_context_push_thread_default (worker->context);
+  g_main_loop_run (worker->loop);
+  g_main_context_pop_thread_default (worker->context);
+  return NULL;
+}
+
+static GlibWorker *
+glib_worker_new (void)
+{
+  GlibWorker *worker = g_new0 (GlibWorker, 1);
+
+  worker->context = g_main_context_new ();
+  worker->loop = g_main_loop_new (worker->context, FALSE);
+  worker->thread = g_thread_new ("glib-worker", glib_worker_main, worker);
+  while (!g_main_loop_is_running (worker->loop))
+    g_usleep (100);
+  return worker;
+}
+
+static gboolean
+quit_loop (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+glib_worker_free (GlibWorker *worker)
+{
+  g_main_context_invoke (worker->context, quit_loop, worker->loop);
+  g_thread_join (worker->thread);
+  g_main_loop_unref (worker->loop);
+  g_main_context_unref (worker->context);
+  g_free (worker);
+}
+
+/* Limits of the machine ----------------------------------------------------- */
+
+typedef struct
+{
+  gint turn __attribute__ ((aligned (64)));
+  guint rounds;
+} PingPong;
+
+static gpointer
+pong_main (gpointer data)
+{
+  PingPong *pp = data;
+
+  for (guint i = 0; i < pp->rounds; i++)
+    {
+      while (g_atomic_int_get (&pp->turn) != 1)
+        ;
+      g_atomic_int_set (&pp->turn, 0);
+    }
+  return NULL;
+}
+
+static gdouble
+limit_ping_pong (void)
+{
+  PingPong pp = { 0, n_round_trips * 5 };
+  GThread *thread = g_thread_new ("pong", pong_main, &pp);
+  gdouble start = now_seconds ();
+
+  for (guint i = 0; i < pp.rounds; i++)
+    {
+      g_atomic_int_set (&pp.turn, 1);
+      while (g_atomic_int_get (&pp.turn) != 0)
+        ;
+    }
+  start = now_seconds () - start;
+  g_thread_join (thread);
+
+  return start / pp.rounds * 1e6;
+}
+
+#define RING_SIZE 1024
+
+typedef struct
+{
+  gpointer slots[RING_SIZE];
+  gint     head __attribute__ ((aligned (64)));
+  gint     tail __attribute__ ((aligned (64)));
+  gint     n;
+} Ring;
+
+static gpointer
+ring_consumer (gpointer data)
+{
+  Ring *ring = data;
+  volatile gpointer sink;
+
+  for (gint i = 0; i < ring->n; i++)
+    {
+      while (g_atomic_int_get (&ring->tail) == ring->head)
+        ;
+      sink = ring->slots[ring->head % RING_SIZE];
+      (void) sink;
+      g_atomic_int_set (&ring->head, ring->head + 1);
+    }
+  return NULL;
+}
+
+static gdouble
+limit_ring (void)
+{
+  Ring *ring = g_new0 (Ring, 1);
+  GThread *thread;
+  gdouble start;
+  gint n;
+
+  ring->n = (gint) n_throughput * 4;
+  thread = g_thread_new ("ring", ring_consumer, ring);
+  start = now_seconds ();
+  for (gint i = 0; i < ring->n; i++)
+    {
+      while (ring->tail - g_atomic_int_get (&ring->head) >= RING_SIZE)
+        ;
+      ring->slots[ring->tail % RING_SIZE] = GINT_TO_POINTER (i);
+      g_atomic_int_set (&ring->tail, ring->tail + 1);
+    }
+  g_thread_join (thread);
+  start = now_seconds () - start;
+  n = ring->n;
+  g_free (ring);
+
+  return n / start / 1e6;
+}
+
+/* W1: round trip ------------------------------------------------------------ */
+
+static CgCaller *bench_worker;
+
+static void
+tiny_job (CgFuture *future,
+          gpointer  user_data)
+{
+  cg_future_return_int (future, 1, NULL);
+}
+
+static gdouble
+w1_caller_glib (void)
+{
+  gdouble start = now_seconds ();
+
+  for (guint i = 0; i < n_round_trips; i++)
+    {
+      g_autoptr(CgFuture) future = cg_caller_call_soon (bench_worker, tiny_job, NULL, NULL, NULL);
+
+      cg_future_wait_sync (future, CG_TIMEOUT_INFINITE, CG_WAIT_FLAGS_NONE, NULL, NULL);
+    }
+
+  return (now_seconds () - start) / n_round_trips * 1e6;
+}
+
+static GlibWorker *glib_worker;
+
+static gboolean
+glib_reply (gpointer data)
+{
+  g_async_queue_push (data, GINT_TO_POINTER (1));
+  return G_SOURCE_REMOVE;
+}
+
+static gdouble
+w1_glib (void)
+{
+  GAsyncQueue *replies = g_async_queue_new ();
+  guint n = MAX (n_round_trips / 10, 100);
+  gdouble start = now_seconds ();
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_main_context_invoke (glib_worker->context, glib_reply, replies);
+      g_async_queue_pop (replies);
+    }
+  start = now_seconds () - start;
+  g_async_queue_unref (replies);
+
+  return start / n * 1e6;
+}
+
+#ifdef HAVE_LIBDEX
+static DexScheduler *dex_pool;
+
+static void
+dex_resolve (gpointer data)
+{
+  dex_promise_resolve_int (data, 1);
+  dex_unref (data);
+}
+
+static gdouble
+w1_libdex (void)
+{
+  gdouble start = now_seconds ();
+
+  for (guint i = 0; i < n_round_trips; i++)
+    {
+      DexPromise *promise = dex_promise_new ();
+
+      dex_scheduler_push (dex_pool, dex_resolve, dex_ref (promise));
+      dex_thread_wait_for (DEX_FUTURE (promise), NULL);
+    }
+
+  return (now_seconds () - start) / n_round_trips * 1e6;
+}
+#endif
+
+/* W2: throughput with a future per call -------------------------------------- */
+
+static void
+count_job (CgFuture *future,
+           gpointer  user_data)
+{
+}
+
+static gdouble
+w2_caller_glib (void)
+{
+  CgFuture *last = NULL;
+  gdouble start = now_seconds ();
+
+  for (guint i = 0; i < n_throughput; i++)
+    {
+      CgFuture *future = cg_caller_call_soon (bench_worker, count_job, NULL, NULL, NULL);
+
+      if (i + 1 < n_throughput)
+        g_object_unref (future);
+      else
+        last = future;
+    }
+  cg_future_wait_sync (last, CG_TIMEOUT_INFINITE, CG_WAIT_FLAGS_NONE, NULL, NULL);
+  start = now_seconds () - start;
+  g_object_unref (last);
+
+  return n_throughput / start / 1e6;
+}
+
+typedef struct
+{
+  gint         done;
+  guint        target;
+  GAsyncQueue *finished;
+} Counter;
+
+static gboolean
+glib_count (gpointer data)
+{
+  Counter *counter = data;
+
+  if ((guint) g_atomic_int_add (&counter->done, 1) + 1 == counter->target)
+    g_async_queue_push (counter->finished, GINT_TO_POINTER (1));
+  return G_SOURCE_REMOVE;
+}
+
+static gdouble
+w2_glib (void)
+{
+  Counter counter = { 0, n_throughput / 4, g_async_queue_new () };
+  gdouble start = now_seconds ();
+
+  for (guint i = 0; i < counter.target; i++)
+    g_main_context_invoke (glib_worker->context, glib_count, &counter);
+  g_async_queue_pop (counter.finished);
+  start = now_seconds () - start;
+  g_async_queue_unref (counter.finished);
+
+  return counter.target / start / 1e6;
+}
+
+#ifdef HAVE_LIBDEX
+static void
+dex_count (gpointer data)
+{
+  glib_count (data);
+}
+
+static gdouble
+w2_libdex (void)
+{
+  Counter counter = { 0, n_throughput, g_async_queue_new () };
+  DexScheduler *scheduler = dex_thread_pool_scheduler_new ();
+  gdouble start = now_seconds ();
+
+  for (guint i = 0; i < counter.target; i++)
+    dex_scheduler_push (scheduler, dex_count, &counter);
+  g_async_queue_pop (counter.finished);
+  start = now_seconds () - start;
+  g_async_queue_unref (counter.finished);
+  dex_unref (scheduler);
+
+  return counter.target / start / 1e6;
+}
+#endif
+
+/* W2b: throughput, no future ------------------------------------------------- */
+
+static void
+direct_count (gpointer data)
+{
+  glib_count (data);
+}
+
+static gdouble
+w2b_caller_glib (void)
+{
+  Counter counter = { 0, n_throughput, g_async_queue_new () };
+  gdouble start = now_seconds ();
+
+  for (guint i = 0; i < counter.target; i++)
+    cg_caller_call_direct (bench_worker, direct_count, &counter, NULL, NULL);
+  g_async_queue_pop (counter.finished);
+  start = now_seconds () - start;
+  g_async_queue_unref (counter.finished);
+
+  return counter.target / start / 1e6;
+}
+
+static void
+pool_count (gpointer data,
+            gpointer user_data)
+{
+  glib_count (user_data);
+}
+
+static gdouble
+w2b_glib (void)
+{
+  Counter counter = { 0, n_throughput, g_async_queue_new () };
+  GThreadPool *pool = g_thread_pool_new (pool_count, &counter, 1, TRUE, NULL);
+  gdouble start = now_seconds ();
+
+  for (guint i = 0; i < counter.target; i++)
+    g_thread_pool_push (pool, GINT_TO_POINTER (1), NULL);
+  g_async_queue_pop (counter.finished);
+  start = now_seconds () - start;
+  g_thread_pool_free (pool, FALSE, TRUE);
+  g_async_queue_unref (counter.finished);
+
+  return counter.target / start / 1e6;
+}
+
+/* W3: fan-out to a pool, completing back on the main loop ------------------- */
+
+static CgCaller *main_caller;
+static guint fanout_done;
+
+static void
+fanout_arrived (gpointer data)
+{
+  fanout_done++;
+}
+
+static void
+fanout_completed (CgFuture *future,
+                  gpointer  user_data)
+{
+  /* On the worker: hand the completion to the main loop, batched. */
+  cg_caller_call_direct (main_caller, fanout_arrived, NULL, NULL, NULL);
+}
+
+static gdouble
+w3_caller_glib (void)
+{
+  gdouble start = now_seconds ();
+
+  fanout_done = 0;
+  for (guint i = 0; i < n_fanout; i++)
+    {
+      g_autoptr(CgFuture) future = cg_caller_to_thread (tiny_job, NULL, NULL, NULL);
+
+      cg_future_add_completion_hook (future, fanout_completed, NULL, NULL);
+    }
+  while (fanout_done < n_fanout)
+    g_main_context_iteration (NULL, TRUE);
+
+  return n_fanout / (now_seconds () - start) / 1e6;
+}
+
+static void
+gtask_tiny (GTask        *task,
+            gpointer      source_object,
+            gpointer      task_data,
+            GCancellable *cancellable)
+{
+  g_task_return_int (task, 1);
+}
+
+static void
+gtask_done (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_task_propagate_int (G_TASK (result), NULL);
+  fanout_done++;
+}
+
+static gdouble
+w3_glib (void)
+{
+  guint n = n_fanout / 2;
+  gdouble start = now_seconds ();
+
+  fanout_done = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      GTask *task = g_task_new (NULL, NULL, gtask_done, NULL);
+
+      g_task_run_in_thread (task, gtask_tiny);
+      g_object_unref (task);
+    }
+  while (fanout_done < n)
+    g_main_context_iteration (NULL, TRUE);
+
+  return n / (now_seconds () - start) / 1e6;
+}
+
+#ifdef HAVE_LIBDEX
+static DexFuture *
+dex_fiber_tiny (gpointer data)
+{
+  return dex_future_new_for_int (1);
+}
+
+static DexFuture *
+dex_fanout_then (DexFuture *future,
+                 gpointer   data)
+{
+  fanout_done++;
+  return NULL;
+}
+
+static gdouble
+w3_libdex (void)
+{
+  guint n = n_fanout / 2;
+  gdouble start = now_seconds ();
+
+  fanout_done = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      DexFuture *future = dex_scheduler_spawn (dex_pool, 0, dex_fiber_tiny, NULL, NULL);
+
+      dex_unref (dex_future_then (future, dex_fanout_then, NULL, NULL));
+    }
+  while (fanout_done < n)
+    g_main_context_iteration (NULL, TRUE);
+
+  return n / (now_seconds () - start) / 1e6;
+}
+#endif
+
+/* W4: an idle caller ---------------------------------------------------------- */
+
+static gdouble
+process_cpu_seconds (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static gdouble
+w4_caller_glib (void)
+{
+  g_autoptr(CgCaller) idle = cg_caller_start_new ("bench-idle", FALSE, NULL, NULL);
+  g_autoptr(CgFuture) future = cg_caller_call_soon (idle, tiny_job, NULL, NULL, NULL);
+  gdouble cpu, wall;
+
+  cg_future_wait_sync (future, CG_TIMEOUT_INFINITE, CG_WAIT_FLAGS_NONE, NULL, NULL);
+  g_usleep (10000); /* let it finish spinning and park */
+
+  cpu = process_cpu_seconds ();
+  wall = now_seconds ();
+  g_usleep ((gulong) (idle_seconds * G_USEC_PER_SEC));
+  cpu = process_cpu_seconds () - cpu;
+  wall = now_seconds () - wall;
+
+  cg_caller_stop (idle, FALSE);
+
+  return cpu / wall * 100.0;
+}
+
+/* W5: memory of a pending future ------------------------------------------------ */
+
+static gsize
+resident_bytes (void)
+{
+  g_autofree char *statm = NULL;
+  unsigned long size = 0, resident = 0;
+
+  if (!g_file_get_contents ("/proc/self/statm", &statm, NULL, NULL))
+    return 0;
+  if (sscanf (statm, "%lu %lu", &size, &resident) != 2)
+    return 0;
+  return resident * (gsize) sysconf (_SC_PAGESIZE);
+}
+
+typedef struct
+{
+  GMutex mutex;
+  GCond  cond;
+  gboolean open;
+} Gate;
+
+static void
+gate_job (CgFuture *future,
+          gpointer  user_data)
+{
+  Gate *gate = user_data;
+
+  g_mutex_lock (&gate->mutex);
+  while (!gate->open)
+    g_cond_wait (&gate->cond, &gate->mutex);
+  g_mutex_unlock (&gate->mutex);
+}
+
+static gdouble
+w5_caller_glib (void)
+{
+  g_autoptr(CgCaller) caller = cg_caller_start_new ("bench-pending", FALSE, NULL, NULL);
+  Gate gate = { 0 };
+  g_autoptr(CgFuture) blocker = NULL;
+  CgFuture **futures = g_new (CgFuture *, n_pending);
+  gsize before, after;
+
+  g_mutex_init (&gate.mutex);
+  g_cond_init (&gate.cond);
+  blocker = cg_caller_call_soon (caller, gate_job, &gate, NULL, NULL);
+
+  before = resident_bytes ();
+  for (guint i = 0; i < n_pending; i++)
+    futures[i] = cg_caller_call_soon (caller, count_job, NULL, NULL, NULL);
+  after = resident_bytes ();
+
+  g_mutex_lock (&gate.mutex);
+  gate.open = TRUE;
+  g_cond_signal (&gate.cond);
+  g_mutex_unlock (&gate.mutex);
+  cg_future_wait_sync (futures[n_pending - 1], CG_TIMEOUT_INFINITE, CG_WAIT_FLAGS_NONE, NULL, NULL);
+  for (guint i = 0; i < n_pending; i++)
+    g_object_unref (futures[i]);
+  g_free (futures);
+  cg_caller_stop (caller, FALSE);
+  g_mutex_clear (&gate.mutex);
+  g_cond_clear (&gate.cond);
+
+  return (gdouble) (after - before) / n_pending;
+}
+
+/* W6: as_completed over many futures -------------------------------------------- */
+
+typedef struct
+{
+  CgAsCompleted *iteration;
+  guint          seen;
+  gboolean       finished;
+} AsCompletedRun;
+
+static void
+as_completed_next (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  AsCompletedRun *run = user_data;
+  CgFuture *future = cg_as_completed_next_finish (run->iteration, result, NULL);
+
+  if (future == NULL)
+    {
+      run->finished = TRUE;
+      return;
+    }
+  run->seen++;
+  g_object_unref (future);
+  cg_as_completed_next_async (run->iteration, NULL, as_completed_next, run);
+}
+
+static gdouble
+w6_caller_glib (void)
+{
+  CgFuture **futures = g_new (CgFuture *, n_as_completed);
+  AsCompletedRun run = { 0 };
+  gdouble start;
+
+  for (guint i = 0; i < n_as_completed; i++)
+    futures[i] = cg_future_new ();
+
+  start = now_seconds ();
+  run.iteration = cg_as_completed_new (futures, n_as_completed, FALSE);
+  cg_as_completed_next_async (run.iteration, NULL, as_completed_next, &run);
+  for (guint i = 0; i < n_as_completed; i++)
+    cg_future_return_int (futures[n_as_completed - 1 - i], i, NULL);
+  while (!run.finished)
+    g_main_context_iteration (NULL, TRUE);
+  start = now_seconds () - start;
+
+  g_object_unref (run.iteration);
+  for (guint i = 0; i < n_as_completed; i++)
+    g_object_unref (futures[i]);
+  g_free (futures);
+
+  return start / n_as_completed * 1e6;
+}
+
+/* W7: an AsyncLock handed between two callers -------------------------------------- */
+
+typedef struct
+{
+  CgAsyncLock *lock;
+  gint         acquisitions;
+  guint        target;
+  GAsyncQueue *finished;
+} LockRun;
+
+static void lock_round (CgFuture *future, gpointer user_data);
+
+static void
+lock_acquired (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  LockRun *run = user_data;
+  guint n;
+
+  if (!cg_async_lock_acquire_finish (run->lock, result, NULL))
+    return;
+  n = (guint) g_atomic_int_add (&run->acquisitions, 1) + 1;
+  cg_async_lock_release (run->lock, NULL);
+  if (n == run->target)
+    g_async_queue_push (run->finished, GINT_TO_POINTER (1));
+  else if (n < run->target)
+    cg_async_lock_acquire_async (run->lock, NULL, lock_acquired, run);
+}
+
+static void
+lock_round (CgFuture *future,
+            gpointer  user_data)
+{
+  LockRun *run = user_data;
+
+  cg_async_lock_acquire_async (run->lock, NULL, lock_acquired, run);
+}
+
+static gdouble
+w7_caller_glib (void)
+{
+  g_autoptr(CgCaller) a = cg_caller_start_new ("bench-lock-a", FALSE, NULL, NULL);
+  g_autoptr(CgCaller) b = cg_caller_start_new ("bench-lock-b", FALSE, NULL, NULL);
+  LockRun run = { cg_async_lock_new (), 0, n_lock, g_async_queue_new () };
+  g_autoptr(CgFuture) fa = NULL;
+  g_autoptr(CgFuture) fb = NULL;
+  gdouble start = now_seconds ();
+
+  fa = cg_caller_call_soon (a, lock_round, &run, NULL, NULL);
+  fb = cg_caller_call_soon (b, lock_round, &run, NULL, NULL);
+  g_async_queue_pop (run.finished);
+  start = now_seconds () - start;
+
+  cg_caller_stop (a, FALSE);
+  cg_caller_stop (b, FALSE);
+  g_async_queue_unref (run.finished);
+  g_object_unref (run.lock);
+
+  return run.target / start / 1e6;
+}
+
+/* The table ---------------------------------------------------------------------- */
+
+static Workload workloads[] = {
+  { "W1", "us", TRUE, "round trip to another thread's loop", 0, 0, 0, 0,
+    "g_main_context_invoke + GAsyncQueue" },
+  { "W2", "M/s", FALSE, "throughput, a future per call", 0, 0, 0, 0, "g_main_context_invoke" },
+  { "W2b", "M/s", FALSE, "throughput, no future (call_direct)", 0, 0, 0, 0,
+    "GThreadPool, 1 thread" },
+  { "W3", "M/s", FALSE, "fan-out to a pool, back on the main loop", 0, 0, 0, 0,
+    "GTask in a thread" },
+  { "W4", "% core", TRUE, "idle caller", 0, 0, 0, 0, NULL },
+  { "W5", "bytes", TRUE, "memory of a pending future", 0, 0, 0, 0, NULL },
+  { "W6", "us", TRUE, "as_completed, per future", 0, 0, 0, 0, NULL },
+  { "W7", "M/s", FALSE, "AsyncLock hand-offs between two callers", 0, 0, 0, 0, NULL },
+};
+
+static gboolean
+wanted (const char *key)
+{
+  if (opt_only == NULL)
+    return TRUE;
+  for (char **k = opt_only; *k != NULL; k++)
+    if (g_ascii_strcasecmp (*k, key) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+print_value (gdouble value)
+{
+  if (isnan (value))
+    printf (" %12s", "-");
+  else
+    printf (" %12.3f", value);
+}
+
+static void
+json_value (GString    *json,
+            const char *key,
+            gdouble     value)
+{
+  if (isnan (value))
+    g_string_append_printf (json, ", \"%s\": null", key);
+  else
+    g_string_append_printf (json, ", \"%s\": %.6g", key, value);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  GOptionEntry entries[] = {
+    { "quick", 'q', 0, G_OPTION_ARG_NONE, &opt_quick, "Small sizes: a second or two in all", NULL },
+    { "json", 'j', 0, G_OPTION_ARG_FILENAME, &opt_json, "Also write the figures as JSON to PATH", "PATH" },
+    { "runs", 'r', 0, G_OPTION_ARG_INT, &opt_runs, "Runs per figure after the warm-up (default 5)", "N" },
+    { "only", 'o', 0, G_OPTION_ARG_STRING_ARRAY, &opt_only, "Run only this workload (repeatable)", "W" },
+    { NULL }
+  };
+  gboolean have_libdex = FALSE;
+
+  context = g_option_context_new ("- caller-glib beside plain GLib and libdex");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("cg-bench: %s\n", error->message);
+      return 2;
+    }
+  if (opt_runs < 1 || opt_runs > 101)
+    {
+      g_printerr ("cg-bench: --runs must be between 1 and 101\n");
+      return 2;
+    }
+
+  if (opt_quick)
+    {
+      opt_runs = MIN (opt_runs, 3);
+      n_round_trips = 2000;
+      n_throughput = 20000;
+      n_fanout = 5000;
+      n_pending = 20000;
+      n_as_completed = 5000;
+      n_lock = 5000;
+      idle_seconds = 0.1;
+    }
+
+#ifdef HAVE_LIBDEX
+  dex_init ();
+  dex_pool = dex_thread_pool_scheduler_new ();
+  have_libdex = TRUE;
+#endif
+
+  bench_worker = cg_caller_start_new ("bench-worker", FALSE, NULL, &error);
+  main_caller = cg_caller_get (NULL, TRUE, FALSE, &error);
+  if (bench_worker == NULL || main_caller == NULL || !cg_caller_start (main_caller, &error))
+    {
+      g_printerr ("cg-bench: %s\n", error->message);
+      return 1;
+    }
+  glib_worker = glib_worker_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (workloads); i++)
+    {
+      Workload *w = &workloads[i];
+      Measure ours = NULL, glib = NULL, dex = NULL, limit = NULL;
+
+      w->caller_glib = w->glib = w->libdex = w->limit = NAN;
+      if (!wanted (w->key))
+        continue;
+
+      if (g_str_equal (w->key, "W1"))
+        {
+          ours = w1_caller_glib, glib = w1_glib, limit = limit_ping_pong;
+#ifdef HAVE_LIBDEX
+          dex = w1_libdex;
+#endif
+        }
+      else if (g_str_equal (w->key, "W2"))
+        {
+          ours = w2_caller_glib, glib = w2_glib, limit = limit_ring;
+#ifdef HAVE_LIBDEX
+          dex = w2_libdex;
+#endif
+        }
+      else if (g_str_equal (w->key, "W2b"))
+        ours = w2b_caller_glib, glib = w2b_glib, limit = limit_ring;
+      else if (g_str_equal (w->key, "W3"))
+        {
+          ours = w3_caller_glib, glib = w3_glib;
+#ifdef HAVE_LIBDEX
+          dex = w3_libdex;
+#endif
+        }
+      else if (g_str_equal (w->key, "W4"))
+        ours = w4_caller_glib;
+      else if (g_str_equal (w->key, "W5"))
+        ours = w5_caller_glib;
+      else if (g_str_equal (w->key, "W6"))
+        ours = w6_caller_glib;
+      else if (g_str_equal (w->key, "W7"))
+        ours = w7_caller_glib;
+
+      /* Interleave the sides so that a noisy moment hurts both alike. */
+      w->caller_glib = median_of (ours);
+      w->glib = median_of (glib);
+      w->libdex = median_of (dex);
+      w->limit = median_of (limit);
+      if (w->key[1] == '5' || w->key[1] == '4')
+        w->caller_glib = median_of (ours);
+    }
+
+  printf ("%-4s %-42s %-7s %12s %12s %12s %12s %9s %9s\n", "", "workload", "unit", "caller-glib",
+          "glib", "libdex", "limit", "vs glib", "vs dex");
+  for (guint i = 0; i < G_N_ELEMENTS (workloads); i++)
+    {
+      Workload *w = &workloads[i];
+
+      if (!wanted (w->key))
+        continue;
+      printf ("%-4s %-42s %-7s", w->key, w->what, w->unit);
+      print_value (w->caller_glib);
+      print_value (w->glib);
+      print_value (w->libdex);
+      print_value (w->limit);
+      if (!isnan (w->glib))
+        printf (" %8.2fx", w->lower_is_better ? w->glib / w->caller_glib : w->caller_glib / w->glib);
+      else
+        printf (" %9s", "-");
+      if (!isnan (w->libdex))
+        printf (" %8.2fx", w->lower_is_better ? w->libdex / w->caller_glib : w->caller_glib / w->libdex);
+      else
+        printf (" %9s", "-");
+      printf ("\n");
+    }
+  printf ("(medians of %d runs after a warm-up; ratios > 1 mean caller-glib is better;%s)\n",
+          opt_runs, have_libdex ? " libdex 1.x" : " libdex not found");
+
+  if (opt_json != NULL)
+    {
+      GString *json = g_string_new ("{\"workloads\": {");
+
+      for (guint i = 0; i < G_N_ELEMENTS (workloads); i++)
+        {
+          Workload *w = &workloads[i];
+
+          g_string_append_printf (json, "%s\n  \"%s\": {\"unit\": \"%s\", \"lower_is_better\": %s",
+                                  i > 0 ? "," : "", w->key, w->unit,
+                                  w->lower_is_better ? "true" : "false");
+          json_value (json, "caller_glib", w->caller_glib);
+          json_value (json, "glib", w->glib);
+          json_value (json, "libdex", w->libdex);
+          json_value (json, "limit", w->limit);
+          g_string_append (json, "}");
+        }
+      g_string_append (json, "\n}}\n");
+      if (!g_file_set_contents (opt_json, json->str, json->len, &error))
+        {
+          g_printerr ("cg-bench: %s\n", error->message);
+          return 1;
+        }
+      g_string_free (json, TRUE);
+    }
+
+  glib_worker_free (glib_worker);
+  cg_caller_stop_all (TRUE);
+  g_clear_object (&bench_worker);
+  g_clear_object (&main_caller);
+
+  return 0;
+}

@@ -1,0 +1,465 @@
+/* cg-async-lock.c: asynchronous locks that follow contexts
+ *
+ * Copyright 2026 The caller-glib authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "cg-private.h"
+
+#include "cg-context-private.h"
+
+/**
+ * SECTION:cg-async-lock
+ * @title: CgAsyncLock
+ * @short_description: asynchronous locks that belong to a context
+ *
+ * A #CgAsyncLock guards a shared resource across asynchronous work: it is
+ * acquired with cg_async_lock_acquire_async(), whose callback runs once the
+ * lock is held, and given back with cg_async_lock_release(). Nobody
+ * blocks: waiters queue and the lock passes to them in FIFO order.
+ *
+ * A lock is held by a *context* (see #CgContextVar), not by a thread. The
+ * callback of the acquisition runs in the context that acquired, so the
+ * work it starts, and its release, belong to that context.
+ *
+ * A plain #CgAsyncLock is a mutex: acquiring it again from the context
+ * that holds it fails with %CG_CALLER_ERROR_NOT_REENTRANT ("already locked
+ * and not reentrant"). A #CgReentrantAsyncLock lets the holding context in
+ * again (cg_async_lock_get_count() grows), and so also the jobs it spawns
+ * with cg_caller_call_soon(), cg_caller_call_later() or
+ * cg_caller_to_thread(), in other threads too, since they copy its
+ * context. When it passes to a context, all the waiters queued from that
+ * context get in together. Releases may come in any order.
+ *
+ * |[<!-- language="C" -->
+ * static void
+ * locked (GObject *source, GAsyncResult *result, gpointer user_data)
+ * {
+ *   CgAsyncLock *lock = CG_ASYNC_LOCK (source);
+ *   g_autoptr(GError) error = NULL;
+ *
+ *   if (!cg_async_lock_acquire_finish (lock, result, &error))
+ *     return;
+ *   update_shared_state ();
+ *   cg_async_lock_release (lock, NULL);
+ * }
+ *
+ * cg_async_lock_acquire_async (lock, NULL, locked, NULL);
+ * ]|
+ *
+ * Releasing a lock the current context does not hold fails with
+ * %CG_FUTURE_ERROR_INVALID_STATE. A waiter whose #GCancellable is cancelled
+ * leaves the queue and its acquisition fails with %G_IO_ERROR_CANCELLED.
+ *
+ * Locks are thread-safe; the callback of an acquisition runs in the
+ * thread-default main context of the thread that asked for it.
+ */
+
+typedef struct
+{
+  guint64    id;
+  GTask     *task;
+  GSource   *cancel_source;
+} Waiter;
+
+typedef struct
+{
+  GMutex        mutex;
+  gboolean      reentrant;
+  CgContextVar *holder_var;  /* which context each context is, for this lock */
+  guint64       holder;      /* 0 when free */
+  guint         count;
+  GQueue        waiters;
+} CgAsyncLockPrivate;
+
+struct _CgReentrantAsyncLock
+{
+  CgAsyncLock parent_instance;
+};
+
+G_DEFINE_TYPE_WITH_PRIVATE (CgAsyncLock, cg_async_lock, G_TYPE_OBJECT)
+G_DEFINE_FINAL_TYPE (CgReentrantAsyncLock, cg_reentrant_async_lock, CG_TYPE_ASYNC_LOCK)
+
+static void
+cg_async_lock_finalize (GObject *object)
+{
+  CgAsyncLock *self = CG_ASYNC_LOCK (object);
+  CgAsyncLockPrivate *priv = cg_async_lock_get_instance_private (self);
+
+  /* Every waiter holds a reference to its task, whose source object is
+   * the lock; none can be left. */
+  g_assert (g_queue_is_empty (&priv->waiters));
+  g_clear_object (&priv->holder_var);
+  g_mutex_clear (&priv->mutex);
+
+  G_OBJECT_CLASS (cg_async_lock_parent_class)->finalize (object);
+}
+
+static void
+cg_async_lock_class_init (CgAsyncLockClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = cg_async_lock_finalize;
+}
+
+static void
+cg_async_lock_init (CgAsyncLock *self)
+{
+  CgAsyncLockPrivate *priv = cg_async_lock_get_instance_private (self);
+
+  g_mutex_init (&priv->mutex);
+  g_queue_init (&priv->waiters);
+  priv->holder_var = cg_context_var_new ("cg-async-lock-holder", NULL);
+}
+
+static void
+cg_reentrant_async_lock_class_init (CgReentrantAsyncLockClass *klass)
+{
+}
+
+static void
+cg_reentrant_async_lock_init (CgReentrantAsyncLock *self)
+{
+  CgAsyncLockPrivate *priv = cg_async_lock_get_instance_private (CG_ASYNC_LOCK (self));
+
+  priv->reentrant = TRUE;
+}
+
+/**
+ * cg_async_lock_new:
+ *
+ * Makes a mutex: an asynchronous lock that is not reentrant.
+ *
+ * Returns: (transfer full): a new lock
+ */
+CgAsyncLock *
+cg_async_lock_new (void)
+{
+  return g_object_new (CG_TYPE_ASYNC_LOCK, NULL);
+}
+
+/**
+ * cg_reentrant_async_lock_new:
+ *
+ * Makes a reentrant asynchronous lock.
+ *
+ * Returns: (transfer full): a new lock
+ */
+CgReentrantAsyncLock *
+cg_reentrant_async_lock_new (void)
+{
+  return g_object_new (CG_TYPE_REENTRANT_ASYNC_LOCK, NULL);
+}
+
+/* The identity of the current context for this lock, 0 when it has none. */
+static guint64
+current_id (CgAsyncLockPrivate *priv)
+{
+  g_auto(GValue) value = G_VALUE_INIT;
+
+  if (!cg_context_var_get (priv->holder_var, &value))
+    return 0;
+  return g_value_get_uint64 (&value);
+}
+
+static guint64
+ensure_current_id (CgAsyncLockPrivate *priv)
+{
+  static gsize counter = 0;
+  g_autoptr(CgContextToken) token = NULL;
+  g_auto(GValue) value = G_VALUE_INIT;
+  guint64 id = current_id (priv);
+
+  if (id != 0)
+    return id;
+
+  id = (guint64) g_atomic_pointer_add (&counter, 1) + 1;
+  g_value_init (&value, G_TYPE_UINT64);
+  g_value_set_uint64 (&value, id);
+  token = cg_context_var_set (priv->holder_var, &value);
+
+  return id;
+}
+
+static void
+waiter_free (Waiter *waiter)
+{
+  if (waiter->cancel_source != NULL)
+    {
+      g_source_destroy (waiter->cancel_source);
+      g_source_unref (waiter->cancel_source);
+    }
+  g_object_unref (waiter->task);
+  g_free (waiter);
+}
+
+static gboolean
+waiter_cancelled (GCancellable *cancellable,
+                  gpointer      user_data)
+{
+  Waiter *waiter = user_data;
+  CgAsyncLock *self = g_task_get_source_object (waiter->task);
+  CgAsyncLockPrivate *priv = cg_async_lock_get_instance_private (self);
+  GError *error = NULL;
+  gboolean found;
+
+  g_mutex_lock (&priv->mutex);
+  found = g_queue_remove (&priv->waiters, waiter);
+  g_mutex_unlock (&priv->mutex);
+
+  if (found)
+    {
+      g_cancellable_set_error_if_cancelled (cancellable, &error);
+      g_task_return_error (waiter->task, error);
+      waiter_free (waiter);
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * cg_async_lock_acquire_async:
+ * @self: a #CgAsyncLock
+ * @cancellable: (nullable): gives up waiting
+ * @callback: (scope async) (closure user_data): called once the lock is
+ *   held, or could not be taken
+ * @user_data: data for @callback
+ *
+ * Acquires the lock for the current context; @callback runs in the
+ * current context once it is held (at the earliest from the next main loop
+ * iteration) and calls cg_async_lock_acquire_finish().
+ */
+void
+cg_async_lock_acquire_async (CgAsyncLock         *self,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  CgAsyncLockPrivate *priv;
+  g_autoptr(GTask) task = NULL;
+  Waiter *waiter;
+  guint64 id;
+
+  g_return_if_fail (CG_IS_ASYNC_LOCK (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  priv = cg_async_lock_get_instance_private (self);
+
+  /* Name the current context first, so the callback's copy carries it. */
+  id = ensure_current_id (priv);
+  task = _cg_context_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cg_async_lock_acquire_async);
+  g_task_set_check_cancellable (task, FALSE);
+
+  g_mutex_lock (&priv->mutex);
+  if (priv->count > 0 && priv->holder == id)
+    {
+      if (!priv->reentrant)
+        {
+          g_mutex_unlock (&priv->mutex);
+          g_task_return_new_error (task, CG_CALLER_ERROR, CG_CALLER_ERROR_NOT_REENTRANT,
+                                   _("The lock is already locked and not reentrant; this "
+                                     "context holds it already"));
+          return;
+        }
+      priv->count++;
+      g_mutex_unlock (&priv->mutex);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  if (priv->count == 0 && g_queue_is_empty (&priv->waiters))
+    {
+      priv->holder = id;
+      priv->count = 1;
+      g_mutex_unlock (&priv->mutex);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  waiter = g_new0 (Waiter, 1);
+  waiter->id = id;
+  waiter->task = g_object_ref (task);
+  if (cancellable != NULL)
+    {
+      g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
+
+      waiter->cancel_source = g_cancellable_source_new (cancellable);
+      g_source_set_callback (waiter->cancel_source, G_SOURCE_FUNC (waiter_cancelled), waiter,
+                             NULL);
+      g_source_set_static_name (waiter->cancel_source, "[caller-glib] lock wait cancelled");
+      g_source_attach (waiter->cancel_source, context);
+    }
+  g_queue_push_tail (&priv->waiters, waiter);
+  g_mutex_unlock (&priv->mutex);
+}
+
+/**
+ * cg_async_lock_acquire_finish:
+ * @self: a #CgAsyncLock
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes cg_async_lock_acquire_async().
+ *
+ * Returns: %TRUE when the lock is held: release it once with
+ *   cg_async_lock_release()
+ */
+gboolean
+cg_async_lock_acquire_finish (CgAsyncLock   *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  g_return_val_if_fail (CG_IS_ASYNC_LOCK (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * cg_async_lock_release:
+ * @self: a #CgAsyncLock
+ * @error: return location for a #GError
+ *
+ * Gives back one acquisition made by the current context. When the count
+ * drops to zero the lock passes to the first waiter (for a reentrant lock,
+ * with every other waiter of that waiter's context).
+ *
+ * Fails with %CG_FUTURE_ERROR_INVALID_STATE when the current context does
+ * not hold the lock.
+ *
+ * Returns: %TRUE when the acquisition was given back
+ */
+gboolean
+cg_async_lock_release (CgAsyncLock  *self,
+                       GError      **error)
+{
+  CgAsyncLockPrivate *priv;
+  GSList *admitted = NULL;
+  guint64 id;
+
+  g_return_val_if_fail (CG_IS_ASYNC_LOCK (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  priv = cg_async_lock_get_instance_private (self);
+  id = current_id (priv);
+
+  g_mutex_lock (&priv->mutex);
+  if (priv->count == 0 || id == 0 || priv->holder != id)
+    {
+      g_mutex_unlock (&priv->mutex);
+      g_set_error_literal (error, CG_FUTURE_ERROR, CG_FUTURE_ERROR_INVALID_STATE,
+                           _("The lock is not held by the current context, so it "
+                             "cannot release it"));
+      return FALSE;
+    }
+
+  if (--priv->count == 0)
+    {
+      Waiter *next = g_queue_pop_head (&priv->waiters);
+
+      priv->holder = 0;
+      if (next != NULL)
+        {
+          priv->holder = next->id;
+          priv->count = 1;
+          admitted = g_slist_prepend (admitted, next);
+
+          if (priv->reentrant)
+            {
+              GList *l = priv->waiters.head;
+
+              while (l != NULL)
+                {
+                  GList *following = l->next;
+                  Waiter *waiter = l->data;
+
+                  if (waiter->id == next->id)
+                    {
+                      g_queue_delete_link (&priv->waiters, l);
+                      admitted = g_slist_prepend (admitted, waiter);
+                      priv->count++;
+                    }
+                  l = following;
+                }
+            }
+        }
+    }
+  g_mutex_unlock (&priv->mutex);
+
+  admitted = g_slist_reverse (admitted);
+  for (GSList *l = admitted; l != NULL; l = l->next)
+    {
+      Waiter *waiter = l->data;
+
+      g_task_return_boolean (waiter->task, TRUE);
+      waiter_free (waiter);
+    }
+  g_slist_free (admitted);
+
+  return TRUE;
+}
+
+/**
+ * cg_async_lock_is_in_context:
+ * @self: a #CgAsyncLock
+ *
+ * Returns: whether the current context holds the lock
+ */
+gboolean
+cg_async_lock_is_in_context (CgAsyncLock *self)
+{
+  CgAsyncLockPrivate *priv;
+  gboolean held;
+  guint64 id;
+
+  g_return_val_if_fail (CG_IS_ASYNC_LOCK (self), FALSE);
+
+  priv = cg_async_lock_get_instance_private (self);
+  id = current_id (priv);
+
+  g_mutex_lock (&priv->mutex);
+  held = id != 0 && priv->count > 0 && priv->holder == id;
+  g_mutex_unlock (&priv->mutex);
+
+  return held;
+}
+
+/**
+ * cg_async_lock_get_count:
+ * @self: a #CgAsyncLock
+ *
+ * Returns: how many acquisitions hold the lock now (0 when it is free)
+ */
+guint
+cg_async_lock_get_count (CgAsyncLock *self)
+{
+  CgAsyncLockPrivate *priv;
+  guint count;
+
+  g_return_val_if_fail (CG_IS_ASYNC_LOCK (self), 0);
+
+  priv = cg_async_lock_get_instance_private (self);
+  g_mutex_lock (&priv->mutex);
+  count = priv->count;
+  g_mutex_unlock (&priv->mutex);
+
+  return count;
+}
+
+/**
+ * cg_async_lock_get_reentrant:
+ * @self: a #CgAsyncLock
+ *
+ * Returns: whether the lock is a #CgReentrantAsyncLock
+ */
+gboolean
+cg_async_lock_get_reentrant (CgAsyncLock *self)
+{
+  CgAsyncLockPrivate *priv;
+
+  g_return_val_if_fail (CG_IS_ASYNC_LOCK (self), FALSE);
+
+  priv = cg_async_lock_get_instance_private (self);
+  return priv->reentrant;
+}
