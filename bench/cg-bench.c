@@ -27,6 +27,7 @@ static gboolean opt_quick;
 static char *opt_json;
 static int opt_runs = 5;
 static char **opt_only;
+static gboolean opt_ours_only;
 
 /* Sizes, scaled down by --quick. */
 static guint n_round_trips = 20000;
@@ -824,6 +825,7 @@ main (int    argc,
     { "json", 'j', 0, G_OPTION_ARG_FILENAME, &opt_json, "Also write the figures as JSON to PATH", "PATH" },
     { "runs", 'r', 0, G_OPTION_ARG_INT, &opt_runs, "Runs per figure after the warm-up (default 5)", "N" },
     { "only", 'o', 0, G_OPTION_ARG_STRING_ARRAY, &opt_only, "Run only this workload (repeatable)", "W" },
+    { "ours-only", 0, 0, G_OPTION_ARG_NONE, &opt_ours_only, "Skip the rivals and limits (for profiling)", NULL },
     { NULL }
   };
   gboolean have_libdex = FALSE;
@@ -908,6 +910,9 @@ main (int    argc,
         ours = w6_caller_glib;
       else if (g_str_equal (w->key, "W7"))
         ours = w7_caller_glib;
+
+      if (opt_ours_only)
+        glib = dex = limit = NULL;
 
       /* Interleave the sides so that a noisy moment hurts both alike. */
       w->caller_glib = median_of (ours);

@@ -165,11 +165,10 @@ callbacks_free (CgCallback *list)
     }
 }
 
+/* Frees everything the future holds and zeroes its fields. */
 static void
-cg_future_finalize (GObject *object)
+future_clear (CgFuture *self)
 {
-  CgFuture *self = CG_FUTURE (object);
-
   outcome_clear (self->kind, &self->outcome);
   callbacks_free (self->callbacks);
 
@@ -191,7 +190,220 @@ cg_future_finalize (GObject *object)
   else if (self->owner != NULL)
     g_thread_unref (self->owner);
 
+  memset (&self->node, 0, sizeof *self - G_STRUCT_OFFSET (CgFuture, node));
+}
+
+/* Recycling ----------------------------------------------------------------
+ *
+ * Making and finalizing a GObject costs far more than the rest of a job:
+ * the class reference counts shared by every thread, and half a dozen
+ * datalist operations on the last unref. A future whose last reference
+ * goes away with nothing attached to it (no qdata: no weak or toggle
+ * references, no bindings' wrappers) is therefore kept for the next job:
+ * dispose() resurrects it into a per-thread magazine. Magazines that fill
+ * up hand whole batches to a shared depot, from which threads that make
+ * more futures than they free take batches back, so a future made on one
+ * thread and freed on another costs one lock per batch, not per call.
+ */
+
+#define MAGAZINE_SIZE 128
+#define DEPOT_MAX_BATCHES 256
+
+typedef struct
+{
+  CgFuture *head;
+  guint     count;
+} Magazine;
+
+typedef struct _Batch Batch;
+struct _Batch
+{
+  Batch    *next;
+  CgFuture *head;
+  guint     count;
+};
+
+static GMutex depot_lock;
+static Batch *depot_batches;
+static guint depot_count;
+static __thread gboolean thread_exiting;
+
+static void
+free_list (CgFuture *head)
+{
+  while (head != NULL)
+    {
+      CgFuture *next = (CgFuture *) head->node.next;
+
+      head->node.next = NULL;
+      head->deadline = -1; /* marks "do not recycle" for dispose */
+      g_object_unref (head);
+      head = next;
+    }
+}
+
+static void
+magazine_free (gpointer data)
+{
+  Magazine *magazine = data;
+
+  thread_exiting = TRUE;
+  free_list (magazine->head);
+  g_free (magazine);
+}
+
+static GPrivate magazine_key = G_PRIVATE_INIT (magazine_free);
+
+static Magazine *
+magazine_get (void)
+{
+  Magazine *magazine = g_private_get (&magazine_key);
+
+  if (G_UNLIKELY (magazine == NULL) && !thread_exiting)
+    {
+      magazine = g_new0 (Magazine, 1);
+      g_private_set (&magazine_key, magazine);
+    }
+
+  return magazine;
+}
+
+/* Takes a recycled future, or NULL. */
+static CgFuture *
+recycled_take (void)
+{
+  Magazine *magazine = magazine_get ();
+  CgFuture *self;
+
+  if (G_UNLIKELY (magazine == NULL))
+    return NULL;
+
+  if (magazine->head == NULL && depot_batches != NULL)
+    {
+      Batch *batch = NULL;
+
+      g_mutex_lock (&depot_lock);
+      if (depot_batches != NULL)
+        {
+          batch = depot_batches;
+          depot_batches = batch->next;
+          depot_count--;
+        }
+      g_mutex_unlock (&depot_lock);
+
+      if (batch != NULL)
+        {
+          magazine->head = batch->head;
+          magazine->count = batch->count;
+          g_free (batch);
+        }
+    }
+
+  self = magazine->head;
+  if (self != NULL)
+    {
+      magazine->head = (CgFuture *) self->node.next;
+      magazine->count--;
+      self->node.next = NULL;
+    }
+
+  return self;
+}
+
+/* Keeps @self for reuse; FALSE when there is no room. */
+static gboolean
+recycled_put (CgFuture *self)
+{
+  Magazine *magazine = magazine_get ();
+
+  if (G_UNLIKELY (magazine == NULL))
+    return FALSE;
+
+  if (magazine->count >= MAGAZINE_SIZE)
+    {
+      Batch *batch = g_new (Batch, 1);
+      gboolean stored = FALSE;
+
+      batch->head = magazine->head;
+      batch->count = magazine->count;
+
+      g_mutex_lock (&depot_lock);
+      if (depot_count < DEPOT_MAX_BATCHES)
+        {
+          batch->next = depot_batches;
+          depot_batches = batch;
+          depot_count++;
+          stored = TRUE;
+        }
+      g_mutex_unlock (&depot_lock);
+
+      magazine->head = NULL;
+      magazine->count = 0;
+      if (!stored)
+        {
+          free_list (batch->head);
+          g_free (batch);
+        }
+    }
+
+  self->node.next = (CgJobNode *) magazine->head;
+  magazine->head = self;
+  magazine->count++;
+
+  return TRUE;
+}
+
+static void
+cg_future_dispose (GObject *object)
+{
+  CgFuture *self = CG_FUTURE (object);
+
+  /* Only on the last unref of a plain future: g_object_run_dispose()
+   * holds a reference of its own, and qdata means someone attached
+   * something whose lifetime is tied to this object. */
+  if (g_atomic_int_get (&object->ref_count) == 1 && object->qdata == NULL &&
+      self->deadline != -1 && !thread_exiting)
+    {
+      future_clear (self);
+      g_object_ref (object); /* resurrected: the magazine's reference */
+      if (recycled_put (self))
+        return;
+      g_atomic_int_set (&object->ref_count, 1);
+      self->deadline = -1;
+    }
+
+  G_OBJECT_CLASS (cg_future_parent_class)->dispose (object);
+}
+
+static void
+cg_future_finalize (GObject *object)
+{
+  future_clear (CG_FUTURE (object));
+
   G_OBJECT_CLASS (cg_future_parent_class)->finalize (object);
+}
+
+enum
+{
+  PROP_0,
+  PROP_THREAD,
+  N_PROPS
+};
+
+static void
+cg_future_get_property (GObject    *object,
+                        guint       prop_id,
+                        GValue     *value,
+                        GParamSpec *pspec)
+{
+  switch (prop_id)
+    {
+    case PROP_THREAD:
+      g_value_set_boxed (value, cg_future_get_thread (CG_FUTURE (object)));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -199,10 +411,23 @@ cg_future_class_init (CgFutureClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
-  /* No GObject properties on purpose: a class with properties pays for a
-   * notify queue on every g_object_new(), and futures are made once per
-   * call. The owner thread is read with cg_future_get_thread(). */
+  object_class->dispose = cg_future_dispose;
   object_class->finalize = cg_future_finalize;
+  object_class->get_property = cg_future_get_property;
+
+  /**
+   * CgFuture:thread:
+   *
+   * The thread the future belongs to; see cg_future_get_thread(). Set
+   * when the future is made (cg_future_new_for_thread()).
+   *
+   * A property costs a notify queue on every g_object_new(); futures are
+   * recycled (see above), so that cost is paid only when a thread has no
+   * spare future.
+   */
+  g_object_class_install_property (object_class, PROP_THREAD,
+                                   g_param_spec_boxed ("thread", NULL, NULL, G_TYPE_THREAD,
+                                                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 }
 
 static void
@@ -267,7 +492,13 @@ cg_future_async_result_iface_init (GAsyncResultIface *iface)
 CgFuture *
 cg_future_new (void)
 {
-  return g_object_new (CG_TYPE_FUTURE, NULL);
+  CgFuture *self = recycled_take ();
+
+  if (self == NULL)
+    return g_object_new (CG_TYPE_FUTURE, NULL);
+
+  self->owner = g_thread_ref (g_thread_self ());
+  return self;
 }
 
 /**
@@ -301,11 +532,19 @@ _cg_future_new_job (CgCaller       *caller,
                     gpointer        user_data,
                     GDestroyNotify  destroy)
 {
-  CgFuture *self;
+  CgFuture *self = recycled_take ();
 
-  job_owner_for_init = caller;
-  self = g_object_new (CG_TYPE_FUTURE, NULL);
-  job_owner_for_init = NULL;
+  if (G_LIKELY (self != NULL))
+    {
+      self->owner = g_object_ref (caller);
+      self->state = CG_FUTURE_OWNER_IS_CALLER | CG_FUTURE_HAS_JOB;
+    }
+  else
+    {
+      job_owner_for_init = caller;
+      self = g_object_new (CG_TYPE_FUTURE, NULL);
+      job_owner_for_init = NULL;
+    }
 
   self->node.func = _cg_future_job_node_func;
   self->func = func;

@@ -1,0 +1,394 @@
+/* test-helpers.h: shared helpers of the caller-glib C tests
+ *
+ * Copyright 2026 The caller-glib authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Every wait in the tests is bounded: the helpers below iterate a
+ * GMainContext, or poll, until a condition holds or a deadline passes, and
+ * fail the test (an assertion message naming the condition) on the deadline.
+ */
+
+#pragma once
+
+#include <caller-glib.h>
+#include <string.h>
+
+G_BEGIN_DECLS
+
+/* How long any single wait of a test may take, in seconds. */
+#define CG_TEST_TIMEOUT_S 5.0
+
+/* The log domain of the library (its meson.build sets G_LOG_DOMAIN). */
+#define CG_TEST_LIB_DOMAIN "Cg"
+
+/* ------------------------------------------------------------------ */
+/* Bounded waits                                                       */
+/* ------------------------------------------------------------------ */
+
+static gboolean
+cg_test_tick_cb (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* A short periodic source so that a blocking iteration wakes up often
+ * enough to check the deadline. */
+static inline GSource *
+cg_test_tick_attach (GMainContext *context)
+{
+  GSource *tick = g_timeout_source_new (10);
+
+  g_source_set_callback (tick, cg_test_tick_cb, NULL, NULL);
+  g_source_set_name (tick, "cg-test-tick");
+  g_source_attach (tick, context);
+  return tick;
+}
+
+static inline void
+cg_test_tick_detach (GSource *tick)
+{
+  g_source_destroy (tick);
+  g_source_unref (tick);
+}
+
+static inline gint64
+cg_test_deadline (gdouble seconds)
+{
+  return g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
+}
+
+/* Iterates @ctx (which the calling thread must be able to acquire) until
+ * @expr holds; fails the test after CG_TEST_TIMEOUT_S seconds. */
+#define CG_TEST_ITERATE_UNTIL(ctx, expr)                                      \
+  G_STMT_START {                                                              \
+    GMainContext *cg_test_ctx_ = (ctx);                                       \
+    gint64 cg_test_deadline_ = cg_test_deadline (CG_TEST_TIMEOUT_S);          \
+    GSource *cg_test_tick_ = cg_test_tick_attach (cg_test_ctx_);              \
+    while (!(expr))                                                           \
+      {                                                                       \
+        if (g_get_monotonic_time () > cg_test_deadline_)                      \
+          {                                                                   \
+            cg_test_tick_detach (cg_test_tick_);                              \
+            g_assertion_message (G_LOG_DOMAIN, __FILE__, __LINE__, G_STRFUNC, \
+                                 "timed out iterating until: " #expr);        \
+          }                                                                   \
+        g_main_context_iteration (cg_test_ctx_, TRUE);                        \
+      }                                                                       \
+    cg_test_tick_detach (cg_test_tick_);                                      \
+  } G_STMT_END
+
+/* Iterates @ctx for about @ms milliseconds, dispatching whatever is due. */
+static inline void
+cg_test_iterate_for (GMainContext *context,
+                     guint         ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
+  GSource *tick = cg_test_tick_attach (context);
+
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (context, TRUE);
+  cg_test_tick_detach (tick);
+}
+
+/* Drains what is already pending on @ctx without blocking. */
+static inline void
+cg_test_drain (GMainContext *context)
+{
+  guint i;
+
+  for (i = 0; i < 1000 && g_main_context_iteration (context, FALSE); i++)
+    ;
+}
+
+/* Polls (sleeping 1 ms between checks, no main context) until @expr holds;
+ * fails the test after CG_TEST_TIMEOUT_S seconds. */
+#define CG_TEST_POLL_UNTIL(expr)                                              \
+  G_STMT_START {                                                              \
+    gint64 cg_test_deadline_ = cg_test_deadline (CG_TEST_TIMEOUT_S);          \
+    while (!(expr))                                                           \
+      {                                                                       \
+        if (g_get_monotonic_time () > cg_test_deadline_)                      \
+          g_assertion_message (G_LOG_DOMAIN, __FILE__, __LINE__, G_STRFUNC,   \
+                               "timed out polling until: " #expr);            \
+        g_usleep (1000);                                                      \
+      }                                                                       \
+  } G_STMT_END
+
+/* ------------------------------------------------------------------ */
+/* A gate: threads wait on it (with a deadline) until it is opened      */
+/* ------------------------------------------------------------------ */
+
+typedef struct
+{
+  GMutex   mutex;
+  GCond    cond;
+  gboolean open;
+} CgTestGate;
+
+static inline void
+cg_test_gate_init (CgTestGate *gate)
+{
+  g_mutex_init (&gate->mutex);
+  g_cond_init (&gate->cond);
+  gate->open = FALSE;
+}
+
+static inline void
+cg_test_gate_clear (CgTestGate *gate)
+{
+  g_mutex_clear (&gate->mutex);
+  g_cond_clear (&gate->cond);
+}
+
+static inline void
+cg_test_gate_open (CgTestGate *gate)
+{
+  g_mutex_lock (&gate->mutex);
+  gate->open = TRUE;
+  g_cond_broadcast (&gate->cond);
+  g_mutex_unlock (&gate->mutex);
+}
+
+static inline gboolean
+cg_test_gate_is_open (CgTestGate *gate)
+{
+  gboolean open;
+
+  g_mutex_lock (&gate->mutex);
+  open = gate->open;
+  g_mutex_unlock (&gate->mutex);
+  return open;
+}
+
+/* Waits until the gate opens or @seconds pass; returns whether it opened.
+ * When @cancellable is given it is checked every 10 ms as well, and the
+ * wait ends early (returning FALSE) once it is cancelled. */
+static inline gboolean
+cg_test_gate_wait (CgTestGate   *gate,
+                   gdouble       seconds,
+                   GCancellable *cancellable)
+{
+  gint64 end = cg_test_deadline (seconds);
+  gboolean open;
+
+  g_mutex_lock (&gate->mutex);
+  while (!gate->open)
+    {
+      gint64 now = g_get_monotonic_time ();
+      gint64 until = MIN (end, now + 10 * 1000);
+
+      if (now >= end)
+        break;
+      if (cancellable != NULL && g_cancellable_is_cancelled (cancellable))
+        break;
+      g_cond_wait_until (&gate->cond, &gate->mutex, until);
+    }
+  open = gate->open;
+  g_mutex_unlock (&gate->mutex);
+  return open;
+}
+
+/* ------------------------------------------------------------------ */
+/* Threads with their own thread-default main context                 */
+/* ------------------------------------------------------------------ */
+
+typedef struct
+{
+  GThreadFunc   func;
+  gpointer      data;
+  GMainContext *context;
+} CgTestThreadData;
+
+static gpointer
+cg_test_thread_trampoline (gpointer user_data)
+{
+  CgTestThreadData *td = user_data;
+  gpointer ret;
+
+  g_main_context_push_thread_default (td->context);
+  ret = td->func (td->data);
+  /* Let whatever the library left for this context run before it goes. */
+  cg_test_drain (td->context);
+  g_main_context_pop_thread_default (td->context);
+  g_main_context_unref (td->context);
+  g_free (td);
+  return ret;
+}
+
+/* Starts a thread that runs @func with a fresh GMainContext pushed as its
+ * thread-default context. Join it with g_thread_join(). */
+static inline GThread *
+cg_test_thread_new_with_context (const char  *name,
+                                 GThreadFunc  func,
+                                 gpointer     data)
+{
+  CgTestThreadData *td = g_new0 (CgTestThreadData, 1);
+
+  td->func = func;
+  td->data = data;
+  td->context = g_main_context_new ();
+  return g_thread_new (name, cg_test_thread_trampoline, td);
+}
+
+/* ------------------------------------------------------------------ */
+/* Error and property helpers                                          */
+/* ------------------------------------------------------------------ */
+
+/* Asserts @err is set to @domain/@code and clears it. */
+#define cg_test_assert_error_clear(errp, domain, code)                        \
+  G_STMT_START {                                                              \
+    g_assert_error (*(errp), (domain), (code));                               \
+    g_clear_error (errp);                                                     \
+  } G_STMT_END
+
+/* Reads a pointer-like property (boxed, object or pointer) of @object,
+ * without keeping a reference; the object keeps its own. */
+static inline gpointer
+cg_test_get_pointer_property (gpointer    object,
+                              const char *name)
+{
+  GParamSpec *pspec;
+  GValue value = G_VALUE_INIT;
+  gpointer ret;
+
+  pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (object), name);
+  g_assert_nonnull (pspec);
+  g_value_init (&value, G_PARAM_SPEC_VALUE_TYPE (pspec));
+  g_object_get_property (G_OBJECT (object), name, &value);
+  if (G_VALUE_HOLDS_POINTER (&value))
+    ret = g_value_get_pointer (&value);
+  else if (G_VALUE_HOLDS_OBJECT (&value))
+    ret = g_value_get_object (&value);
+  else if (G_TYPE_IS_BOXED (G_VALUE_TYPE (&value)))
+    ret = g_value_get_boxed (&value);
+  else
+    g_assert_not_reached ();
+  g_value_unset (&value);
+  return ret;
+}
+
+static inline gboolean
+cg_test_get_boolean_property (gpointer    object,
+                              const char *name)
+{
+  gboolean ret = FALSE;
+
+  g_object_get (object, name, &ret, NULL);
+  return ret;
+}
+
+/* A destroy notify that counts its calls in the gint it is given. */
+static inline void
+cg_test_count_destroy (gpointer data)
+{
+  g_atomic_int_inc ((gint *) data);
+}
+
+static inline void
+cg_test_finalized_cb (gpointer  data,
+                      GObject  *where_the_object_was)
+{
+  g_atomic_int_set ((gint *) data, 1);
+}
+
+/* Drops the caller's reference to @object and waits (iterating @context,
+ * for finalizations the library defers to it) until @object is finalized,
+ * on whichever thread; fails the test if that does not happen in time. */
+static inline void
+cg_test_unref_and_wait_finalized (GMainContext *context,
+                                  gpointer      object)
+{
+  gint finalized = 0;
+
+  g_object_weak_ref (G_OBJECT (object), cg_test_finalized_cb, &finalized);
+  g_object_unref (object);
+  CG_TEST_ITERATE_UNTIL (context, g_atomic_int_get (&finalized));
+}
+
+/* The protected, started caller of the main thread (bound to
+ * g_main_context_default()), made once per test program. The tests iterate
+ * the default context themselves. */
+static inline CgCaller *
+cg_test_main_caller (void)
+{
+  static CgCaller *main_caller;
+
+  if (main_caller == NULL)
+    {
+      GError *error = NULL;
+
+      main_caller = cg_caller_get (NULL, TRUE, TRUE, &error);
+      g_assert_no_error (error);
+      g_assert_true (CG_IS_CALLER (main_caller));
+      if (!cg_caller_get_running (main_caller))
+        {
+          g_assert_true (cg_caller_start (main_caller, &error));
+          g_assert_no_error (error);
+        }
+      /* cg_caller_get() gave a reference: kept for the whole program. */
+    }
+  return main_caller;
+}
+
+/* A teardown for g_test_queue_destroy(): stops every unprotected caller. */
+static inline void
+cg_test_stop_unprotected (gpointer unused)
+{
+  cg_caller_stop_all (FALSE);
+}
+
+/* ------------------------------------------------------------------ */
+/* Running each test in its own process                                */
+/* ------------------------------------------------------------------ */
+
+/* Every test runs in a subprocess of its own (g_test_trap_subprocess()),
+ * so that a failed assertion, a crash or a hang in one test is reported
+ * against that test alone and the others still run, each in a fresh
+ * process (fresh registry of callers). Set CG_TEST_IN_PROCESS=1 to run the
+ * tests in the test program itself (to debug one with gdb, say). */
+#define CG_TEST_SUBPROCESS_TIMEOUT_S 40
+
+static inline void
+cg_test_run_isolated (gconstpointer data)
+{
+  GTestFunc func = (GTestFunc) data;
+
+  if (g_test_subprocess () || g_getenv ("CG_TEST_IN_PROCESS") != NULL)
+    {
+      func ();
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, (guint64) CG_TEST_SUBPROCESS_TIMEOUT_S * G_USEC_PER_SEC,
+                          G_TEST_SUBPROCESS_INHERIT_STDERR);
+  if (!g_test_trap_has_passed ())
+    g_test_fail_printf ("%s failed in its subprocess (see its messages above)",
+                        g_test_get_path ());
+}
+
+/* Adds @func at @path, run in a subprocess of its own. */
+#define cg_test_add(path, func) \
+  g_test_add_data_func ((path), (gconstpointer) (func), cg_test_run_isolated)
+
+/* g_test_init() with G_TEST_OPTION_ISOLATE_DIRS, and --keep-going so that
+ * a failed test does not stop the run: the tests are isolated in
+ * subprocesses (see cg_test_add()). */
+static inline void
+cg_test_init (int    *argc,
+              char ***argv)
+{
+  static char keep_going[] = "--keep-going";
+  char **args = g_new0 (char *, *argc + 2);
+  int i;
+
+  for (i = 0; i < *argc; i++)
+    args[i] = (*argv)[i];
+  args[(*argc)++] = keep_going;
+  args[*argc] = NULL;
+  *argv = args;  /* kept for the life of the program */
+
+  g_test_init (argc, argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+}
+
+G_END_DECLS
