@@ -7,6 +7,7 @@
 
 #include "cg-private.h"
 
+#include "cg-caller-private.h"
 #include "cg-context-private.h"
 
 /**
@@ -56,11 +57,30 @@
  * thread-default main context of the thread that asked for it.
  */
 
+/* How an acquisition reports back. On a thread whose caller runs the
+ * thread-default context, a recycled CgFuture is the GAsyncResult and its
+ * done callback the delivery, through the caller's inbox: a hand-off then
+ * costs no GTask and no GSource. Elsewhere a GTask does it. */
 typedef struct
 {
-  guint64    id;
-  GTask     *task;
-  GSource   *cancel_source;
+  GTask    *task;
+  CgFuture *future;
+  CgCaller *caller;
+} Ticket;
+
+typedef struct
+{
+  GAsyncReadyCallback  callback;
+  gpointer             user_data;
+  CgAsyncLock         *lock;
+} TicketCallback;
+
+typedef struct
+{
+  guint64      id;
+  Ticket       ticket;
+  GSource     *cancel_source;
+  CgAsyncLock *lock;  /* borrowed: the lock outlives its waiters */
 } Waiter;
 
 typedef struct
@@ -87,8 +107,8 @@ cg_async_lock_finalize (GObject *object)
   CgAsyncLock *self = CG_ASYNC_LOCK (object);
   CgAsyncLockPrivate *priv = cg_async_lock_get_instance_private (self);
 
-  /* Every waiter holds a reference to its task, whose source object is
-   * the lock; none can be left. */
+  /* Every waiter's ticket holds a reference to the lock (its task's source
+   * object, or its callback closure); none can be left. */
   g_assert (g_queue_is_empty (&priv->waiters));
   g_clear_object (&priv->holder_var);
   g_mutex_clear (&priv->mutex);
@@ -151,6 +171,139 @@ cg_reentrant_async_lock_new (void)
   return g_object_new (CG_TYPE_REENTRANT_ASYNC_LOCK, NULL);
 }
 
+static void
+ticket_callback_free (gpointer data)
+{
+  TicketCallback *closure = data;
+
+  g_object_unref (closure->lock);
+  g_free (closure);
+}
+
+static void
+ticket_done (CgFuture *future,
+             gpointer  data)
+{
+  TicketCallback *closure = data;
+
+  closure->callback (G_OBJECT (closure->lock), G_ASYNC_RESULT (future), closure->user_data);
+}
+
+static void
+ticket_init (Ticket              *ticket,
+             CgAsyncLock         *self,
+             GCancellable        *cancellable,
+             GAsyncReadyCallback  callback,
+             gpointer             user_data)
+{
+  CgCaller *here = cg_caller_get_current ();
+  GMainContext *context = g_main_context_get_thread_default ();
+
+  if (context == NULL)
+    context = g_main_context_default ();
+
+  memset (ticket, 0, sizeof *ticket);
+  if (callback != NULL && here != NULL && cg_caller_get_running (here) &&
+      cg_caller_get_context (here) == context)
+    {
+      TicketCallback *closure = g_new (TicketCallback, 1);
+
+      closure->callback = callback;
+      closure->user_data = user_data;
+      closure->lock = g_object_ref (self);
+      ticket->caller = g_object_ref (here);
+      ticket->future = cg_future_new ();
+      cg_future_add_done_callback (ticket->future, ticket_done, closure, ticket_callback_free);
+      return;
+    }
+
+  ticket->task = _cg_context_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (ticket->task, cg_async_lock_acquire_async);
+  g_task_set_check_cancellable (ticket->task, FALSE);
+}
+
+typedef struct
+{
+  CgFuture *future;
+  GError   *error;
+} TicketOutcome;
+
+static void
+ticket_outcome_deliver (TicketOutcome *outcome)
+{
+  if (outcome->error != NULL)
+    cg_future_return_error (outcome->future, g_steal_pointer (&outcome->error), NULL);
+  else
+    cg_future_return_boolean (outcome->future, TRUE, NULL);
+}
+
+static void
+ticket_outcome_run (gpointer data)
+{
+  ticket_outcome_deliver (data);
+}
+
+static void
+ticket_outcome_free (gpointer data)
+{
+  TicketOutcome *outcome = data;
+
+  /* Also when the caller stopped before running it: nothing is lost. */
+  if (!cg_future_is_done (outcome->future))
+    ticket_outcome_deliver (outcome);
+  g_clear_error (&outcome->error);
+  g_object_unref (outcome->future);
+  g_free (outcome);
+}
+
+/* Reports the outcome (@error, or success when NULL); the callback always
+ * runs later, from the acquirer's main loop, never from inside this call. */
+static void
+ticket_return (Ticket *ticket,
+               GError *error)
+{
+  TicketOutcome *outcome;
+
+  if (ticket->task != NULL)
+    {
+      if (error != NULL)
+        g_task_return_error (ticket->task, error);
+      else
+        g_task_return_boolean (ticket->task, TRUE);
+      g_clear_object (&ticket->task);
+      return;
+    }
+
+  outcome = g_new (TicketOutcome, 1);
+  outcome->future = g_steal_pointer (&ticket->future);
+  outcome->error = error;
+
+  if (_cg_caller_is_owner_thread (ticket->caller))
+    {
+      /* On the acquirer's own thread: completing now would run its
+       * callback inside this call, so let its loop do it. */
+      cg_caller_call_direct (ticket->caller, ticket_outcome_run, outcome, ticket_outcome_free,
+                             NULL);
+    }
+  else
+    {
+      /* From another thread the callback travels through the acquirer's
+       * caller by itself. */
+      ticket_outcome_deliver (outcome);
+      ticket_outcome_free (outcome);
+    }
+
+  g_clear_object (&ticket->caller);
+}
+
+static void
+ticket_clear (Ticket *ticket)
+{
+  g_clear_object (&ticket->task);
+  g_clear_object (&ticket->future);
+  g_clear_object (&ticket->caller);
+}
+
 /* The identity of the current context for this lock, 0 when it has none. */
 static guint64
 current_id (CgAsyncLockPrivate *priv)
@@ -189,7 +342,7 @@ waiter_free (Waiter *waiter)
       g_source_destroy (waiter->cancel_source);
       g_source_unref (waiter->cancel_source);
     }
-  g_object_unref (waiter->task);
+  ticket_clear (&waiter->ticket);
   g_free (waiter);
 }
 
@@ -198,7 +351,7 @@ waiter_cancelled (GCancellable *cancellable,
                   gpointer      user_data)
 {
   Waiter *waiter = user_data;
-  CgAsyncLock *self = g_task_get_source_object (waiter->task);
+  CgAsyncLock *self = waiter->lock;
   CgAsyncLockPrivate *priv = cg_async_lock_get_instance_private (self);
   GError *error = NULL;
   gboolean found;
@@ -210,7 +363,7 @@ waiter_cancelled (GCancellable *cancellable,
   if (found)
     {
       g_cancellable_set_error_if_cancelled (cancellable, &error);
-      g_task_return_error (waiter->task, error);
+      ticket_return (&waiter->ticket, error);
       waiter_free (waiter);
     }
 
@@ -236,7 +389,7 @@ cg_async_lock_acquire_async (CgAsyncLock         *self,
                              gpointer             user_data)
 {
   CgAsyncLockPrivate *priv;
-  g_autoptr(GTask) task = NULL;
+  Ticket ticket;
   Waiter *waiter;
   guint64 id;
 
@@ -247,9 +400,7 @@ cg_async_lock_acquire_async (CgAsyncLock         *self,
 
   /* Name the current context first, so the callback's copy carries it. */
   id = ensure_current_id (priv);
-  task = _cg_context_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, cg_async_lock_acquire_async);
-  g_task_set_check_cancellable (task, FALSE);
+  ticket_init (&ticket, self, cancellable, callback, user_data);
 
   g_mutex_lock (&priv->mutex);
   if (priv->count > 0 && priv->holder == id)
@@ -257,14 +408,15 @@ cg_async_lock_acquire_async (CgAsyncLock         *self,
       if (!priv->reentrant)
         {
           g_mutex_unlock (&priv->mutex);
-          g_task_return_new_error (task, CG_CALLER_ERROR, CG_CALLER_ERROR_NOT_REENTRANT,
-                                   _("The lock is already locked and not reentrant; this "
-                                     "context holds it already"));
+          ticket_return (&ticket,
+                         g_error_new_literal (CG_CALLER_ERROR, CG_CALLER_ERROR_NOT_REENTRANT,
+                                              _("The lock is already locked and not reentrant; "
+                                                "this context holds it already")));
           return;
         }
       priv->count++;
       g_mutex_unlock (&priv->mutex);
-      g_task_return_boolean (task, TRUE);
+      ticket_return (&ticket, NULL);
       return;
     }
 
@@ -273,13 +425,14 @@ cg_async_lock_acquire_async (CgAsyncLock         *self,
       priv->holder = id;
       priv->count = 1;
       g_mutex_unlock (&priv->mutex);
-      g_task_return_boolean (task, TRUE);
+      ticket_return (&ticket, NULL);
       return;
     }
 
   waiter = g_new0 (Waiter, 1);
   waiter->id = id;
-  waiter->task = g_object_ref (task);
+  waiter->ticket = ticket;
+  waiter->lock = self;
   if (cancellable != NULL)
     {
       g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
@@ -311,8 +464,10 @@ cg_async_lock_acquire_finish (CgAsyncLock   *self,
                               GError       **error)
 {
   g_return_val_if_fail (CG_IS_ASYNC_LOCK (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (CG_IS_FUTURE (result) || g_task_is_valid (result, self), FALSE);
 
+  if (CG_IS_FUTURE (result))
+    return cg_future_propagate_boolean (CG_FUTURE (result), error);
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
@@ -392,7 +547,7 @@ cg_async_lock_release (CgAsyncLock  *self,
     {
       Waiter *waiter = l->data;
 
-      g_task_return_boolean (waiter->task, TRUE);
+      ticket_return (&waiter->ticket, NULL);
       waiter_free (waiter);
     }
   g_slist_free (admitted);
