@@ -82,6 +82,8 @@ CgFuture   *_cg_future_new_job          (CgCaller       *caller,
                                          CgJobFunc       func,
                                          gpointer        user_data,
                                          GDestroyNotify  destroy);
+void        _cg_future_set_owner_caller (CgFuture        *self,
+                                         CgCaller        *caller);
 void        _cg_future_add_hook         (CgFuture        *self,
                                          CgFutureCallback hook,
                                          gpointer        user_data,

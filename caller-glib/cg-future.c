@@ -97,6 +97,21 @@ G_STATIC_ASSERT (sizeof (CgFuture) <= 128);
 static __thread CgCaller *job_owner_for_init;
 static __thread CgFuture *current_future;
 
+/* The owner is set when the future is made, except for a job waiting for
+ * a pool worker (cg-worker-pool.c), whose owner is set once, when a worker
+ * takes it: hence the atomic reads. */
+static inline gboolean
+owner_is_caller (CgFuture *self)
+{
+  return (g_atomic_int_get (&self->state) & CG_FUTURE_OWNER_IS_CALLER) != 0;
+}
+
+static inline gpointer
+owner_peek (CgFuture *self)
+{
+  return g_atomic_pointer_get (&self->owner);
+}
+
 static inline void
 future_lock (CgFuture *self)
 {
@@ -185,10 +200,13 @@ future_clear (CgFuture *self)
       g_free (self->extra);
     }
 
-  if (self->state & CG_FUTURE_OWNER_IS_CALLER)
-    g_object_unref (self->owner);
-  else if (self->owner != NULL)
-    g_thread_unref (self->owner);
+  if (self->owner != NULL)
+    {
+      if (self->state & CG_FUTURE_OWNER_IS_CALLER)
+        g_object_unref (self->owner);
+      else
+        g_thread_unref (self->owner);
+    }
 
   memset (&self->node, 0, sizeof *self - G_STRUCT_OFFSET (CgFuture, node));
 }
@@ -435,14 +453,19 @@ cg_future_init (CgFuture *self)
 {
   CgCaller *caller = job_owner_for_init;
 
-  if (caller != NULL)
+  if (caller == NULL)
     {
-      self->owner = g_object_ref (caller);
+      self->owner = g_thread_ref (g_thread_self ());
+    }
+  else if (caller == (gpointer) &job_owner_for_init)
+    {
+      /* A pool job: its owner comes with its worker. */
       self->state = CG_FUTURE_OWNER_IS_CALLER | CG_FUTURE_HAS_JOB;
     }
   else
     {
-      self->owner = g_thread_ref (g_thread_self ());
+      self->owner = g_object_ref (caller);
+      self->state = CG_FUTURE_OWNER_IS_CALLER | CG_FUTURE_HAS_JOB;
     }
 }
 
@@ -536,12 +559,12 @@ _cg_future_new_job (CgCaller       *caller,
 
   if (G_LIKELY (self != NULL))
     {
-      self->owner = g_object_ref (caller);
+      self->owner = caller != NULL ? g_object_ref (caller) : NULL;
       self->state = CG_FUTURE_OWNER_IS_CALLER | CG_FUTURE_HAS_JOB;
     }
   else
     {
-      job_owner_for_init = caller;
+      job_owner_for_init = caller != NULL ? caller : (gpointer) &job_owner_for_init;
       self = g_object_new (CG_TYPE_FUTURE, NULL);
       job_owner_for_init = NULL;
     }
@@ -554,39 +577,62 @@ _cg_future_new_job (CgCaller       *caller,
   return self;
 }
 
+/* Gives a job made without a caller (a pool job) the worker that runs it;
+ * once, before the job is posted to @caller. */
+void
+_cg_future_set_owner_caller (CgFuture *self,
+                             CgCaller *caller)
+{
+  g_assert (owner_peek (self) == NULL);
+  g_atomic_pointer_set (&self->owner, g_object_ref (caller));
+}
+
 /**
  * cg_future_get_thread:
  * @self: a #CgFuture
  *
  * The thread the future belongs to: where its done callbacks run and where
- * its job, if it has one, runs.
+ * its job, if it has one, runs. A job of cg_caller_to_thread() that still
+ * waits for a free worker has no thread yet.
  *
- * Returns: (transfer none): the owner thread
+ * Returns: (transfer none) (nullable): the owner thread
  */
 GThread *
 cg_future_get_thread (CgFuture *self)
 {
   g_return_val_if_fail (CG_IS_FUTURE (self), NULL);
 
-  if (self->state & CG_FUTURE_OWNER_IS_CALLER)
-    return cg_caller_get_thread (self->owner);
-  return self->owner;
+  if (owner_is_caller (self))
+    {
+      CgCaller *caller = owner_peek (self);
+
+      return caller != NULL ? cg_caller_get_thread (caller) : NULL;
+    }
+  return owner_peek (self);
 }
 
 gboolean
 _cg_future_is_owner_thread (CgFuture *self)
 {
-  if (self->state & CG_FUTURE_OWNER_IS_CALLER)
-    return _cg_caller_is_owner_thread (self->owner);
-  return self->owner == (gpointer) g_thread_self ();
+  if (owner_is_caller (self))
+    {
+      CgCaller *caller = owner_peek (self);
+
+      return caller != NULL && _cg_caller_is_owner_thread (caller);
+    }
+  return owner_peek (self) == (gpointer) g_thread_self ();
 }
 
 CgCaller *
 _cg_future_dup_owner_caller (CgFuture *self)
 {
-  if (self->state & CG_FUTURE_OWNER_IS_CALLER)
-    return g_object_ref (self->owner);
-  return _cg_caller_dup_for_thread (self->owner);
+  if (owner_is_caller (self))
+    {
+      CgCaller *caller = owner_peek (self);
+
+      return caller != NULL ? g_object_ref (caller) : NULL;
+    }
+  return _cg_caller_dup_for_thread (owner_peek (self));
 }
 
 /**
@@ -606,11 +652,11 @@ cg_future_get_caller (CgFuture *self)
 
   g_return_val_if_fail (CG_IS_FUTURE (self), NULL);
 
-  if (self->state & CG_FUTURE_OWNER_IS_CALLER)
-    return self->owner;
+  if (owner_is_caller (self))
+    return owner_peek (self);
 
   /* The registry keeps the caller alive while it runs. */
-  caller = _cg_caller_dup_for_thread (self->owner);
+  caller = _cg_caller_dup_for_thread (owner_peek (self));
   if (caller != NULL)
     g_object_unref (caller);
   return caller;
@@ -1134,7 +1180,7 @@ cg_future_return_future (CgFuture  *self,
   future_unlock (self);
 
   if ((state & CG_FUTURE_HAS_JOB) && (state & CG_FUTURE_OWNER_IS_CALLER))
-    _cg_caller_track_chained (self->owner, self);
+    _cg_caller_track_chained (owner_peek (self), self);
 
   _cg_future_add_hook (other, chain_hook, g_object_ref (self), g_object_unref);
 
