@@ -7,6 +7,7 @@
 
 #include "cg-private.h"
 
+#include "cg-async-reply-private.h"
 #include "cg-future-private.h"
 
 /**
@@ -75,7 +76,7 @@ typedef struct
   GMutex           lock;
   GQueue           ready;   /* done, not handed out yet; strong references */
   GHashTable      *watched; /* not done yet; strong references */
-  GTask           *task;    /* the pending next_async(), strong */
+  struct _Pending  *pending; /* the pending next_async(), strong */
   gboolean         closed;  /* cancelled or disposed: nothing comes out any more */
 } Shared;
 
@@ -95,10 +96,14 @@ struct _CgAsCompleted
   gboolean           drawing;
 };
 
-typedef struct
+/* A next_async() call: its reply, and what cancels it. */
+typedef struct _Pending
 {
-  GSource *cancel_source;
-} NextData;
+  gatomicrefcount  ref_count;
+  CgReply          reply;
+  GSource         *cancel_source;
+  CgAsCompleted   *self;      /* strong */
+} Pending;
 
 G_DEFINE_FINAL_TYPE (CgAsCompleted, cg_as_completed, G_TYPE_OBJECT)
 
@@ -132,32 +137,55 @@ shared_unref (gpointer data)
   if (!g_atomic_ref_count_dec (&shared->ref_count))
     return;
 
-  g_assert (shared->task == NULL);
+  g_assert (shared->pending == NULL);
   g_queue_clear_full (&shared->ready, g_object_unref);
   g_clear_pointer (&shared->watched, g_hash_table_unref);
   g_mutex_clear (&shared->lock);
   g_free (shared);
 }
 
-/* Finishes the pending next_async() with @future (transfer full, nullable)
- * or @error (transfer full); also @task's reference is taken. Any thread,
- * no lock held. */
+static Pending *
+pending_ref (Pending *pending)
+{
+  g_atomic_ref_count_inc (&pending->ref_count);
+  return pending;
+}
+
 static void
-next_task_return (GTask    *task,
+pending_unref (gpointer data)
+{
+  Pending *pending = data;
+
+  if (!g_atomic_ref_count_dec (&pending->ref_count))
+    return;
+
+  if (pending->cancel_source != NULL)
+    {
+      g_source_destroy (pending->cancel_source);
+      g_source_unref (pending->cancel_source);
+    }
+  _cg_reply_clear (&pending->reply);
+  g_object_unref (pending->self);
+  g_free (pending);
+}
+
+/* Finishes the pending next_async() with @future (transfer full, nullable)
+ * or @error (transfer full); also the reference to @pending is taken. Any
+ * thread, no lock held. */
+static void
+next_task_return (Pending  *pending,
                   CgFuture *future,
                   GError   *error)
 {
-  NextData *data = g_task_get_task_data (task);
-
-  if (data->cancel_source != NULL)
-    g_source_destroy (data->cancel_source);
+  if (pending->cancel_source != NULL)
+    g_source_destroy (pending->cancel_source);
 
   if (error != NULL)
-    g_task_return_error (task, error);
+    _cg_reply_return_error (&pending->reply, error);
   else
-    g_task_return_pointer (task, future, future != NULL ? g_object_unref : NULL);
+    _cg_reply_return_object (&pending->reply, future);
 
-  g_object_unref (task);
+  pending_unref (pending);
 }
 
 /* A watched future is done: it comes out next, or waits its turn. Runs on
@@ -167,7 +195,7 @@ future_done_hook (CgFuture *future,
                   gpointer  user_data)
 {
   Shared *shared = user_data;
-  GTask *task = NULL;
+  Pending *task = NULL;
 
   g_mutex_lock (&shared->lock);
   if (shared->closed || !g_hash_table_steal (shared->watched, future))
@@ -177,8 +205,8 @@ future_done_hook (CgFuture *future,
     }
 
   /* The reference the table held moves on with the future. */
-  if (shared->task != NULL)
-    task = g_steal_pointer (&shared->task); /* nothing is ready, or it had got it */
+  if (shared->pending != NULL)
+    task = g_steal_pointer (&shared->pending); /* nothing is ready, or it had got it */
   else
     g_queue_push_tail (&shared->ready, future);
   g_mutex_unlock (&shared->lock);
@@ -288,10 +316,10 @@ as_completed_top_up (CgAsCompleted *self)
 /* Ends the iteration: nothing comes out any more, the generator is
  * dropped, and the futures still watched are cancelled unless shielded (or
  * @cancel_futures is FALSE). A pending next_async() fails with @error
- * (transfer full). With @expected_task, only when that task is pending. */
+ * (transfer full). With @expected_task, only when that call is pending. */
 static void
 as_completed_close (CgAsCompleted *self,
-                    GTask         *expected_task,
+                    Pending       *expected_task,
                     gboolean       cancel_futures,
                     GError        *error)
 {
@@ -300,19 +328,19 @@ as_completed_close (CgAsCompleted *self,
   GQueue ready = G_QUEUE_INIT;
   GHashTableIter iter;
   gpointer key;
-  GTask *task;
+  Pending *task;
   gpointer generator_data = NULL;
   GDestroyNotify generator_destroy = NULL;
 
   g_mutex_lock (&shared->lock);
-  if (shared->closed || (expected_task != NULL && shared->task != expected_task))
+  if (shared->closed || (expected_task != NULL && shared->pending != expected_task))
     {
       g_mutex_unlock (&shared->lock);
       g_clear_error (&error);
       return;
     }
   shared->closed = TRUE;
-  task = g_steal_pointer (&shared->task);
+  task = g_steal_pointer (&shared->pending);
   watched = g_steal_pointer (&shared->watched);
   shared->watched = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
   ready = shared->ready;
@@ -499,28 +527,15 @@ static gboolean
 next_cancelled_cb (GCancellable *cancellable,
                    gpointer      user_data)
 {
-  GTask *task = user_data;
-  CgAsCompleted *self = g_task_get_source_object (task);
+  Pending *task = user_data;
   GError *error = NULL;
 
   g_cancellable_set_error_if_cancelled (cancellable, &error);
-  as_completed_close (self, task, TRUE, error);
+  as_completed_close (task->self, task, TRUE, error);
 
   return G_SOURCE_REMOVE;
 }
 
-static void
-next_data_free (gpointer user_data)
-{
-  NextData *data = user_data;
-
-  if (data->cancel_source != NULL)
-    {
-      g_source_destroy (data->cancel_source);
-      g_source_unref (data->cancel_source);
-    }
-  g_free (data);
-}
 
 /**
  * cg_as_completed_next_async:
@@ -549,9 +564,8 @@ cg_as_completed_next_async (CgAsCompleted       *self,
                             gpointer             user_data)
 {
   Shared *shared;
-  g_autoptr(GTask) task = NULL;
+  Pending *task;
   GError *error = NULL;
-  NextData *data;
   CgFuture *future = NULL;
   gboolean closed, finished;
 
@@ -560,19 +574,16 @@ cg_as_completed_next_async (CgAsCompleted       *self,
 
   shared = self->shared;
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, cg_as_completed_next_async);
-  g_task_set_name (task, "[caller-glib] cg_as_completed_next_async");
-  /* A future handed out must not be lost to a late cancellation: the
-   * outcome says itself whether the call was cancelled. */
-  g_task_set_check_cancellable (task, FALSE);
-  data = g_new0 (NextData, 1);
-  g_task_set_task_data (task, data, next_data_free);
+  task = g_new0 (Pending, 1);
+  g_atomic_ref_count_init (&task->ref_count);
+  task->self = g_object_ref (self);
+  _cg_reply_init (&task->reply, self, cancellable, callback, user_data,
+                  cg_as_completed_next_async);
 
   if (g_cancellable_set_error_if_cancelled (cancellable, &error))
     {
       as_completed_close (self, NULL, TRUE, NULL);
-      g_task_return_error (task, error);
+      next_task_return (task, NULL, error);
       return;
     }
 
@@ -580,20 +591,20 @@ cg_as_completed_next_async (CgAsCompleted       *self,
     {
       g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
 
-      /* In place before the task can be handed a future from another
+      /* In place before the call can be handed a future from another
        * thread, which destroys it. */
-      data->cancel_source = g_cancellable_source_new (cancellable);
-      g_source_set_callback (data->cancel_source, G_SOURCE_FUNC (next_cancelled_cb),
-                             g_object_ref (task), g_object_unref);
-      g_source_set_static_name (data->cancel_source, "[caller-glib] as_completed cancelled");
-      g_source_attach (data->cancel_source, context);
+      task->cancel_source = g_cancellable_source_new (cancellable);
+      g_source_set_callback (task->cancel_source, G_SOURCE_FUNC (next_cancelled_cb),
+                             pending_ref (task), pending_unref);
+      g_source_set_static_name (task->cancel_source, "[caller-glib] as_completed cancelled");
+      g_source_attach (task->cancel_source, context);
     }
 
   g_mutex_lock (&shared->lock);
-  if (shared->task != NULL)
+  if (shared->pending != NULL)
     {
       g_mutex_unlock (&shared->lock);
-      next_task_return (g_object_ref (task), NULL,
+      next_task_return (task, NULL,
                         g_error_new_literal (G_IO_ERROR, G_IO_ERROR_PENDING,
                                              _("The iteration is already waiting for the "
                                                "next future; call "
@@ -606,7 +617,7 @@ cg_as_completed_next_async (CgAsCompleted       *self,
     {
       future = g_queue_pop_head (&shared->ready);
       if (future == NULL)
-        shared->task = g_object_ref (task);
+        shared->pending = pending_ref (task);
     }
   g_mutex_unlock (&shared->lock);
 
@@ -614,7 +625,7 @@ cg_as_completed_next_async (CgAsCompleted       *self,
     {
       /* Handing a future out makes room for the generator. */
       as_completed_top_up (self);
-      next_task_return (g_object_ref (task), future, NULL);
+      next_task_return (task, future, NULL);
       return;
     }
 
@@ -622,14 +633,15 @@ cg_as_completed_next_async (CgAsCompleted       *self,
   as_completed_top_up (self);
 
   g_mutex_lock (&shared->lock);
-  finished = shared->task == task && g_hash_table_size (shared->watched) == 0 &&
+  finished = shared->pending == task && g_hash_table_size (shared->watched) == 0 &&
              shared->ready.length == 0 && self->generator == NULL && !self->drawing;
   if (finished)
-    shared->task = NULL;
+    shared->pending = NULL;
   g_mutex_unlock (&shared->lock);
 
   if (finished)
-    next_task_return (task, NULL, NULL); /* takes the reference shared->task had */
+    next_task_return (task, NULL, NULL); /* takes the reference shared->pending had */
+  pending_unref (task);
 }
 
 /**
@@ -652,11 +664,10 @@ cg_as_completed_next_finish (CgAsCompleted  *self,
                              GError        **error)
 {
   g_return_val_if_fail (CG_IS_AS_COMPLETED (self), NULL);
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == cg_as_completed_next_async, NULL);
+  g_return_val_if_fail (_cg_reply_is_valid (result, self, cg_as_completed_next_async), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return _cg_reply_propagate_object (result, error);
 }
 
 /**

@@ -7,6 +7,7 @@
 
 #include "cg-private.h"
 
+#include "cg-async-reply-private.h"
 #include "cg-caller-private.h"
 #include "cg-context-private.h"
 
@@ -57,28 +58,10 @@
  * thread-default main context of the thread that asked for it.
  */
 
-/* How an acquisition reports back. On a thread whose caller runs the
- * thread-default context, a recycled CgFuture is the GAsyncResult and its
- * done callback the delivery, through the caller's inbox: a hand-off then
- * costs no GTask and no GSource. Elsewhere a GTask does it. */
-typedef struct
-{
-  GTask    *task;
-  CgFuture *future;
-  CgCaller *caller;
-} Ticket;
-
-typedef struct
-{
-  GAsyncReadyCallback  callback;
-  gpointer             user_data;
-  CgAsyncLock         *lock;
-} TicketCallback;
-
 typedef struct
 {
   guint64      id;
-  Ticket       ticket;
+  CgReply      reply;
   GSource     *cancel_source;
   CgAsyncLock *lock;  /* borrowed: the lock outlives its waiters */
 } Waiter;
@@ -87,7 +70,7 @@ typedef struct
 {
   GMutex        mutex;
   gboolean      reentrant;
-  CgContextVar *holder_var;  /* which context each context is, for this lock */
+  CgContextVar *holder_var;  /* names each context that asks for this lock */
   guint64       holder;      /* 0 when free */
   guint         count;
   GQueue        waiters;
@@ -107,8 +90,8 @@ cg_async_lock_finalize (GObject *object)
   CgAsyncLock *self = CG_ASYNC_LOCK (object);
   CgAsyncLockPrivate *priv = cg_async_lock_get_instance_private (self);
 
-  /* Every waiter's ticket holds a reference to the lock (its task's source
-   * object, or its callback closure); none can be left. */
+  /* Every waiter's reply holds a reference to the lock (its source
+   * object); none can be left. */
   g_assert (g_queue_is_empty (&priv->waiters));
   g_clear_object (&priv->holder_var);
   g_mutex_clear (&priv->mutex);
@@ -171,165 +154,42 @@ cg_reentrant_async_lock_new (void)
   return g_object_new (CG_TYPE_REENTRANT_ASYNC_LOCK, NULL);
 }
 
-static void
-ticket_callback_free (gpointer data)
-{
-  TicketCallback *closure = data;
-
-  g_object_unref (closure->lock);
-  g_free (closure);
-}
-
-static void
-ticket_done (CgFuture *future,
-             gpointer  data)
-{
-  TicketCallback *closure = data;
-
-  closure->callback (G_OBJECT (closure->lock), G_ASYNC_RESULT (future), closure->user_data);
-}
-
-static void
-ticket_init (Ticket              *ticket,
-             CgAsyncLock         *self,
-             GCancellable        *cancellable,
-             GAsyncReadyCallback  callback,
-             gpointer             user_data)
-{
-  CgCaller *here = cg_caller_get_current ();
-  GMainContext *context = g_main_context_get_thread_default ();
-
-  if (context == NULL)
-    context = g_main_context_default ();
-
-  memset (ticket, 0, sizeof *ticket);
-  if (callback != NULL && here != NULL && cg_caller_get_running (here) &&
-      cg_caller_get_context (here) == context)
-    {
-      TicketCallback *closure = g_new (TicketCallback, 1);
-
-      closure->callback = callback;
-      closure->user_data = user_data;
-      closure->lock = g_object_ref (self);
-      ticket->caller = g_object_ref (here);
-      ticket->future = cg_future_new ();
-      cg_future_add_done_callback (ticket->future, ticket_done, closure, ticket_callback_free);
-      return;
-    }
-
-  ticket->task = _cg_context_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (ticket->task, cg_async_lock_acquire_async);
-  g_task_set_check_cancellable (ticket->task, FALSE);
-}
-
-typedef struct
-{
-  CgFuture *future;
-  GError   *error;
-} TicketOutcome;
-
-static void
-ticket_outcome_deliver (TicketOutcome *outcome)
-{
-  if (outcome->error != NULL)
-    cg_future_return_error (outcome->future, g_steal_pointer (&outcome->error), NULL);
-  else
-    cg_future_return_boolean (outcome->future, TRUE, NULL);
-}
-
-static void
-ticket_outcome_run (gpointer data)
-{
-  ticket_outcome_deliver (data);
-}
-
-static void
-ticket_outcome_free (gpointer data)
-{
-  TicketOutcome *outcome = data;
-
-  /* Also when the caller stopped before running it: nothing is lost. */
-  if (!cg_future_is_done (outcome->future))
-    ticket_outcome_deliver (outcome);
-  g_clear_error (&outcome->error);
-  g_object_unref (outcome->future);
-  g_free (outcome);
-}
-
-/* Reports the outcome (@error, or success when NULL); the callback always
- * runs later, from the acquirer's main loop, never from inside this call. */
-static void
-ticket_return (Ticket *ticket,
-               GError *error)
-{
-  TicketOutcome *outcome;
-
-  if (ticket->task != NULL)
-    {
-      if (error != NULL)
-        g_task_return_error (ticket->task, error);
-      else
-        g_task_return_boolean (ticket->task, TRUE);
-      g_clear_object (&ticket->task);
-      return;
-    }
-
-  outcome = g_new (TicketOutcome, 1);
-  outcome->future = g_steal_pointer (&ticket->future);
-  outcome->error = error;
-
-  if (_cg_caller_is_owner_thread (ticket->caller))
-    {
-      /* On the acquirer's own thread: completing now would run its
-       * callback inside this call, so let its loop do it. */
-      cg_caller_call_direct (ticket->caller, ticket_outcome_run, outcome, ticket_outcome_free,
-                             NULL);
-    }
-  else
-    {
-      /* From another thread the callback travels through the acquirer's
-       * caller by itself. */
-      ticket_outcome_deliver (outcome);
-      ticket_outcome_free (outcome);
-    }
-
-  g_clear_object (&ticket->caller);
-}
-
-static void
-ticket_clear (Ticket *ticket)
-{
-  g_clear_object (&ticket->task);
-  g_clear_object (&ticket->future);
-  g_clear_object (&ticket->caller);
-}
-
-/* The identity of the current context for this lock, 0 when it has none. */
+/* How a lock knows contexts apart: each fresh acquisition names the
+ * asking context with a new value of the lock's variable, and the callback
+ * runs in a copy of it, as does every job spawned from there while it
+ * holds the lock. All of them are the same context to the lock, which is
+ * what lets a reentrant lock admit the jobs its holder spawns; contexts
+ * copied after the release carry a stale name that matches nothing. */
 static guint64
-current_id (CgAsyncLockPrivate *priv)
+var_id (CgContextVar *var)
 {
   g_auto(GValue) value = G_VALUE_INIT;
 
-  if (!cg_context_var_get (priv->holder_var, &value))
+  if (!cg_context_var_get (var, &value))
     return 0;
   return g_value_get_uint64 (&value);
 }
 
+static gboolean
+has_waiter_locked (CgAsyncLockPrivate *priv,
+                   guint64             id)
+{
+  for (GList *l = priv->waiters.head; l != NULL; l = l->next)
+    if (((Waiter *) l->data)->id == id)
+      return TRUE;
+  return FALSE;
+}
+
 static guint64
-ensure_current_id (CgAsyncLockPrivate *priv)
+new_holder_id (CgAsyncLockPrivate *priv)
 {
   static gsize counter = 0;
-  g_autoptr(CgContextToken) token = NULL;
   g_auto(GValue) value = G_VALUE_INIT;
-  guint64 id = current_id (priv);
+  guint64 id = (guint64) g_atomic_pointer_add (&counter, 1) + 1;
 
-  if (id != 0)
-    return id;
-
-  id = (guint64) g_atomic_pointer_add (&counter, 1) + 1;
   g_value_init (&value, G_TYPE_UINT64);
   g_value_set_uint64 (&value, id);
-  token = cg_context_var_set (priv->holder_var, &value);
+  cg_context_token_unref (cg_context_var_set (priv->holder_var, &value));
 
   return id;
 }
@@ -342,7 +202,7 @@ waiter_free (Waiter *waiter)
       g_source_destroy (waiter->cancel_source);
       g_source_unref (waiter->cancel_source);
     }
-  ticket_clear (&waiter->ticket);
+  _cg_reply_clear (&waiter->reply);
   g_free (waiter);
 }
 
@@ -363,7 +223,7 @@ waiter_cancelled (GCancellable *cancellable,
   if (found)
     {
       g_cancellable_set_error_if_cancelled (cancellable, &error);
-      ticket_return (&waiter->ticket, error);
+      _cg_reply_return_error (&waiter->reply, error);
       waiter_free (waiter);
     }
 
@@ -389,7 +249,7 @@ cg_async_lock_acquire_async (CgAsyncLock         *self,
                              gpointer             user_data)
 {
   CgAsyncLockPrivate *priv;
-  Ticket ticket;
+  CgReply reply;
   Waiter *waiter;
   guint64 id;
 
@@ -398,40 +258,48 @@ cg_async_lock_acquire_async (CgAsyncLock         *self,
 
   priv = cg_async_lock_get_instance_private (self);
 
-  /* Name the current context first, so the callback's copy carries it. */
-  id = ensure_current_id (priv);
-  ticket_init (&ticket, self, cancellable, callback, user_data);
-
   g_mutex_lock (&priv->mutex);
-  if (priv->count > 0 && priv->holder == id)
+  id = var_id (priv->holder_var);
+
+  if (priv->count > 0 && id != 0 && priv->holder == id)
     {
+      _cg_reply_init (&reply, self, cancellable, callback, user_data,
+                      cg_async_lock_acquire_async);
       if (!priv->reentrant)
         {
           g_mutex_unlock (&priv->mutex);
-          ticket_return (&ticket,
-                         g_error_new_literal (CG_CALLER_ERROR, CG_CALLER_ERROR_NOT_REENTRANT,
-                                              _("The lock is already locked and not reentrant; "
-                                                "this context holds it already")));
+          _cg_reply_return_error (&reply,
+                                  g_error_new_literal (CG_CALLER_ERROR, CG_CALLER_ERROR_NOT_REENTRANT,
+                                                       _("The lock is already locked and not "
+                                                         "reentrant; this context holds it "
+                                                         "already")));
           return;
         }
       priv->count++;
       g_mutex_unlock (&priv->mutex);
-      ticket_return (&ticket, NULL);
+      _cg_reply_return_boolean (&reply, TRUE);
       return;
     }
+
+  /* A fresh acquisition: a new name for the asking context, unless it
+   * waits already (then its waiters go in together). A name left from an
+   * earlier, released acquisition means nothing any more. */
+  if (id == 0 || !has_waiter_locked (priv, id))
+    id = new_holder_id (priv);
+  _cg_reply_init (&reply, self, cancellable, callback, user_data, cg_async_lock_acquire_async);
 
   if (priv->count == 0 && g_queue_is_empty (&priv->waiters))
     {
       priv->holder = id;
       priv->count = 1;
       g_mutex_unlock (&priv->mutex);
-      ticket_return (&ticket, NULL);
+      _cg_reply_return_boolean (&reply, TRUE);
       return;
     }
 
   waiter = g_new0 (Waiter, 1);
   waiter->id = id;
-  waiter->ticket = ticket;
+  waiter->reply = reply;
   waiter->lock = self;
   if (cancellable != NULL)
     {
@@ -464,11 +332,9 @@ cg_async_lock_acquire_finish (CgAsyncLock   *self,
                               GError       **error)
 {
   g_return_val_if_fail (CG_IS_ASYNC_LOCK (self), FALSE);
-  g_return_val_if_fail (CG_IS_FUTURE (result) || g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (_cg_reply_is_valid (result, self, cg_async_lock_acquire_async), FALSE);
 
-  if (CG_IS_FUTURE (result))
-    return cg_future_propagate_boolean (CG_FUTURE (result), error);
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return _cg_reply_propagate_boolean (result, error);
 }
 
 /**
@@ -497,7 +363,7 @@ cg_async_lock_release (CgAsyncLock  *self,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   priv = cg_async_lock_get_instance_private (self);
-  id = current_id (priv);
+  id = var_id (priv->holder_var);
 
   g_mutex_lock (&priv->mutex);
   if (priv->count == 0 || id == 0 || priv->holder != id)
@@ -547,7 +413,7 @@ cg_async_lock_release (CgAsyncLock  *self,
     {
       Waiter *waiter = l->data;
 
-      ticket_return (&waiter->ticket, NULL);
+      _cg_reply_return_boolean (&waiter->reply, TRUE);
       waiter_free (waiter);
     }
   g_slist_free (admitted);
@@ -571,7 +437,7 @@ cg_async_lock_is_in_context (CgAsyncLock *self)
   g_return_val_if_fail (CG_IS_ASYNC_LOCK (self), FALSE);
 
   priv = cg_async_lock_get_instance_private (self);
-  id = current_id (priv);
+  id = var_id (priv->holder_var);
 
   g_mutex_lock (&priv->mutex);
   held = id != 0 && priv->count > 0 && priv->holder == id;

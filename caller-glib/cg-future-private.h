@@ -84,6 +84,8 @@ CgFuture   *_cg_future_new_job          (CgCaller       *caller,
                                          GDestroyNotify  destroy);
 void        _cg_future_set_owner_caller (CgFuture        *self,
                                          CgCaller        *caller);
+void        _cg_future_set_source_tag   (CgFuture        *self,
+                                         gpointer         source_tag);
 void        _cg_future_add_hook         (CgFuture        *self,
                                          CgFutureCallback hook,
                                          gpointer        user_data,

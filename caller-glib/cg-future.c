@@ -577,6 +577,17 @@ _cg_future_new_job (CgCaller       *caller,
   return self;
 }
 
+/* Marks a future that answers an _async call of the library, for
+ * g_async_result_is_tagged(). */
+void
+_cg_future_set_source_tag (CgFuture *self,
+                           gpointer  source_tag)
+{
+  future_lock (self);
+  future_extra (self)->source_tag = source_tag;
+  future_unlock (self);
+}
+
 /* Gives a job made without a caller (a pool job) the worker that runs it;
  * once, before the job is posted to @caller. */
 void
