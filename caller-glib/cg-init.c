@@ -33,7 +33,10 @@ _cg_init_i18n (void)
 
   if (g_once_init_enter (&initialised))
     {
-      bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+      /* CG_LOCALEDIR points at uninstalled translations (the tests). */
+      const char *localedir = g_getenv ("CG_LOCALEDIR");
+
+      bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
       bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
       g_once_init_leave (&initialised, 1);
     }
