@@ -67,6 +67,13 @@
  * futures are done and which are still pending.
  */
 
+/**
+ * CgAsCompleted:
+ *
+ * An asynchronous iteration over futures in the order they complete, the
+ * seed's `Caller.as_completed()`. Its fields are private.
+ */
+
 /* State that the completion hooks share with the iteration; they hold a
  * reference each, so that the iteration can go away while futures are
  * still out. */
@@ -197,10 +204,10 @@ future_done_hook (CgFuture *future,
   Shared *shared = user_data;
   Pending *task = NULL;
 
-  g_mutex_lock (&shared->lock);
+  _cg_mutex_lock (&shared->lock);
   if (shared->closed || !g_hash_table_steal (shared->watched, future))
     {
-      g_mutex_unlock (&shared->lock);
+      _cg_mutex_unlock (&shared->lock);
       return;
     }
 
@@ -209,7 +216,7 @@ future_done_hook (CgFuture *future,
     task = g_steal_pointer (&shared->pending); /* nothing is ready, or it had got it */
   else
     g_queue_push_tail (&shared->ready, future);
-  g_mutex_unlock (&shared->lock);
+  _cg_mutex_unlock (&shared->lock);
 
   if (task != NULL)
     next_task_return (task, future, NULL);
@@ -223,19 +230,19 @@ as_completed_watch (CgAsCompleted *self,
   Shared *shared = self->shared;
   gboolean closed;
 
-  g_mutex_lock (&shared->lock);
+  _cg_mutex_lock (&shared->lock);
   closed = shared->closed;
   if (!closed && !g_hash_table_contains (shared->watched, future))
     {
       g_hash_table_add (shared->watched, g_object_ref (future));
-      g_mutex_unlock (&shared->lock);
+      _cg_mutex_unlock (&shared->lock);
 
       /* Runs the hook at once when the future is done already. */
       _cg_future_add_hook (future, future_done_hook, shared_ref (shared), shared_unref);
     }
   else
     {
-      g_mutex_unlock (&shared->lock);
+      _cg_mutex_unlock (&shared->lock);
     }
 
   if (closed && !self->shield)
@@ -266,18 +273,18 @@ as_completed_top_up (CgAsCompleted *self)
       CgFuture *future;
       guint outstanding;
 
-      g_mutex_lock (&shared->lock);
+      _cg_mutex_lock (&shared->lock);
       outstanding = g_hash_table_size (shared->watched) + shared->ready.length;
       if (shared->closed || self->generator == NULL || self->drawing ||
           outstanding >= self->max_concurrent)
         {
-          g_mutex_unlock (&shared->lock);
+          _cg_mutex_unlock (&shared->lock);
           return;
         }
       self->drawing = TRUE;
       generator = self->generator;
       data = self->generator_data;
-      g_mutex_unlock (&shared->lock);
+      _cg_mutex_unlock (&shared->lock);
 
       future = generator (data);
       if (future != NULL && !CG_IS_FUTURE (future))
@@ -287,7 +294,7 @@ as_completed_top_up (CgAsCompleted *self)
           future = NULL;
         }
 
-      g_mutex_lock (&shared->lock);
+      _cg_mutex_lock (&shared->lock);
       self->drawing = FALSE;
       if (future == NULL || shared->closed)
         {
@@ -298,7 +305,7 @@ as_completed_top_up (CgAsCompleted *self)
           self->generator_data = NULL;
           self->generator_destroy = NULL;
         }
-      g_mutex_unlock (&shared->lock);
+      _cg_mutex_unlock (&shared->lock);
 
       if (destroy != NULL)
         destroy (data);
@@ -332,10 +339,10 @@ as_completed_close (CgAsCompleted *self,
   gpointer generator_data = NULL;
   GDestroyNotify generator_destroy = NULL;
 
-  g_mutex_lock (&shared->lock);
+  _cg_mutex_lock (&shared->lock);
   if (shared->closed || (expected_task != NULL && shared->pending != expected_task))
     {
-      g_mutex_unlock (&shared->lock);
+      _cg_mutex_unlock (&shared->lock);
       g_clear_error (&error);
       return;
     }
@@ -353,7 +360,7 @@ as_completed_close (CgAsCompleted *self,
       self->generator_data = NULL;
       self->generator_destroy = NULL;
     }
-  g_mutex_unlock (&shared->lock);
+  _cg_mutex_unlock (&shared->lock);
 
   g_hash_table_iter_init (&iter, watched);
   while (g_hash_table_iter_next (&iter, &key, NULL))
@@ -600,10 +607,10 @@ cg_as_completed_next_async (CgAsCompleted       *self,
       g_source_attach (task->cancel_source, context);
     }
 
-  g_mutex_lock (&shared->lock);
+  _cg_mutex_lock (&shared->lock);
   if (shared->pending != NULL)
     {
-      g_mutex_unlock (&shared->lock);
+      _cg_mutex_unlock (&shared->lock);
       next_task_return (task, NULL,
                         g_error_new_literal (G_IO_ERROR, G_IO_ERROR_PENDING,
                                              _("The iteration is already waiting for the "
@@ -619,7 +626,7 @@ cg_as_completed_next_async (CgAsCompleted       *self,
       if (future == NULL)
         shared->pending = pending_ref (task);
     }
-  g_mutex_unlock (&shared->lock);
+  _cg_mutex_unlock (&shared->lock);
 
   if (closed || future != NULL)
     {
@@ -632,12 +639,12 @@ cg_as_completed_next_async (CgAsCompleted       *self,
   /* Futures drawn now that are done already go straight to the task. */
   as_completed_top_up (self);
 
-  g_mutex_lock (&shared->lock);
+  _cg_mutex_lock (&shared->lock);
   finished = shared->pending == task && g_hash_table_size (shared->watched) == 0 &&
              shared->ready.length == 0 && self->generator == NULL && !self->drawing;
   if (finished)
     shared->pending = NULL;
-  g_mutex_unlock (&shared->lock);
+  _cg_mutex_unlock (&shared->lock);
 
   if (finished)
     next_task_return (task, NULL, NULL); /* takes the reference shared->pending had */
@@ -805,12 +812,12 @@ wait_many_hook (CgFuture *future,
   gboolean failed = wait->return_when == CG_RETURN_WHEN_FIRST_EXCEPTION && future_failed (future);
   gboolean finish = FALSE;
 
-  g_mutex_lock (&wait->lock);
+  _cg_mutex_lock (&wait->lock);
   wait->n_done++;
   wait->failed |= failed;
   if (wait->registered && !wait->finished && wait_many_satisfied (wait))
     finish = wait->finished = TRUE;
-  g_mutex_unlock (&wait->lock);
+  _cg_mutex_unlock (&wait->lock);
 
   if (finish)
     wait_many_finish (task, NULL);
@@ -823,10 +830,10 @@ wait_many_timeout_cb (gpointer user_data)
   WaitMany *wait = g_task_get_task_data (task);
   gboolean finish;
 
-  g_mutex_lock (&wait->lock);
+  _cg_mutex_lock (&wait->lock);
   finish = !wait->finished;
   wait->finished = TRUE;
-  g_mutex_unlock (&wait->lock);
+  _cg_mutex_unlock (&wait->lock);
 
   /* A timeout is no error: the sets are reported as they are. */
   if (finish)
@@ -844,10 +851,10 @@ wait_many_cancelled_cb (GCancellable *cancellable,
   GError *error = NULL;
   gboolean finish;
 
-  g_mutex_lock (&wait->lock);
+  _cg_mutex_lock (&wait->lock);
   finish = !wait->finished;
   wait->finished = TRUE;
-  g_mutex_unlock (&wait->lock);
+  _cg_mutex_unlock (&wait->lock);
 
   if (finish)
     {
@@ -960,12 +967,12 @@ cg_caller_wait_async (CgFuture            **futures,
   for (guint i = 0; i < wait->n_futures; i++)
     _cg_future_add_hook (wait->futures[i], wait_many_hook, g_object_ref (task), g_object_unref);
 
-  g_mutex_lock (&wait->lock);
+  _cg_mutex_lock (&wait->lock);
   wait->registered = TRUE;
   finish = !wait->finished && wait_many_satisfied (wait);
   if (finish)
     wait->finished = TRUE;
-  g_mutex_unlock (&wait->lock);
+  _cg_mutex_unlock (&wait->lock);
 
   if (finish)
     wait_many_finish (task, NULL);

@@ -58,11 +58,27 @@
  * thread-default main context of the thread that asked for it.
  */
 
+/**
+ * CgAsyncLock:
+ *
+ * An asynchronous mutex held by a context: the seed's `AsyncLock`. Also
+ * the base class of #CgReentrantAsyncLock. Its fields are private.
+ */
+
+/**
+ * CgReentrantAsyncLock:
+ *
+ * An asynchronous lock that the holding context, and the jobs it spawns,
+ * may acquire again: the seed's `ReentrantAsyncLock`. Its fields are
+ * private.
+ */
+
 typedef struct
 {
   guint64      id;
   CgReply      reply;
   GSource     *cancel_source;
+  GCancellable *cancellable;
   CgAsyncLock *lock;  /* borrowed: the lock outlives its waiters */
 } Waiter;
 
@@ -203,22 +219,41 @@ waiter_free (Waiter *waiter)
       g_source_unref (waiter->cancel_source);
     }
   _cg_reply_clear (&waiter->reply);
+  g_clear_object (&waiter->cancellable);
   g_free (waiter);
+}
+
+/* What a waiter's cancel source knows: the waiter may be gone (handed the
+ * lock on another thread) by the time the source runs, so it is only
+ * looked for, never read, until found in the queue. */
+typedef struct
+{
+  CgAsyncLock *lock;   /* strong */
+  Waiter      *waiter; /* an identity until found */
+} CancelWatch;
+
+static void
+cancel_watch_free (gpointer data)
+{
+  CancelWatch *watch = data;
+
+  g_object_unref (watch->lock);
+  g_free (watch);
 }
 
 static gboolean
 waiter_cancelled (GCancellable *cancellable,
                   gpointer      user_data)
 {
-  Waiter *waiter = user_data;
-  CgAsyncLock *self = waiter->lock;
-  CgAsyncLockPrivate *priv = cg_async_lock_get_instance_private (self);
+  CancelWatch *watch = user_data;
+  Waiter *waiter = watch->waiter;
+  CgAsyncLockPrivate *priv = cg_async_lock_get_instance_private (watch->lock);
   GError *error = NULL;
   gboolean found;
 
-  g_mutex_lock (&priv->mutex);
+  _cg_mutex_lock (&priv->mutex);
   found = g_queue_remove (&priv->waiters, waiter);
-  g_mutex_unlock (&priv->mutex);
+  _cg_mutex_unlock (&priv->mutex);
 
   if (found)
     {
@@ -258,7 +293,7 @@ cg_async_lock_acquire_async (CgAsyncLock         *self,
 
   priv = cg_async_lock_get_instance_private (self);
 
-  g_mutex_lock (&priv->mutex);
+  _cg_mutex_lock (&priv->mutex);
   id = var_id (priv->holder_var);
 
   if (priv->count > 0 && id != 0 && priv->holder == id)
@@ -267,7 +302,7 @@ cg_async_lock_acquire_async (CgAsyncLock         *self,
                       cg_async_lock_acquire_async);
       if (!priv->reentrant)
         {
-          g_mutex_unlock (&priv->mutex);
+          _cg_mutex_unlock (&priv->mutex);
           _cg_reply_return_error (&reply,
                                   g_error_new_literal (CG_CALLER_ERROR, CG_CALLER_ERROR_NOT_REENTRANT,
                                                        _("The lock is already locked and not "
@@ -276,7 +311,7 @@ cg_async_lock_acquire_async (CgAsyncLock         *self,
           return;
         }
       priv->count++;
-      g_mutex_unlock (&priv->mutex);
+      _cg_mutex_unlock (&priv->mutex);
       _cg_reply_return_boolean (&reply, TRUE);
       return;
     }
@@ -292,7 +327,7 @@ cg_async_lock_acquire_async (CgAsyncLock         *self,
     {
       priv->holder = id;
       priv->count = 1;
-      g_mutex_unlock (&priv->mutex);
+      _cg_mutex_unlock (&priv->mutex);
       _cg_reply_return_boolean (&reply, TRUE);
       return;
     }
@@ -304,15 +339,19 @@ cg_async_lock_acquire_async (CgAsyncLock         *self,
   if (cancellable != NULL)
     {
       g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
+      CancelWatch *watch = g_new (CancelWatch, 1);
 
+      waiter->cancellable = g_object_ref (cancellable);
       waiter->cancel_source = g_cancellable_source_new (cancellable);
-      g_source_set_callback (waiter->cancel_source, G_SOURCE_FUNC (waiter_cancelled), waiter,
-                             NULL);
+      watch->lock = g_object_ref (self);
+      watch->waiter = waiter;
+      g_source_set_callback (waiter->cancel_source, G_SOURCE_FUNC (waiter_cancelled), watch,
+                             cancel_watch_free);
       g_source_set_static_name (waiter->cancel_source, "[caller-glib] lock wait cancelled");
       g_source_attach (waiter->cancel_source, context);
     }
   g_queue_push_tail (&priv->waiters, waiter);
-  g_mutex_unlock (&priv->mutex);
+  _cg_mutex_unlock (&priv->mutex);
 }
 
 /**
@@ -356,7 +395,7 @@ cg_async_lock_release (CgAsyncLock  *self,
                        GError      **error)
 {
   CgAsyncLockPrivate *priv;
-  GSList *admitted = NULL;
+  GSList *admitted = NULL, *cancelled = NULL;
   guint64 id;
 
   g_return_val_if_fail (CG_IS_ASYNC_LOCK (self), FALSE);
@@ -365,10 +404,10 @@ cg_async_lock_release (CgAsyncLock  *self,
   priv = cg_async_lock_get_instance_private (self);
   id = var_id (priv->holder_var);
 
-  g_mutex_lock (&priv->mutex);
+  _cg_mutex_lock (&priv->mutex);
   if (priv->count == 0 || id == 0 || priv->holder != id)
     {
-      g_mutex_unlock (&priv->mutex);
+      _cg_mutex_unlock (&priv->mutex);
       g_set_error_literal (error, CG_FUTURE_ERROR, CG_FUTURE_ERROR_INVALID_STATE,
                            _("The lock is not held by the current context, so it "
                              "cannot release it"));
@@ -378,6 +417,15 @@ cg_async_lock_release (CgAsyncLock  *self,
   if (--priv->count == 0)
     {
       Waiter *next = g_queue_pop_head (&priv->waiters);
+
+      /* A waiter cancelled a moment ago whose cancel source has not run
+       * yet gets its cancellation, not the lock. */
+      while (next != NULL && next->cancellable != NULL &&
+             g_cancellable_is_cancelled (next->cancellable))
+        {
+          cancelled = g_slist_prepend (cancelled, next);
+          next = g_queue_pop_head (&priv->waiters);
+        }
 
       priv->holder = 0;
       if (next != NULL)
@@ -395,7 +443,9 @@ cg_async_lock_release (CgAsyncLock  *self,
                   GList *following = l->next;
                   Waiter *waiter = l->data;
 
-                  if (waiter->id == next->id)
+                  if (waiter->id == next->id &&
+                      !(waiter->cancellable != NULL &&
+                        g_cancellable_is_cancelled (waiter->cancellable)))
                     {
                       g_queue_delete_link (&priv->waiters, l);
                       admitted = g_slist_prepend (admitted, waiter);
@@ -406,7 +456,7 @@ cg_async_lock_release (CgAsyncLock  *self,
             }
         }
     }
-  g_mutex_unlock (&priv->mutex);
+  _cg_mutex_unlock (&priv->mutex);
 
   admitted = g_slist_reverse (admitted);
   for (GSList *l = admitted; l != NULL; l = l->next)
@@ -418,12 +468,27 @@ cg_async_lock_release (CgAsyncLock  *self,
     }
   g_slist_free (admitted);
 
+  for (GSList *l = cancelled; l != NULL; l = l->next)
+    {
+      Waiter *waiter = l->data;
+      GError *cancel_error = NULL;
+
+      g_cancellable_set_error_if_cancelled (waiter->cancellable, &cancel_error);
+      _cg_reply_return_error (&waiter->reply, cancel_error);
+      waiter_free (waiter);
+    }
+  g_slist_free (cancelled);
+
   return TRUE;
 }
 
 /**
  * cg_async_lock_is_in_context:
  * @self: a #CgAsyncLock
+ *
+ * Tells whether the current context holds the lock: the seed's
+ * `AsyncLock.is_in_context()`. For a #CgReentrantAsyncLock this is also %TRUE in
+ * the jobs the holding context spawned.
  *
  * Returns: whether the current context holds the lock
  */
@@ -439,9 +504,9 @@ cg_async_lock_is_in_context (CgAsyncLock *self)
   priv = cg_async_lock_get_instance_private (self);
   id = var_id (priv->holder_var);
 
-  g_mutex_lock (&priv->mutex);
+  _cg_mutex_lock (&priv->mutex);
   held = id != 0 && priv->count > 0 && priv->holder == id;
-  g_mutex_unlock (&priv->mutex);
+  _cg_mutex_unlock (&priv->mutex);
 
   return held;
 }
@@ -449,6 +514,9 @@ cg_async_lock_is_in_context (CgAsyncLock *self)
 /**
  * cg_async_lock_get_count:
  * @self: a #CgAsyncLock
+ *
+ * Gets the lock's count: 1 while a #CgAsyncLock is held, the number of
+ * acquisitions not yet released for a #CgReentrantAsyncLock.
  *
  * Returns: how many acquisitions hold the lock now (0 when it is free)
  */
@@ -461,9 +529,9 @@ cg_async_lock_get_count (CgAsyncLock *self)
   g_return_val_if_fail (CG_IS_ASYNC_LOCK (self), 0);
 
   priv = cg_async_lock_get_instance_private (self);
-  g_mutex_lock (&priv->mutex);
+  _cg_mutex_lock (&priv->mutex);
   count = priv->count;
-  g_mutex_unlock (&priv->mutex);
+  _cg_mutex_unlock (&priv->mutex);
 
   return count;
 }
@@ -471,6 +539,8 @@ cg_async_lock_get_count (CgAsyncLock *self)
 /**
  * cg_async_lock_get_reentrant:
  * @self: a #CgAsyncLock
+ *
+ * Tells whether the lock lets the context that holds it in again.
  *
  * Returns: whether the lock is a #CgReentrantAsyncLock
  */

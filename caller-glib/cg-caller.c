@@ -80,6 +80,14 @@
  * emitted on the thread that changes the state.
  */
 
+/**
+ * CgCaller:
+ *
+ * A thread's main context, open to jobs from other threads. An opaque
+ * #GObject; read its state through its properties (#CgCaller:name,
+ * #CgCaller:running and the others).
+ */
+
 /* A dispatch returns to the main loop after this much work, so that a GTK
  * main loop keeps drawing frames while a flood of jobs arrives. */
 #define DISPATCH_BUDGET_USEC 4000
@@ -183,12 +191,12 @@ static gboolean
 registry_add (CgCaller  *self,
               GError   **error)
 {
-  g_mutex_lock (&registry_lock);
+  _cg_mutex_lock (&registry_lock);
   registry_ensure ();
 
   if (g_hash_table_contains (registry_by_name, self->name))
     {
-      g_mutex_unlock (&registry_lock);
+      _cg_mutex_unlock (&registry_lock);
       g_set_error (error, CG_CALLER_ERROR, CG_CALLER_ERROR_EXISTS,
                    _("A caller named “%s” exists already; choose another name or "
                      "use cg_caller_get_instance() to find it"), self->name);
@@ -196,7 +204,7 @@ registry_add (CgCaller  *self,
     }
   if (self->thread != NULL && g_hash_table_contains (registry_by_thread, self->thread))
     {
-      g_mutex_unlock (&registry_lock);
+      _cg_mutex_unlock (&registry_lock);
       g_set_error_literal (error, CG_CALLER_ERROR, CG_CALLER_ERROR_EXISTS,
                            _("That thread has a caller already; a thread has one "
                              "caller at most"));
@@ -207,7 +215,7 @@ registry_add (CgCaller  *self,
   if (self->thread != NULL)
     g_hash_table_insert (registry_by_thread, self->thread, self);
   registry_order = g_list_prepend (registry_order, g_object_ref (self));
-  g_mutex_unlock (&registry_lock);
+  _cg_mutex_unlock (&registry_lock);
 
   return TRUE;
 }
@@ -215,11 +223,11 @@ registry_add (CgCaller  *self,
 static void
 registry_set_thread (CgCaller *self)
 {
-  g_mutex_lock (&registry_lock);
+  _cg_mutex_lock (&registry_lock);
   registry_ensure ();
   if (g_list_find (registry_order, self) != NULL)
     g_hash_table_insert (registry_by_thread, self->thread, self);
-  g_mutex_unlock (&registry_lock);
+  _cg_mutex_unlock (&registry_lock);
 }
 
 static void
@@ -227,12 +235,12 @@ registry_remove (CgCaller *self)
 {
   GList *link;
 
-  g_mutex_lock (&registry_lock);
+  _cg_mutex_lock (&registry_lock);
   registry_ensure ();
   link = g_list_find (registry_order, self);
   if (link == NULL)
     {
-      g_mutex_unlock (&registry_lock);
+      _cg_mutex_unlock (&registry_lock);
       return;
     }
   registry_order = g_list_delete_link (registry_order, link);
@@ -240,7 +248,7 @@ registry_remove (CgCaller *self)
     g_hash_table_remove (registry_by_name, self->name);
   if (self->thread != NULL && g_hash_table_lookup (registry_by_thread, self->thread) == self)
     g_hash_table_remove (registry_by_thread, self->thread);
-  g_mutex_unlock (&registry_lock);
+  _cg_mutex_unlock (&registry_lock);
 
   g_object_unref (self);
 }
@@ -250,12 +258,12 @@ _cg_caller_dup_for_thread (GThread *thread)
 {
   CgCaller *caller = NULL;
 
-  g_mutex_lock (&registry_lock);
+  _cg_mutex_lock (&registry_lock);
   if (registry_by_thread != NULL)
     caller = g_hash_table_lookup (registry_by_thread, thread);
   if (caller != NULL)
     g_object_ref (caller);
-  g_mutex_unlock (&registry_lock);
+  _cg_mutex_unlock (&registry_lock);
 
   return caller;
 }
@@ -265,12 +273,12 @@ registry_dup_by_name (const char *name)
 {
   CgCaller *caller = NULL;
 
-  g_mutex_lock (&registry_lock);
+  _cg_mutex_lock (&registry_lock);
   if (registry_by_name != NULL)
     caller = g_hash_table_lookup (registry_by_name, name);
   if (caller != NULL)
     g_object_ref (caller);
-  g_mutex_unlock (&registry_lock);
+  _cg_mutex_unlock (&registry_lock);
 
   return caller;
 }
@@ -311,10 +319,10 @@ cg_caller_constructed (GObject *object)
     self->log_domain = g_strdup (G_LOG_DOMAIN);
   if (self->name == NULL)
     {
-      g_mutex_lock (&registry_lock);
+      _cg_mutex_lock (&registry_lock);
       registry_ensure ();
       self->name = registry_make_name ();
-      g_mutex_unlock (&registry_lock);
+      _cg_mutex_unlock (&registry_lock);
     }
 }
 
@@ -555,9 +563,9 @@ untrack_chained (CgFuture *future,
 {
   CgCaller *self = user_data;
 
-  g_mutex_lock (&self->lock);
+  _cg_mutex_lock (&self->lock);
   g_hash_table_remove (self->inflight, future);
-  g_mutex_unlock (&self->lock);
+  _cg_mutex_unlock (&self->lock);
 }
 
 /* A job that returned a future is still in flight: stop() must cancel it. */
@@ -567,11 +575,11 @@ _cg_caller_track_chained (CgCaller *self,
 {
   gboolean closed;
 
-  g_mutex_lock (&self->lock);
+  _cg_mutex_lock (&self->lock);
   closed = _cg_caller_is_closed (self);
   if (!closed)
     g_hash_table_add (self->inflight, g_object_ref (future));
-  g_mutex_unlock (&self->lock);
+  _cg_mutex_unlock (&self->lock);
 
   if (closed)
     cg_future_cancel (future, _("The caller was stopped"));
@@ -602,11 +610,11 @@ discard_all (CgCaller *self)
 
   for (;;)
     {
-      g_mutex_lock (&self->lock);
+      _cg_mutex_lock (&self->lock);
       orphans = self->orphans;
       self->orphans = NULL;
       timers = cg_timer_heap_steal_all (&self->timers);
-      g_mutex_unlock (&self->lock);
+      _cg_mutex_unlock (&self->lock);
 
       if (orphans == NULL && timers == NULL && self->inbox.local_head == NULL)
         break;
@@ -626,9 +634,9 @@ run_due_timers (CgCaller *self)
     {
       CgJobNode *node;
 
-      g_mutex_lock (&self->lock);
+      _cg_mutex_lock (&self->lock);
       node = cg_timer_heap_pop_due (&self->timers, now);
-      g_mutex_unlock (&self->lock);
+      _cg_mutex_unlock (&self->lock);
 
       if (node == NULL)
         break;
@@ -641,9 +649,9 @@ next_deadline (CgCaller *self)
 {
   gint64 next;
 
-  g_mutex_lock (&self->lock);
+  _cg_mutex_lock (&self->lock);
   next = cg_timer_heap_next (&self->timers);
-  g_mutex_unlock (&self->lock);
+  _cg_mutex_unlock (&self->lock);
 
   return next;
 }
@@ -742,13 +750,13 @@ caller_source_dispatch (GSource     *source,
   if (caller_dispatch (self))
     return G_SOURCE_CONTINUE;
 
-  g_mutex_lock (&self->lock);
+  _cg_mutex_lock (&self->lock);
   if (self->source == source)
     {
       self->source = NULL;
       g_source_unref (source);
     }
-  g_mutex_unlock (&self->lock);
+  _cg_mutex_unlock (&self->lock);
 
   return G_SOURCE_REMOVE;
 }
@@ -777,12 +785,12 @@ attach_source (CgCaller *self)
 {
   GSource *source;
 
-  g_mutex_lock (&self->lock);
+  _cg_mutex_lock (&self->lock);
   if (_cg_caller_is_closed (self) || self->source != NULL)
     {
       gboolean ok = self->source != NULL;
 
-      g_mutex_unlock (&self->lock);
+      _cg_mutex_unlock (&self->lock);
       return ok;
     }
 
@@ -794,7 +802,7 @@ attach_source (CgCaller *self)
   self->source = source;
   g_source_attach (source, self->context);
   g_atomic_int_set (&self->started, 1);
-  g_mutex_unlock (&self->lock);
+  _cg_mutex_unlock (&self->lock);
 
   return TRUE;
 }
@@ -804,10 +812,10 @@ detach_source (CgCaller *self)
 {
   GSource *source;
 
-  g_mutex_lock (&self->lock);
+  _cg_mutex_lock (&self->lock);
   source = self->source;
   self->source = NULL;
-  g_mutex_unlock (&self->lock);
+  _cg_mutex_unlock (&self->lock);
 
   if (source != NULL)
     {
@@ -854,10 +862,10 @@ caller_thread_main (gpointer data)
   registry_set_thread (self);
   attach_source (self);
 
-  g_mutex_lock (&self->lock);
+  _cg_mutex_lock (&self->lock);
   self->ready = TRUE;
   g_cond_broadcast (&self->ready_cond);
-  g_mutex_unlock (&self->lock);
+  _cg_mutex_unlock (&self->lock);
 
   while (!g_atomic_int_get (&self->quit))
     {
@@ -1042,6 +1050,10 @@ cg_caller_start_new (const char    *name,
   if (thread == NULL)
     {
       g_object_unref (self); /* the thread's reference */
+      _cg_mutex_lock (&self->lock);
+      self->ready = TRUE; /* nothing to wait for */
+      g_cond_broadcast (&self->ready_cond);
+      _cg_mutex_unlock (&self->lock);
       g_atomic_int_set (&self->closed, 1);
       registry_remove (self);
       g_object_unref (self);
@@ -1049,10 +1061,10 @@ cg_caller_start_new (const char    *name,
     }
   g_thread_unref (thread); /* the thread keeps its own reference in self->thread */
 
-  g_mutex_lock (&self->lock);
+  _cg_mutex_lock (&self->lock);
   while (!self->ready)
-    g_cond_wait (&self->ready_cond, &self->lock);
-  g_mutex_unlock (&self->lock);
+    _cg_cond_wait (&self->ready_cond, &self->lock);
+  _cg_mutex_unlock (&self->lock);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
 
@@ -1153,7 +1165,7 @@ cg_caller_all_callers (gboolean running_only)
 {
   GList *result = NULL, *l;
 
-  g_mutex_lock (&registry_lock);
+  _cg_mutex_lock (&registry_lock);
   for (l = registry_order; l != NULL; l = l->next)
     {
       CgCaller *caller = l->data;
@@ -1161,7 +1173,7 @@ cg_caller_all_callers (gboolean running_only)
       if (!running_only || cg_caller_get_running (caller))
         result = g_list_prepend (result, g_object_ref (caller));
     }
-  g_mutex_unlock (&registry_lock);
+  _cg_mutex_unlock (&registry_lock);
 
   return result;
 }
@@ -1178,10 +1190,10 @@ cg_caller_stop_all (gboolean force)
 {
   GList *callers = NULL, *l;
 
-  g_mutex_lock (&registry_lock);
+  _cg_mutex_lock (&registry_lock);
   for (l = registry_order; l != NULL; l = l->next)
     callers = g_list_prepend (callers, g_object_ref (l->data));
-  g_mutex_unlock (&registry_lock);
+  _cg_mutex_unlock (&registry_lock);
   callers = g_list_reverse (callers); /* newest first */
 
   for (l = callers; l != NULL; l = l->next)
@@ -1241,14 +1253,17 @@ cancel_in_flight (CgCaller *self)
     }
 
   chained = g_ptr_array_new_with_free_func (g_object_unref);
-  g_mutex_lock (&self->lock);
+  _cg_mutex_lock (&self->lock);
   g_hash_table_iter_init (&iter, self->inflight);
   while (g_hash_table_iter_next (&iter, &key, NULL))
     g_ptr_array_add (chained, g_object_ref (key));
-  g_mutex_unlock (&self->lock);
+  _cg_mutex_unlock (&self->lock);
 
+  /* A job that returned a future has ended: its future only waits. The
+   * future it waits for may need this caller to complete, so complete the
+   * job's future as cancelled now rather than leave it pending forever. */
   for (guint i = 0; i < chained->len; i++)
-    cg_future_cancel (g_ptr_array_index (chained, i), _("The caller was stopped"));
+    _cg_future_discard_job (g_ptr_array_index (chained, i), _("The caller was stopped"));
   g_ptr_array_unref (chained);
 }
 
@@ -1286,6 +1301,17 @@ cg_caller_stop (CgCaller *self,
     return;
 
   g_object_ref (self);
+
+  /* A caller of cg_caller_start_new() is in the registry (so stop_all()
+   * can find it) a moment before its thread has set itself up. */
+  if (self->owns_thread)
+    {
+      _cg_mutex_lock (&self->lock);
+      while (!self->ready)
+        _cg_cond_wait (&self->ready_cond, &self->lock);
+      _cg_mutex_unlock (&self->lock);
+    }
+
   on_owner = _cg_caller_is_owner_thread (self);
 
   if (!g_atomic_int_compare_and_exchange (&self->closed, 0, 1))
@@ -1317,12 +1343,12 @@ cg_caller_stop (CgCaller *self,
 
       /* Hand the pending work to the caller's thread, where its futures'
        * callbacks belong. */
-      g_mutex_lock (&self->lock);
+      _cg_mutex_lock (&self->lock);
       tail = &self->orphans;
       while (*tail != NULL)
         tail = &(*tail)->next;
       *tail = pending;
-      g_mutex_unlock (&self->lock);
+      _cg_mutex_unlock (&self->lock);
     }
 
   if (self->owns_thread)
@@ -1348,6 +1374,9 @@ cg_caller_stop (CgCaller *self,
  * cg_caller_get_name:
  * @self: a #CgCaller
  *
+ * Gets the caller's name (#CgCaller:name), unique among running
+ * callers.
+ *
  * Returns: the caller's name
  */
 const char *
@@ -1361,6 +1390,9 @@ cg_caller_get_name (CgCaller *self)
 /**
  * cg_caller_get_context:
  * @self: a #CgCaller
+ *
+ * Gets the #GMainContext the caller runs its jobs in
+ * (#CgCaller:context).
  *
  * Returns: (transfer none): the #GMainContext the caller's jobs run in
  */
@@ -1376,6 +1408,8 @@ cg_caller_get_context (CgCaller *self)
  * cg_caller_get_thread:
  * @self: a #CgCaller
  *
+ * Gets the thread the caller runs its jobs in (#CgCaller:thread).
+ *
  * Returns: (transfer none): the thread the caller's jobs run in
  */
 GThread *
@@ -1389,6 +1423,8 @@ cg_caller_get_thread (CgCaller *self)
 /**
  * cg_caller_get_log_domain:
  * @self: a #CgCaller
+ *
+ * Gets the log domain of the caller's messages (#CgCaller:log-domain).
  *
  * Returns: the log domain of the caller's messages
  */
@@ -1404,6 +1440,9 @@ cg_caller_get_log_domain (CgCaller *self)
  * cg_caller_get_protected:
  * @self: a #CgCaller
  *
+ * Gets whether the caller is protected from unforced stops
+ * (#CgCaller:protected).
+ *
  * Returns: whether the caller ignores unforced stop requests
  */
 gboolean
@@ -1418,6 +1457,8 @@ cg_caller_get_protected (CgCaller *self)
  * cg_caller_get_running:
  * @self: a #CgCaller
  *
+ * Gets whether the caller runs jobs (#CgCaller:running).
+ *
  * Returns: whether the caller runs jobs: started and not stopped
  */
 gboolean
@@ -1431,6 +1472,8 @@ cg_caller_get_running (CgCaller *self)
 /**
  * cg_caller_get_stopped:
  * @self: a #CgCaller
+ *
+ * Gets whether the caller was stopped (#CgCaller:stopped).
  *
  * Returns: whether the caller was stopped
  */
@@ -1505,9 +1548,9 @@ delayed_node_func (CgJobNode *node,
       return;
     }
 
-  g_mutex_lock (&caller->lock);
+  _cg_mutex_lock (&caller->lock);
   cg_timer_heap_push (&caller->timers, future->deadline, node);
-  g_mutex_unlock (&caller->lock);
+  _cg_mutex_unlock (&caller->lock);
 }
 
 /**

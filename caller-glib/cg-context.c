@@ -49,6 +49,31 @@
  * thread.
  */
 
+/**
+ * CgContextVar:
+ *
+ * A context variable, the counterpart of Python's
+ * `contextvars.ContextVar`: its value belongs to the current context and
+ * follows the work submitted from it. Its fields are private.
+ */
+
+/**
+ * CgContext:
+ *
+ * A context: the values of every context variable, as captured by
+ * cg_context_copy_current() or by the library when it submits work, the
+ * counterpart of Python's `contextvars.Context`. A reference-counted boxed
+ * type; run code inside it with cg_context_run().
+ */
+
+/**
+ * CgContextToken:
+ *
+ * What cg_context_var_set() returns: hand it to cg_context_var_reset() to
+ * restore the value the variable had before, Python's
+ * `contextvars.Token`. A reference-counted boxed type; use it once.
+ */
+
 typedef struct
 {
   CgContextVar *var;
@@ -89,8 +114,27 @@ G_DEFINE_FINAL_TYPE (CgContextVar, cg_context_var, G_TYPE_OBJECT)
 G_DEFINE_BOXED_TYPE (CgContext, cg_context, cg_context_ref, cg_context_unref)
 G_DEFINE_BOXED_TYPE (CgContextToken, cg_context_token, cg_context_token_ref, cg_context_token_unref)
 
-/* The current map of each thread (a reference, or NULL when empty). */
+/* The current map of each thread (a reference, or NULL when empty). A
+ * thread that ever had one registers thread_map_key, whose destructor drops
+ * it when the thread ends. */
 static __thread CgContextMap *current_map;
+
+static void
+thread_map_release (gpointer data)
+{
+  _cg_context_map_unref (current_map);
+  current_map = NULL;
+}
+
+static GPrivate thread_map_key = G_PRIVATE_INIT (thread_map_release);
+
+static inline void
+set_current_map (CgContextMap *map)
+{
+  if (map != NULL && G_UNLIKELY (g_private_get (&thread_map_key) == NULL))
+    g_private_set (&thread_map_key, GINT_TO_POINTER (1));
+  current_map = map;
+}
 
 /* Maps ------------------------------------------------------------------ */
 
@@ -206,7 +250,7 @@ _cg_context_enter (CgContextMap **slot)
 {
   CgContextMap *saved = current_map;
 
-  current_map = map_ref (*slot);
+  set_current_map (map_ref (*slot));
   return saved;
 }
 
@@ -216,7 +260,7 @@ _cg_context_leave (CgContextMap **slot,
 {
   CgContextMap *changed = current_map;
 
-  current_map = saved;
+  set_current_map (saved);
   if (changed != *slot)
     {
       _cg_context_map_unref (*slot);
@@ -288,6 +332,8 @@ cg_context_var_new (const char   *name,
 /**
  * cg_context_var_get_name:
  * @self: a #CgContextVar
+ *
+ * Gets the name the variable was made with.
  *
  * Returns: the variable's name
  */
@@ -373,7 +419,7 @@ cg_context_var_set (CgContextVar *self,
 
   next = map_with (current_map, self, value);
   _cg_context_map_unref (current_map);
-  current_map = next;
+  set_current_map (next);
 
   return token;
 }
@@ -420,7 +466,7 @@ cg_context_var_reset (CgContextVar    *self,
 
   next = map_with (current_map, self, token->had_value ? &token->old_value : NULL);
   _cg_context_map_unref (current_map);
-  current_map = next;
+  set_current_map (next);
 
   return TRUE;
 }
@@ -481,6 +527,8 @@ cg_context_var_set_pointer (CgContextVar *self,
 /**
  * cg_context_token_ref:
  * @self: a #CgContextToken
+ *
+ * Takes a reference to @self.
  *
  * Returns: (transfer full): @self
  */
@@ -552,6 +600,10 @@ cg_context_copy_current (void)
  * cg_context_copy:
  * @self: a #CgContext
  *
+ * Copies a context: the copy starts with the values of @self, and what
+ * is set in one of them later is not seen in the other. Cheap, as
+ * cg_context_copy_current() is.
+ *
  * Returns: (transfer full): a copy of @self
  */
 CgContext *
@@ -569,6 +621,8 @@ cg_context_copy (CgContext *self)
 /**
  * cg_context_ref:
  * @self: a #CgContext
+ *
+ * Takes a reference to @self.
  *
  * Returns: (transfer full): @self
  */

@@ -258,11 +258,15 @@ item_done (CgFuture *item,
            _("A queued call in caller “%s” failed: %s"),
            cg_caller_get_name (queue->caller), error->message);
 
-  g_mutex_lock (lock);
+  _cg_mutex_lock (lock);
   queue->busy = FALSE;
-  admitted = admit_waiters_locked (queue);
+  /* The next item leaves the buffer first, which makes room for a waiter;
+   * then an empty queue may take its next item from the admitted ones. */
   next = pump_locked (queue);
-  g_mutex_unlock (lock);
+  admitted = admit_waiters_locked (queue);
+  if (next == NULL)
+    next = pump_locked (queue);
+  _cg_mutex_unlock (lock);
 
   hand_over (queue, next, admitted);
 }
@@ -277,10 +281,10 @@ close_queue (ExecQueue *queue,
   CgFuture *item;
   Waiter *waiter;
 
-  g_mutex_lock (lock);
+  _cg_mutex_lock (lock);
   if (queue->closed)
     {
-      g_mutex_unlock (lock);
+      _cg_mutex_unlock (lock);
       return;
     }
   queue->closed = TRUE;
@@ -290,7 +294,7 @@ close_queue (ExecQueue *queue,
   waiters = queue->waiters;
   g_queue_init (&queue->items);
   g_queue_init (&queue->waiters);
-  g_mutex_unlock (lock);
+  _cg_mutex_unlock (lock);
 
   if (queue->instance != NULL && !finalized)
     g_object_weak_unref (queue->instance, instance_finalized, queue);
@@ -299,7 +303,7 @@ close_queue (ExecQueue *queue,
     drop_item (item, _("The execution queue was closed"));
 
   while ((waiter = g_queue_pop_head (&waiters)) != NULL)
-    waiter_finish (waiter, g_error_new (CG_CALLER_ERROR, CG_CALLER_ERROR_CLOSED,
+    waiter_finish (waiter, g_error_new_literal (CG_CALLER_ERROR, CG_CALLER_ERROR_CLOSED,
                                         _("The execution queue was closed before the "
                                           "call could be queued")));
 
@@ -428,12 +432,13 @@ cg_caller_queue_call (CgCaller        *self,
   item = new_item (self, func, user_data, destroy);
 
   lock = _cg_caller_get_lock (self);
-  g_mutex_lock (lock);
+  _cg_mutex_lock (lock);
   queue = lookup_locked (self, func, instance, max_buffer_size_, TRUE);
   max = queue->max;
-  if (g_queue_get_length (&queue->items) >= max)
+  /* Waiting enqueuers come first: the queue counts as full for others. */
+  if (g_queue_get_length (&queue->items) >= max || !g_queue_is_empty (&queue->waiters))
     {
-      g_mutex_unlock (lock);
+      _cg_mutex_unlock (lock);
       drop_item (item, NULL);
       g_set_error (error, CG_CALLER_ERROR, CG_CALLER_ERROR_WOULD_BLOCK,
                    _("The execution queue is full (%u calls wait); try again later "
@@ -442,25 +447,44 @@ cg_caller_queue_call (CgCaller        *self,
     }
   g_queue_push_tail (&queue->items, item);
   next = pump_locked (queue);
-  g_mutex_unlock (lock);
+  _cg_mutex_unlock (lock);
 
   hand_over (queue, next, NULL);
 
   return TRUE;
 }
 
+/* What a waiter's cancel source knows: the waiter may be gone (admitted
+ * on another thread) by the time the source runs, so it is only looked
+ * for, never read, until found in the queue. */
+typedef struct
+{
+  ExecQueue *queue;   /* strong */
+  Waiter    *waiter;  /* an identity until found */
+} CancelWatch;
+
+static void
+cancel_watch_free (gpointer data)
+{
+  CancelWatch *watch = data;
+
+  exec_queue_unref (watch->queue);
+  g_free (watch);
+}
+
 static gboolean
 waiter_cancelled (GCancellable *cancellable,
                   gpointer      user_data)
 {
-  Waiter *waiter = user_data;
-  GMutex *lock = _cg_caller_get_lock (waiter->queue->caller);
+  CancelWatch *watch = user_data;
+  Waiter *waiter = watch->waiter;
+  GMutex *lock = _cg_caller_get_lock (watch->queue->caller);
   gboolean found;
   GError *error = NULL;
 
-  g_mutex_lock (lock);
-  found = g_queue_remove (&waiter->queue->waiters, waiter);
-  g_mutex_unlock (lock);
+  _cg_mutex_lock (lock);
+  found = g_queue_remove (&watch->queue->waiters, waiter);
+  _cg_mutex_unlock (lock);
 
   if (found)
     {
@@ -526,13 +550,13 @@ cg_caller_queue_call_async (CgCaller            *self,
   item = new_item (self, func, user_data, destroy);
 
   lock = _cg_caller_get_lock (self);
-  g_mutex_lock (lock);
+  _cg_mutex_lock (lock);
   queue = lookup_locked (self, func, instance, max_buffer_size_, TRUE);
   if (g_queue_get_length (&queue->items) < queue->max && g_queue_is_empty (&queue->waiters))
     {
       g_queue_push_tail (&queue->items, item);
       next = pump_locked (queue);
-      g_mutex_unlock (lock);
+      _cg_mutex_unlock (lock);
       hand_over (queue, next, NULL);
       g_task_return_boolean (task, TRUE);
       return;
@@ -547,14 +571,17 @@ cg_caller_queue_call_async (CgCaller            *self,
   if (cancellable != NULL)
     {
       g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
+      CancelWatch *watch = g_new (CancelWatch, 1);
 
+      watch->queue = exec_queue_ref (queue);
+      watch->waiter = waiter;
       waiter->cancel_source = g_cancellable_source_new (cancellable);
-      g_source_set_callback (waiter->cancel_source, G_SOURCE_FUNC (waiter_cancelled), waiter,
-                             NULL);
+      g_source_set_callback (waiter->cancel_source, G_SOURCE_FUNC (waiter_cancelled), watch,
+                             cancel_watch_free);
       g_source_set_static_name (waiter->cancel_source, "[caller-glib] queue_call cancelled");
       g_source_attach (waiter->cancel_source, context);
     }
-  g_mutex_unlock (lock);
+  _cg_mutex_unlock (lock);
 }
 
 /**
@@ -601,11 +628,11 @@ cg_caller_queue_close (CgCaller  *self,
   g_return_val_if_fail (func != NULL, FALSE);
 
   lock = _cg_caller_get_lock (self);
-  g_mutex_lock (lock);
+  _cg_mutex_lock (lock);
   queue = lookup_locked (self, func, instance, 0, FALSE);
   if (queue != NULL)
     exec_queue_ref (queue);
-  g_mutex_unlock (lock);
+  _cg_mutex_unlock (lock);
 
   if (queue == NULL)
     return FALSE;
@@ -637,9 +664,9 @@ cg_caller_queue_exists (CgCaller  *self,
   g_return_val_if_fail (func != NULL, FALSE);
 
   lock = _cg_caller_get_lock (self);
-  g_mutex_lock (lock);
+  _cg_mutex_lock (lock);
   exists = lookup_locked (self, func, instance, 0, FALSE) != NULL;
-  g_mutex_unlock (lock);
+  _cg_mutex_unlock (lock);
 
   return exists;
 }
@@ -653,11 +680,11 @@ _cg_exec_queue_close_all (CgCaller *self)
   GHashTableIter iter;
   gpointer key;
 
-  g_mutex_lock (lock);
+  _cg_mutex_lock (lock);
   g_hash_table_iter_init (&iter, queues);
   while (g_hash_table_iter_next (&iter, &key, NULL))
     g_ptr_array_add (all, exec_queue_ref (key));
-  g_mutex_unlock (lock);
+  _cg_mutex_unlock (lock);
 
   for (guint i = 0; i < all->len; i++)
     {

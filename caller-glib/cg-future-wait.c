@@ -38,9 +38,9 @@ _cg_future_wake_waiters (CgFuture *self)
 {
   ParkingBucket *bucket = bucket_for (self);
 
-  g_mutex_lock (&bucket->mutex);
+  _cg_mutex_lock (&bucket->mutex);
   g_cond_broadcast (&bucket->cond);
-  g_mutex_unlock (&bucket->mutex);
+  _cg_mutex_unlock (&bucket->mutex);
 }
 
 static void
@@ -170,17 +170,17 @@ cg_future_wait_sync (CgFuture      *self,
         handler = g_cancellable_connect (cancellable, G_CALLBACK (wake_on_cancel), self, NULL);
 
       bucket = bucket_for (self);
-      g_mutex_lock (&bucket->mutex);
+      _cg_mutex_lock (&bucket->mutex);
       g_atomic_int_or (&self->state, CG_FUTURE_WAITERS);
       while (!cg_future_is_done (self) &&
              !(cancellable != NULL && g_cancellable_is_cancelled (cancellable)))
         {
           if (deadline == G_MAXINT64)
-            g_cond_wait (&bucket->cond, &bucket->mutex);
-          else if (!g_cond_wait_until (&bucket->cond, &bucket->mutex, deadline))
+            _cg_cond_wait (&bucket->cond, &bucket->mutex);
+          else if (!_cg_cond_wait_until (&bucket->cond, &bucket->mutex, deadline))
             break;
         }
-      g_mutex_unlock (&bucket->mutex);
+      _cg_mutex_unlock (&bucket->mutex);
 
       if (handler != 0)
         g_cancellable_disconnect (cancellable, handler);

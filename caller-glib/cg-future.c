@@ -53,6 +53,14 @@
  * All functions of #CgFuture are thread-safe unless they say otherwise.
  */
 
+/**
+ * CgFuture:
+ *
+ * The outcome of work that finishes later: a value, an error or
+ * cancellation, delivered on the future's own thread. An opaque
+ * #GObject that implements #GAsyncResult; its fields are private.
+ */
+
 struct _CgCallback
 {
   CgCallback       *next;
@@ -115,13 +123,13 @@ owner_peek (CgFuture *self)
 static inline void
 future_lock (CgFuture *self)
 {
-  g_bit_lock (&self->state, CG_FUTURE_LOCK_BIT);
+  _cg_bit_lock (&self->state, CG_FUTURE_LOCK_BIT);
 }
 
 static inline void
 future_unlock (CgFuture *self)
 {
-  g_bit_unlock (&self->state, CG_FUTURE_LOCK_BIT);
+  _cg_bit_unlock (&self->state, CG_FUTURE_LOCK_BIT);
 }
 
 static inline CgFutureExtra *
@@ -300,14 +308,14 @@ recycled_take (void)
     {
       Batch *batch = NULL;
 
-      g_mutex_lock (&depot_lock);
+      _cg_mutex_lock (&depot_lock);
       if (depot_batches != NULL)
         {
           batch = depot_batches;
           depot_batches = batch->next;
           depot_count--;
         }
-      g_mutex_unlock (&depot_lock);
+      _cg_mutex_unlock (&depot_lock);
 
       if (batch != NULL)
         {
@@ -345,7 +353,7 @@ recycled_put (CgFuture *self)
       batch->head = magazine->head;
       batch->count = magazine->count;
 
-      g_mutex_lock (&depot_lock);
+      _cg_mutex_lock (&depot_lock);
       if (depot_count < DEPOT_MAX_BATCHES)
         {
           batch->next = depot_batches;
@@ -353,7 +361,7 @@ recycled_put (CgFuture *self)
           depot_count++;
           stored = TRUE;
         }
-      g_mutex_unlock (&depot_lock);
+      _cg_mutex_unlock (&depot_lock);
 
       magazine->head = NULL;
       magazine->count = 0;
@@ -863,7 +871,7 @@ complete (CgFuture      *self,
         {
           outcome_clear (kind, data);
           if (via == NULL)
-            g_set_error (error, CG_CALLER_ERROR, CG_CALLER_ERROR_NOT_FOUND,
+            g_set_error_literal (error, CG_CALLER_ERROR, CG_CALLER_ERROR_NOT_FOUND,
                          _("The future belongs to a thread that has no caller, so "
                            "it can only be completed on that thread; make a caller "
                            "there with cg_caller_get()"));
@@ -1713,7 +1721,7 @@ cg_future_get_cancellable (CgFuture *self)
  * @cancellable: the cancellable to cancel with the future
  * @error: return location for a #GError
  *
- * The seed's `set_cancel_scope()`: @cancellable is cancelled when the
+ * The seed's `Future.set_cancel_scope()`: @cancellable is cancelled when the
  * future is. Fails with %CG_FUTURE_ERROR_INVALID_STATE when the future is
  * cancelled already or has a cancellable already (given before, or made by
  * cg_future_get_cancellable()).
@@ -1884,7 +1892,7 @@ cg_future_remove_done_callback (CgFuture         *self,
  * it completes, or right now on the calling thread if it is done already.
  * Unlike cg_future_add_done_callback() it needs no caller on the owner
  * thread and costs no thread hop: it is meant for bridges to other event
- * loops (asyncio's `call_soon_threadsafe()`, a #GTask of another context)
+ * loops (asyncio's `loop.call_soon_threadsafe()`, a #GTask of another context)
  * and must stay short and must not block. Thread-safe.
  */
 void

@@ -167,7 +167,6 @@ return_to_task_cb (CgFuture *future,
   GTask *task = user_data;
   CgFuture *holder = future;
   GError *error = NULL;
-  g_auto(GValue) value = G_VALUE_INIT;
 
   if (!cg_future_check (future, &error))
     {

@@ -29,6 +29,78 @@ GThread    *_cg_main_thread      (void);
  * reply that is about to arrive. CG_SPIN_USEC overrides it. */
 gint64      _cg_spin_usec        (void);
 
+/* ThreadSanitizer cannot see the synchronisation inside GLib, which is not
+ * instrumented: these wrappers tell it about the locks the library uses.
+ * Outside TSan builds they are the plain GLib calls. */
+#if defined(__SANITIZE_THREAD__)
+# define CG_TSAN 1
+#elif defined(__has_feature)
+# if __has_feature(thread_sanitizer)
+#  define CG_TSAN 1
+# endif
+#endif
+
+#ifdef CG_TSAN
+# include <sanitizer/tsan_interface.h>
+# define _CG_TSAN_ACQUIRE(p) __tsan_acquire ((void *) (p))
+# define _CG_TSAN_RELEASE(p) __tsan_release ((void *) (p))
+#else
+# define _CG_TSAN_ACQUIRE(p) ((void) 0)
+# define _CG_TSAN_RELEASE(p) ((void) 0)
+#endif
+
+static inline void
+_cg_mutex_lock (GMutex *mutex)
+{
+  g_mutex_lock (mutex);
+  _CG_TSAN_ACQUIRE (mutex);
+}
+
+static inline void
+_cg_mutex_unlock (GMutex *mutex)
+{
+  _CG_TSAN_RELEASE (mutex);
+  g_mutex_unlock (mutex);
+}
+
+static inline void
+_cg_cond_wait (GCond  *cond,
+               GMutex *mutex)
+{
+  _CG_TSAN_RELEASE (mutex);
+  g_cond_wait (cond, mutex);
+  _CG_TSAN_ACQUIRE (mutex);
+}
+
+static inline gboolean
+_cg_cond_wait_until (GCond  *cond,
+                     GMutex *mutex,
+                     gint64  end_time)
+{
+  gboolean signalled;
+
+  _CG_TSAN_RELEASE (mutex);
+  signalled = g_cond_wait_until (cond, mutex, end_time);
+  _CG_TSAN_ACQUIRE (mutex);
+  return signalled;
+}
+
+static inline void
+_cg_bit_lock (gint *address,
+              gint  bit)
+{
+  g_bit_lock (address, bit);
+  _CG_TSAN_ACQUIRE (address);
+}
+
+static inline void
+_cg_bit_unlock (gint *address,
+                gint  bit)
+{
+  _CG_TSAN_RELEASE (address);
+  g_bit_unlock (address, bit);
+}
+
 static inline void
 _cg_cpu_relax (void)
 {

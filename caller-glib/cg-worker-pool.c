@@ -225,7 +225,7 @@ caller_notify_stopped (GObject    *object,
   if (!cg_caller_get_stopped (caller))
     return;
 
-  g_mutex_lock (&pool_lock);
+  _cg_mutex_lock (&pool_lock);
   for (GList *l = pool_idle.head; l != NULL; l = l->next)
     {
       PoolWorker *worker = l->data;
@@ -237,7 +237,7 @@ caller_notify_stopped (GObject    *object,
           break;
         }
     }
-  g_mutex_unlock (&pool_lock);
+  _cg_mutex_unlock (&pool_lock);
 
   if (dropped != NULL)
     pool_worker_unref (dropped);
@@ -344,17 +344,17 @@ pool_dispatch (void)
       CgFuture *job, *old_job = NULL;
       PendingJob *pending;
 
-      g_mutex_lock (&pool_lock);
+      _cg_mutex_lock (&pool_lock);
       if (g_queue_is_empty (&pool_pending))
         {
-          g_mutex_unlock (&pool_lock);
+          _cg_mutex_unlock (&pool_lock);
           break;
         }
       worker = pool_free_worker_locked (&dropped);
       if (worker == NULL)
         {
           g_cond_signal (&pool_manager_cond);
-          g_mutex_unlock (&pool_lock);
+          _cg_mutex_unlock (&pool_lock);
           break;
         }
       pending = g_queue_pop_head (&pool_pending);
@@ -362,7 +362,7 @@ pool_dispatch (void)
       g_free (pending);
       old_job = worker->job;
       worker->job = g_object_ref (job);
-      g_mutex_unlock (&pool_lock);
+      _cg_mutex_unlock (&pool_lock);
 
       g_clear_object (&old_job);
       pool_assign (worker, job);
@@ -378,7 +378,7 @@ pool_dispatch (void)
 static gpointer
 pool_manager_main (gpointer data)
 {
-  g_mutex_lock (&pool_lock);
+  _cg_mutex_lock (&pool_lock);
   for (;;)
     {
       PendingJob *oldest = g_queue_peek_head (&pool_pending);
@@ -386,7 +386,7 @@ pool_manager_main (gpointer data)
 
       if (oldest == NULL)
         {
-          g_cond_wait (&pool_manager_cond, &pool_lock);
+          _cg_cond_wait (&pool_manager_cond, &pool_lock);
           continue;
         }
 
@@ -396,15 +396,15 @@ pool_manager_main (gpointer data)
 
       if (g_get_monotonic_time () < due)
         {
-          g_cond_wait_until (&pool_manager_cond, &pool_lock, due);
+          _cg_cond_wait_until (&pool_manager_cond, &pool_lock, due);
           continue;
         }
 
-      g_mutex_unlock (&pool_lock);
+      _cg_mutex_unlock (&pool_lock);
       if (!pool_start_worker ())
         g_usleep (G_USEC_PER_SEC / 10); /* the failure was reported; do not spin */
       pool_dispatch ();
-      g_mutex_lock (&pool_lock);
+      _cg_mutex_lock (&pool_lock);
     }
 
   return NULL;
@@ -424,11 +424,11 @@ pool_start_worker (void)
       GQueue failed = G_QUEUE_INIT;
       PendingJob *pending;
 
-      g_mutex_lock (&pool_lock);
+      _cg_mutex_lock (&pool_lock);
       failed = pool_pending;
       g_queue_init (&pool_pending);
       pool_outstanding -= failed.length;
-      g_mutex_unlock (&pool_lock);
+      _cg_mutex_unlock (&pool_lock);
 
       g_warning ("%s", error->message);
       while ((pending = g_queue_pop_head (&failed)) != NULL)
@@ -445,9 +445,9 @@ pool_start_worker (void)
   worker->link.data = worker;
   worker->caller = caller;
 
-  g_mutex_lock (&pool_lock);
+  _cg_mutex_lock (&pool_lock);
   pool_worker_move_locked (worker, &pool_idle);
-  g_mutex_unlock (&pool_lock);
+  _cg_mutex_unlock (&pool_lock);
 
   return TRUE;
 }
@@ -465,10 +465,10 @@ pool_job_done_hook (CgFuture *future,
   GSList *surplus, *stopped = NULL;
   CgFuture *next = NULL;
 
-  g_mutex_lock (&pool_lock);
+  _cg_mutex_lock (&pool_lock);
   if (worker->job != future || worker->queue != &pool_busy)
     {
-      g_mutex_unlock (&pool_lock);
+      _cg_mutex_unlock (&pool_lock);
       return;
     }
 
@@ -499,7 +499,7 @@ pool_job_done_hook (CgFuture *future,
       stopped = g_slist_prepend (NULL, worker);
     }
   surplus = pool_outstanding == 0 ? pool_steal_surplus_locked () : NULL;
-  g_mutex_unlock (&pool_lock);
+  _cg_mutex_unlock (&pool_lock);
 
   if (next != NULL)
     pool_assign (worker, next);
@@ -561,12 +561,12 @@ cg_caller_to_thread (CgJobFunc        func,
   pending->job = g_object_ref (job);
   pending->queued_at = g_get_monotonic_time ();
 
-  g_mutex_lock (&pool_lock);
+  _cg_mutex_lock (&pool_lock);
   if (G_UNLIKELY (pool_manager == NULL))
     pool_manager = g_thread_new ("cg-pool-manager", pool_manager_main, NULL);
   g_queue_push_tail (&pool_pending, pending);
   pool_outstanding++;
-  g_mutex_unlock (&pool_lock);
+  _cg_mutex_unlock (&pool_lock);
 
   pool_dispatch ();
 
@@ -663,9 +663,9 @@ cg_caller_set_max_idle_pool_instances (guint max_idle)
 
   g_atomic_int_set (&pool_max_idle, (gint) max_idle);
 
-  g_mutex_lock (&pool_lock);
+  _cg_mutex_lock (&pool_lock);
   surplus = pool_steal_surplus_locked ();
-  g_mutex_unlock (&pool_lock);
+  _cg_mutex_unlock (&pool_lock);
 
   pool_drop_list (surplus, TRUE);
 }
