@@ -978,18 +978,32 @@ cg_caller_wait_async (CgFuture            **futures,
     wait_many_finish (task, NULL);
 }
 
+/* A new array of the same futures, holding no references: what
+ * (transfer container) promises the bindings. */
+static GPtrArray *
+borrowed_copy (GPtrArray *futures)
+{
+  GPtrArray *copy = g_ptr_array_sized_new (futures->len);
+
+  for (guint i = 0; i < futures->len; i++)
+    g_ptr_array_add (copy, g_ptr_array_index (futures, i));
+  return copy;
+}
+
 /**
  * cg_caller_wait_finish:
  * @result: the #GAsyncResult given to the callback of
  *   cg_caller_wait_async()
- * @done: (out) (optional) (nullable) (transfer full) (element-type CgFuture):
+ * @done: (out) (optional) (nullable) (transfer container) (element-type CgFuture):
  *   the futures that were done when the wait ended, in the order given
- * @pending: (out) (optional) (nullable) (transfer full) (element-type CgFuture):
+ * @pending: (out) (optional) (nullable) (transfer container) (element-type CgFuture):
  *   the futures that were not done yet, in the order given
  * @error: return location for a #GError
  *
  * Finishes a cg_caller_wait_async(). A wait that timed out succeeds too;
- * look at @pending.
+ * look at @pending. The arrays are yours (free them with
+ * g_ptr_array_unref()); the futures in them are the ones you gave to
+ * cg_caller_wait_async(), without a reference of their own.
  *
  * Returns: %TRUE with @done and @pending set, or %FALSE with
  *   %G_IO_ERROR_CANCELLED when the wait was cancelled (then @done and
@@ -1017,9 +1031,9 @@ cg_caller_wait_finish (GAsyncResult  *result,
 
   wait = g_task_get_task_data (G_TASK (result));
   if (done != NULL)
-    *done = g_ptr_array_ref (wait->done);
+    *done = borrowed_copy (wait->done);
   if (pending != NULL)
-    *pending = g_ptr_array_ref (wait->pending);
+    *pending = borrowed_copy (wait->pending);
 
   return TRUE;
 }

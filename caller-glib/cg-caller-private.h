@@ -30,6 +30,15 @@ GMutex     *_cg_caller_get_lock         (CgCaller   *self);
 GHashTable *_cg_caller_get_queues       (CgCaller   *self);
 GHashTable *_cg_exec_queue_table_new    (void);
 void        _cg_exec_queue_close_all    (CgCaller   *self);
+CgCaller   *_cg_caller_home_for_destroy (GDestroyNotify destroy,
+                                         CgCaller      *target);
+void        _cg_caller_destroy_at_home  (CgCaller      *home,
+                                         GDestroyNotify destroy,
+                                         gpointer       data);
+void        _cg_caller_wrap_job_home    (CgCaller      *target,
+                                         CgJobFunc     *func,
+                                         gpointer      *data,
+                                         GDestroyNotify *destroy);
 gboolean    _cg_caller_post_job         (CgCaller   *self,
                                          CgFuture   *future);
 

@@ -7,6 +7,8 @@
 
 #include "cg-private.h"
 
+#include <dlfcn.h>
+
 #include "cg-caller-private.h"
 #include "cg-context-private.h"
 #include "cg-future-private.h"
@@ -104,6 +106,7 @@ typedef struct
   CgDirectFunc   func;
   gpointer       data;
   GDestroyNotify destroy;
+  CgCaller      *home;     /* where @destroy runs, or NULL */
 } CgDirectCall;
 
 struct _CgCaller
@@ -507,6 +510,146 @@ GHashTable *
 _cg_caller_get_queues (CgCaller *self)
 {
   return self->queues;
+}
+
+/* Destroy notifies go home -------------------------------------------------
+ *
+ * GJS can free the closures it hands out only on its own thread: freeing
+ * one touches the JavaScript heap. So in a process that runs GJS, data
+ * given with a job or a callback is freed on the thread that gave it, when
+ * that thread has a running caller and the work runs elsewhere (otherwise
+ * where the work ran). Other processes free it where the work ran, at
+ * once, as GLib does. */
+
+static gboolean
+destroy_goes_home (void)
+{
+  static gsize value = 0;
+
+  if (g_once_init_enter (&value))
+    {
+      gpointer self = dlopen (NULL, RTLD_LAZY);
+      gboolean gjs = self != NULL && dlsym (self, "gjs_context_new") != NULL;
+
+      if (self != NULL)
+        dlclose (self);
+      g_once_init_leave (&value, gjs ? 2 : 1);
+    }
+
+  return value == 2;
+}
+
+/* The caller to send @destroy home to, or NULL: a reference. */
+CgCaller *
+_cg_caller_home_for_destroy (GDestroyNotify  destroy,
+                             CgCaller       *target)
+{
+  CgCaller *here;
+
+  if (destroy == NULL || !destroy_goes_home ())
+    return NULL;
+
+  here = g_private_get (&current_caller_key);
+  if (here == NULL || here == target || !cg_caller_get_running (here) ||
+      !_cg_caller_is_owner_thread (here))
+    return NULL;
+
+  return g_object_ref (here);
+}
+
+typedef struct
+{
+  GDestroyNotify destroy;
+  gpointer       data;
+} HomeDestroy;
+
+static void
+home_destroy_run (gpointer user_data)
+{
+  HomeDestroy *home = user_data;
+
+  home->destroy (home->data);
+  g_free (home);
+}
+
+/* Calls @destroy on @data on @home's thread (taking the reference to
+ * @home), or here when @home is NULL, here, or stopped. */
+void
+_cg_caller_destroy_at_home (CgCaller       *home,
+                            GDestroyNotify  destroy,
+                            gpointer        data)
+{
+  HomeDestroy *pending;
+
+  if (destroy == NULL)
+    {
+      g_clear_object (&home);
+      return;
+    }
+
+  if (home == NULL || _cg_caller_is_owner_thread (home))
+    {
+      destroy (data);
+      g_clear_object (&home);
+      return;
+    }
+
+  pending = g_new (HomeDestroy, 1);
+  pending->destroy = destroy;
+  pending->data = data;
+  if (!cg_caller_call_direct (home, home_destroy_run, pending, NULL, NULL))
+    home_destroy_run (pending);
+  g_object_unref (home);
+}
+
+typedef struct
+{
+  CgJobFunc       func;
+  gpointer        data;
+  GDestroyNotify  destroy;
+  CgCaller       *home;
+} HomeJob;
+
+static void
+home_job_run (CgFuture *future,
+              gpointer  user_data)
+{
+  HomeJob *job = user_data;
+
+  job->func (future, job->data);
+}
+
+static void
+home_job_free (gpointer user_data)
+{
+  HomeJob *job = user_data;
+
+  _cg_caller_destroy_at_home (job->home, job->destroy, job->data);
+  g_free (job);
+}
+
+/* Rewrites a job about to go to @target (NULL: the pool) so that its
+ * destroy notify runs at home. */
+void
+_cg_caller_wrap_job_home (CgCaller        *target,
+                          CgJobFunc       *func,
+                          gpointer        *data,
+                          GDestroyNotify  *destroy)
+{
+  CgCaller *home = _cg_caller_home_for_destroy (*destroy, target);
+  HomeJob *job;
+
+  if (home == NULL)
+    return;
+
+  job = g_new (HomeJob, 1);
+  job->func = *func;
+  job->data = *data;
+  job->destroy = *destroy;
+  job->home = home;
+  *func = home_job_run;
+  *data = job;
+  *destroy = home_job_free;
 }
 
 /* Hands a job future (and the reference given) to the caller; a stopped
@@ -1263,7 +1406,7 @@ cancel_in_flight (CgCaller *self)
    * future it waits for may need this caller to complete, so complete the
    * job's future as cancelled now rather than leave it pending forever. */
   for (guint i = 0; i < chained->len; i++)
-    _cg_future_discard_job (g_ptr_array_index (chained, i), _("The caller was stopped"));
+    _cg_future_abandon (g_ptr_array_index (chained, i), _("The caller was stopped"));
   g_ptr_array_unref (chained);
 }
 
@@ -1596,7 +1739,10 @@ submit_job (CgCaller       *self,
             GDestroyNotify  destroy,
             GError        **error)
 {
-  CgFuture *future = _cg_future_new_job (self, func, user_data, destroy);
+  CgFuture *future;
+
+  _cg_caller_wrap_job_home (self, &func, &user_data, &destroy);
+  future = _cg_future_new_job (self, func, user_data, destroy);
 
   future->context = _cg_context_capture ();
   if (deadline != 0)
@@ -1625,8 +1771,7 @@ direct_node_func (CgJobNode *node,
 
   if (run)
     call->func (call->data);
-  if (call->destroy != NULL)
-    call->destroy (call->data);
+  _cg_caller_destroy_at_home (call->home, call->destroy, call->data);
   g_free (call);
 }
 
@@ -1667,6 +1812,7 @@ cg_caller_call_direct (CgCaller        *self,
   call->func = func;
   call->data = user_data;
   call->destroy = destroy;
+  call->home = _cg_caller_home_for_destroy (destroy, self);
 
   if (G_LIKELY (_cg_caller_post_node (self, &call->node)))
     return TRUE;

@@ -57,7 +57,7 @@ typedef struct
 {
   gint       ref_count;
   CgCaller  *caller;
-  CgJobFunc  func;
+  gconstpointer key;    /* the function, or an interned name */
   GObject   *instance;   /* weak */
   guint      max;
   gboolean   closed;
@@ -110,7 +110,7 @@ exec_queue_hash (gconstpointer key)
 {
   const ExecQueue *queue = key;
 
-  return g_direct_hash ((gconstpointer) queue->func) ^ (g_direct_hash (queue->instance) * 31);
+  return g_direct_hash (queue->key) ^ (g_direct_hash (queue->instance) * 31);
 }
 
 static gboolean
@@ -119,7 +119,7 @@ exec_queue_equal (gconstpointer a,
 {
   const ExecQueue *qa = a, *qb = b;
 
-  return qa->func == qb->func && qa->instance == qb->instance;
+  return qa->key == qb->key && qa->instance == qb->instance;
 }
 
 static ExecQueue *
@@ -312,9 +312,9 @@ close_queue (ExecQueue *queue,
 
 /* Finds or makes the queue. Caller lock held. */
 static ExecQueue *
-lookup_locked (CgCaller  *caller,
-               CgJobFunc  func,
-               GObject   *instance,
+lookup_locked (CgCaller      *caller,
+               gconstpointer  key_ptr,
+               GObject       *instance,
                gint       max,
                gboolean   create)
 {
@@ -322,7 +322,7 @@ lookup_locked (CgCaller  *caller,
   ExecQueue key = { 0 };
   ExecQueue *queue;
 
-  key.func = func;
+  key.key = key_ptr;
   key.instance = instance;
   queue = g_hash_table_lookup (queues, &key);
   if (queue != NULL || !create)
@@ -331,7 +331,7 @@ lookup_locked (CgCaller  *caller,
   queue = g_new0 (ExecQueue, 1);
   queue->ref_count = 1;
   queue->caller = g_object_ref (caller);
-  queue->func = func;
+  queue->key = key_ptr;
   queue->instance = instance;
   queue->max = max > 0 ? (guint) max : cg_caller_get_max_buffer_size ();
   g_queue_init (&queue->items);
@@ -378,6 +378,10 @@ new_item (CgCaller       *self,
   return item;
 }
 
+static gboolean queue_call_keyed (CgCaller *self, gconstpointer key, CgJobFunc func,
+                                  GObject *instance, gpointer user_data, GDestroyNotify destroy,
+                                  gint max_buffer_size_, GError **error);
+
 /**
  * cg_caller_queue_call:
  * @self: a #CgCaller
@@ -412,15 +416,70 @@ cg_caller_queue_call (CgCaller        *self,
                       gint             max_buffer_size_,
                       GError         **error)
 {
-  GMutex *lock;
-  ExecQueue *queue;
-  CgFuture *item, *next;
-  guint max;
-
   g_return_val_if_fail (CG_IS_CALLER (self), FALSE);
   g_return_val_if_fail (func != NULL, FALSE);
   g_return_val_if_fail (instance == NULL || G_IS_OBJECT (instance), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return queue_call_keyed (self, (gconstpointer) func, func, instance, user_data, destroy,
+                           max_buffer_size_, error);
+}
+
+/**
+ * cg_caller_queue_call_named:
+ * @self: a #CgCaller
+ * @name: the name of the queue
+ * @instance: (nullable): the object the queue belongs to: the queue is per
+ *   @name and @instance, and closes when @instance is finalized
+ * @func: (scope notified) (closure user_data) (destroy destroy): what to
+ *   call
+ * @user_data: data for this call of @func
+ * @destroy: (nullable): frees @user_data once the call ran or was dropped
+ * @max_buffer_size: the room of the queue if this call makes it; 0 or
+ *   less for cg_caller_get_max_buffer_size()
+ * @error: return location for a #GError
+ *
+ * As cg_caller_queue_call(), with a queue named by @name (and @instance)
+ * instead of by the function. Bindings use this form: a function of
+ * Python, JavaScript or Vala reaches C as a new pointer on every call, so
+ * it cannot name its queue itself.
+ *
+ * Returns: %TRUE when the call was queued
+ */
+gboolean
+cg_caller_queue_call_named (CgCaller        *self,
+                            const char      *name,
+                            GObject         *instance,
+                            CgJobFunc        func,
+                            gpointer         user_data,
+                            GDestroyNotify   destroy,
+                            gint             max_buffer_size_,
+                            GError         **error)
+{
+  g_return_val_if_fail (CG_IS_CALLER (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+  g_return_val_if_fail (instance == NULL || G_IS_OBJECT (instance), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return queue_call_keyed (self, g_intern_string (name), func, instance, user_data, destroy,
+                           max_buffer_size_, error);
+}
+
+static gboolean
+queue_call_keyed (CgCaller        *self,
+                  gconstpointer    key,
+                  CgJobFunc        func,
+                  GObject         *instance,
+                  gpointer         user_data,
+                  GDestroyNotify   destroy,
+                  gint             max_buffer_size_,
+                  GError         **error)
+{
+  GMutex *lock;
+  ExecQueue *queue;
+  CgFuture *item, *next;
+  guint max;
 
   if (!check_caller (self, error))
     {
@@ -433,7 +492,7 @@ cg_caller_queue_call (CgCaller        *self,
 
   lock = _cg_caller_get_lock (self);
   _cg_mutex_lock (lock);
-  queue = lookup_locked (self, func, instance, max_buffer_size_, TRUE);
+  queue = lookup_locked (self, key, instance, max_buffer_size_, TRUE);
   max = queue->max;
   /* Waiting enqueuers come first: the queue counts as full for others. */
   if (g_queue_get_length (&queue->items) >= max || !g_queue_is_empty (&queue->waiters))
@@ -551,7 +610,7 @@ cg_caller_queue_call_async (CgCaller            *self,
 
   lock = _cg_caller_get_lock (self);
   _cg_mutex_lock (lock);
-  queue = lookup_locked (self, func, instance, max_buffer_size_, TRUE);
+  queue = lookup_locked (self, (gconstpointer) func, instance, max_buffer_size_, TRUE);
   if (g_queue_get_length (&queue->items) < queue->max && g_queue_is_empty (&queue->waiters))
     {
       g_queue_push_tail (&queue->items, item);
@@ -605,6 +664,9 @@ cg_caller_queue_call_finish (CgCaller      *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+static gboolean queue_close_keyed (CgCaller *self, gconstpointer key, GObject *instance);
+static gboolean queue_exists_keyed (CgCaller *self, gconstpointer key, GObject *instance);
+
 /**
  * cg_caller_queue_close:
  * @self: a #CgCaller
@@ -621,15 +683,45 @@ cg_caller_queue_close (CgCaller  *self,
                        CgJobFunc  func,
                        GObject   *instance)
 {
-  GMutex *lock;
-  ExecQueue *queue;
-
   g_return_val_if_fail (CG_IS_CALLER (self), FALSE);
   g_return_val_if_fail (func != NULL, FALSE);
 
+  return queue_close_keyed (self, (gconstpointer) func, instance);
+}
+
+/**
+ * cg_caller_queue_close_named:
+ * @self: a #CgCaller
+ * @name: the name of the queue
+ * @instance: (nullable): the object of the queue
+ *
+ * cg_caller_queue_close() for a queue of cg_caller_queue_call_named().
+ * Thread-safe.
+ *
+ * Returns: %TRUE when there was such a queue
+ */
+gboolean
+cg_caller_queue_close_named (CgCaller   *self,
+                             const char *name,
+                             GObject    *instance)
+{
+  g_return_val_if_fail (CG_IS_CALLER (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  return queue_close_keyed (self, g_intern_string (name), instance);
+}
+
+static gboolean
+queue_close_keyed (CgCaller      *self,
+                   gconstpointer  key,
+                   GObject       *instance)
+{
+  GMutex *lock;
+  ExecQueue *queue;
+
   lock = _cg_caller_get_lock (self);
   _cg_mutex_lock (lock);
-  queue = lookup_locked (self, func, instance, 0, FALSE);
+  queue = lookup_locked (self, key, instance, 0, FALSE);
   if (queue != NULL)
     exec_queue_ref (queue);
   _cg_mutex_unlock (lock);
@@ -657,15 +749,45 @@ cg_caller_queue_exists (CgCaller  *self,
                         CgJobFunc  func,
                         GObject   *instance)
 {
-  GMutex *lock;
-  gboolean exists;
-
   g_return_val_if_fail (CG_IS_CALLER (self), FALSE);
   g_return_val_if_fail (func != NULL, FALSE);
 
+  return queue_exists_keyed (self, (gconstpointer) func, instance);
+}
+
+/**
+ * cg_caller_queue_exists_named:
+ * @self: a #CgCaller
+ * @name: the name of the queue
+ * @instance: (nullable): the object of the queue
+ *
+ * cg_caller_queue_exists() for a queue of cg_caller_queue_call_named().
+ * Thread-safe.
+ *
+ * Returns: %TRUE when there is one
+ */
+gboolean
+cg_caller_queue_exists_named (CgCaller   *self,
+                              const char *name,
+                              GObject    *instance)
+{
+  g_return_val_if_fail (CG_IS_CALLER (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  return queue_exists_keyed (self, g_intern_string (name), instance);
+}
+
+static gboolean
+queue_exists_keyed (CgCaller      *self,
+                    gconstpointer  key,
+                    GObject       *instance)
+{
+  GMutex *lock;
+  gboolean exists;
+
   lock = _cg_caller_get_lock (self);
   _cg_mutex_lock (lock);
-  exists = lookup_locked (self, func, instance, 0, FALSE) != NULL;
+  exists = lookup_locked (self, key, instance, 0, FALSE) != NULL;
   _cg_mutex_unlock (lock);
 
   return exists;

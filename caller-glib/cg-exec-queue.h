@@ -56,6 +56,23 @@ gboolean  cg_caller_queue_close           (CgCaller            *self,
                                            CgJobFunc            func,
                                            GObject             *instance);
 CG_AVAILABLE_IN_ALL
+gboolean  cg_caller_queue_call_named      (CgCaller            *self,
+                                           const char          *name,
+                                           GObject             *instance,
+                                           CgJobFunc            func,
+                                           gpointer             user_data,
+                                           GDestroyNotify       destroy,
+                                           gint                 max_buffer_size,
+                                           GError             **error);
+CG_AVAILABLE_IN_ALL
+gboolean  cg_caller_queue_close_named     (CgCaller            *self,
+                                           const char          *name,
+                                           GObject             *instance);
+CG_AVAILABLE_IN_ALL
+gboolean  cg_caller_queue_exists_named    (CgCaller            *self,
+                                           const char          *name,
+                                           GObject             *instance);
+CG_AVAILABLE_IN_ALL
 gboolean  cg_caller_queue_exists          (CgCaller            *self,
                                            CgJobFunc            func,
                                            GObject             *instance);

@@ -96,6 +96,8 @@ guint       _cg_future_remove_hook      (CgFuture        *self,
 gboolean    _cg_future_is_owner_thread  (CgFuture        *self);
 CgCaller   *_cg_future_dup_owner_caller (CgFuture        *self);
 void        _cg_future_wake_waiters     (CgFuture        *self);
+void        _cg_future_abandon          (CgFuture        *self,
+                                         const char      *reason);
 void        _cg_future_discard_job      (CgFuture        *self,
                                          const char      *reason);
 CgFuture   *_cg_future_current          (void);

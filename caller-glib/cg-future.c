@@ -69,6 +69,7 @@ struct _CgCallback
   GDestroyNotify    destroy;
   gboolean          hook;
   CgContextMap     *context;   /* the registrant's context, for user callbacks */
+  CgCaller         *home;      /* where @destroy runs, or NULL */
 };
 
 struct _CgFutureExtra
@@ -180,8 +181,7 @@ callbacks_free (CgCallback *list)
     {
       CgCallback *next = list->next;
 
-      if (list->destroy != NULL)
-        list->destroy (list->data);
+      _cg_caller_destroy_at_home (list->home, list->destroy, list->data);
       _cg_context_map_unref (list->context);
       g_free (list);
       list = next;
@@ -736,8 +736,7 @@ run_callbacks (CgFuture   *self,
           list->func (self, list->data);
           _cg_context_leave (&list->context, saved);
         }
-      if (list->destroy != NULL)
-        list->destroy (list->data);
+      _cg_caller_destroy_at_home (list->home, list->destroy, list->data);
       _cg_context_map_unref (list->context);
       g_free (list);
       list = next;
@@ -1777,6 +1776,7 @@ callback_new (CgFutureCallback func,
   callback->destroy = destroy;
   callback->hook = hook;
   callback->context = hook ? NULL : _cg_context_capture ();
+  callback->home = hook ? NULL : _cg_caller_home_for_destroy (destroy, NULL);
 
   return callback;
 }
@@ -1963,6 +1963,20 @@ drop_job (CgFuture *self)
     destroy (data);
 }
 
+/* Completes a job's future as cancelled without touching its job: for a
+ * job that returned a future, when its caller stops. A job still executing
+ * is only cancelled; it completes when it returns (see run_job()). */
+void
+_cg_future_abandon (CgFuture   *self,
+                    const char *reason)
+{
+  CgOutcomeData data = { 0 };
+
+  cg_future_cancel (self, reason);
+  if (!(g_atomic_int_get (&self->state) & (CG_FUTURE_DONE | CG_FUTURE_RUNNING)))
+    complete (self, CG_OUTCOME_NONE, &data, FALSE, NULL);
+}
+
 /* Drops a job that will never run and completes its future as cancelled. */
 void
 _cg_future_discard_job (CgFuture   *self,
@@ -2000,7 +2014,10 @@ run_job (CgFuture *self,
   drop_job (self);
 
   old = g_atomic_int_and (&self->state, ~CG_FUTURE_RUNNING);
-  if (!(old & (CG_FUTURE_DONE | CG_FUTURE_CHAINED)))
+  /* A job that returned a future completes with it, unless its caller was
+   * stopped meanwhile: what it waits for may need this caller. */
+  if (!(old & CG_FUTURE_DONE) &&
+      (!(old & CG_FUTURE_CHAINED) || _cg_caller_is_closed (caller)))
     complete (self, CG_OUTCOME_NONE, &data, FALSE, NULL);
 }
 

@@ -84,7 +84,7 @@ async_bridge_ready (GObject      *source_object,
 }
 
 /**
- * cg_future_new_from_async:
+ * cg_future_new_from_async: (skip)
  * @source_object: (type GObject) (nullable): the object the operation works
  *   on, handed to @begin and @finish
  * @begin: (scope call): starts the operation

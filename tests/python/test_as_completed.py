@@ -1,0 +1,113 @@
+# Caller.as_completed() and Caller.wait() in coroutine jobs.
+
+import threading
+import time
+
+from gi.repository import Cg
+
+
+def test_surge_of_forty_jobs_on_two_workers(worker):
+    """The seed's surge: 40 to_thread jobs drawn from a generator with
+    max_concurrent=2 run on exactly 2 pool threads, 2 at a time at most."""
+    mutex = threading.Lock()
+    running = []
+    peak = []
+    threads = set()
+
+    def job(i):
+        with mutex:
+            running.append(i)
+            peak.append(len(running))
+            threads.add(threading.get_ident())
+        time.sleep(0.002)
+        with mutex:
+            running.remove(i)
+        return i
+
+    async def surge():
+        jobs = (Cg.Caller.to_thread(job, i) for i in range(40))
+        results = []
+        async for future in Cg.Caller.as_completed(jobs, max_concurrent=2):
+            results.append(future.result())
+        return results
+
+    results = worker.call_soon(surge).wait_sync(30)
+    assert sorted(results) == list(range(40))
+    assert max(peak) <= 2
+    assert len(threads) == 2
+
+
+def test_as_completed_list_in_completion_order(worker):
+    async def main():
+        futures = [Cg.Caller.to_thread(lambda d=d: (time.sleep(d), d)[1])
+                   for d in (0.15, 0.05, 0.1)]
+        return [f.result() async for f in Cg.Caller.as_completed(futures)]
+
+    assert worker.call_soon(main).wait_sync(10) == [0.05, 0.1, 0.15]
+
+
+def test_as_completed_empty_list_ends_at_once(worker):
+    async def main():
+        return [f async for f in Cg.Caller.as_completed([])]
+
+    assert worker.call_soon(main).wait_sync(5) == []
+
+
+def test_as_completed_skips_the_current_job(worker):
+    async def main():
+        other = Cg.Caller.to_thread(lambda: 'other')
+        own = Cg.Caller.current_future()
+        return [f.result() async for f in Cg.Caller.as_completed([own, other])]
+
+    assert worker.call_soon(main).wait_sync(5) == ['other']
+
+
+def test_as_completed_default_limit_is_max_idle_pool_instances(worker):
+    Cg.Caller.MAX_IDLE_POOL_INSTANCES = 3
+    mutex = threading.Lock()
+    running = []
+    peak = []
+
+    def job():
+        with mutex:
+            running.append(1)
+            peak.append(len(running))
+        time.sleep(0.01)
+        with mutex:
+            running.pop()
+
+    async def main():
+        jobs = (Cg.Caller.to_thread(job) for _ in range(12))
+        return len([f async for f in Cg.Caller.as_completed(jobs)])
+
+    assert worker.call_soon(main).wait_sync(10) == 12
+    assert max(peak) <= 3
+
+
+def test_as_completed_failed_futures_come_out(worker):
+    async def main():
+        futures = [Cg.Caller.to_thread(lambda: 1 / 0), Cg.Caller.to_thread(lambda: 'ok')]
+        outcomes = []
+        async for future in Cg.Caller.as_completed(futures):
+            exc = future.exception()
+            outcomes.append(type(exc).__name__ if exc else future.result())
+        return sorted(outcomes)
+
+    assert worker.call_soon(main).wait_sync(5) == ['ZeroDivisionError', 'ok']
+
+
+def test_wait_return_when(worker):
+    async def main():
+        fast = Cg.Caller.to_thread(lambda: 'fast')
+        failing = Cg.Caller.to_thread(lambda: (time.sleep(0.02), 1 / 0))
+        slow = Cg.Caller.to_thread(time.sleep, 0.3)
+        done, pending = await Cg.Caller.wait([fast, slow], return_when='FIRST_COMPLETED')
+        first = (done == {fast}, pending == {slow})
+        done, pending = await Cg.Caller.wait([failing, slow], return_when='FIRST_EXCEPTION')
+        exception = (done == {failing}, pending == {slow})
+        done, pending = await Cg.Caller.wait([fast, slow], timeout=0.01)
+        timed_out = (done == {fast}, pending == {slow})
+        done, pending = await Cg.Caller.wait([fast, failing, slow])
+        return first, exception, timed_out, (done == {fast, failing, slow}, pending == set())
+
+    assert worker.call_soon(main).wait_sync(10) == ((True, True),) * 4

@@ -1,0 +1,155 @@
+# Caller.queue_call(): a FIFO queue per function, run one at a time.
+
+import gc
+import logging
+import threading
+import time
+
+import pytest
+from gi.repository import Cg, GLib
+
+from conftest import run_until
+
+
+def test_queue_runs_in_order_one_at_a_time(main_caller):
+    log = []
+
+    async def record(i):
+        log.append(('start', i))
+        await Cg.sleep(0.002)
+        log.append(('end', i))
+
+    for i in range(5):
+        assert main_caller.queue_call(record, i) is None
+    assert log == []  # never inside queue_call itself
+    assert main_caller.queue_exists(record)
+    run_until(lambda: len(log) == 10)
+    assert log == [(what, i) for i in range(5) for what in ('start', 'end')]
+
+
+def test_queue_call_only_from_the_callers_thread(worker):
+    with pytest.raises(GLib.Error) as info:
+        worker.queue_call(print, 'x')
+    assert info.value.matches(Cg.CallerError.quark(), Cg.CallerError.WRONG_THREAD)
+
+
+def test_queue_call_from_a_job(worker):
+    seen = []
+
+    def item(i):
+        seen.append((i, threading.get_ident()))
+
+    def job():
+        for i in range(3):
+            Cg.Caller().queue_call(item, i)
+        return list(seen)  # nothing ran yet
+
+    assert worker.call_soon(job).wait_sync(5) == []
+    worker_thread = worker.call_soon(threading.get_ident).wait_sync(5)
+    deadline = time.monotonic() + 5
+    while len(seen) < 3 and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert seen == [(i, worker_thread) for i in range(3)]
+
+
+def test_queue_full_would_block_and_wait(main_caller):
+    ran = []
+
+    def item(i):
+        ran.append(i)
+
+    # The call handed to the caller does not count: 0 runs, 1 and 2 wait.
+    main_caller.queue_call(item, 0, max_buffer_size=2)
+    main_caller.queue_call(item, 1)
+    main_caller.queue_call(item, 2)
+    with pytest.raises(GLib.Error) as info:
+        main_caller.queue_call(item, 3)
+    assert info.value.matches(Cg.CallerError.quark(), Cg.CallerError.WOULD_BLOCK)
+
+    async def producer():
+        for i in range(3, 6):
+            await main_caller.queue_call(item, i, wait=True)
+        return 'all queued'
+
+    future = main_caller.call_soon(producer)
+    run_until(lambda: future.done() and len(ran) == 6)
+    assert future.result() == 'all queued'
+    assert ran == list(range(6))
+
+
+def test_default_buffer_size_is_max_buffer_size(main_caller):
+    Cg.Caller.MAX_BUFFER_SIZE = 1
+    main_caller.queue_call(print, 'first')  # handed to the caller
+    main_caller.queue_call(print, 'second')  # waits in the buffer
+    with pytest.raises(GLib.Error):
+        main_caller.queue_call(print, 'third')
+    main_caller.queue_close(print)
+
+
+def test_failing_item_is_logged_and_queue_goes_on(main_caller, caplog):
+    ran = []
+
+    def item(i):
+        if i == 1:
+            raise ValueError('bad item')
+        ran.append(i)
+
+    with caplog.at_level(logging.WARNING):
+        for i in range(3):
+            main_caller.queue_call(item, i)
+        run_until(lambda: len(ran) == 2)
+    assert ran == [0, 2]
+    assert any(r.exc_info and isinstance(r.exc_info[1], ValueError) for r in caplog.records)
+
+
+def test_queue_close(main_caller):
+    ran = []
+    for i in range(3):
+        main_caller.queue_call(ran.append, i)
+    assert main_caller.queue_exists(ran.append)
+    closed = []
+    threading.Thread(target=lambda: closed.append(main_caller.queue_close(ran.append))).start()
+    run_until(lambda: closed == [True])
+    assert not main_caller.queue_exists(ran.append)
+    assert not main_caller.queue_close(ran.append)
+    run_until(lambda: main_caller.call_soon(lambda: None).done() or True)
+    assert ran in ([], [0])  # at most the call already handed to the caller
+
+
+class Sink:
+    def __init__(self):
+        self.items = []
+
+    def put(self, item):
+        self.items.append(item)
+
+
+def test_bound_methods_queue_per_instance_and_close_with_it(main_caller):
+    a, b = Sink(), Sink()
+    main_caller.queue_call(a.put, 1)
+    main_caller.queue_call(b.put, 2)
+    assert main_caller.queue_exists(a.put) and main_caller.queue_exists(b.put)
+    run_until(lambda: a.items == [1] and b.items == [2])
+    main_caller.queue_close(b.put)
+    assert not main_caller.queue_exists(b.put)
+    assert main_caller.queue_exists(a.put)
+
+    going = Sink()  # its queue closes when it is garbage collected
+    main_caller.queue_call(going.put, 3)
+    run_until(lambda: going.items == [3])
+    queues = main_caller.__dict__['_cg_queues']
+    before = len(queues)
+    del going
+    gc.collect()
+    run_until(lambda: len(queues) == before - 1)
+    assert main_caller.queue_exists(a.put)
+
+
+def test_stop_closes_queues(worker):
+    def job():
+        Cg.Caller().queue_call(print, 'never', max_buffer_size=5)
+        return Cg.Caller().queue_exists(print)
+
+    assert worker.call_soon(job).wait_sync(5)
+    worker.stop()
+    assert not worker.queue_exists(print)

@@ -1,0 +1,342 @@
+/* test-caller.vala: callers, futures and lambdas on worker threads, from Vala
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+using CgValaTest;
+
+static void* this_thread () {
+    return (void*) Thread.self<void*> ();
+}
+
+/* A lambda on a worker thread; its result read with wait_sync(). */
+static void test_worker_wait_sync () {
+    try {
+        var worker = new Cg.Caller.start_new ("vala-sync", false, null);
+        void* main_thread = this_thread ();
+        void* job_thread = null;
+        var future = worker.call_soon ((f) => {
+            job_thread = this_thread ();
+            try {
+                f.return_int (6 * 7);
+            } catch (Error e) {
+                error ("%s", e.message);
+            }
+        });
+        assert_true (future.wait_sync (WAIT, Cg.WaitFlags.NONE));
+        assert_cmpint ((int) future.propagate_int (), CompareOperator.EQ, 42);
+        assert_true (job_thread != null && job_thread != main_thread);
+        assert_true (future.get_caller () == worker);
+        worker.stop (false);
+        assert_true (worker.stopped);
+    } catch (Error e) {
+        error ("%s", e.message);
+    }
+}
+
+/* Lambdas on a worker, awaited with `yield future.wait_async ()`. */
+static async void worker_yield () throws Error {
+    var worker = new Cg.Caller.start_new ("vala-yield", false, null);
+    var order = new AsyncQueue<int> ();
+    Cg.Future[] futures = {};
+    for (int i = 0; i < 20; i++) {
+        int n = i;
+        futures += worker.call_soon ((f) => {
+            order.push (n + 1);
+            try {
+                f.return_int (n * n);
+            } catch (Error e) {
+                error ("%s", e.message);
+            }
+        });
+    }
+    for (int i = 0; i < 20; i++) {
+        assert_true (yield futures[i].wait_async (WAIT, Cg.WaitFlags.NONE, null));
+        assert_cmpint ((int) futures[i].propagate_int (), CompareOperator.EQ, i * i);
+    }
+    /* Jobs that one thread submits to one caller start in order. */
+    for (int i = 0; i < 20; i++)
+        assert_cmpint (order.pop (), CompareOperator.EQ, i + 1);
+    worker.stop (false);
+}
+
+static void test_worker_yield () {
+    run_async ((cb) => worker_yield.begin (cb), (res) => worker_yield.end (res));
+}
+
+/* call_later() on a worker; a timed-out wait cancels the future. */
+static async void call_later_and_timeout () throws Error {
+    var worker = new Cg.Caller.start_new ("vala-later", false, null);
+    int64 start = get_monotonic_time ();
+    var future = worker.call_later (0.05, (f) => {
+        try {
+            f.return_int ((ssize_t) (get_monotonic_time () - start));
+        } catch (Error e) {
+            error ("%s", e.message);
+        }
+    });
+    yield future.wait_async (WAIT, Cg.WaitFlags.NONE, null);
+    assert_true (future.propagate_int () >= 50000);
+
+    var slow = worker.call_later (30, (f) => {});
+    try {
+        yield slow.wait_async (0.05, Cg.WaitFlags.NONE, null);
+        assert_not_reached ();
+    } catch (Cg.CallerError.TIMED_OUT e) {
+        assert_true (slow.is_cancelled ());
+    }
+    try {
+        slow.check ();
+        assert_not_reached ();
+    } catch (Cg.FutureError.CANCELLED e) {
+    }
+    worker.stop (false);
+}
+
+static void test_call_later_and_timeout () {
+    run_async ((cb) => call_later_and_timeout.begin (cb), (res) => call_later_and_timeout.end (res));
+}
+
+/* Errors travel as GErrors that Vala catches by domain and code. */
+static async void errors () throws Error {
+    var worker = new Cg.Caller.start_new ("vala-errors", false, null);
+    var failing = worker.call_soon ((f) => {
+        try {
+            f.return_error (new IOError.NOT_FOUND ("no such thing"));
+        } catch (Error e) {
+            error ("%s", e.message);
+        }
+    });
+    try {
+        yield failing.wait_async (WAIT, Cg.WaitFlags.NONE, null);
+        assert_not_reached ();
+    } catch (IOError.NOT_FOUND e) {
+        assert_cmpstr (e.message, CompareOperator.EQ, "no such thing");
+    }
+    /* NO_RESULT: the wait succeeds once the future is done. */
+    assert_true (yield failing.wait_async (WAIT, Cg.WaitFlags.NO_RESULT, null));
+
+    /* A future of this thread cannot be waited for here with wait_sync(). */
+    var mine = new Cg.Future ();
+    try {
+        mine.wait_sync (1, Cg.WaitFlags.NONE);
+        assert_not_reached ();
+    } catch (Cg.CallerError.WRONG_THREAD e) {
+    }
+    try {
+        mine.propagate_int ();
+        assert_not_reached ();
+    } catch (Cg.FutureError.INVALID_STATE e) {
+    }
+    mine.cancel ("one");
+    mine.cancel ("two");
+    try {
+        mine.check ();
+        assert_not_reached ();
+    } catch (Cg.FutureError.CANCELLED e) {
+        assert_cmpstr (e.message, CompareOperator.EQ, "one\ntwo");
+    }
+
+    try {
+        new Cg.Caller.start_new ("vala-errors", false, null);
+        assert_not_reached ();
+    } catch (Cg.CallerError.EXISTS e) {
+    }
+    try {
+        Cg.Caller.get_instance ("vala-no-such-caller", false);
+        assert_not_reached ();
+    } catch (Cg.CallerError.NOT_FOUND e) {
+    }
+    worker.stop (false);
+    try {
+        worker.call_soon ((f) => {});
+        assert_not_reached ();
+    } catch (Cg.CallerError.CLOSED e) {
+    }
+}
+
+static void test_errors () {
+    run_async ((cb) => errors.begin (cb), (res) => errors.end (res));
+}
+
+/* to_thread(): lambdas in pooled workers, many at once. */
+static async void to_thread () throws Error {
+    void* main_thread = this_thread ();
+    int off_main = 0;
+    Cg.Future[] futures = {};
+    for (int i = 0; i < 30; i++) {
+        int n = i;
+        futures += Cg.Caller.to_thread ((f) => {
+            if (this_thread () != main_thread)
+                AtomicInt.inc (ref off_main);
+            try {
+                f.return_int (n + 1);
+            } catch (Error e) {
+                error ("%s", e.message);
+            }
+        });
+    }
+    ssize_t sum = 0;
+    foreach (var f in futures) {
+        yield f.wait_async (WAIT, Cg.WaitFlags.NONE, null);
+        sum += f.propagate_int ();
+    }
+    assert_cmpint ((int) sum, CompareOperator.EQ, 30 * 31 / 2);
+    assert_cmpint (AtomicInt.get (ref off_main), CompareOperator.EQ, 30);
+}
+
+static void test_to_thread () {
+    run_async ((cb) => to_thread.begin (cb), (res) => to_thread.end (res));
+}
+
+/* The caller of the main thread: jobs submitted before start() run after
+ * it; a worker hands work to the main thread and waits for it there. */
+static async void main_caller_jobs () throws Error {
+    var main = Cg.Caller.@get (null, true, false);
+    assert_cmpstr (main.name, CompareOperator.EQ, Cg.CALLER_MAIN_THREAD);
+    bool ran_early = false;
+    var early = main.call_soon ((f) => {
+        ran_early = true;
+    });
+    if (!main.running) {
+        assert_false (ran_early);
+        main.start ();
+    }
+    yield early.wait_async (WAIT, Cg.WaitFlags.NONE, null);
+    assert_true (ran_early);
+
+    void* main_thread = this_thread ();
+    var worker = new Cg.Caller.start_new ("vala-to-main", false, null);
+    var relay = worker.call_soon ((f) => {
+        try {
+            var back = main.call_soon ((g) => {
+                try {
+                    g.return_boolean (this_thread () == main_thread);
+                } catch (Error e) {
+                    error ("%s", e.message);
+                }
+            });
+            /* Blocking is fine here: the worker is not the main thread. */
+            back.wait_sync (WAIT, Cg.WaitFlags.NONE);
+            f.return_boolean (back.propagate_boolean ());
+        } catch (Error e) {
+            error ("%s", e.message);
+        }
+    });
+    yield relay.wait_async (WAIT, Cg.WaitFlags.NONE, null);
+    assert_true (relay.propagate_boolean ());
+    worker.stop (false);
+}
+
+static void test_main_caller_jobs () {
+    run_async ((cb) => main_caller_jobs.begin (cb), (res) => main_caller_jobs.end (res));
+}
+
+/* A coroutine can run on a worker thread too: the worker's loop resumes
+ * it after each yield. */
+static async void coroutine_on_worker (Cg.Future result) {
+    try {
+        void* thread = this_thread ();
+        var inner = Cg.Caller.get_current ().call_later (0.01, (f) => {
+            try {
+                f.return_int (5);
+            } catch (Error e) {
+                error ("%s", e.message);
+            }
+        });
+        yield inner.wait_async (WAIT, Cg.WaitFlags.NONE, null);
+        result.return_boolean (this_thread () == thread && inner.propagate_int () == 5);
+    } catch (Error e) {
+        try {
+            result.return_error (e);
+        } catch (Error e2) {
+            error ("%s", e2.message);
+        }
+    }
+}
+
+static async void coroutines_on_worker () throws Error {
+    var worker = new Cg.Caller.start_new ("vala-coroutine", false, null);
+    var job = worker.call_soon ((f) => {
+        /* The job completes when the coroutine sets its future. */
+        var done = new Cg.Future ();
+        coroutine_on_worker.begin (done);
+        try {
+            f.return_future (done);
+        } catch (Error e) {
+            error ("%s", e.message);
+        }
+    });
+    yield job.wait_async (WAIT, Cg.WaitFlags.NONE, null);
+    assert_true (job.propagate_boolean ());
+    worker.stop (false);
+}
+
+static void test_coroutines_on_worker () {
+    run_async ((cb) => coroutines_on_worker.begin (cb), (res) => coroutines_on_worker.end (res));
+}
+
+/* as_completed over a generator lambda, and Caller.wait_async(). */
+static async void many () throws Error {
+    int drawn = 0;
+    var iteration = new Cg.AsCompleted.from_generator (() => {
+        if (drawn == 8)
+            return null;
+        int n = drawn++;
+        try {
+            return Cg.Caller.to_thread ((f) => {
+                Thread.usleep ((8 - n) * 1000);
+                try {
+                    f.return_int (n);
+                } catch (Error e) {
+                    error ("%s", e.message);
+                }
+            });
+        } catch (Error e) {
+            error ("%s", e.message);
+        }
+    }, 3, false);
+    var seen = new GenericSet<int> (direct_hash, direct_equal);
+    Cg.Future? next;
+    while ((next = yield iteration.next_async (null)) != null)
+        seen.add ((int) next.propagate_int ());
+    assert_cmpuint (seen.length, CompareOperator.EQ, 8);
+
+    var worker = new Cg.Caller.start_new ("vala-wait", false, null);
+    var fast = worker.call_later (0.01, (f) => {});
+    var slow = worker.call_later (30, (f) => {});
+    Cg.Future[] both = { fast, slow };
+    GenericArray<weak Cg.Future>? done, pending;
+    yield Cg.Caller.wait_async (both, WAIT, Cg.ReturnWhen.FIRST_COMPLETED, null,
+                                out done, out pending);
+    assert_cmpuint (done.length, CompareOperator.EQ, 1);
+    assert_true (done[0] == fast);
+    assert_cmpuint (pending.length, CompareOperator.EQ, 1);
+    assert_true (pending[0] == slow);
+    /* A timeout is no error. */
+    yield Cg.Caller.wait_async (both, 0.02, Cg.ReturnWhen.ALL_COMPLETED, null,
+                                out done, out pending);
+    assert_cmpuint (pending.length, CompareOperator.EQ, 1);
+    assert_false (slow.is_cancelled ());
+    worker.stop (false);
+    assert_true (slow.is_cancelled ());
+}
+
+static void test_many () {
+    run_async ((cb) => many.begin (cb), (res) => many.end (res));
+}
+
+int main (string[] args) {
+    Test.init (ref args);
+    Test.add_func ("/vala/caller/worker-wait-sync", test_worker_wait_sync);
+    Test.add_func ("/vala/caller/worker-yield", test_worker_yield);
+    Test.add_func ("/vala/caller/call-later-and-timeout", test_call_later_and_timeout);
+    Test.add_func ("/vala/caller/errors", test_errors);
+    Test.add_func ("/vala/caller/to-thread", test_to_thread);
+    Test.add_func ("/vala/caller/main-caller-jobs", test_main_caller_jobs);
+    Test.add_func ("/vala/caller/coroutine-on-worker", test_coroutines_on_worker);
+    Test.add_func ("/vala/caller/as-completed-and-wait", test_many);
+    int status = Test.run ();
+    Cg.Caller.stop_all (true);
+    return status;
+}
