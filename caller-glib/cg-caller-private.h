@@ -30,6 +30,10 @@ GMutex     *_cg_caller_get_lock         (CgCaller   *self);
 GHashTable *_cg_caller_get_queues       (CgCaller   *self);
 GHashTable *_cg_exec_queue_table_new    (void);
 void        _cg_exec_queue_close_all    (CgCaller   *self);
+gboolean    _cg_is_javascript_closure   (GDestroyNotify destroy);
+gboolean    _cg_check_javascript_stays  (GDestroyNotify destroy,
+                                         CgCaller      *target,
+                                         GError       **error);
 CgCaller   *_cg_caller_home_for_destroy (GDestroyNotify destroy,
                                          CgCaller      *target);
 void        _cg_caller_destroy_at_home  (CgCaller      *home,

@@ -5,9 +5,15 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+/* dladdr() */
+#ifndef _GNU_SOURCE
+# define _GNU_SOURCE
+#endif
+
 #include "cg-private.h"
 
 #include <dlfcn.h>
+#include <string.h>
 
 #include "cg-caller-private.h"
 #include "cg-context-private.h"
@@ -537,6 +543,36 @@ destroy_goes_home (void)
     }
 
   return value == 2;
+}
+
+/* Whether @destroy frees a GJS closure: its function lives in libgjs. A
+ * JavaScript function can run only on the JavaScript thread. */
+gboolean
+_cg_is_javascript_closure (GDestroyNotify destroy)
+{
+  Dl_info info;
+
+  if (destroy == NULL || !destroy_goes_home ())
+    return FALSE;
+  if (dladdr ((gconstpointer) destroy, &info) == 0 || info.dli_fname == NULL)
+    return FALSE;
+  return strstr (info.dli_fname, "libgjs") != NULL;
+}
+
+/* Refuses a JavaScript function bound for another thread. */
+gboolean
+_cg_check_javascript_stays (GDestroyNotify   destroy,
+                            CgCaller        *target,
+                            GError         **error)
+{
+  if ((target != NULL && _cg_caller_is_owner_thread (target)) ||
+      !_cg_is_javascript_closure (destroy))
+    return TRUE;
+
+  g_set_error_literal (error, CG_CALLER_ERROR, CG_CALLER_ERROR_WRONG_THREAD,
+                       _("A JavaScript function can run only on the JavaScript thread; "
+                         "run native code in other threads and await its future"));
+  return FALSE;
 }
 
 /* The caller to send @destroy home to, or NULL: a reference. */
@@ -1741,6 +1777,14 @@ submit_job (CgCaller       *self,
 {
   CgFuture *future;
 
+  if (_cg_caller_is_closed (self) || !_cg_check_javascript_stays (destroy, self, error))
+    {
+      if (_cg_caller_is_closed (self))
+        set_closed_error (self, error);
+      if (destroy != NULL)
+        destroy (user_data);
+      return NULL;
+    }
   _cg_caller_wrap_job_home (self, &func, &user_data, &destroy);
   future = _cg_future_new_job (self, func, user_data, destroy);
 
@@ -1805,6 +1849,15 @@ cg_caller_call_direct (CgCaller        *self,
   g_return_val_if_fail (CG_IS_CALLER (self), FALSE);
   g_return_val_if_fail (func != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (_cg_caller_is_closed (self) || !_cg_check_javascript_stays (destroy, self, error))
+    {
+      if (_cg_caller_is_closed (self))
+        set_closed_error (self, error);
+      if (destroy != NULL)
+        destroy (user_data);
+      return FALSE;
+    }
 
   call = g_new (CgDirectCall, 1);
   call->node.next = NULL;

@@ -1781,6 +1781,61 @@ callback_new (CgFutureCallback func,
   return callback;
 }
 
+typedef struct
+{
+  CgFutureCallback  func;
+  gpointer          data;
+  GDestroyNotify    destroy;
+  CgCaller         *home;
+  CgContextMap     *context;
+  CgFuture         *future;
+} HomeCallback;
+
+static void
+home_callback_free (gpointer user_data)
+{
+  HomeCallback *call = user_data;
+
+  if (call->destroy != NULL)
+    call->destroy (call->data);
+  _cg_context_map_unref (call->context);
+  g_clear_object (&call->future);
+  g_clear_object (&call->home);
+  g_free (call);
+}
+
+/* On the JavaScript thread: runs the callback, then frees it there. */
+static void
+home_callback_run (gpointer user_data)
+{
+  HomeCallback *call = user_data;
+  CgContextMap *saved = _cg_context_enter (&call->context);
+
+  call->func (call->future, call->data);
+  _cg_context_leave (&call->context, saved);
+  home_callback_free (call);
+}
+
+/* The completion hook of a JavaScript done callback: sends it home. */
+static void
+home_callback_hook (CgFuture *future,
+                    gpointer  user_data)
+{
+  HomeCallback *call = user_data;
+  HomeCallback *copy = g_memdup2 (call, sizeof *call);
+
+  /* The hook's own copy keeps nothing: the posted one owns it all. */
+  call->destroy = NULL;
+  call->context = NULL;
+  call->home = NULL;
+  copy->future = g_object_ref (future);
+
+  /* No destroy notify: run and free happen together on the JavaScript
+   * thread. When its caller has stopped, the callback cannot run. */
+  if (!cg_caller_call_direct (copy->home, home_callback_run, copy, NULL, NULL))
+    home_callback_free (copy);
+}
+
 /**
  * cg_future_add_done_callback:
  * @self: a #CgFuture
@@ -1796,6 +1851,10 @@ callback_new (CgFutureCallback func,
  * that is done already, @callback is scheduled through that caller (or the
  * owner thread's default main context), never called from here.
  *
+ * A JavaScript function can run only on the JavaScript thread: one given
+ * for a future of another thread runs on the JavaScript thread instead,
+ * through its caller.
+ *
  * Thread-safe; @callback still runs on the owner thread.
  */
 void
@@ -1808,6 +1867,24 @@ cg_future_add_done_callback (CgFuture         *self,
 
   g_return_if_fail (CG_IS_FUTURE (self));
   g_return_if_fail (callback != NULL);
+
+  if (!_cg_future_is_owner_thread (self) && _cg_is_javascript_closure (destroy))
+    {
+      CgCaller *home = cg_caller_get_current ();
+
+      if (home != NULL)
+        {
+          HomeCallback *call = g_new0 (HomeCallback, 1);
+
+          call->func = callback;
+          call->data = user_data;
+          call->destroy = destroy;
+          call->home = g_object_ref (home);
+          call->context = _cg_context_capture ();
+          _cg_future_add_hook (self, home_callback_hook, call, home_callback_free);
+          return;
+        }
+    }
 
   entry = callback_new (callback, user_data, destroy, FALSE);
 

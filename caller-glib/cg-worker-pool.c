@@ -554,6 +554,11 @@ cg_caller_to_thread (CgJobFunc        func,
   g_return_val_if_fail (func != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
+  if (!_cg_check_javascript_stays (destroy, NULL, error))
+    {
+      destroy (user_data);
+      return NULL;
+    }
   _cg_caller_wrap_job_home (NULL, &func, &user_data, &destroy);
   job = _cg_future_new_job (NULL, func, user_data, destroy);
   job->context = _cg_context_capture ();

@@ -1,11 +1,10 @@
 // test-threads.js: JS functions and other threads.
 //
-// JS runs on the main thread only. GJS refuses to call a JS function from
-// another thread: it logs a critical ("Attempting to run a JS callback on a
-// different thread") and returns without calling it. What the library must
-// add to that: no crash, and a future that still completes. Each case runs
-// isolated/foreign-thread.js in a subprocess, so a crash is reported as a
-// failure instead of killing this test program.
+// JS runs on the main thread only. The library refuses a JS function bound
+// for another thread with a clear error (CgCallerError WRONG_THREAD) at
+// submission, and runs a JS done callback of another thread's future on the
+// JS thread. Each case runs isolated/foreign-thread.js in a subprocess, so
+// a crash is reported as a failure instead of killing this test program.
 //
 // SPDX-License-Identifier: LGPL-2.1-or-later
 
@@ -41,24 +40,37 @@ async function foreignThread(scenario) {
         `the process was killed by signal ${result.signal}${diagnostics}`);
     assertEqual(result.status, 0, `exit status${diagnostics}`);
     const state = JSON.parse(result.stdout.trim().split('\n').pop());
-    assertEqual(state.completed, true, `the future never completed${diagnostics}`);
     assert(state.ran !== 'worker', `JS ran on a worker thread${diagnostics}`);
     return state;
 }
 
-test('call_soon() of a JS function on a worker: no crash, the future completes',
-    () => foreignThread('call_soon'), {timeout: 40});
+async function refused(scenario) {
+    const state = await foreignThread(scenario);
+    assert(state.refused !== null, `not refused: ${JSON.stringify(state)}`);
+    assertEqual(state.refused.domain, 'cg-caller-error-quark');
+    assertEqual(state.refused.code, Cg.CallerError.WRONG_THREAD);
+    assert(state.refused.message.includes('JavaScript'), state.refused.message);
+    assertEqual(state.ran, null, 'the JS function ran');
+}
 
-test('call_direct() of a JS function on a worker: no crash',
-    () => foreignThread('call_direct'), {timeout: 40});
+test('call_soon() of a JS function on a worker: refused with WRONG_THREAD, no crash',
+    () => refused('call_soon'), {timeout: 40});
 
-test('to_thread() of a JS function: no crash, the future completes',
-    () => foreignThread('to_thread'), {timeout: 40});
+test('call_direct() of a JS function on a worker: refused with WRONG_THREAD, no crash',
+    () => refused('call_direct'), {timeout: 40});
 
-test('a JS job cancelled before it runs on a worker: no crash',
-    () => foreignThread('cancelled'), {timeout: 40});
+test('to_thread() of a JS function: refused with WRONG_THREAD, no crash',
+    () => refused('to_thread'), {timeout: 40});
 
-test('a JS done callback on a future of a worker thread: no crash',
-    () => foreignThread('done_callback'), {timeout: 40});
+test('call_later() of a JS function on a worker: refused with WRONG_THREAD, no crash',
+    () => refused('cancelled'), {timeout: 40});
+
+test('a JS done callback on a future of a worker thread runs on the JS thread',
+    async () => {
+        const state = await foreignThread('done_callback');
+        assertEqual(state.refused, null);
+        assertEqual(state.completed, true, 'the future never completed');
+        assertEqual(state.ran, 'main');
+    }, {timeout: 40});
 
 run();

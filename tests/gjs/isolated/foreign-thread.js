@@ -58,11 +58,20 @@ const scenarios = {
 };
 
 const loop = new GLib.MainLoop(null, false);
-const state = {scenario: GLib.getenv('CG_SCENARIO'), ran: null, completed: false, error: null};
+const state = {
+    scenario: GLib.getenv('CG_SCENARIO'), ran: null, completed: false, error: null, refused: null,
+};
 
 async function main() {
     Cg.Caller.get(null, true, false).start();
-    const future = scenarios[state.scenario](state);
+    let future;
+    try {
+        future = scenarios[state.scenario](state);
+    } catch (e) {
+        // The library refuses a JS function bound for another thread.
+        state.refused = {domain: GLib.quark_to_string(e.domain), code: e.code, message: e.message};
+        return;
+    }
     try {
         await future.wait_async(WAIT, Cg.WaitFlags.NONE, null);
     } catch (e) {
