@@ -21,6 +21,7 @@
 #include "cg-worker-pool.h"
 #include "cg-exec-queue.h"
 #include "cg-async-lock.h"
+#include "cg-job-list.h"
 #include "cg-as-completed.h"
 
 #undef CALLER_GLIB_INSIDE

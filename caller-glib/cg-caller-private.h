@@ -30,6 +30,11 @@ GMutex     *_cg_caller_get_lock         (CgCaller   *self);
 GHashTable *_cg_caller_get_queues       (CgCaller   *self);
 GHashTable *_cg_exec_queue_table_new    (void);
 void        _cg_exec_queue_close_all    (CgCaller   *self);
+struct _CgJobList;
+struct _CgJobList *_cg_caller_ensure_jobs      (CgCaller          *self);
+void               _cg_caller_forget_jobs      (CgCaller          *self,
+                                                struct _CgJobList *list);
+struct _CgJobList *_cg_caller_dup_current_jobs (void);
 gboolean    _cg_is_javascript_closure   (GDestroyNotify destroy);
 gboolean    _cg_check_javascript_stays  (GDestroyNotify destroy,
                                          CgCaller      *target,

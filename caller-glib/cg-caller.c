@@ -18,6 +18,7 @@
 #include "cg-caller-private.h"
 #include "cg-context-private.h"
 #include "cg-future-private.h"
+#include "cg-job-list-private.h"
 #include "cg-job-queue-private.h"
 #include "cg-timers-private.h"
 
@@ -139,6 +140,7 @@ struct _CgCaller
   CgTimerHeap   timers;
   GHashTable   *inflight;     /* job futures that wait for another future */
   GHashTable   *queues;       /* execution queues, see cg-exec-queue.c */
+  struct _CgJobList *jobs;    /* weak: the model of cg_caller_get_jobs() */
   CgJobNode    *orphans;      /* pending work handed over by stop() */
   GCond         ready_cond;
   gboolean      ready;
@@ -510,6 +512,52 @@ GMutex *
 _cg_caller_get_lock (CgCaller *self)
 {
   return &self->lock;
+}
+
+/* The job list of the caller, made on first request: a reference. */
+struct _CgJobList *
+_cg_caller_ensure_jobs (CgCaller *self)
+{
+  CgJobList *list;
+
+  _cg_mutex_lock (&self->lock);
+  list = self->jobs;
+  if (list != NULL)
+    g_object_ref (list);
+  else
+    g_atomic_pointer_set (&self->jobs, list = _cg_job_list_new (self));
+  _cg_mutex_unlock (&self->lock);
+
+  return list;
+}
+
+void
+_cg_caller_forget_jobs (CgCaller          *self,
+                        struct _CgJobList *list)
+{
+  _cg_mutex_lock (&self->lock);
+  if (self->jobs == list)
+    g_atomic_pointer_set (&self->jobs, NULL);
+  _cg_mutex_unlock (&self->lock);
+}
+
+/* The job list of the current thread's caller, if someone asked for one:
+ * a reference. Costs a thread-local read when nobody did. */
+struct _CgJobList *
+_cg_caller_dup_current_jobs (void)
+{
+  CgCaller *here = g_private_get (&current_caller_key);
+  CgJobList *list = NULL;
+
+  if (G_LIKELY (here == NULL || g_atomic_pointer_get (&here->jobs) == NULL))
+    return NULL;
+
+  _cg_mutex_lock (&here->lock);
+  if (here->jobs != NULL && !_cg_caller_is_closed (here))
+    list = g_object_ref (here->jobs);
+  _cg_mutex_unlock (&here->lock);
+
+  return list;
 }
 
 GHashTable *
@@ -1303,6 +1351,8 @@ cg_caller_get_instance (const char  *name,
           self->thread = g_thread_ref (_cg_main_thread ());
           if (registry_add (self, &local))
             {
+              if (self->thread == g_thread_self ())
+                g_private_replace (&current_caller_key, g_object_ref (self));
               attach_source (self);
               g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
               return self;
@@ -1776,6 +1826,7 @@ submit_job (CgCaller       *self,
             GError        **error)
 {
   CgFuture *future;
+  CgJobFunc job_func = func;
 
   if (_cg_caller_is_closed (self) || !_cg_check_javascript_stays (destroy, self, error))
     {
@@ -1795,13 +1846,17 @@ submit_job (CgCaller       *self,
       future->node.func = delayed_node_func;
     }
 
+  /* In the submitter's job list before the job can start. */
+  _cg_job_list_track (future, job_func);
+
   /* The inbox's reference, dropped once the job ran or was discarded. */
   g_object_ref (future);
   if (G_LIKELY (_cg_caller_post_node (self, &future->node)))
     return future;
 
+  _cg_future_discard_job (future, _("The caller was stopped before the job ran"));
   g_object_unref (future);
-  g_object_unref (future); /* runs @destroy */
+  g_object_unref (future);
   set_closed_error (self, error);
   return NULL;
 }

@@ -22,6 +22,7 @@ enum
   CG_FUTURE_CHAINED   = 1 << 4, /* waits for another future's outcome */
   CG_FUTURE_HAS_JOB   = 1 << 5, /* made by a caller to run a job */
   CG_FUTURE_OWNER_IS_CALLER = 1 << 6, /* owner is a CgCaller, else a GThread */
+  CG_FUTURE_TRACKED   = 1 << 7, /* a CgJob of a job list stands for it */
 };
 #define CG_FUTURE_LOCK_BIT 30
 
@@ -84,6 +85,9 @@ CgFuture   *_cg_future_new_job          (CgCaller       *caller,
                                          GDestroyNotify  destroy);
 void        _cg_future_set_owner_caller (CgFuture        *self,
                                          CgCaller        *caller);
+void        _cg_future_set_job          (CgFuture        *self,
+                                         struct _CgJob   *job);
+struct _CgJob *_cg_future_dup_job       (CgFuture        *self);
 void        _cg_future_set_source_tag   (CgFuture        *self,
                                          gpointer         source_tag);
 void        _cg_future_add_hook         (CgFuture        *self,

@@ -10,6 +10,7 @@
 #include "cg-caller-private.h"
 #include "cg-context-private.h"
 #include "cg-future-private.h"
+#include "cg-job-list-private.h"
 
 /**
  * SECTION:cg-future
@@ -78,6 +79,7 @@ struct _CgFutureExtra
   GCancellable *cancellable;
   CgFuture     *awaiting;
   gpointer      source_tag;
+  GObject      *job;          /* the CgJob of a job list */
 };
 
 typedef struct
@@ -205,6 +207,7 @@ future_clear (CgFuture *self)
         g_string_free (self->extra->messages, TRUE);
       g_clear_object (&self->extra->cancellable);
       g_clear_object (&self->extra->awaiting);
+      g_clear_object (&self->extra->job);
       g_free (self->extra);
     }
 
@@ -583,6 +586,32 @@ _cg_future_new_job (CgCaller       *caller,
   self->func_destroy = destroy;
 
   return self;
+}
+
+void
+_cg_future_set_job (CgFuture      *self,
+                    struct _CgJob *job)
+{
+  future_lock (self);
+  g_set_object (&future_extra (self)->job, (GObject *) job);
+  g_atomic_int_or (&self->state, CG_FUTURE_TRACKED);
+  future_unlock (self);
+}
+
+struct _CgJob *
+_cg_future_dup_job (CgFuture *self)
+{
+  GObject *job = NULL;
+
+  if (!(g_atomic_int_get (&self->state) & CG_FUTURE_TRACKED))
+    return NULL;
+
+  future_lock (self);
+  if (self->extra != NULL && self->extra->job != NULL)
+    job = g_object_ref (self->extra->job);
+  future_unlock (self);
+
+  return (struct _CgJob *) job;
 }
 
 /* Marks a future that answers an _async call of the library, for
@@ -2080,6 +2109,8 @@ run_job (CgFuture *self,
 
   current_future = self;
   _cg_caller_enter_job (caller, self);
+  if (G_UNLIKELY (g_atomic_int_get (&self->state) & CG_FUTURE_TRACKED))
+    _cg_job_list_started (self);
   saved_context = _cg_context_enter (&self->context);
 
   self->func (self, self->func_data);

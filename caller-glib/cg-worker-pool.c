@@ -10,6 +10,7 @@
 #include "cg-caller-private.h"
 #include "cg-context-private.h"
 #include "cg-future-private.h"
+#include "cg-job-list-private.h"
 
 /**
  * SECTION:cg-worker-pool
@@ -550,6 +551,7 @@ cg_caller_to_thread (CgJobFunc        func,
 {
   PendingJob *pending;
   CgFuture *job;
+  CgJobFunc job_func = func;
 
   g_return_val_if_fail (func != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -562,6 +564,9 @@ cg_caller_to_thread (CgJobFunc        func,
   _cg_caller_wrap_job_home (NULL, &func, &user_data, &destroy);
   job = _cg_future_new_job (NULL, func, user_data, destroy);
   job->context = _cg_context_capture ();
+
+  /* In the submitter's job list before the job can start. */
+  _cg_job_list_track (job, job_func);
 
   pending = g_new (PendingJob, 1);
   pending->job = g_object_ref (job);

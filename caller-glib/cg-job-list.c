@@ -1,0 +1,551 @@
+/* cg-job-list.c: a list model of the jobs a thread has under way
+ *
+ * Copyright 2026 The caller-glib authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/* dladdr() */
+#ifndef _GNU_SOURCE
+# define _GNU_SOURCE
+#endif
+
+#include "cg-private.h"
+
+#include <dlfcn.h>
+
+#include "cg-caller-private.h"
+#include "cg-future-private.h"
+#include "cg-job-list-private.h"
+
+/**
+ * SECTION:cg-job-list
+ * @title: Job lists
+ * @short_description: a #GListModel of the jobs a thread has under way
+ *
+ * cg_caller_get_jobs() hands out a #GListModel of #CgJob items: the jobs
+ * submitted from the caller's thread (with cg_caller_call_soon(),
+ * cg_caller_call_later(), cg_caller_to_thread() or
+ * cg_caller_to_thread_by_name(), to any caller) that are not done yet. An
+ * item appears when its job is submitted and leaves once its future is
+ * done; #GListModel::items-changed and the items' notifications are
+ * emitted on the caller's thread, so a GTK application can bind the model
+ * of its main-thread caller to a #GtkListView as it is.
+ *
+ * Each item carries the job's future, a label (given with
+ * cg_future_set_label() right after submission, or else the name of the
+ * job's function when the dynamic linker knows it), its #CgJobState and a
+ * progress fraction the job reports with cg_future_report_progress().
+ *
+ * |[<!-- language="C" -->
+ * static void
+ * hash_file (CgFuture *future, gpointer user_data)
+ * {
+ *   for (guint i = 0; i < n_blocks; i++)
+ *     {
+ *       hash_block (user_data, i);
+ *       cg_future_report_progress (future, (i + 1) / (gdouble) n_blocks);
+ *     }
+ * }
+ *
+ * GListModel *jobs = cg_caller_get_jobs (main_caller);
+ * gtk_list_view_set_model (view, GTK_SELECTION_MODEL (gtk_no_selection_new (jobs)));
+ *
+ * g_autoptr(CgFuture) future = cg_caller_to_thread (hash_file, path, NULL, &error);
+ * cg_future_set_label (future, path);
+ * ]|
+ *
+ * The list costs nothing while nobody asked for it: a submission looks at
+ * one pointer of the submitting thread's caller.
+ */
+
+struct _CgJob
+{
+  GObject     parent_instance;
+
+  CgFuture   *future;        /* strong */
+  CgCaller   *caller;        /* strong: the list's caller */
+  CgJobList  *list;          /* strong, until the job leaves it; the list's thread */
+  char       *label;         /* the list's thread */
+  CgJobState  state;         /* the list's thread */
+  gdouble     progress;      /* the list's thread */
+  gint        reported;      /* atomic: millionths, from any thread */
+  gint        report_posted; /* atomic */
+};
+
+struct _CgJobList
+{
+  GObject    parent_instance;
+
+  CgCaller  *caller;         /* strong */
+  GPtrArray *items;          /* CgJob, strong; the caller's thread */
+};
+
+enum
+{
+  PROP_0,
+  PROP_FUTURE,
+  PROP_LABEL,
+  PROP_STATE,
+  PROP_PROGRESS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void cg_job_list_model_iface_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE (CgJob, cg_job, G_TYPE_OBJECT)
+G_DEFINE_FINAL_TYPE_WITH_CODE (CgJobList, cg_job_list, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL,
+                                                      cg_job_list_model_iface_init))
+
+/* CgJob ------------------------------------------------------------------ */
+
+static void
+cg_job_finalize (GObject *object)
+{
+  CgJob *self = CG_JOB (object);
+
+  g_clear_object (&self->future);
+  g_clear_object (&self->caller);
+  g_clear_object (&self->list);
+  g_free (self->label);
+
+  G_OBJECT_CLASS (cg_job_parent_class)->finalize (object);
+}
+
+static void
+cg_job_get_property (GObject    *object,
+                     guint       prop_id,
+                     GValue     *value,
+                     GParamSpec *pspec)
+{
+  CgJob *self = CG_JOB (object);
+
+  switch (prop_id)
+    {
+    case PROP_FUTURE:
+      g_value_set_object (value, self->future);
+      break;
+    case PROP_LABEL:
+      g_value_set_string (value, self->label);
+      break;
+    case PROP_STATE:
+      g_value_set_enum (value, self->state);
+      break;
+    case PROP_PROGRESS:
+      g_value_set_double (value, self->progress);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cg_job_class_init (CgJobClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = cg_job_finalize;
+  object_class->get_property = cg_job_get_property;
+
+  /**
+   * CgJob:future:
+   *
+   * The job's future.
+   */
+  properties[PROP_FUTURE] =
+    g_param_spec_object ("future", NULL, NULL, CG_TYPE_FUTURE,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CgJob:label:
+   *
+   * What the job is, for people: see cg_future_set_label().
+   */
+  properties[PROP_LABEL] =
+    g_param_spec_string ("label", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CgJob:state:
+   *
+   * Where the job stands.
+   */
+  properties[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL, CG_TYPE_JOB_STATE, CG_JOB_STATE_PENDING,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CgJob:progress:
+   *
+   * The fraction of its work the job reported done, from 0 to 1; see
+   * cg_future_report_progress().
+   */
+  properties[PROP_PROGRESS] =
+    g_param_spec_double ("progress", NULL, NULL, 0.0, 1.0, 0.0,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+cg_job_init (CgJob *self)
+{
+}
+
+/**
+ * cg_job_get_future:
+ * @self: a #CgJob
+ *
+ * Returns: (transfer none): the job's future
+ */
+CgFuture *
+cg_job_get_future (CgJob *self)
+{
+  g_return_val_if_fail (CG_IS_JOB (self), NULL);
+
+  return self->future;
+}
+
+/**
+ * cg_job_get_label:
+ * @self: a #CgJob
+ *
+ * Read it on the thread of the list the job is in.
+ *
+ * Returns: (nullable): the job's label
+ */
+const char *
+cg_job_get_label (CgJob *self)
+{
+  g_return_val_if_fail (CG_IS_JOB (self), NULL);
+
+  return self->label;
+}
+
+/**
+ * cg_job_get_state:
+ * @self: a #CgJob
+ *
+ * Read it on the thread of the list the job is in.
+ *
+ * Returns: where the job stands
+ */
+CgJobState
+cg_job_get_state (CgJob *self)
+{
+  g_return_val_if_fail (CG_IS_JOB (self), CG_JOB_STATE_DONE);
+
+  return self->state;
+}
+
+/**
+ * cg_job_get_progress:
+ * @self: a #CgJob
+ *
+ * Read it on the thread of the list the job is in.
+ *
+ * Returns: the fraction of its work the job reported done
+ */
+gdouble
+cg_job_get_progress (CgJob *self)
+{
+  g_return_val_if_fail (CG_IS_JOB (self), 0.0);
+
+  return self->progress;
+}
+
+/* CgJobList -------------------------------------------------------------- */
+
+static GType
+cg_job_list_get_item_type (GListModel *model)
+{
+  return CG_TYPE_JOB;
+}
+
+static guint
+cg_job_list_get_n_items (GListModel *model)
+{
+  return CG_JOB_LIST (model)->items->len;
+}
+
+static gpointer
+cg_job_list_get_item (GListModel *model,
+                      guint       position)
+{
+  CgJobList *self = CG_JOB_LIST (model);
+
+  if (position >= self->items->len)
+    return NULL;
+  return g_object_ref (g_ptr_array_index (self->items, position));
+}
+
+static void
+cg_job_list_model_iface_init (GListModelInterface *iface)
+{
+  iface->get_item_type = cg_job_list_get_item_type;
+  iface->get_n_items = cg_job_list_get_n_items;
+  iface->get_item = cg_job_list_get_item;
+}
+
+static void
+cg_job_list_dispose (GObject *object)
+{
+  CgJobList *self = CG_JOB_LIST (object);
+
+  if (self->caller != NULL)
+    _cg_caller_forget_jobs (self->caller, self);
+
+  G_OBJECT_CLASS (cg_job_list_parent_class)->dispose (object);
+}
+
+static void
+cg_job_list_finalize (GObject *object)
+{
+  CgJobList *self = CG_JOB_LIST (object);
+
+  g_clear_pointer (&self->items, g_ptr_array_unref);
+  g_clear_object (&self->caller);
+
+  G_OBJECT_CLASS (cg_job_list_parent_class)->finalize (object);
+}
+
+static void
+cg_job_list_class_init (CgJobListClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = cg_job_list_dispose;
+  object_class->finalize = cg_job_list_finalize;
+}
+
+static void
+cg_job_list_init (CgJobList *self)
+{
+  self->items = g_ptr_array_new_with_free_func (g_object_unref);
+}
+
+CgJobList *
+_cg_job_list_new (CgCaller *caller)
+{
+  CgJobList *self = g_object_new (CG_TYPE_JOB_LIST, NULL);
+
+  self->caller = g_object_ref (caller);
+  return self;
+}
+
+/* Tracking, from the library ---------------------------------------------- */
+
+/* Runs @func with @job on the list's thread (right now when on it). */
+static void
+on_list_thread (CgJob        *job,
+                CgDirectFunc  func)
+{
+  CgCaller *caller = job->caller;
+
+  if (_cg_caller_is_owner_thread (caller))
+    {
+      func (job);
+      return;
+    }
+
+  g_object_ref (job);
+  if (!cg_caller_call_direct (caller, func, job, g_object_unref, NULL))
+    g_object_unref (job);
+}
+
+static void
+job_leave (gpointer data)
+{
+  CgJob *job = data;
+  CgJobList *list = job->list;
+  guint position;
+
+  if (list == NULL)
+    return;
+
+  job->state = CG_JOB_STATE_DONE;
+  g_object_notify_by_pspec (G_OBJECT (job), properties[PROP_STATE]);
+
+  if (g_ptr_array_find (list->items, job, &position))
+    {
+      job->list = NULL;
+      g_ptr_array_remove_index (list->items, position);
+      g_list_model_items_changed (G_LIST_MODEL (list), position, 1, 0);
+      g_object_unref (list);
+    }
+}
+
+static void
+job_leave_later (gpointer data)
+{
+  CgJob *job = data;
+
+  /* Always from the loop: the completion may come in the middle of user
+   * code that iterates the model. */
+  g_object_ref (job);
+  if (!cg_caller_call_direct (job->caller, job_leave, job, g_object_unref, NULL))
+    g_object_unref (job);
+}
+
+static void
+job_done_hook (CgFuture *future,
+               gpointer  user_data)
+{
+  job_leave_later (user_data);
+}
+
+static char *
+label_for (CgJobFunc func)
+{
+  Dl_info info;
+
+  if (func != NULL && dladdr ((gconstpointer) func, &info) != 0 && info.dli_sname != NULL &&
+      info.dli_saddr == (gpointer) func)
+    return g_strdup (info.dli_sname);
+
+  return g_strdup (_("job"));
+}
+
+/* Called on the submitting thread with a job future it just made. */
+void
+_cg_job_list_track (CgFuture  *future,
+                    CgJobFunc  func)
+{
+  CgJobList *list = _cg_caller_dup_current_jobs ();
+  CgJob *job;
+
+  if (G_LIKELY (list == NULL))
+    return;
+
+  job = g_object_new (CG_TYPE_JOB, NULL);
+  job->future = g_object_ref (future);
+  job->caller = g_object_ref (list->caller);
+  job->list = list; /* takes the reference */
+  job->label = label_for (func);
+  _cg_future_set_job (future, job);
+
+  g_ptr_array_add (list->items, g_object_ref (job));
+  g_list_model_items_changed (G_LIST_MODEL (list), list->items->len - 1, 0, 1);
+
+  _cg_future_add_hook (future, job_done_hook, job, g_object_unref);
+}
+
+static void
+job_set_running (gpointer data)
+{
+  CgJob *job = data;
+
+  if (job->state != CG_JOB_STATE_PENDING || job->list == NULL)
+    return;
+  job->state = CG_JOB_STATE_RUNNING;
+  g_object_notify_by_pspec (G_OBJECT (job), properties[PROP_STATE]);
+}
+
+/* Called when the job of a tracked future starts, on its caller's thread. */
+void
+_cg_job_list_started (CgFuture *future)
+{
+  g_autoptr(CgJob) job = _cg_future_dup_job (future);
+
+  if (job != NULL)
+    on_list_thread (job, job_set_running);
+}
+
+static void
+job_apply_progress (gpointer data)
+{
+  CgJob *job = data;
+  gdouble progress;
+
+  g_atomic_int_set (&job->report_posted, 0);
+  progress = g_atomic_int_get (&job->reported) / 1e6;
+  if (job->list == NULL || progress == job->progress)
+    return;
+  job->progress = progress;
+  g_object_notify_by_pspec (G_OBJECT (job), properties[PROP_PROGRESS]);
+}
+
+/* Public API -------------------------------------------------------------- */
+
+/**
+ * cg_caller_get_jobs:
+ * @self: a #CgCaller
+ *
+ * A #GListModel of #CgJob items: the jobs submitted from the caller's
+ * thread that are not done yet, as the section above describes. The model
+ * and its items change only on the caller's thread; use it there. Every
+ * call returns the same model while it lives.
+ *
+ * Returns: (transfer full): the model of the caller's jobs
+ */
+GListModel *
+cg_caller_get_jobs (CgCaller *self)
+{
+  g_return_val_if_fail (CG_IS_CALLER (self), NULL);
+
+  return G_LIST_MODEL (_cg_caller_ensure_jobs (self));
+}
+
+/**
+ * cg_future_set_label:
+ * @self: a #CgFuture
+ * @label: (nullable): what the job is, for people
+ *
+ * Gives the #CgJob of a job future its label; call it right after
+ * submitting the job. A future that no #CgJob list tracks ignores it.
+ * Thread-safe.
+ */
+void
+cg_future_set_label (CgFuture   *self,
+                     const char *label)
+{
+  g_autoptr(CgJob) job = NULL;
+
+  g_return_if_fail (CG_IS_FUTURE (self));
+
+  job = _cg_future_dup_job (self);
+  if (job == NULL)
+    return;
+
+  if (_cg_caller_is_owner_thread (job->caller))
+    {
+      if (g_strcmp0 (job->label, label) != 0)
+        {
+          g_free (job->label);
+          job->label = g_strdup (label);
+          g_object_notify_by_pspec (G_OBJECT (job), properties[PROP_LABEL]);
+        }
+      return;
+    }
+
+  g_warning ("cg_future_set_label() is for the thread that submitted the job");
+}
+
+/**
+ * cg_future_report_progress:
+ * @self: a #CgFuture
+ * @fraction: how much of its work the job has done, from 0 to 1
+ *
+ * Reports a job's progress to the #CgJob list that tracks it (if any),
+ * typically from inside the job. Thread-safe and cheap: reports made
+ * faster than the list's thread takes them are folded into one.
+ */
+void
+cg_future_report_progress (CgFuture *self,
+                           gdouble   fraction)
+{
+  g_autoptr(CgJob) job = NULL;
+
+  g_return_if_fail (CG_IS_FUTURE (self));
+
+  job = _cg_future_dup_job (self);
+  if (job == NULL)
+    return;
+
+  g_atomic_int_set (&job->reported, (gint) (CLAMP (fraction, 0.0, 1.0) * 1e6));
+  if (g_atomic_int_compare_and_exchange (&job->report_posted, 0, 1))
+    on_list_thread (job, job_apply_progress);
+}

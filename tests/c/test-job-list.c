@@ -1,0 +1,185 @@
+/* test-job-list.c: the GListModel of a caller's jobs
+ *
+ * Copyright 2026 The caller-glib authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include <caller-glib.h>
+
+#include "test-helpers.h"
+
+#define MAIN_CTX g_main_context_default ()
+
+typedef struct
+{
+  CgTestGate gate;
+  gint       started;
+} Gated;
+
+/* A job of this test program: exported so that the dynamic linker can
+ * name it for the label. */
+void cg_test_gated_job (CgFuture *future, gpointer user_data);
+
+void
+cg_test_gated_job (CgFuture *future,
+                   gpointer  user_data)
+{
+  Gated *gated = user_data;
+
+  g_atomic_int_inc (&gated->started);
+  cg_future_report_progress (future, 0.5);
+  g_assert_true (cg_test_gate_wait (&gated->gate, CG_TEST_TIMEOUT_S, NULL));
+  cg_future_report_progress (future, 1.0);
+  cg_future_return_int (future, 7, NULL);
+}
+
+typedef struct
+{
+  GThread *thread;
+  guint    added;
+  guint    removed;
+  gboolean off_thread;
+} Changes;
+
+static void
+items_changed_cb (GListModel *model,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  gpointer    user_data)
+{
+  Changes *changes = user_data;
+
+  if (g_thread_self () != changes->thread)
+    changes->off_thread = TRUE;
+  changes->added += added;
+  changes->removed += removed;
+}
+
+static void
+test_job_list_lifecycle (void)
+{
+  CgCaller *main_caller = cg_test_main_caller ();
+  g_autoptr(GListModel) jobs = cg_caller_get_jobs (main_caller);
+  g_autoptr(GListModel) again = cg_caller_get_jobs (main_caller);
+  Changes changes = { g_thread_self (), 0, 0, FALSE };
+  g_autoptr(CgFuture) pooled = NULL;
+  g_autoptr(CgFuture) named = NULL;
+  g_autoptr(CgJob) first = NULL;
+  g_autoptr(CgJob) second = NULL;
+  GError *error = NULL;
+  Gated gated = { 0 };
+
+  g_test_queue_destroy (cg_test_stop_unprotected, NULL);
+  cg_test_gate_init (&gated.gate);
+
+  g_assert_true (jobs == again);
+  g_assert_true (g_list_model_get_item_type (jobs) == CG_TYPE_JOB);
+  g_assert_cmpuint (g_list_model_get_n_items (jobs), ==, 0);
+  g_signal_connect (jobs, "items-changed", G_CALLBACK (items_changed_cb), &changes);
+
+  /* Items appear on submission, on this thread. */
+  pooled = cg_caller_to_thread (cg_test_gated_job, &gated, NULL, &error);
+  g_assert_no_error (error);
+  named = cg_caller_to_thread_by_name ("job-list-worker", cg_test_gated_job, &gated, NULL, &error);
+  g_assert_no_error (error);
+  cg_future_set_label (named, "the named one");
+  g_assert_cmpuint (g_list_model_get_n_items (jobs), ==, 2);
+  g_assert_cmpuint (changes.added, ==, 2);
+
+  first = g_list_model_get_item (jobs, 0);
+  second = g_list_model_get_item (jobs, 1);
+  g_assert_true (cg_job_get_future (first) == pooled);
+  g_assert_true (cg_job_get_future (second) == named);
+  g_assert_cmpstr (cg_job_get_label (first), ==, "cg_test_gated_job");
+  g_assert_cmpstr (cg_job_get_label (second), ==, "the named one");
+
+  /* Running, with progress, reported on this thread. */
+  CG_TEST_ITERATE_UNTIL (MAIN_CTX, cg_job_get_state (first) == CG_JOB_STATE_RUNNING &&
+                                   cg_job_get_state (second) == CG_JOB_STATE_RUNNING &&
+                                   cg_job_get_progress (first) == 0.5 &&
+                                   cg_job_get_progress (second) == 0.5);
+  g_assert_cmpuint (g_list_model_get_n_items (jobs), ==, 2);
+
+  /* Done: they leave the model. */
+  cg_test_gate_open (&gated.gate);
+  CG_TEST_ITERATE_UNTIL (MAIN_CTX, g_list_model_get_n_items (jobs) == 0);
+  g_assert_cmpuint (changes.removed, ==, 2);
+  g_assert_cmpint (cg_job_get_state (first), ==, CG_JOB_STATE_DONE);
+  g_assert_cmpint (cg_job_get_state (second), ==, CG_JOB_STATE_DONE);
+  g_assert_cmpint (cg_future_propagate_int (pooled, NULL), ==, 7);
+  g_assert_false (changes.off_thread);
+
+  cg_test_gate_clear (&gated.gate);
+}
+
+static void
+nothing_job (CgFuture *future,
+             gpointer  user_data)
+{
+}
+
+static void
+test_job_list_cancelled (void)
+{
+  CgCaller *main_caller = cg_test_main_caller ();
+  g_autoptr(GListModel) jobs = cg_caller_get_jobs (main_caller);
+  g_autoptr(CgCaller) worker = NULL;
+  g_autoptr(CgFuture) later = NULL;
+  GError *error = NULL;
+
+  g_test_queue_destroy (cg_test_stop_unprotected, NULL);
+
+  worker = cg_caller_start_new ("job-list-cancel", FALSE, NULL, &error);
+  g_assert_no_error (error);
+  later = cg_caller_call_later (worker, 30.0, nothing_job, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (jobs), ==, 1);
+
+  /* Stopping the worker cancels the job; it leaves the model. */
+  cg_caller_stop (worker, FALSE);
+  g_assert_true (cg_future_is_cancelled (later));
+  CG_TEST_ITERATE_UNTIL (MAIN_CTX, g_list_model_get_n_items (jobs) == 0);
+}
+
+static void
+test_job_list_untracked (void)
+{
+  CgCaller *main_caller = cg_test_main_caller ();
+  g_autoptr(CgFuture) future = NULL;
+  GListModel *jobs;
+  GError *error = NULL;
+
+  g_test_queue_destroy (cg_test_stop_unprotected, NULL);
+
+  /* A model that was dropped tracks nothing more, and labels and progress
+   * of untracked futures are ignored. */
+  jobs = cg_caller_get_jobs (main_caller);
+  g_object_unref (jobs);
+
+  future = cg_caller_to_thread (nothing_job, NULL, NULL, &error);
+  g_assert_no_error (error);
+  cg_future_set_label (future, "ignored");
+  cg_future_report_progress (future, 0.3);
+  g_assert_true (cg_future_wait_sync (future, CG_TEST_TIMEOUT_S, CG_WAIT_FLAGS_NONE, NULL,
+                                      &error));
+  g_assert_no_error (error);
+
+  jobs = cg_caller_get_jobs (main_caller);
+  g_assert_cmpuint (g_list_model_get_n_items (jobs), ==, 0);
+  g_object_unref (jobs);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  cg_test_init (&argc, &argv);
+
+  cg_test_add ("/job-list/lifecycle", test_job_list_lifecycle);
+  cg_test_add ("/job-list/cancelled", test_job_list_cancelled);
+  cg_test_add ("/job-list/untracked", test_job_list_untracked);
+
+  return g_test_run ();
+}
