@@ -231,6 +231,7 @@ limit_ring (void)
 /* W1: round trip ------------------------------------------------------------ */
 
 static CgCaller *bench_worker;
+static CgCaller *main_caller;
 
 static void
 tiny_job (CgFuture *future,
@@ -336,6 +337,36 @@ w2_caller_glib (void)
   g_object_unref (last);
 
   return n_throughput / start / 1e6;
+}
+
+/* W2 while the main caller's job list is watched: what the GListModel of
+ * cg_caller_get_jobs() costs when someone asked for it. */
+static gdouble
+w2m_caller_glib (void)
+{
+  g_autoptr(GListModel) jobs = cg_caller_get_jobs (main_caller);
+  guint n = n_throughput / 4;
+  CgFuture *last = NULL;
+  gdouble start = now_seconds ();
+
+  for (guint i = 0; i < n; i++)
+    {
+      CgFuture *future = cg_caller_call_soon (bench_worker, count_job, NULL, NULL, NULL);
+
+      if (i + 1 < n)
+        g_object_unref (future);
+      else
+        last = future;
+    }
+  cg_future_wait_sync (last, CG_TIMEOUT_INFINITE, CG_WAIT_FLAGS_NONE, NULL, NULL);
+  start = now_seconds () - start;
+  g_object_unref (last);
+
+  /* Let the list empty itself before the next run. */
+  while (g_list_model_get_n_items (jobs) > 0)
+    g_main_context_iteration (NULL, TRUE);
+
+  return n / start / 1e6;
 }
 
 typedef struct
@@ -444,7 +475,6 @@ w2b_glib (void)
 
 /* W3: fan-out to a pool, completing back on the main loop ------------------- */
 
-static CgCaller *main_caller;
 static guint fanout_done;
 
 static void
@@ -767,6 +797,66 @@ w7_caller_glib (void)
   return run.target / start / 1e6;
 }
 
+/* W8: the same from Python, by bench/w8.py --------------------------------------- */
+
+typedef struct
+{
+  gdouble trip, trip_tpe, trip_asyncio;
+  gdouble throughput, throughput_tpe;
+  gdouble fanout, fanout_tpe;
+} PythonFigures;
+
+static gboolean
+run_w8 (PythonFigures *figures)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *runs = g_strdup_printf ("%d", opt_runs);
+  g_auto(GStrv) env = g_get_environ ();
+  g_auto(GStrv) lines = NULL;
+  const char *argv[] = { "/usr/bin/python3", CG_BENCH_W8_SCRIPT, "--plain", "--runs", runs,
+                         opt_quick ? "--quick" : NULL, NULL };
+  int status = 0;
+
+  env = g_environ_setenv (env, "GI_TYPELIB_PATH", CG_BUILD_ROOT "/caller-glib", TRUE);
+  env = g_environ_setenv (env, "LD_LIBRARY_PATH", CG_BUILD_ROOT "/caller-glib", TRUE);
+  env = g_environ_setenv (env, "PYTHONPATH", CG_BUILD_ROOT "/python", TRUE);
+
+  if (!g_spawn_sync (NULL, (char **) argv, env, G_SPAWN_DEFAULT, NULL, NULL, &out, NULL, &status,
+                     &error) ||
+      !g_spawn_check_wait_status (status, &error))
+    {
+      g_printerr ("cg-bench: W8 not run: %s\n", error->message);
+      return FALSE;
+    }
+
+  lines = g_strsplit (out, "\n", -1);
+  for (char **line = lines; *line != NULL; line++)
+    {
+      char key[64];
+      gdouble value;
+
+      if (sscanf (*line, "%63s %lf", key, &value) != 2)
+        continue;
+      if (g_str_equal (key, "round_trip_us.caller_glib"))
+        figures->trip = value;
+      else if (g_str_equal (key, "round_trip_us.thread_pool_executor"))
+        figures->trip_tpe = value;
+      else if (g_str_equal (key, "round_trip_us.asyncio_threadsafe"))
+        figures->trip_asyncio = value;
+      else if (g_str_equal (key, "throughput_k_per_s.caller_glib"))
+        figures->throughput = value;
+      else if (g_str_equal (key, "throughput_k_per_s.thread_pool_executor"))
+        figures->throughput_tpe = value;
+      else if (g_str_equal (key, "fan_out_k_per_s.caller_glib"))
+        figures->fanout = value;
+      else if (g_str_equal (key, "fan_out_k_per_s.thread_pool_executor"))
+        figures->fanout_tpe = value;
+    }
+
+  return TRUE;
+}
+
 /* The table ---------------------------------------------------------------------- */
 
 static Workload workloads[] = {
@@ -775,6 +865,7 @@ static Workload workloads[] = {
   { "W2", "M/s", FALSE, "throughput, a future per call", 0, 0, 0, 0, "g_main_context_invoke" },
   { "W2b", "M/s", FALSE, "throughput, no future (call_direct)", 0, 0, 0, 0,
     "GThreadPool, 1 thread" },
+  { "W2m", "M/s", FALSE, "W2 while a job list is watched", 0, 0, 0, 0, NULL },
   { "W3", "M/s", FALSE, "fan-out to a pool, back on the main loop", 0, 0, 0, 0,
     "GTask in a thread" },
   { "W4", "% core", TRUE, "idle caller", 0, 0, 0, 0, NULL },
@@ -829,6 +920,8 @@ main (int    argc,
     { NULL }
   };
   gboolean have_libdex = FALSE;
+  gboolean have_w8 = FALSE;
+  PythonFigures w8 = { 0 };
 
   context = g_option_context_new ("- caller-glib beside plain GLib and libdex");
   g_option_context_add_main_entries (context, entries, NULL);
@@ -893,6 +986,8 @@ main (int    argc,
           dex = w2_libdex;
 #endif
         }
+      else if (g_str_equal (w->key, "W2m"))
+        ours = w2m_caller_glib;
       else if (g_str_equal (w->key, "W2b"))
         ours = w2b_caller_glib, glib = w2b_glib, limit = limit_ring;
       else if (g_str_equal (w->key, "W3"))
@@ -949,6 +1044,22 @@ main (int    argc,
   printf ("(medians of %d runs after a warm-up; ratios > 1 mean caller-glib is better;%s)\n",
           opt_runs, have_libdex ? " libdex 1.x" : " libdex not found");
 
+  if (wanted ("W8") && !opt_ours_only)
+    {
+      have_w8 = run_w8 (&w8);
+      if (have_w8)
+        {
+          printf ("\nW8   Python (PyGObject)           caller-glib  ThreadPoolExecutor  "
+                  "asyncio.run_coroutine_threadsafe\n");
+          printf ("     round trip (us)             %11.2f  %18.2f  %12.2f   (%.2fx TPE)\n",
+                  w8.trip, w8.trip_tpe, w8.trip_asyncio, w8.trip_tpe / w8.trip);
+          printf ("     throughput (k/s)            %11.2f  %18.2f  %12s   (%.2fx TPE)\n",
+                  w8.throughput, w8.throughput_tpe, "-", w8.throughput / w8.throughput_tpe);
+          printf ("     fan-out (k/s)               %11.2f  %18.2f  %12s   (%.2fx TPE)\n",
+                  w8.fanout, w8.fanout_tpe, "-", w8.fanout / w8.fanout_tpe);
+        }
+    }
+
   if (opt_json != NULL)
     {
       GString *json = g_string_new ("{\"workloads\": {");
@@ -966,6 +1077,21 @@ main (int    argc,
           json_value (json, "limit", w->limit);
           g_string_append (json, "}");
         }
+      if (have_w8)
+        g_string_append_printf (json,
+                                ",\n  \"W8\": {\"unit\": \"us\", \"lower_is_better\": true, "
+                                "\"caller_glib\": %.6g, \"thread_pool_executor\": %.6g, "
+                                "\"asyncio_threadsafe\": %.6g, \"glib\": null, \"libdex\": null, "
+                                "\"throughput_k_per_s\": {\"caller_glib\": %.6g, "
+                                "\"thread_pool_executor\": %.6g}, "
+                                "\"fan_out_k_per_s\": {\"caller_glib\": %.6g, "
+                                "\"thread_pool_executor\": %.6g}}",
+                                w8.trip, w8.trip_tpe, w8.trip_asyncio, w8.throughput,
+                                w8.throughput_tpe, w8.fanout, w8.fanout_tpe);
+      else
+        g_string_append (json, ",\n  \"W8\": {\"unit\": \"us\", \"lower_is_better\": true, "
+                               "\"caller_glib\": null, \"thread_pool_executor\": null, "
+                               "\"glib\": null, \"libdex\": null}");
       g_string_append (json, "\n}}\n");
       if (!g_file_set_contents (opt_json, json->str, json->len, &error))
         {

@@ -50,6 +50,26 @@ wake_on_cancel (GCancellable *cancellable,
   _cg_future_wake_waiters (user_data);
 }
 
+/* How long this thread's recent waits took (microseconds, a moving
+ * average): a thread whose replies take 40 us (a binding's job, say) spins
+ * a little longer than one whose replies take 1 us, so that it still
+ * catches them without parking. */
+static __thread gint64 recent_wait_usec;
+
+static gint64
+spin_budget (void)
+{
+  return MAX (_cg_spin_usec (), MIN (recent_wait_usec * 2, 500));
+}
+
+static void
+note_wait (gint64 started)
+{
+  gint64 took = g_get_monotonic_time () - started;
+
+  recent_wait_usec = (recent_wait_usec * 3 + MIN (took, 10000)) / 4;
+}
+
 static gint64
 deadline_for (gdouble timeout)
 {
@@ -127,7 +147,7 @@ cg_future_wait_sync (CgFuture      *self,
                      GCancellable  *cancellable,
                      GError       **error)
 {
-  gint64 deadline, spin_end, now;
+  gint64 deadline, spin_end, now, started;
   gulong handler = 0;
   ParkingBucket *bucket;
   guint i;
@@ -151,8 +171,8 @@ cg_future_wait_sync (CgFuture      *self,
   deadline = deadline_for (timeout);
 
   /* Spin briefly: a round trip to a busy caller usually ends here. */
-  now = g_get_monotonic_time ();
-  spin_end = MIN (deadline, now + _cg_spin_usec ());
+  now = started = g_get_monotonic_time ();
+  spin_end = MIN (deadline, now + spin_budget ());
   for (i = 0; !cg_future_is_done (self); i++)
     {
       _cg_cpu_relax ();
@@ -187,7 +207,10 @@ cg_future_wait_sync (CgFuture      *self,
     }
 
   if (cg_future_is_done (self))
-    return finish_wait (self, flags, error);
+    {
+      note_wait (started);
+      return finish_wait (self, flags, error);
+    }
 
   if (cancellable != NULL && g_cancellable_is_cancelled (cancellable))
     set_wait_cancelled (self, flags, cancellable, error);
