@@ -382,6 +382,30 @@ recycled_put (CgFuture *self)
   return TRUE;
 }
 
+/* Drops a reference the library holds. When it is the last one and
+ * nothing is attached to the future, the future goes straight back to the
+ * magazine: g_object_unref() would pay for its last-reference bookkeeping
+ * (weak locations, notify queue) only to reach dispose() and do the same. A
+ * reference count of one held here means no other thread can reach the
+ * future: every holder of a pointer holds a reference, and weak references
+ * live in qdata. */
+static void
+future_release (CgFuture *self)
+{
+  GObject *object = G_OBJECT (self);
+
+  if (g_atomic_int_get (&object->ref_count) == 1 && object->qdata == NULL &&
+      self->deadline != -1 && !thread_exiting)
+    {
+      future_clear (self);
+      if (recycled_put (self))
+        return;
+      self->deadline = -1;
+    }
+
+  g_object_unref (object);
+}
+
 static void
 cg_future_dispose (GObject *object)
 {
@@ -2155,5 +2179,5 @@ _cg_future_job_node_func (CgJobNode *node,
     }
 
   /* The reference the inbox held. */
-  g_object_unref (self);
+  future_release (self);
 }
