@@ -26,6 +26,8 @@ void        _cg_caller_leave_job        (CgCaller   *self,
 const char *_cg_caller_peek_log_domain  (CgCaller   *self);
 
 /* The caller's lock guards its execution queues too (cg-exec-queue.c). */
+void        _cg_caller_set_idle_spin    (CgCaller   *self,
+                                         gboolean    spin);
 GMutex     *_cg_caller_get_lock         (CgCaller   *self);
 GHashTable *_cg_caller_get_queues       (CgCaller   *self);
 GHashTable *_cg_exec_queue_table_new    (void);

@@ -133,6 +133,7 @@ struct _CgCaller
   gint          closed;       /* atomic */
   gint          stopped;      /* atomic */
   gint          quit;         /* atomic, for an owned thread */
+  gint          no_spin;      /* atomic: an owned thread parks at once when idle */
   CgFuture     *running_job;  /* atomic, with a reference while set */
 
   GMutex        lock;         /* the fields below */
@@ -506,6 +507,15 @@ const char *
 _cg_caller_peek_log_domain (CgCaller *self)
 {
   return self->log_domain;
+}
+
+/* Pool workers get their work through the pool, not by chance arrivals in
+ * their inbox: they park at once when idle instead of spinning. */
+void
+_cg_caller_set_idle_spin (CgCaller *self,
+                          gboolean  spin)
+{
+  g_atomic_int_set (&self->no_spin, !spin);
 }
 
 GMutex *
@@ -1053,25 +1063,53 @@ detach_source (CgCaller *self)
 
 /* Owned threads ----------------------------------------------------------- */
 
+/* Idle caller threads that spin at once: at most half the processors, so
+ * that a pool of many workers that just ran out of work does not take the
+ * processors from the threads that have some. */
+static gint idle_spinners;
+
+static gint
+max_idle_spinners (void)
+{
+  static gsize value = 0;
+
+  if (g_once_init_enter (&value))
+    g_once_init_leave (&value, (gsize) MAX (1, g_get_num_processors () / 2));
+
+  return (gint) value;
+}
+
 /* Spins until work arrives or @usec pass; TRUE when there is work. */
 static gboolean
 spin_for_work (CgCaller *self,
                gint64    usec)
 {
-  gint64 now = g_get_monotonic_time ();
-  gint64 end = MIN (now + usec, next_deadline (self));
+  gint64 now, end;
+  gboolean found = FALSE;
   guint i;
 
+  if (g_atomic_int_add (&idle_spinners, 1) >= max_idle_spinners ())
+    {
+      g_atomic_int_add (&idle_spinners, -1);
+      return FALSE;
+    }
+
+  now = g_get_monotonic_time ();
+  end = MIN (now + usec, next_deadline (self));
   for (i = 0; now < end; i++)
     {
       if (cg_inbox_has_pending (&self->inbox) || g_atomic_int_get (&self->quit))
-        return cg_inbox_has_pending (&self->inbox);
+        {
+          found = cg_inbox_has_pending (&self->inbox);
+          break;
+        }
       _cg_cpu_relax ();
       if ((i & 63) == 63)
         now = g_get_monotonic_time ();
     }
 
-  return FALSE;
+  g_atomic_int_add (&idle_spinners, -1);
+  return found;
 }
 
 static gpointer
@@ -1096,7 +1134,7 @@ caller_thread_main (gpointer data)
 
   while (!g_atomic_int_get (&self->quit))
     {
-      if (spin > 0 && spin_for_work (self, spin))
+      if (spin > 0 && !g_atomic_int_get (&self->no_spin) && spin_for_work (self, spin))
         {
           /* Work arrived while spinning: run it without the poll() of a
            * main-loop iteration, but let the context's other sources in

@@ -23,6 +23,7 @@ enum
   CG_FUTURE_HAS_JOB   = 1 << 5, /* made by a caller to run a job */
   CG_FUTURE_OWNER_IS_CALLER = 1 << 6, /* owner is a CgCaller, else a GThread */
   CG_FUTURE_TRACKED   = 1 << 7, /* a CgJob of a job list stands for it */
+  CG_FUTURE_POOL_JOB  = 1 << 8, /* a job of cg_caller_to_thread() */
 };
 #define CG_FUTURE_LOCK_BIT 30
 
@@ -104,6 +105,7 @@ void        _cg_future_abandon          (CgFuture        *self,
                                          const char      *reason);
 void        _cg_future_discard_job      (CgFuture        *self,
                                          const char      *reason);
+void        _cg_worker_pool_job_returned (CgFuture      *future);
 CgFuture   *_cg_future_current          (void);
 void        _cg_future_job_node_func    (CgJobNode       *node,
                                          CgCaller        *caller,

@@ -2146,6 +2146,8 @@ run_job (CgFuture *self,
   drop_job (self);
 
   old = g_atomic_int_and (&self->state, ~CG_FUTURE_RUNNING);
+  if (old & CG_FUTURE_POOL_JOB)
+    _cg_worker_pool_job_returned (self);
   /* A job that returned a future completes with it, unless its caller was
    * stopped meanwhile: what it waits for may need this caller. */
   if (!(old & CG_FUTURE_DONE) &&

@@ -36,13 +36,12 @@
  * when the last pool job ends, the idle pool shrinks back to the limit. A
  * worker that someone else stopped leaves the pool.
  *
- * A worker counts as free from the moment its job's future is done, before
- * any done callback or waiter learns of it: so whoever reacts to a
- * completion by calling cg_caller_to_thread() again reuses that worker
- * rather than starting a new thread. A job that completes its future early
- * and then goes on working may therefore have the next job queued behind
- * its remaining work.
- *
+ * A worker counts as free from the moment its job has finished: its future
+ * is done and its function has returned, before any done callback or
+ * waiter learns of it when the function returned first. So whoever reacts
+ * to a completion by calling cg_caller_to_thread() again reuses that worker
+ * rather than starting a new thread; and a job that completes its future
+ * early and goes on working keeps its worker until it returns. *
  * |[<!-- language="C" -->
  * static void
  * checksum_file (CgFuture *future, gpointer user_data)
@@ -257,6 +256,7 @@ pool_start_caller (GError **error)
       caller = cg_caller_start_new (name, FALSE, NULL, &local);
       if (caller != NULL)
         {
+          _cg_caller_set_idle_spin (caller, FALSE);
           g_signal_connect (caller, "notify::stopped", G_CALLBACK (caller_notify_stopped), NULL);
           return caller;
         }
@@ -271,16 +271,55 @@ pool_start_caller (GError **error)
     }
 }
 
-/* A free worker, moved to pool_busy: an idle one, else a busy one whose
- * job is done already (its completion hook may not have run yet, but
- * whoever reacts to that completion must find the worker free). Never the
- * worker of the calling thread: what runs there now would hold up the new
- * job, or wait for it forever. Stopped idle workers are moved to
- * @dropped. With the pool lock held. */
+/* A pool job is finished when its future is done and its function has
+ * returned: a job that completes its future early and goes on working
+ * keeps its worker until it returns. */
+static gboolean
+job_finished (CgFuture *job)
+{
+  return (g_atomic_int_get (&job->state) & (CG_FUTURE_DONE | CG_FUTURE_RUNNING)) == CG_FUTURE_DONE;
+}
+
+/* Whether some worker runs a pool job that is not done: it will take the
+ * next waiting job when it finishes. With the pool lock held. */
+static gboolean
+pool_has_running_locked (void)
+{
+  for (GList *l = pool_busy.head; l != NULL; l = l->next)
+    {
+      PoolWorker *worker = l->data;
+
+      if (worker->job != NULL && !job_finished (worker->job))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* A free worker, in pool_busy: a busy one whose job is done already (its
+ * completion hook may not have run yet, but whoever reacts to that
+ * completion must find the worker free; it is awake), else, with
+ * @wake_idle, an idle one (parked: waking it costs a few microseconds).
+ * Never the worker of the calling thread: what runs there now would hold
+ * up the new job, or wait for it forever. Stopped idle workers are moved
+ * to @dropped. With the pool lock held. */
 static PoolWorker *
-pool_free_worker_locked (GSList **dropped)
+pool_free_worker_locked (GSList   **dropped,
+                         gboolean   wake_idle)
 {
   GThread *self = g_thread_self ();
+
+  for (GList *l = pool_busy.head; l != NULL; l = l->next)
+    {
+      PoolWorker *candidate = l->data;
+
+      if (candidate->job != NULL && job_finished (candidate->job) &&
+          !cg_caller_get_stopped (candidate->caller) &&
+          cg_caller_get_thread (candidate->caller) != self)
+        return candidate;
+    }
+
+  if (!wake_idle)
+    return NULL;
 
   for (GList *l = pool_idle.tail, *prev; l != NULL; l = prev)
     {
@@ -297,16 +336,6 @@ pool_free_worker_locked (GSList **dropped)
           pool_worker_move_locked (candidate, &pool_busy);
           return candidate;
         }
-    }
-
-  for (GList *l = pool_busy.head; l != NULL; l = l->next)
-    {
-      PoolWorker *candidate = l->data;
-
-      if (candidate->job != NULL && cg_future_is_done (candidate->job) &&
-          !cg_caller_get_stopped (candidate->caller) &&
-          cg_caller_get_thread (candidate->caller) != self)
-        return candidate;
     }
 
   return NULL;
@@ -332,10 +361,16 @@ pool_assign (PoolWorker *worker,
 
 static gboolean pool_start_worker (void);
 
-/* Hands waiting jobs to free workers; what is left waits for the manager
- * (or for a worker to finish). */
+/* Hands waiting jobs to free workers; what is left waits for a running
+ * worker to finish, or for the manager.
+ *
+ * An idle worker is woken only when no worker runs a pool job (or by the
+ * manager, for a job that waited): a burst of short jobs is then drained
+ * by the workers that are awake, as a thread pool drains its queue,
+ * instead of waking a parked thread for every job; a burst of blocking
+ * jobs still reaches every idle worker, one each pool_grow_usec(). */
 static void
-pool_dispatch (void)
+pool_dispatch (gboolean from_manager)
 {
   GSList *dropped = NULL;
 
@@ -351,7 +386,7 @@ pool_dispatch (void)
           _cg_mutex_unlock (&pool_lock);
           break;
         }
-      worker = pool_free_worker_locked (&dropped);
+      worker = pool_free_worker_locked (&dropped, from_manager || !pool_has_running_locked ());
       if (worker == NULL)
         {
           g_cond_signal (&pool_manager_cond);
@@ -362,6 +397,8 @@ pool_dispatch (void)
       job = pending->job;
       g_free (pending);
       old_job = worker->job;
+      if (old_job != NULL)
+        pool_outstanding--; /* finished; its hook finds the worker taken */
       worker->job = g_object_ref (job);
       _cg_mutex_unlock (&pool_lock);
 
@@ -402,9 +439,18 @@ pool_manager_main (gpointer data)
         }
 
       _cg_mutex_unlock (&pool_lock);
+
+      /* An idle worker first; a new one when none is left. */
+      pool_dispatch (TRUE);
+      _cg_mutex_lock (&pool_lock);
+      oldest = g_queue_peek_head (&pool_pending);
+      if (oldest == NULL || oldest->queued_at > g_get_monotonic_time () - pool_grow_usec ())
+        continue;
+      _cg_mutex_unlock (&pool_lock);
+
       if (!pool_start_worker ())
         g_usleep (G_USEC_PER_SEC / 10); /* the failure was reported; do not spin */
-      pool_dispatch ();
+      pool_dispatch (TRUE);
       _cg_mutex_lock (&pool_lock);
     }
 
@@ -457,17 +503,28 @@ pool_start_worker (void)
  * back to the idle pool, or stops when enough are idle. Runs on the
  * completing thread; does nothing when a new job was handed to the worker
  * already. */
+static void pool_job_release (PoolWorker *worker, CgFuture *future);
+
 static void
 pool_job_done_hook (CgFuture *future,
                     gpointer  user_data)
 {
-  PoolWorker *worker = user_data;
+  pool_job_release (user_data, future);
+}
+
+/* Frees @worker of @future once the job is finished (its future done and
+ * its function returned): from the future's completion hook and from the
+ * end of the job, whichever comes last. */
+static void
+pool_job_release (PoolWorker *worker,
+                  CgFuture   *future)
+{
   guint max_idle = (guint) g_atomic_int_get (&pool_max_idle);
   GSList *surplus, *stopped = NULL;
   CgFuture *next = NULL;
 
   _cg_mutex_lock (&pool_lock);
-  if (worker->job != future || worker->queue != &pool_busy)
+  if (worker->job != future || worker->queue != &pool_busy || !job_finished (future))
     {
       _cg_mutex_unlock (&pool_lock);
       return;
@@ -506,6 +563,28 @@ pool_job_done_hook (CgFuture *future,
     pool_assign (worker, next);
   pool_drop_list (stopped, TRUE);
   pool_drop_list (surplus, TRUE);
+}
+
+/* The function of pool job @future returned (cg-future.c, run_job()). */
+void
+_cg_worker_pool_job_returned (CgFuture *future)
+{
+  PoolWorker *worker = NULL;
+
+  _cg_mutex_lock (&pool_lock);
+  for (GList *l = pool_busy.head; l != NULL; l = l->next)
+    if (((PoolWorker *) l->data)->job == future)
+      {
+        worker = pool_worker_ref (l->data);
+        break;
+      }
+  _cg_mutex_unlock (&pool_lock);
+
+  if (worker != NULL)
+    {
+      pool_job_release (worker, future);
+      pool_worker_unref (worker);
+    }
 }
 
 /* Public API ------------------------------------------------------------- */
@@ -564,6 +643,7 @@ cg_caller_to_thread (CgJobFunc        func,
   _cg_caller_wrap_job_home (NULL, &func, &user_data, &destroy);
   job = _cg_future_new_job (NULL, func, user_data, destroy);
   job->context = _cg_context_capture ();
+  g_atomic_int_or (&job->state, CG_FUTURE_POOL_JOB);
 
   /* In the submitter's job list before the job can start. */
   _cg_job_list_track (job, job_func);
@@ -579,7 +659,7 @@ cg_caller_to_thread (CgJobFunc        func,
   pool_outstanding++;
   _cg_mutex_unlock (&pool_lock);
 
-  pool_dispatch ();
+  pool_dispatch (FALSE);
 
   return job;
 }
