@@ -41,7 +41,8 @@
  * waiter learns of it when the function returned first. So whoever reacts
  * to a completion by calling cg_caller_to_thread() again reuses that worker
  * rather than starting a new thread; and a job that completes its future
- * early and goes on working keeps its worker until it returns. *
+ * early and goes on working keeps its worker until it returns.
+ *
  * |[<!-- language="C" -->
  * static void
  * checksum_file (CgFuture *future, gpointer user_data)
