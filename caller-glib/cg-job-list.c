@@ -30,7 +30,7 @@
  * item appears when its job is submitted and leaves once its future is
  * done; #GListModel::items-changed and the items' notifications are
  * emitted on the caller's thread, so a GTK application can bind the model
- * of its main-thread caller to a #GtkListView as it is.
+ * of its main-thread caller to a `GtkListView` as it is.
  *
  * Each item carries the job's future, a label (given with
  * cg_future_set_label() right after submission, or else the name of the
@@ -57,6 +57,14 @@
  *
  * The list costs nothing while nobody asked for it: a submission looks at
  * one pointer of the submitting thread's caller.
+ */
+
+/**
+ * CgJob:
+ *
+ * An item of the #GListModel of cg_caller_get_jobs(): one job that is not
+ * done yet, with its future, label, #CgJobState and progress. Its fields
+ * are private.
  */
 
 struct _CgJob
@@ -198,6 +206,8 @@ cg_job_init (CgJob *self)
 /**
  * cg_job_get_future:
  * @self: a #CgJob
+ *
+ * Gets the future of the job the item stands for.
  *
  * Returns: (transfer none): the job's future
  */

@@ -21,6 +21,46 @@ typedef struct _CgFuture CgFuture;
 typedef struct _CgCaller CgCaller;
 
 /**
+ * SECTION:cg-types
+ * @title: Common types
+ * @short_description: the callbacks and flags that callers and futures share
+ *
+ * The function types that hold the work you hand to a #CgCaller, and the
+ * flags and constants of waiting for a #CgFuture.
+ *
+ * A job is a #CgJobFunc: it gets its future and reports its outcome into
+ * it. A job may block when it runs in a worker (cg_caller_to_thread()); on
+ * a caller that serves a user interface it should stay short.
+ *
+ * |[<!-- language="C" -->
+ * // A CgJobFunc: reports its outcome into its future.
+ * static void
+ * count_words (CgFuture *future, gpointer user_data)
+ * {
+ *   g_auto(GStrv) words = g_strsplit (user_data, " ", -1);
+ *
+ *   cg_future_return_int (future, g_strv_length (words), NULL);
+ * }
+ *
+ * // A CgFutureCallback: runs on the future's thread once it is done.
+ * static void
+ * counted (CgFuture *future, gpointer user_data)
+ * {
+ *   g_autoptr(GError) error = NULL;
+ *   gssize n = cg_future_propagate_int (future, &error);
+ *
+ *   if (error == NULL)
+ *     g_print ("%" G_GSSIZE_FORMAT " words\n", n);
+ * }
+ *
+ * g_autoptr(CgFuture) future = cg_caller_call_soon (caller, count_words,
+ *                                                   g_strdup ("one two three"),
+ *                                                   g_free, &error);
+ * cg_future_add_done_callback (future, counted, NULL, NULL);
+ * ]|
+ */
+
+/**
  * CgJobFunc:
  * @future: the future of the job; complete it with one of the
  *   `cg_future_return_*()` functions
