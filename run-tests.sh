@@ -9,7 +9,7 @@ cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")"
 ./tools/install-deps.sh
 
 if [[ ! -f build/meson-private/coredata.dat ]]; then
-  meson setup build -Dwerror=true
+  meson setup build -Dwerror=true -Ddocs=true
 fi
 ninja -C build
 exec meson test -C build --print-errorlogs "$@"
