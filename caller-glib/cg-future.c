@@ -1340,11 +1340,9 @@ resolve (CgFuture  *self,
 
 static void
 set_type_error (GError     **error,
-                const char  *wanted)
+                const char  *message)
 {
-  g_set_error (error, CG_FUTURE_ERROR, CG_FUTURE_ERROR_INVALID_STATE,
-               _("The result of the future is not %s; read it with the matching "
-                 "cg_future_propagate function"), wanted);
+  g_set_error_literal (error, CG_FUTURE_ERROR, CG_FUTURE_ERROR_INVALID_STATE, message);
 }
 
 /**
@@ -1451,7 +1449,8 @@ cg_future_propagate_boolean (CgFuture  *self,
   if (holder->kind == CG_OUTCOME_VALUE && G_VALUE_HOLDS_BOOLEAN (holder->outcome.value))
     return g_value_get_boolean (holder->outcome.value);
 
-  set_type_error (error, "a boolean");
+  set_type_error (error, _("The result of the future is not a boolean; read it with "
+                            "the cg_future_propagate function of its type"));
   return FALSE;
 }
 
@@ -1498,7 +1497,8 @@ cg_future_propagate_int (CgFuture  *self,
         }
     }
 
-  set_type_error (error, "an integer");
+  set_type_error (error, _("The result of the future is not an integer; read it with "
+                            "the cg_future_propagate function of its type"));
   return -1;
 }
 
@@ -1536,12 +1536,14 @@ cg_future_propagate_pointer (CgFuture  *self,
           G_VALUE_HOLDS_OBJECT (holder->outcome.value) ||
           G_VALUE_HOLDS_STRING (holder->outcome.value))
         return g_value_peek_pointer (holder->outcome.value);
-      set_type_error (error, "a pointer");
+      set_type_error (error, _("The result of the future is not a pointer; read it with "
+                            "the cg_future_propagate function of its type"));
       return NULL;
     case CG_OUTCOME_NONE:
       return NULL;
     default:
-      set_type_error (error, "a pointer");
+      set_type_error (error, _("The result of the future is not a pointer; read it with "
+                            "the cg_future_propagate function of its type"));
       return NULL;
     }
 }
@@ -1575,7 +1577,8 @@ cg_future_propagate_object (CgFuture  *self,
   if (holder->kind == CG_OUTCOME_VALUE && G_VALUE_HOLDS_OBJECT (holder->outcome.value))
     return g_value_dup_object (holder->outcome.value);
 
-  set_type_error (error, "an object");
+  set_type_error (error, _("The result of the future is not an object; read it with "
+                            "the cg_future_propagate function of its type"));
   return NULL;
 }
 
@@ -1660,6 +1663,18 @@ cancel_cancellable (CgFuture     *self,
   g_cancellable_cancel (cancellable);
 }
 
+/* On the owner thread: completes a cancelled job that waits for its
+ * deadline. Its job stays in the timer heap and is dropped there later. */
+static void
+cancel_reached (gpointer data)
+{
+  CgFuture *self = data;
+  CgOutcomeData outcome = { 0 };
+
+  if (!cg_future_is_done (self) && !(g_atomic_int_get (&self->state) & CG_FUTURE_RUNNING))
+    complete (self, CG_OUTCOME_NONE, &outcome, FALSE, NULL);
+}
+
 /**
  * cg_future_cancel:
  * @self: a #CgFuture
@@ -1673,8 +1688,9 @@ cancel_cancellable (CgFuture     *self,
  *
  * This does not complete the future: it becomes done when its job ends
  * (whatever the job reports, as cancelled), when a job that had not
- * started is reached by its caller (it never runs), or when someone
- * completes it. A future that is done already is left alone.
+ * started is reached by its caller (it never runs; a delayed job is
+ * reached at once, not at its deadline), or when someone completes it. A
+ * future that is done already is left alone.
  *
  * Thread-safe.
  *
@@ -1729,6 +1745,13 @@ cg_future_cancel (CgFuture   *self,
       cg_future_cancel (awaiting, message);
       g_object_unref (awaiting);
     }
+
+  /* A delayed job that has not started: its caller reaches it now rather
+   * than at its deadline, so whoever waits for it is not kept waiting. */
+  if ((state & CG_FUTURE_HAS_JOB) && !(state & (CG_FUTURE_RUNNING | CG_FUTURE_CHAINED)) &&
+      self->deadline > 0 && owner_peek (self) != NULL)
+    cg_caller_call_direct (owner_peek (self), cancel_reached, g_object_ref (self),
+                           g_object_unref, NULL);
 
   return TRUE;
 }

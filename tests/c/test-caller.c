@@ -1309,6 +1309,37 @@ test_call_later_cancel (void)
   g_object_unref (caller);
 }
 
+/* A cancelled delayed job completes at once, not at its deadline; its
+ * data is still dropped exactly once (when the caller reaches the timer,
+ * or at stop). */
+static void
+test_call_later_cancel_prompt (void)
+{
+  CgCaller *caller;
+  Job job = { 0 };
+  CgFuture *future;
+  GError *error = NULL;
+
+  g_test_queue_destroy (cg_test_stop_unprotected, NULL);
+  caller = start_new_ok ("test-later-cancel-prompt", FALSE);
+
+  future = cg_caller_call_later (caller, 3600.0, job_nothing, &job, job_destroyed, &error);
+  g_assert_no_error (error);
+  g_assert_true (cg_future_cancel (future, "not in an hour"));
+  g_assert_false (cg_future_wait_sync (future, CG_TEST_TIMEOUT_S, CG_WAIT_FLAGS_NONE, NULL,
+                                       &error));
+  g_assert_error (error, CG_FUTURE_ERROR, CG_FUTURE_ERROR_CANCELLED);
+  g_assert_cmpstr (error->message, ==, "not in an hour");
+  g_clear_error (&error);
+  g_assert_cmpint (g_atomic_int_get (&job.ran), ==, 0);
+
+  g_object_unref (future);
+  cg_caller_stop (caller, FALSE);
+  g_assert_cmpint (g_atomic_int_get (&job.destroyed), ==, 1);
+  g_assert_cmpint (g_atomic_int_get (&job.ran), ==, 0);
+  g_object_unref (caller);
+}
+
 /* ------------------------------------------------------------------ */
 /* Cancellation of jobs                                                */
 /* ------------------------------------------------------------------ */
@@ -2032,6 +2063,7 @@ main (int    argc,
   cg_test_add ("/caller/call-later/not-earlier", test_call_later_not_earlier);
   cg_test_add ("/caller/call-later/order", test_call_later_order);
   cg_test_add ("/caller/call-later/cancel", test_call_later_cancel);
+  cg_test_add ("/caller/call-later/cancel-prompt", test_call_later_cancel_prompt);
 
   cg_test_add ("/caller/cancel/before-run", test_cancel_before_run);
   cg_test_add ("/caller/cancel/running", test_cancel_running);
