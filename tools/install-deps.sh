@@ -11,6 +11,7 @@ packages=(
   gobject-introspection libgirepository1.0-dev gjs valac
   gtk-doc-tools libglib2.0-doc gettext locales
   python3-gi python3-pytest valgrind clang
+  libgtk-4-dev gir1.2-gtk-4.0 xvfb xauth
 )
 
 # The locale of tests/i18n (German messages). libglib2.0-doc gives the
