@@ -419,9 +419,11 @@ cg_async_lock_release (CgAsyncLock  *self,
       Waiter *next = g_queue_pop_head (&priv->waiters);
 
       /* A waiter cancelled a moment ago whose cancel source has not run
-       * yet gets its cancellation, not the lock. */
-      while (next != NULL && next->cancellable != NULL &&
-             g_cancellable_is_cancelled (next->cancellable))
+       * yet gets its cancellation, not the lock; a waiter whose caller has
+       * stopped could never use it, nor give it back. */
+      while (next != NULL &&
+             ((next->cancellable != NULL && g_cancellable_is_cancelled (next->cancellable)) ||
+              !_cg_reply_deliverable (&next->reply)))
         {
           cancelled = g_slist_prepend (cancelled, next);
           next = g_queue_pop_head (&priv->waiters);
@@ -445,7 +447,8 @@ cg_async_lock_release (CgAsyncLock  *self,
 
                   if (waiter->id == next->id &&
                       !(waiter->cancellable != NULL &&
-                        g_cancellable_is_cancelled (waiter->cancellable)))
+                        g_cancellable_is_cancelled (waiter->cancellable)) &&
+                      _cg_reply_deliverable (&waiter->reply))
                     {
                       g_queue_delete_link (&priv->waiters, l);
                       admitted = g_slist_prepend (admitted, waiter);
@@ -473,7 +476,10 @@ cg_async_lock_release (CgAsyncLock  *self,
       Waiter *waiter = l->data;
       GError *cancel_error = NULL;
 
-      g_cancellable_set_error_if_cancelled (waiter->cancellable, &cancel_error);
+      if (!g_cancellable_set_error_if_cancelled (waiter->cancellable, &cancel_error))
+        cancel_error = g_error_new_literal (CG_CALLER_ERROR, CG_CALLER_ERROR_CLOSED,
+                                            _("The caller of the waiting context was "
+                                              "stopped"));
       _cg_reply_return_error (&waiter->reply, cancel_error);
       waiter_free (waiter);
     }

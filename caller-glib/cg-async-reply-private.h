@@ -41,6 +41,7 @@ void      _cg_reply_return_object      (CgReply             *reply,
                                         gpointer             object);
 void      _cg_reply_return_error       (CgReply             *reply,
                                         GError              *error);
+gboolean  _cg_reply_deliverable        (CgReply             *reply);
 void      _cg_reply_clear              (CgReply             *reply);
 
 gboolean  _cg_reply_is_valid           (GAsyncResult        *result,

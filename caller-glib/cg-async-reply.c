@@ -26,6 +26,7 @@ typedef struct
   gboolean  boolean;
   gpointer  object;
   GError   *error;
+  gboolean  delivered;
 } ReplyOutcome;
 
 static void
@@ -85,6 +86,10 @@ _cg_reply_init (CgReply             *reply,
 static void
 outcome_deliver (ReplyOutcome *outcome)
 {
+  if (outcome->delivered)
+    return;
+  outcome->delivered = TRUE;
+
   switch (outcome->kind)
     {
     case 0:
@@ -110,9 +115,9 @@ outcome_free (gpointer data)
 {
   ReplyOutcome *outcome = data;
 
-  /* Also when the caller stopped before running it: nothing is lost. */
-  if (!cg_future_is_done (outcome->future))
-    outcome_deliver (outcome);
+  /* Also when the caller stopped before running it: nothing is lost (if
+   * the asker's caller is gone, the answer has nowhere to go). */
+  outcome_deliver (outcome);
   g_clear_error (&outcome->error);
   g_clear_object (&outcome->object);
   g_object_unref (outcome->future);
@@ -198,6 +203,14 @@ _cg_reply_return_error (CgReply *reply,
   outcome->kind = 2;
   outcome->error = error;
   reply_finish (reply, outcome);
+}
+
+/* Whether an answer can still reach the asker: FALSE once the caller of
+ * the asking thread has stopped (nothing would run its callback). */
+gboolean
+_cg_reply_deliverable (CgReply *reply)
+{
+  return reply->task != NULL || reply->caller == NULL || !_cg_caller_is_closed (reply->caller);
 }
 
 /* Drops a reply that was never answered. */

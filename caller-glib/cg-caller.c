@@ -144,7 +144,8 @@ struct _CgCaller
   struct _CgJobList *jobs;    /* weak: the model of cg_caller_get_jobs() */
   CgJobNode    *orphans;      /* pending work handed over by stop() */
   GCond         ready_cond;
-  gboolean      ready;
+  gboolean      ready;        /* the owned thread set itself up */
+  gboolean      spawned;      /* g_thread_try_new() returned for it */
 };
 
 enum
@@ -1316,7 +1317,7 @@ cg_caller_start_new (const char    *name,
     {
       g_object_unref (self); /* the thread's reference */
       _cg_mutex_lock (&self->lock);
-      self->ready = TRUE; /* nothing to wait for */
+      self->ready = self->spawned = TRUE; /* nothing to wait for */
       g_cond_broadcast (&self->ready_cond);
       _cg_mutex_unlock (&self->lock);
       g_atomic_int_set (&self->closed, 1);
@@ -1326,7 +1327,11 @@ cg_caller_start_new (const char    *name,
     }
   g_thread_unref (thread); /* the thread keeps its own reference in self->thread */
 
+  /* Only now may stop() join the thread: GLib finishes setting up a
+   * GThread after the thread started. */
   _cg_mutex_lock (&self->lock);
+  self->spawned = TRUE;
+  g_cond_broadcast (&self->ready_cond);
   while (!self->ready)
     _cg_cond_wait (&self->ready_cond, &self->lock);
   _cg_mutex_unlock (&self->lock);
@@ -1359,6 +1364,7 @@ cg_caller_get_instance (const char  *name,
 {
   CgCaller *self;
 
+  g_return_val_if_fail (name == NULL || *name != '\0', NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (name == NULL)
@@ -1574,7 +1580,7 @@ cg_caller_stop (CgCaller *self,
   if (self->owns_thread)
     {
       _cg_mutex_lock (&self->lock);
-      while (!self->ready)
+      while (!self->ready || !self->spawned)
         _cg_cond_wait (&self->ready_cond, &self->lock);
       _cg_mutex_unlock (&self->lock);
     }

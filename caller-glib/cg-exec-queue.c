@@ -325,7 +325,7 @@ lookup_locked (CgCaller      *caller,
   key.key = key_ptr;
   key.instance = instance;
   queue = g_hash_table_lookup (queues, &key);
-  if (queue != NULL || !create)
+  if (queue != NULL || !create || _cg_caller_is_closed (caller))
     return queue;
 
   queue = g_new0 (ExecQueue, 1);
@@ -493,6 +493,16 @@ queue_call_keyed (CgCaller        *self,
   lock = _cg_caller_get_lock (self);
   _cg_mutex_lock (lock);
   queue = lookup_locked (self, key, instance, max_buffer_size_, TRUE);
+  if (queue == NULL)
+    {
+      /* Stopped meanwhile: its queues are gone for good. */
+      _cg_mutex_unlock (lock);
+      drop_item (item, NULL);
+      g_set_error (error, CG_CALLER_ERROR, CG_CALLER_ERROR_CLOSED,
+                   _("Caller “%s” is stopped and takes no new jobs"),
+                   cg_caller_get_name (self));
+      return FALSE;
+    }
   max = queue->max;
   /* Waiting enqueuers come first: the queue counts as full for others. */
   if (g_queue_get_length (&queue->items) >= max || !g_queue_is_empty (&queue->waiters))
@@ -611,6 +621,15 @@ cg_caller_queue_call_async (CgCaller            *self,
   lock = _cg_caller_get_lock (self);
   _cg_mutex_lock (lock);
   queue = lookup_locked (self, (gconstpointer) func, instance, max_buffer_size_, TRUE);
+  if (queue == NULL)
+    {
+      _cg_mutex_unlock (lock);
+      drop_item (item, NULL);
+      g_task_return_new_error (task, CG_CALLER_ERROR, CG_CALLER_ERROR_CLOSED,
+                               _("Caller “%s” is stopped and takes no new jobs"),
+                               cg_caller_get_name (self));
+      return;
+    }
   if (g_queue_get_length (&queue->items) < queue->max && g_queue_is_empty (&queue->waiters))
     {
       g_queue_push_tail (&queue->items, item);

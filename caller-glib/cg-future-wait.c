@@ -7,6 +7,8 @@
 
 #include "cg-private.h"
 
+#include <math.h>
+
 #include "cg-caller-private.h"
 #include "cg-context-private.h"
 #include "cg-future-private.h"
@@ -73,7 +75,7 @@ note_wait (gint64 started)
 static gint64
 deadline_for (gdouble timeout)
 {
-  if (timeout < 0)
+  if (isnan (timeout) || timeout < 0)
     return G_MAXINT64;
   if (timeout > (gdouble) (G_MAXINT64 / 2 / G_USEC_PER_SEC))
     return G_MAXINT64;
@@ -380,11 +382,13 @@ cg_future_wait_async (CgFuture            *self,
 
   context = g_main_context_ref_thread_default ();
 
-  if (timeout >= 0)
+  /* NaN and negative: no limit; anything past what a GSource can wait,
+   * clamped in floating point before it becomes an integer. */
+  if (timeout >= 0 && timeout * 1000.0 < (gdouble) G_MAXUINT)
     {
-      gint64 delay_ms = (gint64) (timeout * 1000.0 + 0.5);
+      guint delay_ms = (guint) (timeout * 1000.0 + 0.5);
 
-      wait->timeout_source = g_timeout_source_new ((guint) CLAMP (delay_ms, 0, G_MAXUINT));
+      wait->timeout_source = g_timeout_source_new (delay_ms);
       g_source_set_callback (wait->timeout_source, wait_timeout_cb, g_object_ref (task),
                              g_object_unref);
       g_source_set_static_name (wait->timeout_source, "[caller-glib] wait timeout");

@@ -307,7 +307,7 @@ recycled_take (void)
   if (G_UNLIKELY (magazine == NULL))
     return NULL;
 
-  if (magazine->head == NULL && depot_batches != NULL)
+  if (magazine->head == NULL && g_atomic_pointer_get (&depot_batches) != NULL)
     {
       Batch *batch = NULL;
 
@@ -315,7 +315,7 @@ recycled_take (void)
       if (depot_batches != NULL)
         {
           batch = depot_batches;
-          depot_batches = batch->next;
+          g_atomic_pointer_set (&depot_batches, batch->next);
           depot_count--;
         }
       _cg_mutex_unlock (&depot_lock);
@@ -360,7 +360,7 @@ recycled_put (CgFuture *self)
       if (depot_count < DEPOT_MAX_BATCHES)
         {
           batch->next = depot_batches;
-          depot_batches = batch;
+          g_atomic_pointer_set (&depot_batches, batch);
           depot_count++;
           stored = TRUE;
         }
@@ -1201,6 +1201,32 @@ chain_hook (CgFuture *other,
   complete (self, CG_OUTCOME_CHAINED, &data, FALSE, NULL);
 }
 
+/* Whether @self waits, directly or through others, for @target. */
+static gboolean
+waits_for (CgFuture *self,
+           CgFuture *target)
+{
+  g_autoptr(CgFuture) current = g_object_ref (self);
+
+  for (guint depth = 0; depth < 100000; depth++)
+    {
+      CgFuture *next = NULL;
+
+      if (current == target)
+        return TRUE;
+      future_lock (current);
+      if (current->extra != NULL && current->extra->awaiting != NULL)
+        next = g_object_ref (current->extra->awaiting);
+      future_unlock (current);
+      if (next == NULL)
+        return FALSE;
+      g_object_unref (current);
+      current = next;
+    }
+
+  return TRUE; /* absurdly deep: refuse rather than risk a cycle */
+}
+
 /**
  * cg_future_return_future:
  * @self: a #CgFuture
@@ -1228,7 +1254,7 @@ cg_future_return_future (CgFuture  *self,
   g_return_val_if_fail (CG_IS_FUTURE (other), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (self == other)
+  if (self == other || waits_for (other, self))
     {
       g_set_error_literal (error, CG_FUTURE_ERROR, CG_FUTURE_ERROR_INVALID_STATE,
                            _("A future cannot wait for itself"));
@@ -1742,7 +1768,8 @@ cg_future_cancel (CgFuture   *self,
 
   if (awaiting != NULL)
     {
-      cg_future_cancel (awaiting, message);
+      if (!cg_future_is_cancelled (awaiting))
+        cg_future_cancel (awaiting, message);
       g_object_unref (awaiting);
     }
 

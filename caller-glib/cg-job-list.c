@@ -13,6 +13,7 @@
 #include "cg-private.h"
 
 #include <dlfcn.h>
+#include <math.h>
 
 #include "cg-caller-private.h"
 #include "cg-future-private.h"
@@ -499,13 +500,44 @@ cg_caller_get_jobs (CgCaller *self)
   return G_LIST_MODEL (_cg_caller_ensure_jobs (self));
 }
 
+typedef struct
+{
+  CgJob *job;
+  char  *label;
+} LabelChange;
+
+static void
+label_change_free (LabelChange *change)
+{
+  g_object_unref (change->job);
+  g_free (change->label);
+  g_free (change);
+}
+
+/* On the list's thread. */
+static void
+label_change_apply (gpointer data)
+{
+  LabelChange *change = data;
+  CgJob *job = change->job;
+
+  if (g_strcmp0 (job->label, change->label) != 0)
+    {
+      g_free (job->label);
+      job->label = g_steal_pointer (&change->label);
+      g_object_notify_by_pspec (G_OBJECT (job), properties[PROP_LABEL]);
+    }
+  label_change_free (change);
+}
+
 /**
  * cg_future_set_label:
  * @self: a #CgFuture
  * @label: (nullable): what the job is, for people
  *
  * Gives the #CgJob of a job future its label; call it right after
- * submitting the job. A future that no #CgJob list tracks ignores it.
+ * submitting the job (from another thread, the label changes on the list's
+ * thread a moment later). A future that no #CgJob list tracks ignores it.
  * Thread-safe.
  */
 void
@@ -513,6 +545,7 @@ cg_future_set_label (CgFuture   *self,
                      const char *label)
 {
   g_autoptr(CgJob) job = NULL;
+  LabelChange *change;
 
   g_return_if_fail (CG_IS_FUTURE (self));
 
@@ -520,18 +553,14 @@ cg_future_set_label (CgFuture   *self,
   if (job == NULL)
     return;
 
-  if (_cg_caller_is_owner_thread (job->caller))
-    {
-      if (g_strcmp0 (job->label, label) != 0)
-        {
-          g_free (job->label);
-          job->label = g_strdup (label);
-          g_object_notify_by_pspec (G_OBJECT (job), properties[PROP_LABEL]);
-        }
-      return;
-    }
+  change = g_new (LabelChange, 1);
+  change->job = g_steal_pointer (&job);
+  change->label = g_strdup (label);
 
-  g_warning ("cg_future_set_label() is for the thread that submitted the job");
+  if (_cg_caller_is_owner_thread (change->job->caller))
+    label_change_apply (change);
+  else if (!cg_caller_call_direct (change->job->caller, label_change_apply, change, NULL, NULL))
+    label_change_free (change);
 }
 
 /**
@@ -555,6 +584,8 @@ cg_future_report_progress (CgFuture *self,
   if (job == NULL)
     return;
 
+  if (isnan (fraction))
+    fraction = 0.0;
   g_atomic_int_set (&job->reported, (gint) (CLAMP (fraction, 0.0, 1.0) * 1e6));
   if (g_atomic_int_compare_and_exchange (&job->report_posted, 0, 1))
     on_list_thread (job, job_apply_progress);

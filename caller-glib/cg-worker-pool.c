@@ -350,14 +350,17 @@ static void
 pool_assign (PoolWorker *worker,
              CgFuture   *job)
 {
-  _cg_future_set_owner_caller (job, worker->caller);
+  /* The job may run, and the worker be retired, the moment it is posted. */
+  g_autoptr(CgCaller) caller = g_object_ref (worker->caller);
+
+  _cg_future_set_owner_caller (job, caller);
 
   /* Registered before the job can run, so the worker learns of the end of
    * its job; at once when the job was completed while it waited. */
   _cg_future_add_hook (job, pool_job_done_hook, pool_worker_ref (worker), pool_worker_unref);
 
   /* A worker stopped a moment ago drops the job as cancelled. */
-  _cg_caller_post_job (worker->caller, job);
+  _cg_caller_post_job (caller, job);
 }
 
 static gboolean pool_start_worker (void);
