@@ -12,4 +12,15 @@ if [[ ! -f build/meson-private/coredata.dat ]]; then
   meson setup build -Dwerror=true -Ddocs=true
 fi
 ninja -C build
-exec meson test -C build --print-errorlogs "$@"
+status=0
+meson test -C build --print-errorlogs "$@" || status=$?
+
+# Reliability (docs/reliability.md): the C tests under ASan+UBSan, TSan and
+# valgrind, and a 30 s fuzzing run (tests/sanitizers/run.sh, a few
+# minutes). In CI (CI set, or CG_SANITIZERS=1) and on a full run (no
+# arguments); CG_SANITIZERS=0 skips it.
+if [[ ${CG_SANITIZERS:-} != 0 ]] &&
+   [[ -n ${CI:-} || ${CG_SANITIZERS:-} == 1 || $# -eq 0 ]]; then
+  ./tests/sanitizers/run.sh || status=$?
+fi
+exit $status

@@ -618,7 +618,10 @@ _cg_future_set_job (CgFuture      *self,
 {
   future_lock (self);
   g_set_object (&future_extra (self)->job, (GObject *) job);
-  g_atomic_int_or (&self->state, CG_FUTURE_TRACKED);
+  if (job != NULL)
+    g_atomic_int_or (&self->state, CG_FUTURE_TRACKED);
+  else
+    g_atomic_int_and (&self->state, ~CG_FUTURE_TRACKED);
   future_unlock (self);
 }
 

@@ -380,6 +380,10 @@ job_leave (gpointer data)
   job->state = CG_JOB_STATE_DONE;
   g_object_notify_by_pspec (G_OBJECT (job), properties[PROP_STATE]);
 
+  /* The future and its job refer to each other while the job is listed;
+   * the job keeps its future, the future lets go of the job. */
+  _cg_future_set_job (job->future, NULL);
+
   if (g_ptr_array_find (list->items, job, &position))
     {
       job->list = NULL;

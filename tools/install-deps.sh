@@ -12,6 +12,9 @@ packages=(
   gtk-doc-tools libglib2.0-doc gettext locales
   python3-gi python3-pytest valgrind clang
   libgtk-4-dev gir1.2-gtk-4.0 xvfb xauth
+  # clang's sanitizer runtimes (ASan, UBSan, TSan, libFuzzer) for
+  # tests/sanitizers/run.sh; clang and valgrind are listed above
+  libclang-rt-14-dev
 )
 
 # The locale of tests/i18n (German messages). libglib2.0-doc gives the
