@@ -79,7 +79,7 @@
  * still out. */
 typedef struct
 {
-  gatomicrefcount  ref_count;
+  gint             ref_count;  /* atomic (inline, so sanitizers see it) */
   GMutex           lock;
   GQueue           ready;   /* done, not handed out yet; strong references */
   GHashTable      *watched; /* not done yet; strong references */
@@ -106,7 +106,7 @@ struct _CgAsCompleted
 /* A next_async() call: its reply, and what cancels it. */
 typedef struct _Pending
 {
-  gatomicrefcount  ref_count;
+  gint             ref_count;  /* atomic (inline, so sanitizers see it) */
   CgReply          reply;
   GSource         *cancel_source;
   CgAsCompleted   *self;      /* strong */
@@ -121,7 +121,7 @@ shared_new (void)
 {
   Shared *shared = g_new0 (Shared, 1);
 
-  g_atomic_ref_count_init (&shared->ref_count);
+  shared->ref_count = 1;
   g_mutex_init (&shared->lock);
   g_queue_init (&shared->ready);
   shared->watched = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
@@ -132,7 +132,7 @@ shared_new (void)
 static gpointer
 shared_ref (Shared *shared)
 {
-  g_atomic_ref_count_inc (&shared->ref_count);
+  g_atomic_int_inc (&shared->ref_count);
   return shared;
 }
 
@@ -141,7 +141,7 @@ shared_unref (gpointer data)
 {
   Shared *shared = data;
 
-  if (!g_atomic_ref_count_dec (&shared->ref_count))
+  if (!g_atomic_int_dec_and_test (&shared->ref_count))
     return;
 
   g_assert (shared->pending == NULL);
@@ -154,7 +154,7 @@ shared_unref (gpointer data)
 static Pending *
 pending_ref (Pending *pending)
 {
-  g_atomic_ref_count_inc (&pending->ref_count);
+  g_atomic_int_inc (&pending->ref_count);
   return pending;
 }
 
@@ -163,7 +163,7 @@ pending_unref (gpointer data)
 {
   Pending *pending = data;
 
-  if (!g_atomic_ref_count_dec (&pending->ref_count))
+  if (!g_atomic_int_dec_and_test (&pending->ref_count))
     return;
 
   if (pending->cancel_source != NULL)
@@ -582,7 +582,7 @@ cg_as_completed_next_async (CgAsCompleted       *self,
   shared = self->shared;
 
   task = g_new0 (Pending, 1);
-  g_atomic_ref_count_init (&task->ref_count);
+  task->ref_count = 1;
   task->self = g_object_ref (self);
   _cg_reply_init (&task->reply, self, cancellable, callback, user_data,
                   cg_as_completed_next_async);
