@@ -1766,6 +1766,27 @@ set_closed_error (CgCaller  *self,
                _("Caller “%s” is stopped and takes no new jobs"), self->name);
 }
 
+/* Whether @self takes new work from here: not when it is stopped, nor a
+ * JavaScript function for another thread. On refusal @destroy runs and
+ * @error says why. */
+static gboolean
+accepts_work (CgCaller        *self,
+              gpointer         user_data,
+              GDestroyNotify   destroy,
+              GError         **error)
+{
+  gboolean closed = _cg_caller_is_closed (self);
+
+  if (!closed && _cg_check_javascript_stays (destroy, self, error))
+    return TRUE;
+
+  if (closed)
+    set_closed_error (self, error);
+  if (destroy != NULL)
+    destroy (user_data);
+  return FALSE;
+}
+
 static CgFuture *
 submit_job (CgCaller       *self,
             gint64          deadline,
@@ -1872,14 +1893,8 @@ submit_job (CgCaller       *self,
   CgFuture *future;
   CgJobFunc job_func = func;
 
-  if (_cg_caller_is_closed (self) || !_cg_check_javascript_stays (destroy, self, error))
-    {
-      if (_cg_caller_is_closed (self))
-        set_closed_error (self, error);
-      if (destroy != NULL)
-        destroy (user_data);
-      return NULL;
-    }
+  if (!accepts_work (self, user_data, destroy, error))
+    return NULL;
   _cg_caller_wrap_job_home (self, &func, &user_data, &destroy);
   future = _cg_future_new_job (self, func, user_data, destroy);
 
@@ -1949,14 +1964,8 @@ cg_caller_call_direct (CgCaller        *self,
   g_return_val_if_fail (func != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (_cg_caller_is_closed (self) || !_cg_check_javascript_stays (destroy, self, error))
-    {
-      if (_cg_caller_is_closed (self))
-        set_closed_error (self, error);
-      if (destroy != NULL)
-        destroy (user_data);
-      return FALSE;
-    }
+  if (!accepts_work (self, user_data, destroy, error))
+    return FALSE;
 
   call = g_new (CgDirectCall, 1);
   call->node.next = NULL;
