@@ -109,6 +109,7 @@ typedef struct _Pending
   gint             ref_count;  /* atomic (inline, so sanitizers see it) */
   CgReply          reply;
   GSource         *cancel_source;
+  GSource         *stop_source; /* the asking thread's caller stops */
   CgAsCompleted   *self;      /* strong */
 } Pending;
 
@@ -171,6 +172,11 @@ pending_unref (gpointer data)
       g_source_destroy (pending->cancel_source);
       g_source_unref (pending->cancel_source);
     }
+  if (pending->stop_source != NULL)
+    {
+      g_source_destroy (pending->stop_source);
+      g_source_unref (pending->stop_source);
+    }
   _cg_reply_clear (&pending->reply);
   g_object_unref (pending->self);
   g_free (pending);
@@ -186,6 +192,8 @@ next_task_return (Pending  *pending,
 {
   if (pending->cancel_source != NULL)
     g_source_destroy (pending->cancel_source);
+  if (pending->stop_source != NULL)
+    g_source_destroy (pending->stop_source);
 
   if (error != NULL)
     _cg_reply_return_error (&pending->reply, error);
@@ -543,6 +551,19 @@ next_cancelled_cb (GCancellable *cancellable,
   return G_SOURCE_REMOVE;
 }
 
+/* The caller of the asking thread stopped: the iteration ends there as if
+ * cancelled, with an error that says why. */
+static gboolean
+next_caller_stopped_cb (GCancellable *stopping,
+                       gpointer      user_data)
+{
+  Pending *task = user_data;
+
+  as_completed_close (task->self, task, TRUE, _cg_reply_new_closed_error ());
+
+  return G_SOURCE_REMOVE;
+}
+
 
 /**
  * cg_as_completed_next_async:
@@ -587,12 +608,16 @@ cg_as_completed_next_async (CgAsCompleted       *self,
   _cg_reply_init (&task->reply, self, cancellable, callback, user_data,
                   cg_as_completed_next_async);
 
-  if (g_cancellable_set_error_if_cancelled (cancellable, &error))
+  if (g_cancellable_set_error_if_cancelled (cancellable, &error) ||
+      (!_cg_reply_deliverable (&task->reply) && (error = _cg_reply_new_closed_error ())))
     {
       as_completed_close (self, NULL, TRUE, NULL);
       next_task_return (task, NULL, error);
       return;
     }
+
+  task->stop_source = _cg_reply_watch_stop (&task->reply, next_caller_stopped_cb,
+                                            pending_ref (task), pending_unref);
 
   if (cancellable != NULL)
     {
@@ -715,6 +740,7 @@ typedef struct
   CgReturnWhen  return_when;
   GSource      *timeout_source;
   GSource      *cancel_source;
+  GSource      *stop_source;  /* the asking thread's caller stops */
   GPtrArray    *done;
   GPtrArray    *pending;
 } WaitMany;
@@ -733,6 +759,11 @@ wait_many_free (gpointer user_data)
     {
       g_source_destroy (wait->cancel_source);
       g_source_unref (wait->cancel_source);
+    }
+  if (wait->stop_source != NULL)
+    {
+      g_source_destroy (wait->stop_source);
+      g_source_unref (wait->stop_source);
     }
   for (guint i = 0; i < wait->n_futures; i++)
     g_object_unref (wait->futures[i]);
@@ -779,6 +810,8 @@ wait_many_finish (GTask  *task,
     g_source_destroy (wait->timeout_source);
   if (wait->cancel_source != NULL)
     g_source_destroy (wait->cancel_source);
+  if (wait->stop_source != NULL)
+    g_source_destroy (wait->stop_source);
 
   if (error != NULL)
     {
@@ -842,13 +875,12 @@ wait_many_timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static gboolean
-wait_many_cancelled_cb (GCancellable *cancellable,
-                        gpointer      user_data)
+/* Ends the wait with @error, unless it has ended. */
+static void
+wait_many_give_up (GTask  *task,
+                   GError *error)
 {
-  GTask *task = user_data;
   WaitMany *wait = g_task_get_task_data (task);
-  GError *error = NULL;
   gboolean finish;
 
   _cg_mutex_lock (&wait->lock);
@@ -857,11 +889,28 @@ wait_many_cancelled_cb (GCancellable *cancellable,
   _cg_mutex_unlock (&wait->lock);
 
   if (finish)
-    {
-      g_cancellable_set_error_if_cancelled (cancellable, &error);
-      wait_many_finish (task, error);
-    }
+    wait_many_finish (task, error);
+  else
+    g_error_free (error);
+}
 
+static gboolean
+wait_many_cancelled_cb (GCancellable *cancellable,
+                        gpointer      user_data)
+{
+  GError *error = NULL;
+
+  g_cancellable_set_error_if_cancelled (cancellable, &error);
+  wait_many_give_up (user_data, error);
+  return G_SOURCE_REMOVE;
+}
+
+/* The caller of the waiting thread stopped. */
+static gboolean
+wait_many_caller_stopped_cb (GCancellable *stopping,
+                            gpointer      user_data)
+{
+  wait_many_give_up (user_data, _cg_reply_new_closed_error ());
   return G_SOURCE_REMOVE;
 }
 
@@ -915,8 +964,7 @@ cg_caller_wait_async (CgFuture            **futures,
   for (guint i = 0; i < n_futures; i++)
     g_return_if_fail (CG_IS_FUTURE (futures[i]));
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, cg_caller_wait_async);
+  task = _cg_reply_task_new (NULL, cancellable, callback, user_data, cg_caller_wait_async);
   g_task_set_name (task, "[caller-glib] cg_caller_wait_async");
   g_task_set_check_cancellable (task, FALSE);
 
@@ -961,6 +1009,9 @@ cg_caller_wait_async (CgFuture            **futures,
       g_source_set_static_name (wait->cancel_source, "[caller-glib] wait cancelled");
       g_source_attach (wait->cancel_source, context);
     }
+
+  wait->stop_source = _cg_reply_task_watch_stop (task, wait_many_caller_stopped_cb,
+                                                 g_object_ref (task), g_object_unref);
 
   /* Hooks of futures that are done already run now; none of them may end
    * the wait before every hook is in place. */

@@ -78,6 +78,7 @@ typedef struct
   guint64      id;
   CgReply      reply;
   GSource     *cancel_source;
+  GSource     *stop_source;   /* the asking thread's caller stops */
   GCancellable *cancellable;
   CgAsyncLock *lock;  /* borrowed: the lock outlives its waiters */
 } Waiter;
@@ -211,13 +212,20 @@ new_holder_id (CgAsyncLockPrivate *priv)
 }
 
 static void
+source_drop (GSource **source)
+{
+  if (*source != NULL)
+    {
+      g_source_destroy (*source);
+      g_clear_pointer (source, g_source_unref);
+    }
+}
+
+static void
 waiter_free (Waiter *waiter)
 {
-  if (waiter->cancel_source != NULL)
-    {
-      g_source_destroy (waiter->cancel_source);
-      g_source_unref (waiter->cancel_source);
-    }
+  source_drop (&waiter->cancel_source);
+  source_drop (&waiter->stop_source);
   _cg_reply_clear (&waiter->reply);
   g_clear_object (&waiter->cancellable);
   g_free (waiter);
@@ -241,14 +249,25 @@ cancel_watch_free (gpointer data)
   g_free (watch);
 }
 
-static gboolean
-waiter_cancelled (GCancellable *cancellable,
-                  gpointer      user_data)
+static CancelWatch *
+cancel_watch_new (CgAsyncLock *lock,
+                  Waiter      *waiter)
 {
-  CancelWatch *watch = user_data;
+  CancelWatch *watch = g_new (CancelWatch, 1);
+
+  watch->lock = g_object_ref (lock);
+  watch->waiter = waiter;
+  return watch;
+}
+
+/* Answers a waiter that gives up with @error, unless it was answered
+ * already. */
+static void
+waiter_give_up (CancelWatch *watch,
+                GError      *error)
+{
   Waiter *waiter = watch->waiter;
   CgAsyncLockPrivate *priv = cg_async_lock_get_instance_private (watch->lock);
-  GError *error = NULL;
   gboolean found;
 
   _cg_mutex_lock (&priv->mutex);
@@ -257,11 +276,33 @@ waiter_cancelled (GCancellable *cancellable,
 
   if (found)
     {
-      g_cancellable_set_error_if_cancelled (cancellable, &error);
       _cg_reply_return_error (&waiter->reply, error);
       waiter_free (waiter);
     }
+  else
+    {
+      g_error_free (error);
+    }
+}
 
+static gboolean
+waiter_cancelled (GCancellable *cancellable,
+                  gpointer      user_data)
+{
+  GError *error = NULL;
+
+  g_cancellable_set_error_if_cancelled (cancellable, &error);
+  waiter_give_up (user_data, error);
+  return G_SOURCE_REMOVE;
+}
+
+/* The caller of the waiting thread stopped: nothing there could use the
+ * lock, nor give it back. */
+static gboolean
+waiter_caller_stopped (GCancellable *stopping,
+                      gpointer      user_data)
+{
+  waiter_give_up (user_data, _cg_reply_new_closed_error ());
   return G_SOURCE_REMOVE;
 }
 
@@ -300,6 +341,12 @@ cg_async_lock_acquire_async (CgAsyncLock         *self,
     {
       _cg_reply_init (&reply, self, cancellable, callback, user_data,
                       cg_async_lock_acquire_async);
+      if (!_cg_reply_deliverable (&reply))
+        {
+          _cg_mutex_unlock (&priv->mutex);
+          _cg_reply_return_error (&reply, _cg_reply_new_closed_error ());
+          return;
+        }
       if (!priv->reentrant)
         {
           _cg_mutex_unlock (&priv->mutex);
@@ -323,6 +370,15 @@ cg_async_lock_acquire_async (CgAsyncLock         *self,
     id = new_holder_id (priv);
   _cg_reply_init (&reply, self, cancellable, callback, user_data, cg_async_lock_acquire_async);
 
+  /* Once the asking thread's caller has stopped, nothing there could use
+   * the lock, nor give it back. */
+  if (!_cg_reply_deliverable (&reply))
+    {
+      _cg_mutex_unlock (&priv->mutex);
+      _cg_reply_return_error (&reply, _cg_reply_new_closed_error ());
+      return;
+    }
+
   if (priv->count == 0 && g_queue_is_empty (&priv->waiters))
     {
       priv->holder = id;
@@ -336,17 +392,17 @@ cg_async_lock_acquire_async (CgAsyncLock         *self,
   waiter->id = id;
   waiter->reply = reply;
   waiter->lock = self;
+  waiter->stop_source = _cg_reply_watch_stop (&waiter->reply, waiter_caller_stopped,
+                                              cancel_watch_new (self, waiter),
+                                              cancel_watch_free);
   if (cancellable != NULL)
     {
       g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
-      CancelWatch *watch = g_new (CancelWatch, 1);
 
       waiter->cancellable = g_object_ref (cancellable);
       waiter->cancel_source = g_cancellable_source_new (cancellable);
-      watch->lock = g_object_ref (self);
-      watch->waiter = waiter;
-      g_source_set_callback (waiter->cancel_source, G_SOURCE_FUNC (waiter_cancelled), watch,
-                             cancel_watch_free);
+      g_source_set_callback (waiter->cancel_source, G_SOURCE_FUNC (waiter_cancelled),
+                             cancel_watch_new (self, waiter), cancel_watch_free);
       g_source_set_static_name (waiter->cancel_source, "[caller-glib] lock wait cancelled");
       g_source_attach (waiter->cancel_source, context);
     }

@@ -11,29 +11,70 @@
 #include "cg-caller-private.h"
 #include "cg-context-private.h"
 #include "cg-future-private.h"
+#include "cg-job-queue-private.h"
 
 typedef struct
 {
   GAsyncReadyCallback  callback;
   gpointer             user_data;
   GObject             *source_object;
+  CgCaller            *home;     /* a hold on it until the callback ran */
 } ReplyCallback;
 
 typedef struct
 {
-  CgFuture *future;
-  guint     kind;      /* 0 boolean, 1 object, 2 error */
-  gboolean  boolean;
-  gpointer  object;
-  GError   *error;
-  gboolean  delivered;
+  CgJobNode  node;
+  CgFuture  *future;
+  CgCaller  *caller;
+  guint      kind;      /* 0 boolean, 1 object, 2 error */
+  gboolean   boolean;
+  gpointer   object;
+  GError    *error;
 } ReplyOutcome;
+
+static GQuark
+held_task_quark (void)
+{
+  static GQuark quark;
+
+  if (G_UNLIKELY (quark == 0))
+    quark = g_quark_from_static_string ("cg-reply-held-task");
+  return quark;
+}
+
+static ReplyCallback *
+reply_callback_new (gpointer             source_object,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data,
+                    CgCaller            *home)
+{
+  ReplyCallback *closure = g_new (ReplyCallback, 1);
+
+  closure->callback = callback;
+  closure->user_data = user_data;
+  closure->source_object = source_object != NULL ? g_object_ref (source_object) : NULL;
+  closure->home = home;
+  if (home != NULL)
+    _cg_caller_hold (home);
+  return closure;
+}
+
+static void
+reply_callback_release (ReplyCallback *closure)
+{
+  if (closure->home != NULL)
+    {
+      _cg_caller_release (closure->home);
+      g_clear_object (&closure->home);
+    }
+}
 
 static void
 reply_callback_free (gpointer data)
 {
   ReplyCallback *closure = data;
 
+  reply_callback_release (closure);
   g_clear_object (&closure->source_object);
   g_free (closure);
 }
@@ -45,6 +86,104 @@ reply_done (CgFuture *future,
   ReplyCallback *closure = data;
 
   closure->callback (closure->source_object, G_ASYNC_RESULT (future), closure->user_data);
+  reply_callback_release (closure);
+}
+
+static void
+held_task_done (GObject      *source_object,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  ReplyCallback *closure = g_object_get_qdata (G_OBJECT (result), held_task_quark ());
+
+  closure->callback (source_object, result, closure->user_data);
+  reply_callback_release (closure);
+}
+
+/* A GTask for an `_async` call of the library: its callback runs in the
+ * context current now (cg-context.c), and a caller whose context this
+ * thread runs keeps its thread until the callback ran, also when it stops
+ * meanwhile. The answer must come: every `_async` call answers once.
+ */
+GTask *
+_cg_reply_task_new (gpointer             source_object,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data,
+                    gpointer             source_tag)
+{
+  ReplyCallback *closure;
+  GTask *task;
+
+  if (callback == NULL)
+    {
+      task = g_task_new (source_object, cancellable, NULL, NULL);
+      g_task_set_source_tag (task, source_tag);
+      return task;
+    }
+
+  closure = reply_callback_new (NULL, callback, user_data, _cg_caller_dup_serving_here ());
+  task = _cg_context_task_new (source_object, cancellable, held_task_done, NULL);
+  g_object_set_qdata_full (G_OBJECT (task), held_task_quark (), closure, reply_callback_free);
+  g_task_set_source_tag (task, source_tag);
+  return task;
+}
+
+static GSource *
+watch_stop (CgCaller               *home,
+            GCancellableSourceFunc  func,
+            gpointer                data,
+            GDestroyNotify          destroy)
+{
+  GSource *source;
+
+  if (home == NULL)
+    {
+      if (destroy != NULL)
+        destroy (data);
+      return NULL;
+    }
+
+  source = _cg_caller_stop_source_new (home);
+  g_source_set_callback (source, G_SOURCE_FUNC (func), data, destroy);
+  g_source_attach (source, cg_caller_get_context (home));
+  return source;
+}
+
+/* When the caller that @task answers through stops before @task is
+ * answered, calls @func (on that caller's thread, in its context) so that
+ * the operation can give up and answer with %CG_CALLER_ERROR_CLOSED.
+ * Returns the attached source (destroy it once answered), or %NULL when
+ * no caller stands behind @task (then @destroy ran).
+ */
+GSource *
+_cg_reply_task_watch_stop (GTask                  *task,
+                           GCancellableSourceFunc  func,
+                           gpointer                data,
+                           GDestroyNotify          destroy)
+{
+  ReplyCallback *closure = g_object_get_qdata (G_OBJECT (task), held_task_quark ());
+
+  return watch_stop (closure != NULL ? closure->home : NULL, func, data, destroy);
+}
+
+/* As _cg_reply_task_watch_stop(), for a reply. */
+GSource *
+_cg_reply_watch_stop (CgReply                *reply,
+                      GCancellableSourceFunc  func,
+                      gpointer                data,
+                      GDestroyNotify          destroy)
+{
+  return watch_stop (reply->caller, func, data, destroy);
+}
+
+/* The error of an operation given up because the asking thread's caller
+ * stopped. */
+GError *
+_cg_reply_new_closed_error (void)
+{
+  return g_error_new_literal (CG_CALLER_ERROR, CG_CALLER_ERROR_CLOSED,
+                              _("The caller of the waiting thread was stopped"));
 }
 
 void
@@ -55,73 +194,68 @@ _cg_reply_init (CgReply             *reply,
                 gpointer             user_data,
                 gpointer             source_tag)
 {
-  CgCaller *here = cg_caller_get_current ();
-  GMainContext *context = g_main_context_get_thread_default ();
-
-  if (context == NULL)
-    context = g_main_context_default ();
+  g_autoptr(CgCaller) here = callback != NULL ? _cg_caller_dup_serving_here () : NULL;
 
   memset (reply, 0, sizeof *reply);
-  if (callback != NULL && here != NULL && cg_caller_get_running (here) &&
-      cg_caller_get_context (here) == context)
+  if (here != NULL && !_cg_caller_is_closed (here))
     {
-      ReplyCallback *closure = g_new (ReplyCallback, 1);
-
-      closure->callback = callback;
-      closure->user_data = user_data;
-      closure->source_object = source_object != NULL ? g_object_ref (source_object) : NULL;
+      /* The answer reaches this thread through its caller's inbox: no
+       * GTask and no GSource. */
       reply->caller = g_object_ref (here);
       reply->future = cg_future_new ();
       _cg_future_set_source_tag (reply->future, source_tag);
+      _cg_future_set_source_object (reply->future, source_object);
       /* A done callback captures the current context, as it should. */
-      cg_future_add_done_callback (reply->future, reply_done, closure, reply_callback_free);
+      cg_future_add_done_callback (reply->future, reply_done,
+                                   reply_callback_new (source_object, callback, user_data,
+                                                       g_steal_pointer (&here)),
+                                   reply_callback_free);
       return;
     }
 
-  reply->task = _cg_context_task_new (source_object, cancellable, callback, user_data);
-  g_task_set_source_tag (reply->task, source_tag);
+  reply->caller = g_steal_pointer (&here);
+  reply->task = _cg_reply_task_new (source_object, cancellable, callback, user_data, source_tag);
   g_task_set_check_cancellable (reply->task, FALSE);
 }
 
 static void
 outcome_deliver (ReplyOutcome *outcome)
 {
-  if (outcome->delivered)
-    return;
-  outcome->delivered = TRUE;
-
   switch (outcome->kind)
     {
     case 0:
       cg_future_return_boolean (outcome->future, outcome->boolean, NULL);
       break;
     case 1:
-      cg_future_return_object (outcome->future, outcome->object, NULL);
+      cg_future_return_object (outcome->future, g_steal_pointer (&outcome->object), NULL);
       break;
     default:
       cg_future_return_error (outcome->future, g_steal_pointer (&outcome->error), NULL);
       break;
     }
-}
 
-static void
-outcome_run (gpointer data)
-{
-  outcome_deliver (data);
-}
-
-static void
-outcome_free (gpointer data)
-{
-  ReplyOutcome *outcome = data;
-
-  /* Also when the caller stopped before running it: nothing is lost (if
-   * the asker's caller is gone, the answer has nowhere to go). */
-  outcome_deliver (outcome);
   g_clear_error (&outcome->error);
   g_clear_object (&outcome->object);
   g_object_unref (outcome->future);
+  g_object_unref (outcome->caller);
   g_free (outcome);
+}
+
+/* Runs on the asker's thread: from its caller's inbox, or from the
+ * discarding of that inbox when the caller stops (nothing is lost). */
+static void
+outcome_node_func (CgJobNode *node,
+                   CgCaller  *caller,
+                   gboolean   run)
+{
+  outcome_deliver ((ReplyOutcome *) node);
+}
+
+static gboolean
+outcome_late (gpointer data)
+{
+  outcome_deliver (data);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -129,21 +263,21 @@ reply_finish (CgReply      *reply,
               ReplyOutcome *outcome)
 {
   outcome->future = g_steal_pointer (&reply->future);
+  outcome->caller = g_steal_pointer (&reply->caller);
+  outcome->node.func = outcome_node_func;
 
-  if (_cg_caller_is_owner_thread (reply->caller))
+  /* The callback runs on the asker's thread, never inside the call that
+   * answers: through its caller's inbox, or once that caller has stopped,
+   * through its context, which its thread keeps running until then. */
+  if (!_cg_caller_post_node (outcome->caller, &outcome->node))
     {
-      /* On the asker's own thread, completing now would run its callback
-       * inside the current call: let its loop do it. */
-      cg_caller_call_direct (reply->caller, outcome_run, outcome, outcome_free, NULL);
-    }
-  else
-    {
-      /* From elsewhere the callback travels through the asker's caller. */
-      outcome_deliver (outcome);
-      outcome_free (outcome);
-    }
+      GSource *source = g_idle_source_new ();
 
-  g_clear_object (&reply->caller);
+      g_source_set_callback (source, outcome_late, outcome, NULL);
+      g_source_set_static_name (source, "[caller-glib] answer after stop");
+      g_source_attach (source, cg_caller_get_context (outcome->caller));
+      g_source_unref (source);
+    }
 }
 
 void
@@ -210,7 +344,7 @@ _cg_reply_return_error (CgReply *reply,
 gboolean
 _cg_reply_deliverable (CgReply *reply)
 {
-  return reply->task != NULL || reply->caller == NULL || !_cg_caller_is_closed (reply->caller);
+  return reply->caller == NULL || !_cg_caller_is_closed (reply->caller);
 }
 
 /* Drops a reply that was never answered. */
@@ -228,7 +362,7 @@ _cg_reply_is_valid (GAsyncResult *result,
                     gpointer      source_tag)
 {
   if (CG_IS_FUTURE (result))
-    return g_async_result_is_tagged (result, source_tag);
+    return _cg_future_answers (CG_FUTURE (result), source_object, source_tag);
   return g_task_is_valid (result, source_object) &&
          g_task_get_source_tag (G_TASK (result)) == source_tag;
 }

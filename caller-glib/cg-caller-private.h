@@ -53,4 +53,10 @@ void        _cg_caller_wrap_job_home    (CgCaller      *target,
 gboolean    _cg_caller_post_job         (CgCaller   *self,
                                          CgFuture   *future);
 
+/* Answers owed to a caller's thread (see cg-caller.c). */
+CgCaller   *_cg_caller_dup_serving_here (void);
+void        _cg_caller_hold             (CgCaller   *self);
+void        _cg_caller_release          (CgCaller   *self);
+GSource    *_cg_caller_stop_source_new  (CgCaller   *self);
+
 G_END_DECLS

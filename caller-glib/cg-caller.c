@@ -135,6 +135,7 @@ struct _CgCaller
   gint          quit;         /* atomic, for an owned thread */
   gint          no_spin;      /* atomic: an owned thread parks at once when idle */
   CgFuture     *running_job;  /* atomic, with a reference while set */
+  gint          holds;        /* atomic: answers owed to this thread, see _cg_caller_hold() */
 
   GMutex        lock;         /* the fields below */
   GSource      *source;
@@ -143,6 +144,7 @@ struct _CgCaller
   GHashTable   *queues;       /* execution queues, see cg-exec-queue.c */
   struct _CgJobList *jobs;    /* weak: the model of cg_caller_get_jobs() */
   CgJobNode    *orphans;      /* pending work handed over by stop() */
+  GCancellable *stopping;     /* made on request, cancelled by stop() */
   GCond         ready_cond;
   gboolean      ready;        /* the owned thread set itself up */
   gboolean      spawned;      /* g_thread_try_new() returned for it */
@@ -173,8 +175,11 @@ static GHashTable *registry_by_name; /* borrowed */
 static GHashTable *registry_by_thread; /* borrowed */
 static guint registry_counter;
 
-/* The caller bound to this thread, kept alive for as long as the thread. */
-static GPrivate current_caller_key = G_PRIVATE_INIT (g_object_unref);
+static void current_caller_free (gpointer data);
+
+/* The caller bound to this thread, kept alive for as long as the thread;
+ * a thread that ends stops its caller (current_caller_free()). */
+static GPrivate current_caller_key = G_PRIVATE_INIT (current_caller_free);
 
 static void
 registry_ensure (void)
@@ -315,6 +320,7 @@ cg_caller_finalize (GObject *object)
   g_clear_pointer (&self->log_domain, g_free);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->ready_cond);
+  g_clear_object (&self->stopping);
 
   G_OBJECT_CLASS (cg_caller_parent_class)->finalize (object);
 }
@@ -575,6 +581,89 @@ GHashTable *
 _cg_caller_get_queues (CgCaller *self)
 {
   return self->queues;
+}
+
+/* Answers owed to a caller's thread ------------------------------------------
+ *
+ * An `_async` call made on a caller's thread is answered there, in the
+ * context that was current. Two things keep that promise when the caller
+ * stops: a source made by _cg_caller_stop_source_new() lets whatever waits
+ * on the thread's behalf give up with CG_CALLER_ERROR_CLOSED, and a hold
+ * (_cg_caller_hold(), one per answer not yet delivered) keeps the thread of
+ * a caller of cg_caller_start_new() iterating its context after its loop
+ * ended, until every answer has run. */
+
+/* The caller whose context the current thread runs as its thread-default
+ * context, even a stopped one: the caller an answer made here goes
+ * through. A reference, or NULL. */
+CgCaller *
+_cg_caller_dup_serving_here (void)
+{
+  CgCaller *here = g_private_get (&current_caller_key);
+  GMainContext *context = g_main_context_get_thread_default ();
+
+  if (context == NULL)
+    context = g_main_context_default ();
+  if (here == NULL || here->context != context)
+    return NULL;
+  return g_object_ref (here);
+}
+
+void
+_cg_caller_hold (CgCaller *self)
+{
+  g_atomic_int_inc (&self->holds);
+}
+
+/* On the caller's thread, once an answer has been delivered. */
+void
+_cg_caller_release (CgCaller *self)
+{
+  gint old = g_atomic_int_add (&self->holds, -1);
+
+  g_return_if_fail (old > 0);
+}
+
+/* A source, not attached, that dispatches once @self has stopped. Takes
+ * no lock: features call it with theirs (the caller's lock among them). */
+GSource *
+_cg_caller_stop_source_new (CgCaller *self)
+{
+  GCancellable *stopping = g_atomic_pointer_get (&self->stopping);
+  GSource *source;
+
+  if (stopping == NULL)
+    {
+      GCancellable *fresh = g_cancellable_new ();
+
+      if (!g_atomic_pointer_compare_and_exchange (&self->stopping, NULL, fresh))
+        g_object_unref (fresh);
+      stopping = g_atomic_pointer_get (&self->stopping);
+      /* stop() sets `closed` before it looks for the cancellable. */
+      if (_cg_caller_is_closed (self))
+        g_cancellable_cancel (stopping);
+    }
+
+  source = g_cancellable_source_new (stopping);
+  g_source_set_static_name (source, "[caller-glib] caller stopped");
+  return source;
+}
+
+static void
+cancel_stopping (CgCaller *self)
+{
+  GCancellable *stopping = g_atomic_pointer_get (&self->stopping);
+
+  if (stopping != NULL)
+    g_cancellable_cancel (stopping);
+}
+
+/* An owned thread whose loop has ended delivers what it still owes. */
+static void
+deliver_owed_answers (CgCaller *self)
+{
+  while (g_atomic_int_get (&self->holds) > 0)
+    g_main_context_iteration (self->context, TRUE);
 }
 
 /* Destroy notifies go home -------------------------------------------------
@@ -1151,6 +1240,7 @@ caller_thread_main (gpointer data)
 
   detach_source (self);
   discard_all (self);
+  deliver_owed_answers (self);
 
   g_main_context_release (self->context);
   g_main_context_pop_thread_default (self->context);
@@ -1353,7 +1443,9 @@ cg_caller_start_new (const char    *name,
  * other name with cg_caller_start_new().
  *
  * Fails with %CG_CALLER_ERROR_NOT_FOUND when there is none and @create is
- * %FALSE.
+ * %FALSE, and with %CG_CALLER_ERROR_EXISTS when %CG_CALLER_MAIN_THREAD is
+ * to be made but the main thread has a caller already, bound to another
+ * context (a thread has one caller at most).
  *
  * Returns: (transfer full): the caller, or %NULL with @error set
  */
@@ -1388,6 +1480,19 @@ cg_caller_get_instance (const char  *name,
 
       if (g_str_equal (name, CG_CALLER_MAIN_THREAD))
         {
+          g_autoptr(CgCaller) other = _cg_caller_dup_for_thread (_cg_main_thread ());
+
+          /* One caller a thread: a main thread that serves another
+           * context has no room for the caller of the default one. */
+          if (other != NULL && !g_str_equal (other->name, CG_CALLER_MAIN_THREAD))
+            {
+              g_set_error (error, CG_CALLER_ERROR, CG_CALLER_ERROR_EXISTS,
+                           _("The main thread has a caller already, “%s”, bound to "
+                             "another main context; a thread has one caller at most"),
+                           other->name);
+              return NULL;
+            }
+
           self = g_object_new (CG_TYPE_CALLER,
                                "name", name,
                                "context", g_main_context_default (),
@@ -1511,6 +1616,9 @@ cg_caller_start (CgCaller  *self,
   return TRUE;
 }
 
+static void caller_stop (CgCaller *self,
+                         gboolean  on_owner);
+
 static void
 cancel_in_flight (CgCaller *self)
 {
@@ -1565,13 +1673,19 @@ void
 cg_caller_stop (CgCaller *self,
                 gboolean  force)
 {
-  gboolean on_owner;
-  CgJobNode *pending;
-
   g_return_if_fail (CG_IS_CALLER (self));
 
   if (self->protected_ && !force)
     return;
+
+  caller_stop (self, _cg_caller_is_owner_thread (self));
+}
+
+static void
+caller_stop (CgCaller *self,
+             gboolean  on_owner)
+{
+  CgJobNode *pending;
 
   g_object_ref (self);
 
@@ -1585,8 +1699,6 @@ cg_caller_stop (CgCaller *self,
       _cg_mutex_unlock (&self->lock);
     }
 
-  on_owner = _cg_caller_is_owner_thread (self);
-
   if (!g_atomic_int_compare_and_exchange (&self->closed, 0, 1))
     {
       /* Stopped already; a second stop from outside still waits. */
@@ -1599,6 +1711,7 @@ cg_caller_stop (CgCaller *self,
   registry_remove (self);
   pending = cg_inbox_close (&self->inbox);
   cancel_in_flight (self);
+  cancel_stopping (self);
   _cg_exec_queue_close_all (self);
 
   if (on_owner || (!self->owns_thread && self->source == NULL))
@@ -1640,6 +1753,20 @@ cg_caller_stop (CgCaller *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STOPPED]);
 
+  g_object_unref (self);
+}
+
+/* The destroy notify of the current thread's caller: runs when the thread
+ * ends (or binds another caller, which only happens once this one is
+ * stopped). A caller of a context that someone else ran, left running by
+ * a thread that ends, is stopped here: its jobs could never run again. */
+static void
+current_caller_free (gpointer data)
+{
+  CgCaller *self = data;
+
+  if (!self->owns_thread && !_cg_caller_is_closed (self))
+    caller_stop (self, TRUE);
   g_object_unref (self);
 }
 

@@ -7,6 +7,7 @@
 
 #include "cg-private.h"
 
+#include "cg-async-reply-private.h"
 #include "cg-caller-private.h"
 #include "cg-context-private.h"
 #include "cg-future-private.h"
@@ -605,8 +606,10 @@ cg_caller_queue_call_async (CgCaller            *self,
   g_return_if_fail (func != NULL);
   g_return_if_fail (instance == NULL || G_IS_OBJECT (instance));
 
-  task = _cg_context_task_new (self, cancellable, callback, callback_data);
-  g_task_set_source_tag (task, cg_caller_queue_call_async);
+  /* Closing the queue (as stopping the caller does) answers a waiter;
+   * the answer reaches this thread also when its caller stops meanwhile. */
+  task = _cg_reply_task_new (self, cancellable, callback, callback_data,
+                             cg_caller_queue_call_async);
 
   if (!check_caller (self, &error))
     {

@@ -91,6 +91,11 @@ void        _cg_future_set_job          (CgFuture        *self,
 struct _CgJob *_cg_future_dup_job       (CgFuture        *self);
 void        _cg_future_set_source_tag   (CgFuture        *self,
                                          gpointer         source_tag);
+void        _cg_future_set_source_object (CgFuture       *self,
+                                         gpointer         source_object);
+gboolean    _cg_future_answers          (CgFuture        *self,
+                                         gpointer         source_object,
+                                         gpointer         source_tag);
 void        _cg_future_add_hook         (CgFuture        *self,
                                          CgFutureCallback hook,
                                          gpointer        user_data,

@@ -9,6 +9,7 @@
 
 #include <math.h>
 
+#include "cg-async-reply-private.h"
 #include "cg-caller-private.h"
 #include "cg-context-private.h"
 #include "cg-future-private.h"
@@ -139,6 +140,11 @@ set_wait_cancelled (CgFuture      *self,
  * outcome as cg_future_check() does, unless @flags has
  * %CG_WAIT_FLAGS_NO_RESULT.
  *
+ * Called from a job, the wait also ends (as if @cancellable was cancelled)
+ * when that job is cancelled, which cg_caller_stop() does to the running
+ * job of the caller it stops: a job blocked here can never keep its caller
+ * (or cg_caller_stop_all()) from stopping.
+ *
  * Returns: %TRUE when the future is done (and succeeded, unless
  *   %CG_WAIT_FLAGS_NO_RESULT)
  */
@@ -150,7 +156,8 @@ cg_future_wait_sync (CgFuture      *self,
                      GError       **error)
 {
   gint64 deadline, spin_end, now, started;
-  gulong handler = 0;
+  GCancellable *job_cancellable = NULL;
+  gulong handler = 0, job_handler = 0;
   ParkingBucket *bucket;
   guint i;
 
@@ -188,6 +195,17 @@ cg_future_wait_sync (CgFuture      *self,
 
   if (!cg_future_is_done (self))
     {
+      CgFuture *job = _cg_future_current ();
+
+      /* A job that blocks here is cancelled when its caller stops (or
+       * anyone cancels it): its wait ends then, or stopping the caller
+       * would wait for ever for the job to return. */
+      if (job != NULL && job != self)
+        {
+          job_cancellable = cg_future_get_cancellable (job);
+          job_handler = g_cancellable_connect (job_cancellable, G_CALLBACK (wake_on_cancel),
+                                               self, NULL);
+        }
       if (cancellable != NULL)
         handler = g_cancellable_connect (cancellable, G_CALLBACK (wake_on_cancel), self, NULL);
 
@@ -195,7 +213,8 @@ cg_future_wait_sync (CgFuture      *self,
       _cg_mutex_lock (&bucket->mutex);
       g_atomic_int_or (&self->state, CG_FUTURE_WAITERS);
       while (!cg_future_is_done (self) &&
-             !(cancellable != NULL && g_cancellable_is_cancelled (cancellable)))
+             !(cancellable != NULL && g_cancellable_is_cancelled (cancellable)) &&
+             !(job_cancellable != NULL && g_cancellable_is_cancelled (job_cancellable)))
         {
           if (deadline == G_MAXINT64)
             _cg_cond_wait (&bucket->cond, &bucket->mutex);
@@ -206,6 +225,8 @@ cg_future_wait_sync (CgFuture      *self,
 
       if (handler != 0)
         g_cancellable_disconnect (cancellable, handler);
+      if (job_handler != 0)
+        g_cancellable_disconnect (job_cancellable, job_handler);
     }
 
   if (cg_future_is_done (self))
@@ -216,6 +237,8 @@ cg_future_wait_sync (CgFuture      *self,
 
   if (cancellable != NULL && g_cancellable_is_cancelled (cancellable))
     set_wait_cancelled (self, flags, cancellable, error);
+  else if (job_cancellable != NULL && g_cancellable_is_cancelled (job_cancellable))
+    set_wait_cancelled (self, flags, job_cancellable, error);
   else
     set_timed_out (self, flags, error);
 
@@ -232,6 +255,7 @@ typedef struct
   GCancellable *cancellable;
   GSource      *timeout_source;
   GSource      *cancel_source;
+  GSource      *stop_source;
 } WaitData;
 
 enum
@@ -239,23 +263,27 @@ enum
   WAIT_DONE,
   WAIT_TIMED_OUT,
   WAIT_CANCELLED,
+  WAIT_CALLER_STOPPED,
 };
+
+static void
+source_drop (GSource **source)
+{
+  if (*source != NULL)
+    {
+      g_source_destroy (*source);
+      g_clear_pointer (source, g_source_unref);
+    }
+}
 
 static void
 wait_data_free (gpointer data)
 {
   WaitData *wait = data;
 
-  if (wait->timeout_source != NULL)
-    {
-      g_source_destroy (wait->timeout_source);
-      g_source_unref (wait->timeout_source);
-    }
-  if (wait->cancel_source != NULL)
-    {
-      g_source_destroy (wait->cancel_source);
-      g_source_unref (wait->cancel_source);
-    }
+  source_drop (&wait->timeout_source);
+  source_drop (&wait->cancel_source);
+  source_drop (&wait->stop_source);
   g_clear_object (&wait->cancellable);
   g_clear_object (&wait->future);
   g_free (wait);
@@ -278,6 +306,8 @@ wait_finish_with (GTask *task,
     g_source_destroy (wait->timeout_source);
   if (wait->cancel_source != NULL)
     g_source_destroy (wait->cancel_source);
+  if (wait->stop_source != NULL)
+    g_source_destroy (wait->stop_source);
 
   switch (why)
     {
@@ -298,10 +328,19 @@ wait_finish_with (GTask *task,
       break;
 
     case WAIT_CANCELLED:
-    default:
       _cg_future_remove_hook (wait->future, wait_done_hook, task);
       set_wait_cancelled (wait->future, wait->flags, wait->cancellable, &error);
       g_task_return_error (task, error);
+      break;
+
+    case WAIT_CALLER_STOPPED:
+    default:
+      /* The waiting thread's caller stopped: the wait ends as if
+       * cancelled, with an error that says why. */
+      _cg_future_remove_hook (wait->future, wait_done_hook, task);
+      if (!(wait->flags & CG_WAIT_FLAGS_SHIELD))
+        cg_future_cancel (wait->future, _("The caller of the waiting thread was stopped"));
+      g_task_return_error (task, _cg_reply_new_closed_error ());
       break;
     }
 }
@@ -325,6 +364,14 @@ wait_cancelled_cb (GCancellable *cancellable,
                    gpointer      user_data)
 {
   wait_finish_with (user_data, WAIT_CANCELLED);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+wait_caller_stopped_cb (GCancellable *stopping,
+                       gpointer      user_data)
+{
+  wait_finish_with (user_data, WAIT_CALLER_STOPPED);
   return G_SOURCE_REMOVE;
 }
 
@@ -362,8 +409,7 @@ cg_future_wait_async (CgFuture            *self,
   g_return_if_fail (CG_IS_FUTURE (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = _cg_context_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, cg_future_wait_async);
+  task = _cg_reply_task_new (self, cancellable, callback, user_data, cg_future_wait_async);
   g_task_set_name (task, "[caller-glib] cg_future_wait_async");
   /* The outcome says itself whether the wait was cancelled. */
   g_task_set_check_cancellable (task, FALSE);
@@ -403,6 +449,9 @@ cg_future_wait_async (CgFuture            *self,
       g_source_set_static_name (wait->cancel_source, "[caller-glib] wait cancelled");
       g_source_attach (wait->cancel_source, context);
     }
+
+  wait->stop_source = _cg_reply_task_watch_stop (task, wait_caller_stopped_cb,
+                                                 g_object_ref (task), g_object_unref);
 
   _cg_future_add_hook (self, wait_done_hook, g_object_ref (task), g_object_unref);
 }

@@ -79,6 +79,7 @@ struct _CgFutureExtra
   GCancellable *cancellable;
   CgFuture     *awaiting;
   gpointer      source_tag;
+  GObject      *source_object; /* of the _async call it answers */
   GObject      *job;          /* the CgJob of a job list */
 };
 
@@ -207,6 +208,7 @@ future_clear (CgFuture *self)
         g_string_free (self->extra->messages, TRUE);
       g_clear_object (&self->extra->cancellable);
       g_clear_object (&self->extra->awaiting);
+      g_clear_object (&self->extra->source_object);
       g_clear_object (&self->extra->job);
       g_free (self->extra);
     }
@@ -513,7 +515,15 @@ cg_future_async_result_get_user_data (GAsyncResult *result)
 static GObject *
 cg_future_async_result_get_source_object (GAsyncResult *result)
 {
-  return (GObject *) _cg_future_dup_owner_caller (CG_FUTURE (result));
+  CgFuture *self = CG_FUTURE (result);
+  GObject *source = NULL;
+
+  future_lock (self);
+  if (self->extra != NULL && self->extra->source_object != NULL)
+    source = g_object_ref (self->extra->source_object);
+  future_unlock (self);
+
+  return source != NULL ? source : (GObject *) _cg_future_dup_owner_caller (self);
 }
 
 static gboolean
@@ -650,6 +660,34 @@ _cg_future_set_source_tag (CgFuture *self,
   future_lock (self);
   future_extra (self)->source_tag = source_tag;
   future_unlock (self);
+}
+
+/* The object whose _async call the future answers (nullable): what
+ * g_async_result_get_source_object() returns, and what _finish() checks. */
+void
+_cg_future_set_source_object (CgFuture *self,
+                              gpointer  source_object)
+{
+  future_lock (self);
+  g_set_object (&future_extra (self)->source_object, source_object);
+  future_unlock (self);
+}
+
+/* Whether the future answers the _async call @source_tag of
+ * @source_object. */
+gboolean
+_cg_future_answers (CgFuture *self,
+                    gpointer  source_object,
+                    gpointer  source_tag)
+{
+  gboolean answers;
+
+  future_lock (self);
+  answers = self->extra != NULL && self->extra->source_tag == source_tag &&
+            self->extra->source_object == source_object;
+  future_unlock (self);
+
+  return answers;
 }
 
 /* Gives a job made without a caller (a pool job) the worker that runs it;
