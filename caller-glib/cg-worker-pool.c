@@ -122,6 +122,16 @@ pool_grow_usec (void)
   return (gint64) value - 1;
 }
 
+/* Completes a pool job that will not run as cancelled with @reason (its
+ * destroy notify runs) and drops the reference given. */
+static void
+pool_cancel_job (CgFuture   *job,
+                 const char *reason)
+{
+  _cg_future_discard_job (job, reason);
+  g_object_unref (job);
+}
+
 /* Workers ---------------------------------------------------------------- */
 
 static void
@@ -465,6 +475,22 @@ pool_manager_main (gpointer data)
   return NULL;
 }
 
+/* Starts the manager thread; with the pool lock held. */
+static gboolean
+pool_start_manager_locked (GError **error)
+{
+  GError *local = NULL;
+
+  pool_manager = g_thread_try_new ("cg-pool-manager", pool_manager_main, NULL, &local);
+  if (pool_manager != NULL)
+    return TRUE;
+
+  g_set_error (error, CG_CALLER_ERROR, CG_CALLER_ERROR_FAILED,
+               _("Could not start the thread of the worker pool: %s"), local->message);
+  g_error_free (local);
+  return FALSE;
+}
+
 /* Starts one worker and puts it in the idle pool. A failure to start a
  * thread cancels the waiting jobs with its message. */
 static gboolean
@@ -488,8 +514,7 @@ pool_start_worker (void)
       g_warning ("%s", error->message);
       while ((pending = g_queue_pop_head (&failed)) != NULL)
         {
-          _cg_future_discard_job (pending->job, error->message);
-          g_object_unref (pending->job);
+          pool_cancel_job (pending->job, error->message);
           g_free (pending);
         }
       g_error_free (error);
@@ -622,9 +647,17 @@ _cg_worker_pool_job_returned (CgFuture *future)
  * keeps its worker until then.
  *
  * While it waits for a worker, the job's future has no thread yet
- * (cg_future_get_thread() returns %NULL). If no thread can be started,
- * the waiting jobs complete as cancelled with the reason, and a warning is
- * logged.
+ * (cg_future_get_thread() returns %NULL).
+ *
+ * The pool starts threads as it needs them: a manager thread on first use,
+ * then the workers. When the system refuses a thread (a limit on threads
+ * or memory), nothing aborts: a warning with the reason is logged once for
+ * that failure, and the jobs that needed the thread (this one when the
+ * manager cannot start, every job waiting for a worker when a worker
+ * cannot) complete as cancelled with that reason (waiting for them fails
+ * with %CG_FUTURE_ERROR_CANCELLED), their destroy notifies run and none
+ * stays queued. The future is still returned, not an error; a later call
+ * tries to start the thread again.
  *
  * Thread-safe.
  *
@@ -639,6 +672,7 @@ cg_caller_to_thread (CgJobFunc        func,
   PendingJob *pending;
   CgFuture *job;
   CgJobFunc job_func = func;
+  GError *local = NULL;
 
   g_return_val_if_fail (func != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -661,8 +695,17 @@ cg_caller_to_thread (CgJobFunc        func,
   pending->queued_at = g_get_monotonic_time ();
 
   _cg_mutex_lock (&pool_lock);
-  if (G_UNLIKELY (pool_manager == NULL))
-    pool_manager = g_thread_new ("cg-pool-manager", pool_manager_main, NULL);
+  if (G_UNLIKELY (pool_manager == NULL) && !pool_start_manager_locked (&local))
+    {
+      _cg_mutex_unlock (&pool_lock);
+      g_free (pending);
+
+      /* Nothing was queued: a later call tries again. */
+      g_warning ("%s", local->message);
+      pool_cancel_job (job, local->message);
+      g_error_free (local);
+      return job;
+    }
   g_queue_push_tail (&pool_pending, pending);
   pool_outstanding++;
   _cg_mutex_unlock (&pool_lock);
