@@ -53,4 +53,15 @@ void        _cg_caller_wrap_job_home    (CgCaller      *target,
 gboolean    _cg_caller_post_job         (CgCaller   *self,
                                          CgFuture   *future);
 
+/* cg_caller_stop_all() tells the parts of the library that start callers
+ * of their own, so that they start none while it runs: a hook runs with
+ * @stopping TRUE before the first caller is stopped and with FALSE once
+ * all are, on the thread that called stop_all(), with its @force. Hooks
+ * cannot be removed. */
+typedef void (*CgStopAllHook) (gboolean stopping,
+                               gboolean force,
+                               gpointer user_data);
+void        _cg_caller_add_stop_all_hook (CgStopAllHook hook,
+                                          gpointer      user_data);
+
 G_END_DECLS
