@@ -1492,6 +1492,11 @@ run_stop_all_hooks (StopAllHook *hooks,
  *
  * Stops every unprotected caller (every caller with @force), newest
  * first, as cg_caller_stop() does.
+ *
+ * The workers of cg_caller_to_thread() are unprotected callers: once this
+ * returns, no pool job submitted before it starts, and the jobs that were
+ * waiting for a worker completed as cancelled. The pool serves later
+ * calls again.
  */
 void
 cg_caller_stop_all (gboolean force)

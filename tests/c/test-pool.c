@@ -31,6 +31,7 @@ typedef struct
   gint        saw_cancel;   /* atomic */
   gint        destroyed;    /* atomic */
   gint        finished;     /* atomic */
+  gint        waiting;      /* atomic: jobs waiting for their caller to stop */
   gint        generated;    /* futures the generator gave */
   gint        n_generate;   /* how many it gives before NULL */
   gint        generator_calls;
@@ -510,6 +511,93 @@ test_pool_worker_stopped_by_others (Fixture *fx)
   g_assert_cmpint (cg_future_propagate_int (future, NULL), ==, 7);
   g_assert_cmpuint (count_callers ("pool-"), ==, 1);
   g_object_unref (future);
+}
+
+/* ------------------------------------------------------------------ */
+/* cg_caller_stop_all() and the pool                                   */
+/* ------------------------------------------------------------------ */
+
+/* Runs in another caller until that caller is stopped (stop_all() is under
+ * way then), and only then hands a job to the pool, into fx->job_future. */
+static void
+job_submit_when_stopped (CgFuture *future,
+                         gpointer  user_data)
+{
+  Fixture *fx = user_data;
+  GCancellable *cancellable = cg_future_get_cancellable (future);
+  GError *error = NULL;
+  CgFuture *late;
+
+  g_atomic_int_inc (&fx->waiting);
+  cg_test_gate_wait (&fx->gate, CG_TEST_TIMEOUT_S, cancellable);
+  g_assert_true (g_cancellable_is_cancelled (cancellable));
+
+  late = cg_caller_to_thread (job_gate, fx, fixture_count_destroy, &error);
+  g_assert_no_error (error);
+  g_mutex_lock (&fx->lock);
+  fx->job_future = late;
+  g_mutex_unlock (&fx->lock);
+}
+
+/* Jobs run, wait for a worker, and come in while cg_caller_stop_all()
+ * runs: once it returns, every one of them is over (run, or cancelled
+ * with its destroy notify run), no pool worker is left, and the pool
+ * serves the next job. */
+static void
+run_stop_all_with_pool (Fixture  *fx,
+                        gboolean  force)
+{
+  const guint n = 8;
+  g_autoptr(GPtrArray) futures = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(CgCaller) submitter = NULL;
+  g_autoptr(CgFuture) submitting = NULL;
+  g_autoptr(CgFuture) again = NULL;
+  GError *error = NULL;
+
+  /* The manager starts a worker a second at most: while the first one
+   * runs its job, the other jobs wait for a worker. */
+  g_setenv ("CG_POOL_GROW_USEC", "1000000", TRUE);
+  fx->n_to_start = 0; /* the gate opens at the teardown */
+
+  submitter = cg_caller_start_new ("stop-all-submitter", FALSE, NULL, &error);
+  g_assert_no_error (error);
+  submitting = cg_caller_call_soon (submitter, job_submit_when_stopped, fx, NULL, &error);
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (futures, to_thread_ok (job_gate, fx, fixture_count_destroy));
+  CG_TEST_POLL_UNTIL (g_atomic_int_get (&fx->started) >= 1 &&
+                      g_atomic_int_get (&fx->waiting) == 1);
+
+  cg_caller_stop_all (force);
+
+  for (guint i = 0; i < n; i++)
+    g_assert_true (cg_future_is_done (g_ptr_array_index (futures, i)));
+  g_assert_true (cg_future_is_done (submitting));
+  g_mutex_lock (&fx->lock);
+  g_assert_nonnull (fx->job_future);
+  g_assert_true (cg_future_is_cancelled (fx->job_future));
+  g_mutex_unlock (&fx->lock);
+  g_assert_cmpint (g_atomic_int_get (&fx->destroyed), ==, n + 1);
+  g_assert_cmpuint (count_callers ("pool-"), ==, 0);
+
+  /* The pool is there for later jobs. */
+  again = to_thread_ok (job_record, fx, NULL);
+  wait_done (again);
+  g_assert_cmpint (cg_future_propagate_int (again, &error), ==, 7);
+  g_assert_no_error (error);
+}
+
+static void
+test_stop_all_force_stops_pool (Fixture *fx)
+{
+  run_stop_all_with_pool (fx, TRUE);
+}
+
+static void
+test_stop_all_stops_pool (Fixture *fx)
+{
+  run_stop_all_with_pool (fx, FALSE);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1724,6 +1812,8 @@ main (int    argc,
   pool_test_add ("/pool/worker-stopped-by-others", test_pool_worker_stopped_by_others);
   pool_test_add ("/pool/to-thread/from-pool-job", test_to_thread_from_pool_job);
   pool_test_add ("/pool/to-thread-by-name", test_to_thread_by_name);
+  pool_test_add ("/pool/stop-all/force", test_stop_all_force_stops_pool);
+  pool_test_add ("/pool/stop-all/unprotected", test_stop_all_stops_pool);
   g_test_add_func ("/pool/to-thread/no-thread", test_to_thread_no_thread);
   g_test_add_func ("/pool/to-thread/no-thread/subprocess/probe", test_no_thread_probe);
   g_test_add_func ("/pool/to-thread/no-thread/subprocess/run", test_no_thread_run);
