@@ -59,4 +59,15 @@ void        _cg_caller_hold             (CgCaller   *self);
 void        _cg_caller_release          (CgCaller   *self);
 GSource    *_cg_caller_stop_source_new  (CgCaller   *self);
 
+/* cg_caller_stop_all() tells the parts of the library that start callers
+ * of their own, so that they start none while it runs: a hook runs with
+ * @stopping TRUE before the first caller is stopped and with FALSE once
+ * all are, on the thread that called stop_all(), with its @force. Hooks
+ * cannot be removed. */
+typedef void (*CgStopAllHook) (gboolean stopping,
+                               gboolean force,
+                               gpointer user_data);
+void        _cg_caller_add_stop_all_hook (CgStopAllHook hook,
+                                          gpointer      user_data);
+
 G_END_DECLS

@@ -1556,17 +1556,60 @@ cg_caller_all_callers (gboolean running_only)
   return result;
 }
 
+typedef struct _StopAllHook StopAllHook;
+
+struct _StopAllHook
+{
+  StopAllHook   *next;
+  CgStopAllHook  func;
+  gpointer       data;
+};
+
+/* Newest first; atomic. Hooks are never removed, so whoever read the head
+ * may walk the list without a lock. */
+static StopAllHook *stop_all_hooks;
+
+void
+_cg_caller_add_stop_all_hook (CgStopAllHook func,
+                              gpointer      data)
+{
+  StopAllHook *hook = g_new (StopAllHook, 1);
+
+  hook->func = func;
+  hook->data = data;
+  do
+    hook->next = g_atomic_pointer_get (&stop_all_hooks);
+  while (!g_atomic_pointer_compare_and_exchange (&stop_all_hooks, hook->next, hook));
+}
+
+static void
+run_stop_all_hooks (StopAllHook *hooks,
+                    gboolean     stopping,
+                    gboolean     force)
+{
+  for (StopAllHook *hook = hooks; hook != NULL; hook = hook->next)
+    hook->func (stopping, force, hook->data);
+}
+
 /**
  * cg_caller_stop_all:
  * @force: stop protected callers too
  *
  * Stops every unprotected caller (every caller with @force), newest
  * first, as cg_caller_stop() does.
+ *
+ * The workers of cg_caller_to_thread() are unprotected callers: once this
+ * returns, no pool job submitted before it starts, and the jobs that were
+ * waiting for a worker completed as cancelled. The pool serves later
+ * calls again.
  */
 void
 cg_caller_stop_all (gboolean force)
 {
+  StopAllHook *hooks = g_atomic_pointer_get (&stop_all_hooks);
   GList *callers = NULL, *l;
+
+  run_stop_all_hooks (hooks, TRUE, force);
 
   _cg_mutex_lock (&registry_lock);
   for (l = registry_order; l != NULL; l = l->next)
@@ -1578,6 +1621,8 @@ cg_caller_stop_all (gboolean force)
     cg_caller_stop (l->data, force);
 
   g_list_free_full (callers, g_object_unref);
+
+  run_stop_all_hooks (hooks, FALSE, force);
 }
 
 /**

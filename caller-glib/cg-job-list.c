@@ -74,7 +74,8 @@ struct _CgJob
 
   CgFuture   *future;        /* strong */
   CgCaller   *caller;        /* strong: the list's caller */
-  CgJobList  *list;          /* strong, until the job leaves it; the list's thread */
+  CgJobList  *list;          /* strong, atomic: until the job leaves the list or
+                              * lets go of it (job_let_go()) */
   char       *label;         /* the list's thread */
   CgJobState  state;         /* the list's thread */
   gdouble     progress;      /* the list's thread */
@@ -349,7 +350,9 @@ _cg_job_list_new (CgCaller *caller)
 
 /* Tracking, from the library ---------------------------------------------- */
 
-/* Runs @func with @job on the list's thread (right now when on it). */
+/* Runs @func with @job on the list's thread (right now when on it). A
+ * stopped caller runs nothing more: then the change is dropped, and the
+ * reference given with the call is released by call_direct() itself. */
 static void
 on_list_thread (CgJob        *job,
                 CgDirectFunc  func)
@@ -362,16 +365,14 @@ on_list_thread (CgJob        *job,
       return;
     }
 
-  g_object_ref (job);
-  if (!cg_caller_call_direct (caller, func, job, g_object_unref, NULL))
-    g_object_unref (job);
+  cg_caller_call_direct (caller, func, g_object_ref (job), g_object_unref, NULL);
 }
 
 static void
 job_leave (gpointer data)
 {
   CgJob *job = data;
-  CgJobList *list = job->list;
+  CgJobList *list = g_atomic_pointer_get (&job->list);
   guint position;
 
   if (list == NULL)
@@ -386,11 +387,31 @@ job_leave (gpointer data)
 
   if (g_ptr_array_find (list->items, job, &position))
     {
-      job->list = NULL;
+      g_atomic_pointer_set (&job->list, NULL);
       g_ptr_array_remove_index (list->items, position);
       g_list_model_items_changed (G_LIST_MODEL (list), position, 1, 0);
       g_object_unref (list);
     }
+}
+
+/* The destroy notify of job_leave(), and what is left of it when the
+ * list's caller was stopped before it could run: the item then stays in
+ * the model (which changes only on the caller's thread, and that runs
+ * nothing more), but the job lets go of the list and the future lets go of
+ * the job, so that the model, its items, their futures and the caller are
+ * all freed once whoever holds the model drops it. Any thread. */
+static void
+job_let_go (gpointer data)
+{
+  CgJob *job = data;
+  CgJobList *list = g_atomic_pointer_exchange (&job->list, NULL);
+
+  if (list != NULL)
+    {
+      _cg_future_set_job (job->future, NULL);
+      g_object_unref (list);
+    }
+  g_object_unref (job);
 }
 
 static void
@@ -399,10 +420,9 @@ job_leave_later (gpointer data)
   CgJob *job = data;
 
   /* Always from the loop: the completion may come in the middle of user
-   * code that iterates the model. */
-  g_object_ref (job);
-  if (!cg_caller_call_direct (job->caller, job_leave, job, g_object_unref, NULL))
-    g_object_unref (job);
+   * code that iterates the model. When the list's caller is stopped,
+   * call_direct() runs job_let_go() at once instead. */
+  cg_caller_call_direct (job->caller, job_leave, g_object_ref (job), job_let_go, NULL);
 }
 
 static void
@@ -453,7 +473,7 @@ job_set_running (gpointer data)
 {
   CgJob *job = data;
 
-  if (job->state != CG_JOB_STATE_PENDING || job->list == NULL)
+  if (job->state != CG_JOB_STATE_PENDING || g_atomic_pointer_get (&job->list) == NULL)
     return;
   job->state = CG_JOB_STATE_RUNNING;
   g_object_notify_by_pspec (G_OBJECT (job), properties[PROP_STATE]);
@@ -477,7 +497,7 @@ job_apply_progress (gpointer data)
 
   g_atomic_int_set (&job->report_posted, 0);
   progress = g_atomic_int_get (&job->reported) / 1e6;
-  if (job->list == NULL || progress == job->progress)
+  if (g_atomic_pointer_get (&job->list) == NULL || progress == job->progress)
     return;
   job->progress = progress;
   g_object_notify_by_pspec (G_OBJECT (job), properties[PROP_PROGRESS]);
@@ -493,6 +513,11 @@ job_apply_progress (gpointer data)
  * thread that are not done yet, as the section above describes. The model
  * and its items change only on the caller's thread; use it there. Every
  * call returns the same model while it lives.
+ *
+ * Once the caller is stopped its thread runs nothing more, so the model no
+ * longer changes: a job that ends after the stop stays in it as it was.
+ * Its items hold their futures (and the model holds the caller) only for
+ * as long as someone holds the model.
  *
  * Returns: (transfer full): the model of the caller's jobs
  */

@@ -21,7 +21,11 @@
  * counterpart of the seed's `Caller.to_thread()`. The threads are ordinary
  * #CgCaller workers, started with cg_caller_start_new() and named
  * `pool-1`, `pool-2` and so on; they show up in cg_caller_all_callers()
- * and are stopped by cg_caller_stop_all() like any other caller.
+ * and are stopped by cg_caller_stop_all() like any other unprotected
+ * caller. That stops the whole pool: once cg_caller_stop_all() returns, no
+ * pool job submitted before it starts any more. The jobs waiting for a
+ * worker are cancelled, so are the jobs submitted while it runs, and no
+ * worker starts meanwhile; the pool serves the calls that come after it.
  *
  * A worker runs one pool job at a time. A job goes to an idle worker when
  * there is one; otherwise it waits in the pool's queue while a new worker
@@ -89,6 +93,11 @@ static GQueue pool_busy = G_QUEUE_INIT;    /* PoolWorker */
 static GQueue pool_pending = G_QUEUE_INIT; /* PendingJob, jobs waiting for a worker */
 static GCond pool_manager_cond;            /* wakes the manager, with pool_lock */
 static GThread *pool_manager;
+static gboolean pool_hooked;               /* on cg_caller_stop_all(), under pool_lock */
+static guint pool_closed;                  /* stop_all() calls under way, under pool_lock */
+static guint pool_generation;              /* stop_all() calls begun, under pool_lock */
+static gboolean pool_starting;             /* the manager starts a worker, under pool_lock */
+static GCond pool_started_cond;            /* pool_starting went FALSE, with pool_lock */
 static guint pool_outstanding;             /* pool jobs not done yet */
 static gint pool_counter;                  /* atomic */
 static gint pool_max_idle = CG_DEFAULT_MAX_IDLE_POOL_INSTANCES; /* atomic */
@@ -120,6 +129,16 @@ pool_grow_usec (void)
     }
 
   return (gint64) value - 1;
+}
+
+/* Completes a pool job that will not run as cancelled with @reason (its
+ * destroy notify runs) and drops the reference given. */
+static void
+pool_cancel_job (CgFuture   *job,
+                 const char *reason)
+{
+  _cg_future_discard_job (job, reason);
+  g_object_unref (job);
 }
 
 /* Workers ---------------------------------------------------------------- */
@@ -465,46 +484,130 @@ pool_manager_main (gpointer data)
   return NULL;
 }
 
+/* Starts the manager thread; with the pool lock held. */
+static gboolean
+pool_start_manager_locked (GError **error)
+{
+  GError *local = NULL;
+
+  pool_manager = g_thread_try_new ("cg-pool-manager", pool_manager_main, NULL, &local);
+  if (pool_manager != NULL)
+    return TRUE;
+
+  g_set_error (error, CG_CALLER_ERROR, CG_CALLER_ERROR_FAILED,
+               _("Could not start the thread of the worker pool: %s"), local->message);
+  g_error_free (local);
+  return FALSE;
+}
+
 /* Starts one worker and puts it in the idle pool. A failure to start a
- * thread cancels the waiting jobs with its message. */
+ * thread cancels the waiting jobs with its message. While
+ * cg_caller_stop_all() runs no worker starts. */
 static gboolean
 pool_start_worker (void)
 {
   GError *error = NULL;
-  CgCaller *caller = pool_start_caller (&error);
-  PoolWorker *worker;
-
-  if (caller == NULL)
-    {
-      GQueue failed = G_QUEUE_INIT;
-      PendingJob *pending;
-
-      _cg_mutex_lock (&pool_lock);
-      failed = pool_pending;
-      g_queue_init (&pool_pending);
-      pool_outstanding -= failed.length;
-      _cg_mutex_unlock (&pool_lock);
-
-      g_warning ("%s", error->message);
-      while ((pending = g_queue_pop_head (&failed)) != NULL)
-        {
-          _cg_future_discard_job (pending->job, error->message);
-          g_object_unref (pending->job);
-          g_free (pending);
-        }
-      g_error_free (error);
-      return FALSE;
-    }
-
-  worker = g_atomic_rc_box_new0 (PoolWorker);
-  worker->link.data = worker;
-  worker->caller = caller;
+  CgCaller *caller;
+  PoolWorker *worker = NULL;
+  GQueue failed = G_QUEUE_INIT;
+  PendingJob *pending;
+  guint generation;
+  gboolean stale;
 
   _cg_mutex_lock (&pool_lock);
-  pool_worker_move_locked (worker, &pool_idle);
+  if (pool_closed > 0)
+    {
+      /* Nothing waits: stop_all() cancelled it and refuses new jobs. */
+      _cg_mutex_unlock (&pool_lock);
+      return TRUE;
+    }
+  pool_starting = TRUE;
+  generation = pool_generation;
   _cg_mutex_unlock (&pool_lock);
 
-  return TRUE;
+  caller = pool_start_caller (&error);
+  if (caller != NULL)
+    {
+      worker = g_atomic_rc_box_new0 (PoolWorker);
+      worker->link.data = worker;
+      worker->caller = caller;
+    }
+
+  _cg_mutex_lock (&pool_lock);
+  pool_starting = FALSE;
+  g_cond_broadcast (&pool_started_cond);
+  stale = pool_generation != generation;
+  if (worker != NULL && !stale)
+    pool_worker_move_locked (worker, &pool_idle);
+  _cg_mutex_unlock (&pool_lock);
+
+  if (worker != NULL)
+    {
+      if (stale)
+        {
+          /* A cg_caller_stop_all() began meanwhile and waited for this
+           * start: the worker is one of the callers it stops, and the pool
+           * does not take it. */
+          caller_stop_soon (caller);
+          pool_worker_unref (worker);
+        }
+      return TRUE;
+    }
+
+  _cg_mutex_lock (&pool_lock);
+  failed = pool_pending;
+  g_queue_init (&pool_pending);
+  pool_outstanding -= failed.length;
+  _cg_mutex_unlock (&pool_lock);
+
+  g_warning ("%s", error->message);
+  while ((pending = g_queue_pop_head (&failed)) != NULL)
+    {
+      pool_cancel_job (pending->job, error->message);
+      g_free (pending);
+    }
+  g_error_free (error);
+  return FALSE;
+}
+
+/* cg_caller_stop_all() begins (@stopping) or ends. From its beginning to
+ * its end the pool is closed: the jobs waiting for a worker are cancelled,
+ * new ones are cancelled at once and the manager starts no worker, so that
+ * no pool job submitted before stop_all() returns starts after it. The
+ * workers are callers: stop_all() itself stops them, including one the
+ * manager was starting (waited for here, so that it is registered by
+ * then). Every job already handed to a worker runs before its worker
+ * stops or is cancelled with it. */
+static void
+pool_stop_all_hook (gboolean stopping,
+                    gboolean force,
+                    gpointer user_data)
+{
+  GQueue cancelled = G_QUEUE_INIT;
+  PendingJob *pending;
+
+  _cg_mutex_lock (&pool_lock);
+  if (!stopping)
+    {
+      pool_closed--;
+      _cg_mutex_unlock (&pool_lock);
+      return;
+    }
+
+  pool_closed++;
+  pool_generation++;
+  while (pool_starting)
+    _cg_cond_wait (&pool_started_cond, &pool_lock);
+  cancelled = pool_pending;
+  g_queue_init (&pool_pending);
+  pool_outstanding -= cancelled.length;
+  _cg_mutex_unlock (&pool_lock);
+
+  while ((pending = g_queue_pop_head (&cancelled)) != NULL)
+    {
+      pool_cancel_job (pending->job, _("The worker pool was stopped before the job ran"));
+      g_free (pending);
+    }
 }
 
 /* The job of @worker is done: the worker takes the next queued job, goes
@@ -622,9 +725,23 @@ _cg_worker_pool_job_returned (CgFuture *future)
  * keeps its worker until then.
  *
  * While it waits for a worker, the job's future has no thread yet
- * (cg_future_get_thread() returns %NULL). If no thread can be started,
- * the waiting jobs complete as cancelled with the reason, and a warning is
- * logged.
+ * (cg_future_get_thread() returns %NULL).
+ *
+ * cg_caller_stop_all() (with or without force: the workers are not
+ * protected) cancels the jobs waiting for a worker and the jobs submitted
+ * while it runs, and stops the workers with their running jobs; after it
+ * returns no pool job submitted before starts, and later calls are served
+ * by new workers.
+ *
+ * The pool starts threads as it needs them: a manager thread on first use,
+ * then the workers. When the system refuses a thread (a limit on threads
+ * or memory), nothing aborts: a warning with the reason is logged once for
+ * that failure, and the jobs that needed the thread (this one when the
+ * manager cannot start, every job waiting for a worker when a worker
+ * cannot) complete as cancelled with that reason (waiting for them fails
+ * with %CG_FUTURE_ERROR_CANCELLED), their destroy notifies run and none
+ * stays queued. The future is still returned, not an error; a later call
+ * tries to start the thread again.
  *
  * Thread-safe.
  *
@@ -639,6 +756,7 @@ cg_caller_to_thread (CgJobFunc        func,
   PendingJob *pending;
   CgFuture *job;
   CgJobFunc job_func = func;
+  GError *local = NULL;
 
   g_return_val_if_fail (func != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -661,8 +779,29 @@ cg_caller_to_thread (CgJobFunc        func,
   pending->queued_at = g_get_monotonic_time ();
 
   _cg_mutex_lock (&pool_lock);
-  if (G_UNLIKELY (pool_manager == NULL))
-    pool_manager = g_thread_new ("cg-pool-manager", pool_manager_main, NULL);
+  if (G_UNLIKELY (!pool_hooked))
+    {
+      _cg_caller_add_stop_all_hook (pool_stop_all_hook, NULL);
+      pool_hooked = TRUE;
+    }
+  if (G_UNLIKELY (pool_closed > 0))
+    {
+      _cg_mutex_unlock (&pool_lock);
+      g_free (pending);
+      pool_cancel_job (job, _("The worker pool is being stopped"));
+      return job;
+    }
+  if (G_UNLIKELY (pool_manager == NULL) && !pool_start_manager_locked (&local))
+    {
+      _cg_mutex_unlock (&pool_lock);
+      g_free (pending);
+
+      /* Nothing was queued: a later call tries again. */
+      g_warning ("%s", local->message);
+      pool_cancel_job (job, local->message);
+      g_error_free (local);
+      return job;
+    }
   g_queue_push_tail (&pool_pending, pending);
   pool_outstanding++;
   _cg_mutex_unlock (&pool_lock);

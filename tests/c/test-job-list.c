@@ -171,6 +171,138 @@ test_job_list_untracked (void)
   g_object_unref (jobs);
 }
 
+/* A caller watches its job list and hands a job to another caller; it is
+ * stopped before that job ends. */
+typedef struct
+{
+  CgCaller   *worker;
+  Gated       gated;
+  CgTestGate  hold;      /* holds the watching caller busy */
+  CgFuture   *handed;    /* the job handed to the worker */
+} Handover;
+
+static void
+hand_over_job (CgFuture *future,
+               gpointer  user_data)
+{
+  Handover *ho = user_data;
+  GError *error = NULL;
+
+  /* On the watching caller's thread: the job enters its list. */
+  ho->handed = cg_caller_call_soon (ho->worker, cg_test_gated_job, &ho->gated, NULL, &error);
+  g_assert_no_error (error);
+}
+
+static void
+hold_caller (CgFuture *future,
+             gpointer  user_data)
+{
+  Handover *ho = user_data;
+
+  /* Ends when the caller is stopped (its cancellable) or the gate opens. */
+  cg_test_gate_wait (&ho->hold, CG_TEST_TIMEOUT_S, cg_future_get_cancellable (future));
+}
+
+static void
+wait_done_sync (CgFuture *future)
+{
+  GError *error = NULL;
+
+  g_assert_true (cg_future_wait_sync (future, CG_TEST_TIMEOUT_S, CG_WAIT_FLAGS_NO_RESULT, NULL,
+                                      &error));
+  g_assert_no_error (error);
+}
+
+/* With @busy, the watching caller is in the middle of a job when the handed
+ * job ends, so the item's removal is queued to it and then dropped by the
+ * stop; otherwise the caller is stopped first and refuses the removal. */
+static void
+run_stopped_watcher (gboolean busy)
+{
+  g_autoptr(CgCaller) watcher = NULL;
+  g_autoptr(CgFuture) submitted = NULL;
+  g_autoptr(CgFuture) held = NULL;
+  GListModel *jobs;
+  CgJob *item;
+  Handover ho = { 0 };
+  GError *error = NULL;
+  gint watcher_gone = 0, jobs_gone = 0, item_gone = 0;
+
+  g_test_queue_destroy (cg_test_stop_unprotected, NULL);
+  cg_test_gate_init (&ho.gated.gate);
+  cg_test_gate_init (&ho.hold);
+
+  ho.worker = cg_caller_start_new ("job-list-worker", FALSE, NULL, &error);
+  g_assert_no_error (error);
+  watcher = cg_caller_start_new ("job-list-watcher", FALSE, NULL, &error);
+  g_assert_no_error (error);
+  jobs = cg_caller_get_jobs (watcher);
+
+  submitted = cg_caller_call_soon (watcher, hand_over_job, &ho, NULL, &error);
+  g_assert_no_error (error);
+  wait_done_sync (submitted);
+  g_assert_nonnull (ho.handed);
+  g_assert_cmpuint (g_list_model_get_n_items (jobs), ==, 1);
+  item = g_list_model_get_item (jobs, 0);
+  g_assert_true (cg_job_get_future (item) == ho.handed);
+  g_object_weak_ref (G_OBJECT (item), cg_test_finalized_cb, &item_gone);
+  g_object_unref (item);
+
+  if (busy)
+    {
+      held = cg_caller_call_soon (watcher, hold_caller, &ho, NULL, &error);
+      g_assert_no_error (error);
+    }
+  else
+    {
+      cg_caller_stop (watcher, FALSE);
+    }
+
+  /* The handed job ends; stopping its caller waits until the completion
+   * was dealt with on its thread. */
+  cg_test_gate_open (&ho.gated.gate);
+  wait_done_sync (ho.handed);
+  cg_caller_stop (ho.worker, FALSE);
+
+  if (busy)
+    {
+      cg_caller_stop (watcher, FALSE);
+      wait_done_sync (held);
+    }
+
+  /* The stopped caller's model no longer changes: the item stays. */
+  g_assert_cmpuint (g_list_model_get_n_items (jobs), ==, 1);
+  g_assert_false (g_atomic_int_get (&item_gone));
+
+  /* Dropping the model frees it, its item, the item's future and the
+   * caller. */
+  g_object_weak_ref (G_OBJECT (jobs), cg_test_finalized_cb, &jobs_gone);
+  g_object_weak_ref (G_OBJECT (watcher), cg_test_finalized_cb, &watcher_gone);
+  g_object_unref (jobs);
+  g_clear_object (&ho.handed);
+  g_clear_object (&submitted);
+  g_clear_object (&held);
+  g_clear_object (&watcher);
+  CG_TEST_POLL_UNTIL (g_atomic_int_get (&jobs_gone) && g_atomic_int_get (&item_gone) &&
+                      g_atomic_int_get (&watcher_gone));
+
+  g_object_unref (ho.worker);
+  cg_test_gate_clear (&ho.hold);
+  cg_test_gate_clear (&ho.gated.gate);
+}
+
+static void
+test_job_list_caller_stopped (void)
+{
+  run_stopped_watcher (FALSE);
+}
+
+static void
+test_job_list_caller_stopped_busy (void)
+{
+  run_stopped_watcher (TRUE);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -180,6 +312,8 @@ main (int    argc,
   cg_test_add ("/job-list/lifecycle", test_job_list_lifecycle);
   cg_test_add ("/job-list/cancelled", test_job_list_cancelled);
   cg_test_add ("/job-list/untracked", test_job_list_untracked);
+  cg_test_add ("/job-list/caller-stopped", test_job_list_caller_stopped);
+  cg_test_add ("/job-list/caller-stopped-busy", test_job_list_caller_stopped_busy);
 
   return g_test_run ();
 }

@@ -7,6 +7,10 @@
 
 #include <caller-glib.h>
 
+#include <grp.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include "test-helpers.h"
 
 #define MAIN_CTX (g_main_context_default ())
@@ -27,6 +31,7 @@ typedef struct
   gint        saw_cancel;   /* atomic */
   gint        destroyed;    /* atomic */
   gint        finished;     /* atomic */
+  gint        waiting;      /* atomic: jobs waiting for their caller to stop */
   gint        generated;    /* futures the generator gave */
   gint        n_generate;   /* how many it gives before NULL */
   gint        generator_calls;
@@ -506,6 +511,252 @@ test_pool_worker_stopped_by_others (Fixture *fx)
   g_assert_cmpint (cg_future_propagate_int (future, NULL), ==, 7);
   g_assert_cmpuint (count_callers ("pool-"), ==, 1);
   g_object_unref (future);
+}
+
+/* ------------------------------------------------------------------ */
+/* cg_caller_stop_all() and the pool                                   */
+/* ------------------------------------------------------------------ */
+
+/* Runs in another caller until that caller is stopped (stop_all() is under
+ * way then), and only then hands a job to the pool, into fx->job_future. */
+static void
+job_submit_when_stopped (CgFuture *future,
+                         gpointer  user_data)
+{
+  Fixture *fx = user_data;
+  GCancellable *cancellable = cg_future_get_cancellable (future);
+  GError *error = NULL;
+  CgFuture *late;
+
+  g_atomic_int_inc (&fx->waiting);
+  cg_test_gate_wait (&fx->gate, CG_TEST_TIMEOUT_S, cancellable);
+  g_assert_true (g_cancellable_is_cancelled (cancellable));
+
+  late = cg_caller_to_thread (job_gate, fx, fixture_count_destroy, &error);
+  g_assert_no_error (error);
+  g_mutex_lock (&fx->lock);
+  fx->job_future = late;
+  g_mutex_unlock (&fx->lock);
+}
+
+/* Jobs run, wait for a worker, and come in while cg_caller_stop_all()
+ * runs: once it returns, every one of them is over (run, or cancelled
+ * with its destroy notify run), no pool worker is left, and the pool
+ * serves the next job. */
+static void
+run_stop_all_with_pool (Fixture  *fx,
+                        gboolean  force)
+{
+  const guint n = 8;
+  g_autoptr(GPtrArray) futures = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(CgCaller) submitter = NULL;
+  g_autoptr(CgFuture) submitting = NULL;
+  g_autoptr(CgFuture) again = NULL;
+  GError *error = NULL;
+
+  /* The manager starts a worker a second at most: while the first one
+   * runs its job, the other jobs wait for a worker. */
+  g_setenv ("CG_POOL_GROW_USEC", "1000000", TRUE);
+  fx->n_to_start = 0; /* the gate opens at the teardown */
+
+  submitter = cg_caller_start_new ("stop-all-submitter", FALSE, NULL, &error);
+  g_assert_no_error (error);
+  submitting = cg_caller_call_soon (submitter, job_submit_when_stopped, fx, NULL, &error);
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (futures, to_thread_ok (job_gate, fx, fixture_count_destroy));
+  CG_TEST_POLL_UNTIL (g_atomic_int_get (&fx->started) >= 1 &&
+                      g_atomic_int_get (&fx->waiting) == 1);
+
+  cg_caller_stop_all (force);
+
+  for (guint i = 0; i < n; i++)
+    g_assert_true (cg_future_is_done (g_ptr_array_index (futures, i)));
+  g_assert_true (cg_future_is_done (submitting));
+  g_mutex_lock (&fx->lock);
+  g_assert_nonnull (fx->job_future);
+  g_assert_true (cg_future_is_cancelled (fx->job_future));
+  g_mutex_unlock (&fx->lock);
+  g_assert_cmpint (g_atomic_int_get (&fx->destroyed), ==, n + 1);
+  g_assert_cmpuint (count_callers ("pool-"), ==, 0);
+
+  /* The pool is there for later jobs. */
+  again = to_thread_ok (job_record, fx, NULL);
+  wait_done (again);
+  g_assert_cmpint (cg_future_propagate_int (again, &error), ==, 7);
+  g_assert_no_error (error);
+}
+
+static void
+test_stop_all_force_stops_pool (Fixture *fx)
+{
+  run_stop_all_with_pool (fx, TRUE);
+}
+
+static void
+test_stop_all_stops_pool (Fixture *fx)
+{
+  run_stop_all_with_pool (fx, FALSE);
+}
+
+/* ------------------------------------------------------------------ */
+/* When no thread can be started                                       */
+/* ------------------------------------------------------------------ */
+
+static gpointer
+probe_thread (gpointer data)
+{
+  return NULL;
+}
+
+/* Whether a new thread can be started in this process now. */
+static gboolean
+threads_start (void)
+{
+  GThread *probe = g_thread_try_new ("probe", probe_thread, NULL, NULL);
+
+  if (probe == NULL)
+    return FALSE;
+  g_thread_join (probe);
+  return TRUE;
+}
+
+/* Makes the start of new threads fail in this process: RLIMIT_NPROC down
+ * to one (the hard limit stays, so allow_new_threads() can raise it again).
+ * The limit does not hold for root, so a root process becomes the user
+ * nobody (65534) first. Call it in a test subprocess only; FALSE when
+ * threads still start. */
+static gboolean
+forbid_new_threads (void)
+{
+  struct rlimit limit;
+
+  if (getrlimit (RLIMIT_NPROC, &limit) != 0)
+    return FALSE;
+  limit.rlim_cur = 1;
+  if (setrlimit (RLIMIT_NPROC, &limit) != 0)
+    return FALSE;
+  if (geteuid () == 0 &&
+      (setgroups (0, NULL) != 0 || setgid (65534) != 0 || setuid (65534) != 0))
+    return FALSE;
+
+  return !threads_start ();
+}
+
+static void
+allow_new_threads (void)
+{
+  struct rlimit limit;
+
+  g_assert_cmpint (getrlimit (RLIMIT_NPROC, &limit), ==, 0);
+  limit.rlim_cur = limit.rlim_max;
+  g_assert_cmpint (setrlimit (RLIMIT_NPROC, &limit), ==, 0);
+  g_assert_true (threads_start ());
+}
+
+static void
+job_return_seven (CgFuture *future,
+                  gpointer  user_data)
+{
+  cg_future_return_int (future, 7, NULL);
+}
+
+/* cg_caller_to_thread() when the thread it needs cannot start: a warning,
+ * the job's future is cancelled with the reason and its destroy notify
+ * runs, at once; nothing stays queued. */
+static void
+assert_to_thread_cancelled (gint       *destroyed,
+                            gint        expected_destroyed,
+                            const char *reason_pattern)
+{
+  GError *error = NULL;
+  CgFuture *future;
+
+  g_test_expect_message (CG_TEST_LIB_DOMAIN, G_LOG_LEVEL_WARNING, reason_pattern);
+  future = cg_caller_to_thread (job_return_seven, destroyed, cg_test_count_destroy, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (future);
+
+  g_assert_false (cg_future_wait_sync (future, CG_TEST_TIMEOUT_S, CG_WAIT_FLAGS_NONE, NULL,
+                                       &error));
+  g_assert_error (error, CG_FUTURE_ERROR, CG_FUTURE_ERROR_CANCELLED);
+  g_assert_true (g_pattern_match_simple (reason_pattern, error->message));
+  g_clear_error (&error);
+  g_assert_true (cg_future_is_cancelled (future));
+  g_test_assert_expected_messages ();
+  CG_TEST_POLL_UNTIL (g_atomic_int_get (destroyed) == expected_destroyed);
+  g_assert_cmpuint (count_callers ("pool-"), ==, 0);
+  g_object_unref (future);
+}
+
+static void
+assert_to_thread_runs (gint *destroyed,
+                       gint  expected_destroyed)
+{
+  GError *error = NULL;
+  CgFuture *future;
+
+  future = cg_caller_to_thread (job_return_seven, destroyed, cg_test_count_destroy, &error);
+  g_assert_no_error (error);
+  wait_done (future);
+  g_assert_cmpint (cg_future_propagate_int (future, &error), ==, 7);
+  g_assert_no_error (error);
+  CG_TEST_POLL_UNTIL (g_atomic_int_get (destroyed) == expected_destroyed);
+  g_object_unref (future);
+}
+
+static void
+test_no_thread_probe (void)
+{
+  if (!forbid_new_threads ())
+    g_test_fail ();
+}
+
+static void
+test_no_thread_run (void)
+{
+  gint destroyed = 0;
+
+  g_assert_true (forbid_new_threads ());
+
+  /* The pool's manager thread cannot start; a later call tries again. */
+  assert_to_thread_cancelled (&destroyed, 1, "*worker pool*");
+  assert_to_thread_cancelled (&destroyed, 2, "*worker pool*");
+
+  allow_new_threads ();
+  assert_to_thread_runs (&destroyed, 3);
+
+  /* With the manager running but no worker able to start. */
+  cg_caller_stop_all (TRUE);
+  g_assert_true (forbid_new_threads ());
+  assert_to_thread_cancelled (&destroyed, 4, "*thread*");
+
+  allow_new_threads ();
+  assert_to_thread_runs (&destroyed, 5);
+  cg_caller_stop_all (TRUE);
+}
+
+/* Thread creation fails for real, in a subprocess under RLIMIT_NPROC;
+ * skipped where that limit cannot be imposed. */
+static void
+test_to_thread_no_thread (void)
+{
+  const guint64 timeout = (guint64) CG_TEST_SUBPROCESS_TIMEOUT_S * G_USEC_PER_SEC;
+
+  g_test_trap_subprocess ("/pool/to-thread/no-thread/subprocess/probe", timeout,
+                          G_TEST_SUBPROCESS_DEFAULT);
+  if (!g_test_trap_has_passed ())
+    {
+      g_test_skip ("thread creation cannot be made to fail here (RLIMIT_NPROC)");
+      return;
+    }
+
+  g_test_trap_subprocess ("/pool/to-thread/no-thread/subprocess/run", timeout,
+                          G_TEST_SUBPROCESS_INHERIT_STDERR);
+  if (!g_test_trap_has_passed ())
+    g_test_fail_printf ("%s failed in its subprocess (see its messages above)",
+                        g_test_get_path ());
 }
 
 /* Completes its future first, then hands work to the pool and blocks on
@@ -1561,6 +1812,11 @@ main (int    argc,
   pool_test_add ("/pool/worker-stopped-by-others", test_pool_worker_stopped_by_others);
   pool_test_add ("/pool/to-thread/from-pool-job", test_to_thread_from_pool_job);
   pool_test_add ("/pool/to-thread-by-name", test_to_thread_by_name);
+  pool_test_add ("/pool/stop-all/force", test_stop_all_force_stops_pool);
+  pool_test_add ("/pool/stop-all/unprotected", test_stop_all_stops_pool);
+  g_test_add_func ("/pool/to-thread/no-thread", test_to_thread_no_thread);
+  g_test_add_func ("/pool/to-thread/no-thread/subprocess/probe", test_no_thread_probe);
+  g_test_add_func ("/pool/to-thread/no-thread/subprocess/run", test_no_thread_run);
 
   pool_test_add ("/as-completed/generator/limit", test_as_completed_generator_limit);
   pool_test_add ("/as-completed/generator/default-limit",
