@@ -1713,6 +1713,20 @@ cancel_in_flight (CgCaller *self)
  * caller on a context someone else runs, the pending work is discarded on
  * the caller's thread the next time its context runs, or at once when
  * called on that thread or when the caller never started.
+ *
+ * The `_async` calls of the library made on the caller's thread still
+ * answer, once each, on that thread: those that wait when the caller
+ * stops (a lock, a future, several futures, the next future of a
+ * #CgAsCompleted) give up with %CG_CALLER_ERROR_CLOSED, and so do those
+ * made after the stop, by the running job or by a callback. The thread of
+ * a cg_caller_start_new() caller runs its context until every such answer
+ * has been delivered, before it ends. A job blocked in
+ * cg_future_wait_sync() is woken by the cancellation of its future; a job
+ * blocked in anything else delays the end of its thread (and a stop from
+ * another thread) until it returns: such a job should watch its
+ * cg_future_get_cancellable().
+ *
+ * A thread that ends stops the caller made for it by cg_caller_get().
  */
 void
 cg_caller_stop (CgCaller *self,
