@@ -855,16 +855,58 @@ deliver_callbacks (CgFuture   *self,
   delivery_node_func (&delivery->node, NULL, TRUE);
 }
 
-static void
-dispatch_callbacks (CgFuture   *self,
-                    CgCallback *list,
-                    gboolean    owner_thread,
-                    CgCaller   *via)
+/* The completions a thread has under way, as an explicit stack.
+ *
+ * A future that follows another (cg_future_return_future()) completes from
+ * a hook of the one it follows, and may itself be followed: completing the
+ * last future of a chain completes the whole chain. Done by plain
+ * recursion, that costs a few stack frames per link and overflows the
+ * stack long before the longest chain the library accepts. So the hooks of
+ * a completion run from a loop over a stack of frames, one frame per
+ * future being completed: when a chain hook, run by that loop, completes
+ * the future that follows, it pushes that future's frame and returns, and
+ * the loop goes on with the new frame before the rest of the old one. That
+ * is the order recursion gives, without its depth: every hook and done
+ * callback runs at the same point, on the same thread, as before. */
+typedef struct _DispatchFrame DispatchFrame;
+struct _DispatchFrame
 {
-  CgCallback *hooks = NULL, *hooks_tail = NULL;
-  CgCallback *user = NULL, *user_tail = NULL;
+  DispatchFrame *parent;
+  CgFuture      *future;   /* a reference */
+  CgCallback    *hooks;    /* still to run, newest first */
+  CgCallback    *user;     /* newest first */
+  gboolean       owner_thread;
+  CgCaller      *via;      /* a reference, or NULL */
+  gboolean       on_heap;
+};
 
-  g_object_ref (self);
+typedef struct
+{
+  DispatchFrame *top;
+} DispatchStack;
+
+/* Set by the loop only while it runs a chain hook, for that hook alone. */
+static __thread DispatchStack *chain_hook_stack;
+
+static void chain_hook (CgFuture *other,
+                        gpointer  user_data);
+
+static void
+dispatch_frame_init (DispatchFrame *frame,
+                     CgFuture      *self,
+                     CgCallback    *list,
+                     gboolean       owner_thread,
+                     CgCaller      *via)
+{
+  CgCallback *hooks_tail = NULL, *user_tail = NULL;
+
+  frame->parent = NULL;
+  frame->future = g_object_ref (self);
+  frame->hooks = NULL;
+  frame->user = NULL;
+  frame->owner_thread = owner_thread;
+  frame->via = via != NULL ? g_object_ref (via) : NULL;
+  frame->on_heap = FALSE;
 
   /* Split the list, keeping its newest-first order in both parts. */
   while (list != NULL)
@@ -877,7 +919,7 @@ dispatch_callbacks (CgFuture   *self,
           if (hooks_tail != NULL)
             hooks_tail->next = list;
           else
-            hooks = list;
+            frame->hooks = list;
           hooks_tail = list;
         }
       else
@@ -885,33 +927,88 @@ dispatch_callbacks (CgFuture   *self,
           if (user_tail != NULL)
             user_tail->next = list;
           else
-            user = list;
+            frame->user = list;
           user_tail = list;
         }
       list = next;
     }
+}
 
-  run_callbacks (self, hooks);
+/* Runs the hooks and done callbacks of every frame on @stack, innermost
+ * first, until the stack is empty. */
+static void
+dispatch_stack_run (DispatchStack *stack)
+{
+  DispatchFrame *frame;
 
-  if (user != NULL)
+  while ((frame = stack->top) != NULL)
     {
-      if (owner_thread)
-        run_callbacks (self, user);
-      else
-        deliver_callbacks (self, user, via);
+      CgCallback *hook = frame->hooks;
+
+      if (hook != NULL)
+        {
+          frame->hooks = hook->next;
+          hook->next = NULL;
+          if (hook->func == chain_hook)
+            chain_hook_stack = stack;
+          run_callbacks (frame->future, hook);
+          chain_hook_stack = NULL;
+          continue;
+        }
+
+      stack->top = frame->parent;
+      if (frame->user != NULL)
+        {
+          if (frame->owner_thread)
+            run_callbacks (frame->future, frame->user);
+          else
+            deliver_callbacks (frame->future, frame->user, frame->via);
+        }
+      g_clear_object (&frame->via);
+      g_object_unref (frame->future);
+      if (frame->on_heap)
+        g_free (frame);
+    }
+}
+
+/* Runs the hooks of @self, then its done callbacks on the owner thread or
+ * hands them there. With @stack, from a chain hook that the loop of
+ * @stack runs: only queues them there, as the next thing that loop does. */
+static void
+dispatch_callbacks (CgFuture      *self,
+                    CgCallback    *list,
+                    gboolean       owner_thread,
+                    CgCaller      *via,
+                    DispatchStack *stack)
+{
+  DispatchStack own = { NULL };
+  DispatchFrame first;
+
+  if (stack != NULL)
+    {
+      DispatchFrame *frame = g_new (DispatchFrame, 1);
+
+      dispatch_frame_init (frame, self, list, owner_thread, via);
+      frame->on_heap = TRUE;
+      frame->parent = stack->top;
+      stack->top = frame;
+      return;
     }
 
-  g_object_unref (self);
+  dispatch_frame_init (&first, self, list, owner_thread, via);
+  own.top = &first;
+  dispatch_stack_run (&own);
 }
 
 /* Completion ------------------------------------------------------------ */
 
 static gboolean
-complete (CgFuture      *self,
-          CgOutcomeKind  kind,
-          CgOutcomeData *data,
-          gboolean       from_api,
-          GError       **error)
+complete_full (CgFuture      *self,
+               CgOutcomeKind  kind,
+               CgOutcomeData *data,
+               gboolean       from_api,
+               DispatchStack *stack,
+               GError       **error)
 {
   gboolean owner_thread = _cg_future_is_owner_thread (self);
   g_autoptr(CgCaller) via = NULL;
@@ -969,9 +1066,19 @@ complete (CgFuture      *self,
     _cg_future_wake_waiters (self);
 
   if (callbacks != NULL)
-    dispatch_callbacks (self, callbacks, owner_thread, via);
+    dispatch_callbacks (self, callbacks, owner_thread, via, stack);
 
   return TRUE;
+}
+
+static gboolean
+complete (CgFuture      *self,
+          CgOutcomeKind  kind,
+          CgOutcomeData *data,
+          gboolean       from_api,
+          GError       **error)
+{
+  return complete_full (self, kind, data, from_api, NULL, error);
 }
 
 /**
@@ -1190,7 +1297,12 @@ chain_hook (CgFuture *other,
             gpointer  user_data)
 {
   CgFuture *self = user_data;
+  DispatchStack *stack = chain_hook_stack;
   CgOutcomeData data = { 0 };
+
+  /* The loop that runs this hook, if one does, takes the completion of
+   * @self: see dispatch_stack_run(). */
+  chain_hook_stack = NULL;
 
   /* A cancelled outcome travels as cancellation, with its messages; when
    * @self was cancelled first, its cancel reached @other from here. */
@@ -1201,7 +1313,7 @@ chain_hook (CgFuture *other,
     }
 
   data.chained = g_object_ref (other);
-  complete (self, CG_OUTCOME_CHAINED, &data, FALSE, NULL);
+  complete_full (self, CG_OUTCOME_CHAINED, &data, FALSE, stack, NULL);
 }
 
 /* Whether @self waits, directly or through others, for @target. */
@@ -1704,36 +1816,15 @@ cancel_reached (gpointer data)
     complete (self, CG_OUTCOME_NONE, &outcome, FALSE, NULL);
 }
 
-/**
- * cg_future_cancel:
- * @self: a #CgFuture
- * @message: (nullable): why it is cancelled
- *
- * Cancels the future if it is not done: it is marked cancelled at once,
- * @message is added to its cancel messages (those of several calls are
- * joined by a newline), and its #GCancellable is cancelled: on the owner
- * thread, or at once when its job is executing right now (the job's thread
- * is busy until the job returns).
- *
- * This does not complete the future: it becomes done when its job ends
- * (whatever the job reports, as cancelled), when a job that had not
- * started is reached by its caller (it never runs; a delayed job is
- * reached at once, not at its deadline), or when someone completes it. A
- * future that is done already is left alone.
- *
- * Thread-safe.
- *
- * Returns: whether the future is cancelled (cg_future_is_cancelled())
- */
-gboolean
-cg_future_cancel (CgFuture   *self,
-                  const char *message)
+/* Cancels @self alone; *@awaiting receives a reference to the future it
+ * follows, if any, which cancelling @self cancels in turn. */
+static gboolean
+cancel_one (CgFuture    *self,
+            const char  *message,
+            CgFuture   **awaiting)
 {
   GCancellable *cancellable = NULL;
-  CgFuture *awaiting = NULL;
   gint state;
-
-  g_return_val_if_fail (CG_IS_FUTURE (self), FALSE);
 
   future_lock (self);
   state = g_atomic_int_get (&self->state);
@@ -1759,7 +1850,7 @@ cg_future_cancel (CgFuture   *self,
       if (self->extra->cancellable != NULL)
         cancellable = g_object_ref (self->extra->cancellable);
       if (self->extra->awaiting != NULL)
-        awaiting = g_object_ref (self->extra->awaiting);
+        *awaiting = g_object_ref (self->extra->awaiting);
     }
   future_unlock (self);
 
@@ -1767,13 +1858,6 @@ cg_future_cancel (CgFuture   *self,
     {
       cancel_cancellable (self, cancellable, (state & CG_FUTURE_RUNNING) != 0);
       g_object_unref (cancellable);
-    }
-
-  if (awaiting != NULL)
-    {
-      if (!cg_future_is_cancelled (awaiting))
-        cg_future_cancel (awaiting, message);
-      g_object_unref (awaiting);
     }
 
   /* A delayed job that has not started: its caller reaches it now rather
@@ -1784,6 +1868,53 @@ cg_future_cancel (CgFuture   *self,
                            g_object_unref, NULL);
 
   return TRUE;
+}
+
+/**
+ * cg_future_cancel:
+ * @self: a #CgFuture
+ * @message: (nullable): why it is cancelled
+ *
+ * Cancels the future if it is not done: it is marked cancelled at once,
+ * @message is added to its cancel messages (those of several calls are
+ * joined by a newline), and its #GCancellable is cancelled: on the owner
+ * thread, or at once when its job is executing right now (the job's thread
+ * is busy until the job returns).
+ *
+ * This does not complete the future: it becomes done when its job ends
+ * (whatever the job reports, as cancelled), when a job that had not
+ * started is reached by its caller (it never runs; a delayed job is
+ * reached at once, not at its deadline), or when someone completes it. A
+ * future that is done already is left alone.
+ *
+ * Thread-safe.
+ *
+ * Returns: whether the future is cancelled (cg_future_is_cancelled())
+ */
+gboolean
+cg_future_cancel (CgFuture   *self,
+                  const char *message)
+{
+  CgFuture *awaiting = NULL;
+  gboolean cancelled;
+
+  g_return_val_if_fail (CG_IS_FUTURE (self), FALSE);
+
+  cancelled = cancel_one (self, message, &awaiting);
+
+  /* Down a chain of cg_future_return_future() in a loop, not by
+   * recursion: a chain may be far longer than the stack is deep. */
+  while (awaiting != NULL)
+    {
+      CgFuture *current = awaiting;
+
+      awaiting = NULL;
+      if (!cg_future_is_cancelled (current))
+        cancel_one (current, message, &awaiting);
+      g_object_unref (current);
+    }
+
+  return cancelled;
 }
 
 /**
