@@ -143,6 +143,44 @@ future_extra (CgFuture *self)
   return self->extra;
 }
 
+/* Dropping a future can drop the last reference to the future it
+ * followed (cg_future_return_future()), whose finalization drops the next
+ * one, and so on down the chain: by recursion, a long chain would overflow
+ * the stack. So a thread drops those references from a loop: a release
+ * made while one is under way on the thread is queued for that loop. */
+typedef struct
+{
+  GPtrArray *queued;
+} ReleaseLoop;
+
+static __thread ReleaseLoop *release_loop;
+
+static void
+release_followed (CgFuture *followed)
+{
+  ReleaseLoop loop = { NULL };
+
+  if (followed == NULL)
+    return;
+
+  if (release_loop != NULL)
+    {
+      if (release_loop->queued == NULL)
+        release_loop->queued = g_ptr_array_new ();
+      g_ptr_array_add (release_loop->queued, followed);
+      return;
+    }
+
+  release_loop = &loop;
+  g_object_unref (followed);
+  while (loop.queued != NULL && loop.queued->len > 0)
+    g_object_unref (g_ptr_array_steal_index_fast (loop.queued, loop.queued->len - 1));
+  release_loop = NULL;
+
+  if (loop.queued != NULL)
+    g_ptr_array_unref (loop.queued);
+}
+
 static void
 outcome_clear (CgOutcomeKind  kind,
                CgOutcomeData *data)
@@ -164,7 +202,7 @@ outcome_clear (CgOutcomeKind  kind,
       g_clear_error (&data->error);
       break;
     case CG_OUTCOME_CHAINED:
-      g_clear_object (&data->chained);
+      release_followed (g_steal_pointer (&data->chained));
       break;
     case CG_OUTCOME_NONE:
     case CG_OUTCOME_BOOLEAN:
@@ -206,7 +244,7 @@ future_clear (CgFuture *self)
       if (self->extra->messages != NULL)
         g_string_free (self->extra->messages, TRUE);
       g_clear_object (&self->extra->cancellable);
-      g_clear_object (&self->extra->awaiting);
+      release_followed (g_steal_pointer (&self->extra->awaiting));
       g_clear_object (&self->extra->job);
       g_free (self->extra);
     }
