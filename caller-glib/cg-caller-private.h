@@ -52,5 +52,7 @@ void        _cg_caller_wrap_job_home    (CgCaller      *target,
                                          GDestroyNotify *destroy);
 gboolean    _cg_caller_post_job         (CgCaller   *self,
                                          CgFuture   *future);
+gboolean    _cg_caller_drop_timer       (CgCaller   *self,
+                                         CgFuture   *future);
 
 G_END_DECLS

@@ -1842,13 +1842,17 @@ cancel_cancellable (CgFuture     *self,
   g_cancellable_cancel (cancellable);
 }
 
-/* On the owner thread: completes a cancelled job that waits for its
- * deadline. Its job stays in the timer heap and is dropped there later. */
+/* On the owner thread: a cancelled job that waits for its deadline leaves
+ * the timer heap now, and is dropped as a cancelled job is when its caller
+ * reaches it: its data is freed and its future completes. */
 static void
 cancel_reached (gpointer data)
 {
   CgFuture *self = data;
   CgOutcomeData outcome = { 0 };
+
+  if (_cg_caller_drop_timer (owner_peek (self), self))
+    return;
 
   if (!cg_future_is_done (self) && !(g_atomic_int_get (&self->state) & CG_FUTURE_RUNNING))
     complete (self, CG_OUTCOME_NONE, &outcome, FALSE, NULL);
@@ -1899,8 +1903,11 @@ cancel_one (CgFuture    *self,
     }
 
   /* A delayed job that has not started: its caller reaches it now rather
-   * than at its deadline, so whoever waits for it is not kept waiting. */
-  if ((state & CG_FUTURE_HAS_JOB) && !(state & (CG_FUTURE_RUNNING | CG_FUTURE_CHAINED)) &&
+   * than at its deadline, so whoever waits for it is not kept waiting, and
+   * drops it, so its data does not wait either. The first cancel asks for
+   * that; later ones only add their messages. */
+  if ((state & CG_FUTURE_HAS_JOB) &&
+      !(state & (CG_FUTURE_RUNNING | CG_FUTURE_CHAINED | CG_FUTURE_CANCELLED)) &&
       self->deadline > 0 && owner_peek (self) != NULL)
     cg_caller_call_direct (owner_peek (self), cancel_reached, g_object_ref (self),
                            g_object_unref, NULL);
