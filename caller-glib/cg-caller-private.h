@@ -52,6 +52,8 @@ void        _cg_caller_wrap_job_home    (CgCaller      *target,
                                          GDestroyNotify *destroy);
 gboolean    _cg_caller_post_job         (CgCaller   *self,
                                          CgFuture   *future);
+gboolean    _cg_caller_drop_timer       (CgCaller   *self,
+                                         CgFuture   *future);
 
 /* Answers owed to a caller's thread (see cg-caller.c). */
 CgCaller   *_cg_caller_dup_serving_here (void);

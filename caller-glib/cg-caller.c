@@ -2022,15 +2022,35 @@ delayed_node_func (CgJobNode *node,
   CgFuture *future = _cg_future_from_node (node);
 
   node->func = _cg_future_job_node_func;
-  if (!run)
+  /* Cancelled on its way here: it never waits for its deadline. */
+  if (!run || cg_future_is_cancelled (future))
     {
-      node->func (node, caller, FALSE);
+      node->func (node, caller, run);
       return;
     }
 
   _cg_mutex_lock (&caller->lock);
   cg_timer_heap_push (&caller->timers, future->deadline, node);
   _cg_mutex_unlock (&caller->lock);
+}
+
+/* On the caller's thread: takes the delayed job @future out of the timer
+ * heap and drops it there and then, as it would be at its deadline; FALSE
+ * when it is not in the heap (not there yet, or reached already). */
+gboolean
+_cg_caller_drop_timer (CgCaller *self,
+                       CgFuture *future)
+{
+  gboolean removed;
+
+  _cg_mutex_lock (&self->lock);
+  removed = cg_timer_heap_remove (&self->timers, &future->node);
+  _cg_mutex_unlock (&self->lock);
+
+  if (removed)
+    future->node.func (&future->node, self, !_cg_caller_is_closed (self));
+
+  return removed;
 }
 
 /**
@@ -2046,6 +2066,10 @@ delayed_node_func (CgJobNode *node,
  * As cg_caller_call_soon(), but the job starts no earlier than @delay
  * seconds after this call. Jobs whose time has come start in the order of
  * their deadlines. All delayed jobs of a caller share one timer.
+ *
+ * Cancelling the future of a job that has not started drops the job at
+ * once, not at its deadline: the future completes as cancelled and
+ * @destroy runs, on the caller's thread, as soon as the caller gets to it.
  *
  * Returns: (transfer full): the job's future, or %NULL with @error set
  */

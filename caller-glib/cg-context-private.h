@@ -28,6 +28,11 @@ CgContextMap *_cg_context_enter        (CgContextMap **slot);
 void          _cg_context_leave        (CgContextMap **slot,
                                         CgContextMap  *saved);
 
+/* Exported for the tests only: how many entries the current context's map
+ * holds, those of finalized variables not yet left out included. */
+CG_AVAILABLE_IN_ALL
+guint         _cg_context_count_current_entries (void);
+
 GTask        *_cg_context_task_new     (gpointer             source_object,
                                         GCancellable        *cancellable,
                                         GAsyncReadyCallback  callback,

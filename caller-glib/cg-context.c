@@ -74,10 +74,25 @@
  * `contextvars.Token`. A reference-counted boxed type; use it once.
  */
 
+/* What a context map holds of a variable: a key of its own, not the
+ * variable. A map holding the variable would keep it alive for as long as
+ * the map lives, and the map of a thread's base context lives as long as
+ * the thread: every variable ever set there, and its value, would stay,
+ * and setting a variable, which copies the map, would cost more with each.
+ * Once a variable is finalized nobody can read or set it, so its key is
+ * marked dead and maps leave its entry out whenever they are copied. A
+ * key outlives its variable while maps hold it, so a new variable never
+ * takes the key of an old one. */
 typedef struct
 {
-  CgContextVar *var;
-  GValue        value;
+  gint ref_count;  /* atomic */
+  gint dead;       /* atomic: the variable is finalized */
+} VarKey;
+
+typedef struct
+{
+  VarKey *key;
+  GValue  value;
 } MapEntry;
 
 struct _CgContextMap
@@ -92,6 +107,7 @@ struct _CgContextVar
   GObject  parent_instance;
   char    *name;
   GValue   default_value;
+  VarKey  *key;
 };
 
 struct _CgContext
@@ -138,6 +154,20 @@ set_current_map (CgContextMap *map)
 
 /* Maps ------------------------------------------------------------------ */
 
+static VarKey *
+var_key_ref (VarKey *key)
+{
+  g_atomic_int_inc (&key->ref_count);
+  return key;
+}
+
+static void
+var_key_unref (VarKey *key)
+{
+  if (g_atomic_int_dec_and_test (&key->ref_count))
+    g_free (key);
+}
+
 static CgContextMap *
 map_ref (CgContextMap *map)
 {
@@ -154,7 +184,7 @@ _cg_context_map_unref (CgContextMap *map)
       for (guint i = 0; i < map->length; i++)
         {
           g_value_unset (&map->entries[i].value);
-          g_object_unref (map->entries[i].var);
+          var_key_unref (map->entries[i].key);
         }
       g_free (map);
     }
@@ -164,6 +194,7 @@ static const MapEntry *
 map_lookup (CgContextMap *map,
             CgContextVar *var)
 {
+  VarKey *key = var->key;
   guint lo = 0, hi;
 
   if (map == NULL)
@@ -174,9 +205,9 @@ map_lookup (CgContextMap *map,
     {
       guint mid = (lo + hi) / 2;
 
-      if (map->entries[mid].var == var)
+      if (map->entries[mid].key == key)
         return &map->entries[mid];
-      if ((gconstpointer) map->entries[mid].var < (gconstpointer) var)
+      if ((gconstpointer) map->entries[mid].key < (gconstpointer) key)
         lo = mid + 1;
       else
         hi = mid;
@@ -185,7 +216,8 @@ map_lookup (CgContextMap *map,
   return NULL;
 }
 
-/* A new map: @map with @var set to @value, or removed when @value is NULL. */
+/* A new map: @map with @var set to @value, or removed when @value is NULL,
+ * and without the entries of variables that are gone. */
 static CgContextMap *
 map_with (CgContextMap *map,
           CgContextVar *var,
@@ -193,6 +225,7 @@ map_with (CgContextMap *map,
 {
   guint old_length = map != NULL ? map->length : 0;
   CgContextMap *copy = g_malloc (sizeof (CgContextMap) + (old_length + 1) * sizeof (MapEntry));
+  VarKey *key = var->key;
   gboolean placed = FALSE;
   guint n = 0;
 
@@ -202,27 +235,27 @@ map_with (CgContextMap *map,
     {
       MapEntry *old = i < old_length ? &map->entries[i] : NULL;
 
-      if (!placed && (old == NULL || (gconstpointer) old->var >= (gconstpointer) var))
+      if (!placed && (old == NULL || (gconstpointer) old->key >= (gconstpointer) key))
         {
           placed = TRUE;
           if (value != NULL)
             {
               MapEntry *entry = &copy->entries[n++];
 
-              entry->var = g_object_ref (var);
+              entry->key = var_key_ref (key);
               memset (&entry->value, 0, sizeof entry->value);
               g_value_init (&entry->value, G_VALUE_TYPE (value));
               g_value_copy (value, &entry->value);
             }
-          if (old != NULL && old->var == var)
+          if (old != NULL && old->key == key)
             continue;
         }
 
-      if (old != NULL)
+      if (old != NULL && !g_atomic_int_get (&old->key->dead))
         {
           MapEntry *entry = &copy->entries[n++];
 
-          entry->var = g_object_ref (old->var);
+          entry->key = var_key_ref (old->key);
           memset (&entry->value, 0, sizeof entry->value);
           g_value_init (&entry->value, G_VALUE_TYPE (&old->value));
           g_value_copy (&old->value, &entry->value);
@@ -237,6 +270,14 @@ map_with (CgContextMap *map,
     }
 
   return copy;
+}
+
+/* For the tests: the length of the current map, the entries of variables
+ * that are gone but not left out yet included. */
+guint
+_cg_context_count_current_entries (void)
+{
+  return current_map != NULL ? current_map->length : 0;
 }
 
 CgContextMap *
@@ -279,6 +320,9 @@ cg_context_var_finalize (GObject *object)
 {
   CgContextVar *self = CG_CONTEXT_VAR (object);
 
+  /* Maps may still hold the key: they drop it when next copied. */
+  g_atomic_int_set (&self->key->dead, 1);
+  var_key_unref (self->key);
   g_free (self->name);
   if (G_IS_VALUE (&self->default_value))
     g_value_unset (&self->default_value);
@@ -295,6 +339,9 @@ cg_context_var_class_init (CgContextVarClass *klass)
 static void
 cg_context_var_init (CgContextVar *self)
 {
+  self->key = g_new (VarKey, 1);
+  self->key->ref_count = 1;
+  self->key->dead = 0;
 }
 
 /**
@@ -304,8 +351,9 @@ cg_context_var_init (CgContextVar *self)
  *   that never set it, or %NULL for none
  *
  * Makes a context variable. Variables are usually made once, at start-up,
- * and kept for the life of the program: a context holds a reference to
- * every variable set in it.
+ * and kept for the life of the program. A context does not keep a
+ * variable alive: once the variable is finalized, the value a context had
+ * for it is freed with the context, or when the context next changes.
  *
  * Returns: (transfer full): a new variable
  */

@@ -144,6 +144,44 @@ future_extra (CgFuture *self)
   return self->extra;
 }
 
+/* Dropping a future can drop the last reference to the future it
+ * followed (cg_future_return_future()), whose finalization drops the next
+ * one, and so on down the chain: by recursion, a long chain would overflow
+ * the stack. So a thread drops those references from a loop: a release
+ * made while one is under way on the thread is queued for that loop. */
+typedef struct
+{
+  GPtrArray *queued;
+} ReleaseLoop;
+
+static __thread ReleaseLoop *release_loop;
+
+static void
+release_followed (CgFuture *followed)
+{
+  ReleaseLoop loop = { NULL };
+
+  if (followed == NULL)
+    return;
+
+  if (release_loop != NULL)
+    {
+      if (release_loop->queued == NULL)
+        release_loop->queued = g_ptr_array_new ();
+      g_ptr_array_add (release_loop->queued, followed);
+      return;
+    }
+
+  release_loop = &loop;
+  g_object_unref (followed);
+  while (loop.queued != NULL && loop.queued->len > 0)
+    g_object_unref (g_ptr_array_steal_index_fast (loop.queued, loop.queued->len - 1));
+  release_loop = NULL;
+
+  if (loop.queued != NULL)
+    g_ptr_array_unref (loop.queued);
+}
+
 static void
 outcome_clear (CgOutcomeKind  kind,
                CgOutcomeData *data)
@@ -165,7 +203,7 @@ outcome_clear (CgOutcomeKind  kind,
       g_clear_error (&data->error);
       break;
     case CG_OUTCOME_CHAINED:
-      g_clear_object (&data->chained);
+      release_followed (g_steal_pointer (&data->chained));
       break;
     case CG_OUTCOME_NONE:
     case CG_OUTCOME_BOOLEAN:
@@ -207,7 +245,7 @@ future_clear (CgFuture *self)
       if (self->extra->messages != NULL)
         g_string_free (self->extra->messages, TRUE);
       g_clear_object (&self->extra->cancellable);
-      g_clear_object (&self->extra->awaiting);
+      release_followed (g_steal_pointer (&self->extra->awaiting));
       g_clear_object (&self->extra->source_object);
       g_clear_object (&self->extra->job);
       g_free (self->extra);
@@ -893,16 +931,58 @@ deliver_callbacks (CgFuture   *self,
   delivery_node_func (&delivery->node, NULL, TRUE);
 }
 
-static void
-dispatch_callbacks (CgFuture   *self,
-                    CgCallback *list,
-                    gboolean    owner_thread,
-                    CgCaller   *via)
+/* The completions a thread has under way, as an explicit stack.
+ *
+ * A future that follows another (cg_future_return_future()) completes from
+ * a hook of the one it follows, and may itself be followed: completing the
+ * last future of a chain completes the whole chain. Done by plain
+ * recursion, that costs a few stack frames per link and overflows the
+ * stack long before the longest chain the library accepts. So the hooks of
+ * a completion run from a loop over a stack of frames, one frame per
+ * future being completed: when a chain hook, run by that loop, completes
+ * the future that follows, it pushes that future's frame and returns, and
+ * the loop goes on with the new frame before the rest of the old one. That
+ * is the order recursion gives, without its depth: every hook and done
+ * callback runs at the same point, on the same thread, as before. */
+typedef struct _DispatchFrame DispatchFrame;
+struct _DispatchFrame
 {
-  CgCallback *hooks = NULL, *hooks_tail = NULL;
-  CgCallback *user = NULL, *user_tail = NULL;
+  DispatchFrame *parent;
+  CgFuture      *future;   /* a reference */
+  CgCallback    *hooks;    /* still to run, newest first */
+  CgCallback    *user;     /* newest first */
+  gboolean       owner_thread;
+  CgCaller      *via;      /* a reference, or NULL */
+  gboolean       on_heap;
+};
 
-  g_object_ref (self);
+typedef struct
+{
+  DispatchFrame *top;
+} DispatchStack;
+
+/* Set by the loop only while it runs a chain hook, for that hook alone. */
+static __thread DispatchStack *chain_hook_stack;
+
+static void chain_hook (CgFuture *other,
+                        gpointer  user_data);
+
+static void
+dispatch_frame_init (DispatchFrame *frame,
+                     CgFuture      *self,
+                     CgCallback    *list,
+                     gboolean       owner_thread,
+                     CgCaller      *via)
+{
+  CgCallback *hooks_tail = NULL, *user_tail = NULL;
+
+  frame->parent = NULL;
+  frame->future = g_object_ref (self);
+  frame->hooks = NULL;
+  frame->user = NULL;
+  frame->owner_thread = owner_thread;
+  frame->via = via != NULL ? g_object_ref (via) : NULL;
+  frame->on_heap = FALSE;
 
   /* Split the list, keeping its newest-first order in both parts. */
   while (list != NULL)
@@ -915,7 +995,7 @@ dispatch_callbacks (CgFuture   *self,
           if (hooks_tail != NULL)
             hooks_tail->next = list;
           else
-            hooks = list;
+            frame->hooks = list;
           hooks_tail = list;
         }
       else
@@ -923,33 +1003,88 @@ dispatch_callbacks (CgFuture   *self,
           if (user_tail != NULL)
             user_tail->next = list;
           else
-            user = list;
+            frame->user = list;
           user_tail = list;
         }
       list = next;
     }
+}
 
-  run_callbacks (self, hooks);
+/* Runs the hooks and done callbacks of every frame on @stack, innermost
+ * first, until the stack is empty. */
+static void
+dispatch_stack_run (DispatchStack *stack)
+{
+  DispatchFrame *frame;
 
-  if (user != NULL)
+  while ((frame = stack->top) != NULL)
     {
-      if (owner_thread)
-        run_callbacks (self, user);
-      else
-        deliver_callbacks (self, user, via);
+      CgCallback *hook = frame->hooks;
+
+      if (hook != NULL)
+        {
+          frame->hooks = hook->next;
+          hook->next = NULL;
+          if (hook->func == chain_hook)
+            chain_hook_stack = stack;
+          run_callbacks (frame->future, hook);
+          chain_hook_stack = NULL;
+          continue;
+        }
+
+      stack->top = frame->parent;
+      if (frame->user != NULL)
+        {
+          if (frame->owner_thread)
+            run_callbacks (frame->future, frame->user);
+          else
+            deliver_callbacks (frame->future, frame->user, frame->via);
+        }
+      g_clear_object (&frame->via);
+      g_object_unref (frame->future);
+      if (frame->on_heap)
+        g_free (frame);
+    }
+}
+
+/* Runs the hooks of @self, then its done callbacks on the owner thread or
+ * hands them there. With @stack, from a chain hook that the loop of
+ * @stack runs: only queues them there, as the next thing that loop does. */
+static void
+dispatch_callbacks (CgFuture      *self,
+                    CgCallback    *list,
+                    gboolean       owner_thread,
+                    CgCaller      *via,
+                    DispatchStack *stack)
+{
+  DispatchStack own = { NULL };
+  DispatchFrame first;
+
+  if (stack != NULL)
+    {
+      DispatchFrame *frame = g_new (DispatchFrame, 1);
+
+      dispatch_frame_init (frame, self, list, owner_thread, via);
+      frame->on_heap = TRUE;
+      frame->parent = stack->top;
+      stack->top = frame;
+      return;
     }
 
-  g_object_unref (self);
+  dispatch_frame_init (&first, self, list, owner_thread, via);
+  own.top = &first;
+  dispatch_stack_run (&own);
 }
 
 /* Completion ------------------------------------------------------------ */
 
 static gboolean
-complete (CgFuture      *self,
-          CgOutcomeKind  kind,
-          CgOutcomeData *data,
-          gboolean       from_api,
-          GError       **error)
+complete_full (CgFuture      *self,
+               CgOutcomeKind  kind,
+               CgOutcomeData *data,
+               gboolean       from_api,
+               DispatchStack *stack,
+               GError       **error)
 {
   gboolean owner_thread = _cg_future_is_owner_thread (self);
   g_autoptr(CgCaller) via = NULL;
@@ -1007,9 +1142,19 @@ complete (CgFuture      *self,
     _cg_future_wake_waiters (self);
 
   if (callbacks != NULL)
-    dispatch_callbacks (self, callbacks, owner_thread, via);
+    dispatch_callbacks (self, callbacks, owner_thread, via, stack);
 
   return TRUE;
+}
+
+static gboolean
+complete (CgFuture      *self,
+          CgOutcomeKind  kind,
+          CgOutcomeData *data,
+          gboolean       from_api,
+          GError       **error)
+{
+  return complete_full (self, kind, data, from_api, NULL, error);
 }
 
 /**
@@ -1228,7 +1373,12 @@ chain_hook (CgFuture *other,
             gpointer  user_data)
 {
   CgFuture *self = user_data;
+  DispatchStack *stack = chain_hook_stack;
   CgOutcomeData data = { 0 };
+
+  /* The loop that runs this hook, if one does, takes the completion of
+   * @self: see dispatch_stack_run(). */
+  chain_hook_stack = NULL;
 
   /* A cancelled outcome travels as cancellation, with its messages; when
    * @self was cancelled first, its cancel reached @other from here. */
@@ -1239,7 +1389,7 @@ chain_hook (CgFuture *other,
     }
 
   data.chained = g_object_ref (other);
-  complete (self, CG_OUTCOME_CHAINED, &data, FALSE, NULL);
+  complete_full (self, CG_OUTCOME_CHAINED, &data, FALSE, stack, NULL);
 }
 
 /* Whether @self waits, directly or through others, for @target. */
@@ -1730,16 +1880,77 @@ cancel_cancellable (CgFuture     *self,
   g_cancellable_cancel (cancellable);
 }
 
-/* On the owner thread: completes a cancelled job that waits for its
- * deadline. Its job stays in the timer heap and is dropped there later. */
+/* On the owner thread: a cancelled job that waits for its deadline leaves
+ * the timer heap now, and is dropped as a cancelled job is when its caller
+ * reaches it: its data is freed and its future completes. */
 static void
 cancel_reached (gpointer data)
 {
   CgFuture *self = data;
   CgOutcomeData outcome = { 0 };
 
+  if (_cg_caller_drop_timer (owner_peek (self), self))
+    return;
+
   if (!cg_future_is_done (self) && !(g_atomic_int_get (&self->state) & CG_FUTURE_RUNNING))
     complete (self, CG_OUTCOME_NONE, &outcome, FALSE, NULL);
+}
+
+/* Cancels @self alone; *@awaiting receives a reference to the future it
+ * follows, if any, which cancelling @self cancels in turn. */
+static gboolean
+cancel_one (CgFuture    *self,
+            const char  *message,
+            CgFuture   **awaiting)
+{
+  GCancellable *cancellable = NULL;
+  gint state;
+
+  future_lock (self);
+  state = g_atomic_int_get (&self->state);
+  if (state & CG_FUTURE_DONE)
+    {
+      future_unlock (self);
+      return (state & CG_FUTURE_CANCELLED) != 0;
+    }
+
+  if (message != NULL)
+    {
+      CgFutureExtra *extra = future_extra (self);
+
+      if (extra->messages == NULL)
+        extra->messages = g_string_new (message);
+      else
+        g_string_append_printf (extra->messages, "\n%s", message);
+    }
+  g_atomic_int_or (&self->state, CG_FUTURE_CANCELLED);
+
+  if (self->extra != NULL)
+    {
+      if (self->extra->cancellable != NULL)
+        cancellable = g_object_ref (self->extra->cancellable);
+      if (self->extra->awaiting != NULL)
+        *awaiting = g_object_ref (self->extra->awaiting);
+    }
+  future_unlock (self);
+
+  if (cancellable != NULL)
+    {
+      cancel_cancellable (self, cancellable, (state & CG_FUTURE_RUNNING) != 0);
+      g_object_unref (cancellable);
+    }
+
+  /* A delayed job that has not started: its caller reaches it now rather
+   * than at its deadline, so whoever waits for it is not kept waiting, and
+   * drops it, so its data does not wait either. The first cancel asks for
+   * that; later ones only add their messages. */
+  if ((state & CG_FUTURE_HAS_JOB) &&
+      !(state & (CG_FUTURE_RUNNING | CG_FUTURE_CHAINED | CG_FUTURE_CANCELLED)) &&
+      self->deadline > 0 && owner_peek (self) != NULL)
+    cg_caller_call_direct (owner_peek (self), cancel_reached, g_object_ref (self),
+                           g_object_unref, NULL);
+
+  return TRUE;
 }
 
 /**
@@ -1767,61 +1978,26 @@ gboolean
 cg_future_cancel (CgFuture   *self,
                   const char *message)
 {
-  GCancellable *cancellable = NULL;
   CgFuture *awaiting = NULL;
-  gint state;
+  gboolean cancelled;
 
   g_return_val_if_fail (CG_IS_FUTURE (self), FALSE);
 
-  future_lock (self);
-  state = g_atomic_int_get (&self->state);
-  if (state & CG_FUTURE_DONE)
+  cancelled = cancel_one (self, message, &awaiting);
+
+  /* Down a chain of cg_future_return_future() in a loop, not by
+   * recursion: a chain may be far longer than the stack is deep. */
+  while (awaiting != NULL)
     {
-      future_unlock (self);
-      return (state & CG_FUTURE_CANCELLED) != 0;
+      CgFuture *current = awaiting;
+
+      awaiting = NULL;
+      if (!cg_future_is_cancelled (current))
+        cancel_one (current, message, &awaiting);
+      g_object_unref (current);
     }
 
-  if (message != NULL)
-    {
-      CgFutureExtra *extra = future_extra (self);
-
-      if (extra->messages == NULL)
-        extra->messages = g_string_new (message);
-      else
-        g_string_append_printf (extra->messages, "\n%s", message);
-    }
-  g_atomic_int_or (&self->state, CG_FUTURE_CANCELLED);
-
-  if (self->extra != NULL)
-    {
-      if (self->extra->cancellable != NULL)
-        cancellable = g_object_ref (self->extra->cancellable);
-      if (self->extra->awaiting != NULL)
-        awaiting = g_object_ref (self->extra->awaiting);
-    }
-  future_unlock (self);
-
-  if (cancellable != NULL)
-    {
-      cancel_cancellable (self, cancellable, (state & CG_FUTURE_RUNNING) != 0);
-      g_object_unref (cancellable);
-    }
-
-  if (awaiting != NULL)
-    {
-      if (!cg_future_is_cancelled (awaiting))
-        cg_future_cancel (awaiting, message);
-      g_object_unref (awaiting);
-    }
-
-  /* A delayed job that has not started: its caller reaches it now rather
-   * than at its deadline, so whoever waits for it is not kept waiting. */
-  if ((state & CG_FUTURE_HAS_JOB) && !(state & (CG_FUTURE_RUNNING | CG_FUTURE_CHAINED)) &&
-      self->deadline > 0 && owner_peek (self) != NULL)
-    cg_caller_call_direct (owner_peek (self), cancel_reached, g_object_ref (self),
-                           g_object_unref, NULL);
-
-  return TRUE;
+  return cancelled;
 }
 
 /**

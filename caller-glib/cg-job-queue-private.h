@@ -24,7 +24,11 @@ typedef void (*CgJobNodeFunc) (CgJobNode *node,
 
 struct _CgJobNode
 {
-  CgJobNode     *next;
+  union
+  {
+    CgJobNode   *next;        /* in an inbox or another list of nodes */
+    gsize        timer_slot;  /* in a timer heap: its index there */
+  };
   CgJobNodeFunc  func;
 };
 

@@ -9,6 +9,10 @@
 
 #include "cg-timers-private.h"
 
+/* The heap keeps at least this many entries of room, and gives back half
+ * of its room when three quarters of it are unused. */
+#define MIN_ALLOCATED 16
+
 static inline gboolean
 entry_before (const CgTimerEntry *a,
               const CgTimerEntry *b)
@@ -17,46 +21,39 @@ entry_before (const CgTimerEntry *a,
          (a->deadline == b->deadline && a->serial < b->serial);
 }
 
-void
-cg_timer_heap_push (CgTimerHeap *heap,
-                    gint64       deadline,
-                    CgJobNode   *node)
+static inline void
+place (CgTimerHeap        *heap,
+       guint               i,
+       const CgTimerEntry *entry)
 {
-  CgTimerEntry entry = { deadline, heap->next_serial++, node };
-  guint i;
+  heap->entries[i] = *entry;
+  entry->node->timer_slot = i;
+}
 
-  if (heap->length == heap->allocated)
-    {
-      heap->allocated = MAX (16, heap->allocated * 2);
-      heap->entries = g_renew (CgTimerEntry, heap->entries, heap->allocated);
-    }
-
-  i = heap->length++;
+/* Puts @entry at @i or above, moving later entries down. */
+static void
+sift_up (CgTimerHeap        *heap,
+         guint               i,
+         const CgTimerEntry *entry)
+{
   while (i > 0)
     {
       guint parent = (i - 1) / 2;
 
-      if (!entry_before (&entry, &heap->entries[parent]))
+      if (!entry_before (entry, &heap->entries[parent]))
         break;
-      heap->entries[i] = heap->entries[parent];
+      place (heap, i, &heap->entries[parent]);
       i = parent;
     }
-  heap->entries[i] = entry;
+  place (heap, i, entry);
 }
 
-/* The earliest deadline, or G_MAXINT64 when there is none. */
-gint64
-cg_timer_heap_next (CgTimerHeap *heap)
-{
-  return heap->length > 0 ? heap->entries[0].deadline : G_MAXINT64;
-}
-
+/* Puts @entry at @i or below, moving earlier entries up. */
 static void
-sift_down (CgTimerHeap *heap,
-           guint        i)
+sift_down (CgTimerHeap        *heap,
+           guint               i,
+           const CgTimerEntry *entry)
 {
-  CgTimerEntry entry = heap->entries[i];
-
   for (;;)
     {
       guint child = 2 * i + 1;
@@ -66,12 +63,63 @@ sift_down (CgTimerHeap *heap,
       if (child + 1 < heap->length &&
           entry_before (&heap->entries[child + 1], &heap->entries[child]))
         child++;
-      if (!entry_before (&heap->entries[child], &entry))
+      if (!entry_before (&heap->entries[child], entry))
         break;
-      heap->entries[i] = heap->entries[child];
+      place (heap, i, &heap->entries[child]);
       i = child;
     }
-  heap->entries[i] = entry;
+  place (heap, i, entry);
+}
+
+void
+cg_timer_heap_push (CgTimerHeap *heap,
+                    gint64       deadline,
+                    CgJobNode   *node)
+{
+  CgTimerEntry entry = { deadline, heap->next_serial++, node };
+
+  if (heap->length == heap->allocated)
+    {
+      heap->allocated = MAX (MIN_ALLOCATED, heap->allocated * 2);
+      heap->entries = g_renew (CgTimerEntry, heap->entries, heap->allocated);
+    }
+
+  sift_up (heap, heap->length++, &entry);
+}
+
+/* The earliest deadline, or G_MAXINT64 when there is none. */
+gint64
+cg_timer_heap_next (CgTimerHeap *heap)
+{
+  return heap->length > 0 ? heap->entries[0].deadline : G_MAXINT64;
+}
+
+/* Takes out the entry at @i, filling its place with the last entry. */
+static CgJobNode *
+remove_at (CgTimerHeap *heap,
+           guint        i)
+{
+  CgJobNode *node = heap->entries[i].node;
+
+  heap->length--;
+  if (i < heap->length)
+    {
+      CgTimerEntry last = heap->entries[heap->length];
+
+      if (i > 0 && entry_before (&last, &heap->entries[(i - 1) / 2]))
+        sift_up (heap, i, &last);
+      else
+        sift_down (heap, i, &last);
+    }
+
+  /* Memory held for a burst of timers that are gone comes back. */
+  if (heap->allocated > MIN_ALLOCATED && heap->length < heap->allocated / 4)
+    {
+      heap->allocated /= 2;
+      heap->entries = g_renew (CgTimerEntry, heap->entries, heap->allocated);
+    }
+
+  return node;
 }
 
 /* Removes and returns the earliest node if its deadline has come. */
@@ -79,20 +127,27 @@ CgJobNode *
 cg_timer_heap_pop_due (CgTimerHeap *heap,
                        gint64       now)
 {
-  CgJobNode *node;
-
   if (heap->length == 0 || heap->entries[0].deadline > now)
     return NULL;
 
-  node = heap->entries[0].node;
-  heap->length--;
-  if (heap->length > 0)
-    {
-      heap->entries[0] = heap->entries[heap->length];
-      sift_down (heap, 0);
-    }
+  return remove_at (heap, 0);
+}
 
-  return node;
+/* Takes @node out of the heap before its deadline; FALSE when it is not
+ * there (not pushed yet, or popped already). */
+gboolean
+cg_timer_heap_remove (CgTimerHeap *heap,
+                      CgJobNode   *node)
+{
+  gsize i = node->timer_slot;
+
+  /* Outside the heap the slot holds a list link, which cannot pass for
+   * the place of this node. */
+  if (i >= heap->length || heap->entries[i].node != node)
+    return FALSE;
+
+  remove_at (heap, (guint) i);
+  return TRUE;
 }
 
 /* Empties the heap and returns its nodes as a list, in deadline order. */

@@ -1157,7 +1157,16 @@ typedef struct
   gint64  ran_at;
   GMutex *mutex;
   GArray *ran;
+  gint   *destroyed;  /* counts destroy notifies, when set */
 } LaterJob;
+
+static void
+later_job_destroyed (gpointer user_data)
+{
+  LaterJob *lj = user_data;
+
+  g_atomic_int_inc (lj->destroyed);
+}
 
 static void
 job_later (CgFuture *future,
@@ -1310,8 +1319,7 @@ test_call_later_cancel (void)
 }
 
 /* A cancelled delayed job completes at once, not at its deadline; its
- * data is still dropped exactly once (when the caller reaches the timer,
- * or at stop). */
+ * data is dropped exactly once. */
 static void
 test_call_later_cancel_prompt (void)
 {
@@ -1337,6 +1345,185 @@ test_call_later_cancel_prompt (void)
   cg_caller_stop (caller, FALSE);
   g_assert_cmpint (g_atomic_int_get (&job.destroyed), ==, 1);
   g_assert_cmpint (g_atomic_int_get (&job.ran), ==, 0);
+  g_object_unref (caller);
+}
+
+/* What a delayed job's destroy notify saw. */
+typedef struct
+{
+  gint     destroyed;
+  GThread *thread;
+} Dropped;
+
+static void
+dropped_record (gpointer user_data)
+{
+  Dropped *dropped = user_data;
+
+  dropped->thread = g_thread_self ();
+  g_atomic_int_inc (&dropped->destroyed);
+}
+
+static void
+job_never (CgFuture *future,
+           gpointer  user_data)
+{
+  g_error ("a cancelled delayed job ran");
+}
+
+/* Cancelling a delayed job frees its data right away, on the caller's
+ * thread, while the caller keeps running: not at its deadline, an hour
+ * later, nor when the caller stops. */
+static void
+test_call_later_cancel_frees_data (void)
+{
+  CgCaller *caller;
+  Dropped dropped = { 0 };
+  CgFuture *future;
+  GError *error = NULL;
+
+  g_test_queue_destroy (cg_test_stop_unprotected, NULL);
+  caller = start_new_ok ("test-later-cancel-frees", FALSE);
+
+  future = cg_caller_call_later (caller, 3600.0, job_never, &dropped, dropped_record, &error);
+  g_assert_no_error (error);
+  g_assert_true (cg_future_cancel (future, NULL));
+  CG_TEST_POLL_UNTIL (g_atomic_int_get (&dropped.destroyed) == 1);
+  g_assert_true (dropped.thread == cg_caller_get_thread (caller));
+  wait_done (future);
+  g_assert_true (cg_future_is_cancelled (future));
+  g_assert_true (cg_caller_get_running (caller));
+
+  /* Cancelling again drops nothing more. */
+  g_assert_true (cg_future_cancel (future, "again"));
+  g_object_unref (future);
+  cg_caller_stop (caller, FALSE);
+  g_assert_cmpint (g_atomic_int_get (&dropped.destroyed), ==, 1);
+  g_object_unref (caller);
+}
+
+/* The same on a caller bound to a main loop the test iterates, and for a
+ * job cancelled before its caller had even seen it. */
+static void
+test_call_later_cancel_frees_data_main (void)
+{
+  CgCaller *caller = cg_test_main_caller ();
+  Dropped first = { 0 }, second = { 0 };
+  CgFuture *future;
+  GError *error = NULL;
+
+  /* Cancelled before the loop runs: the caller drops it when it gets it. */
+  future = cg_caller_call_later (caller, 3600.0, job_never, &first, dropped_record, &error);
+  g_assert_no_error (error);
+  g_assert_true (cg_future_cancel (future, NULL));
+  CG_TEST_ITERATE_UNTIL (g_main_context_default (),
+                         g_atomic_int_get (&first.destroyed) == 1 && cg_future_is_done (future));
+  g_assert_true (first.thread == g_thread_self ());
+  g_object_unref (future);
+
+  /* Cancelled while it waits for its deadline. */
+  future = cg_caller_call_later (caller, 3600.0, job_never, &second, dropped_record, &error);
+  g_assert_no_error (error);
+  cg_test_drain (g_main_context_default ());
+  g_assert_cmpint (g_atomic_int_get (&second.destroyed), ==, 0);
+  g_assert_true (cg_future_cancel (future, NULL));
+  CG_TEST_ITERATE_UNTIL (g_main_context_default (),
+                         g_atomic_int_get (&second.destroyed) == 1 && cg_future_is_done (future));
+  g_assert_true (second.thread == g_thread_self ());
+  g_object_unref (future);
+}
+
+/* Delayed jobs cancelled anywhere in the timer heap leave it at once; the
+ * others still run in the order of their deadlines. */
+static void
+test_call_later_cancel_some (void)
+{
+  CgCaller *caller;
+  LaterJob jobs[LATER_JOBS];
+  CgFuture *futures[LATER_JOBS];
+  Dropped far[LATER_JOBS];
+  CgFuture *far_futures[LATER_JOBS];
+  GMutex mutex;
+  GArray *ran;
+  GRand *rand = g_rand_new_with_seed (20261207);
+  GError *error = NULL;
+  guint i, n_cancelled = 0;
+  gint destroyed = 0;
+
+  g_test_queue_destroy (cg_test_stop_unprotected, NULL);
+  caller = start_new_ok ("test-later-cancel-some", FALSE);
+  g_mutex_init (&mutex);
+  ran = g_array_new (FALSE, FALSE, sizeof (guint));
+  memset (far, 0, sizeof far);
+
+  /* Far deadlines, interleaved with near ones, half of them cancelled. */
+  for (i = 0; i < LATER_JOBS; i++)
+    {
+      gdouble delay = g_rand_int_range (rand, 0, 300) / 1000.0;
+
+      far_futures[i] = cg_caller_call_later (caller, 3600.0 + i, job_never, &far[i],
+                                             dropped_record, &error);
+      g_assert_no_error (error);
+
+      jobs[i].index = i;
+      jobs[i].mutex = &mutex;
+      jobs[i].ran = ran;
+      jobs[i].destroyed = &destroyed;
+      jobs[i].earliest = g_get_monotonic_time () + (gint64) (delay * G_USEC_PER_SEC);
+      futures[i] = cg_caller_call_later (caller, delay, job_later, &jobs[i],
+                                         later_job_destroyed, &error);
+      g_assert_no_error (error);
+      jobs[i].latest = g_get_monotonic_time () + (gint64) (delay * G_USEC_PER_SEC);
+    }
+  for (i = 0; i < LATER_JOBS; i += 2)
+    g_assert_true (cg_future_cancel (far_futures[i], NULL));
+  for (i = 0; i < LATER_JOBS; i += 3)
+    {
+      g_assert_true (cg_future_cancel (futures[i], NULL));
+      n_cancelled++;
+    }
+
+  for (i = 0; i < LATER_JOBS; i++)
+    {
+      wait_done (futures[i]);
+      g_object_unref (futures[i]);
+    }
+  CG_TEST_POLL_UNTIL (g_atomic_int_get (&destroyed) == LATER_JOBS);
+  for (i = 0; i < LATER_JOBS; i++)
+    {
+      gboolean cancelled = i % 2 == 0;
+
+      g_assert_cmpint (g_atomic_int_get (&far[i].destroyed), ==, cancelled ? 1 : 0);
+      g_assert_cmpint (cg_future_is_done (far_futures[i]), ==, cancelled);
+    }
+
+  g_mutex_lock (&mutex);
+  /* A cancelled job may still have run if its deadline came first. */
+  g_assert_cmpuint (ran->len, >=, LATER_JOBS - n_cancelled);
+  for (i = 1; i < ran->len; i++)
+    {
+      LaterJob *prev = &jobs[g_array_index (ran, guint, i - 1)];
+      LaterJob *next = &jobs[g_array_index (ran, guint, i)];
+
+      if (next->latest < prev->earliest)
+        g_error ("job %u (deadline <= %" G_GINT64_FORMAT ") ran after job %u "
+                 "(deadline >= %" G_GINT64_FORMAT ")", next->index,
+                 next->latest, prev->index, prev->earliest);
+    }
+  for (i = 0; i < ran->len; i++)
+    g_assert_cmpint (jobs[g_array_index (ran, guint, i)].ran_at, >=,
+                     jobs[g_array_index (ran, guint, i)].earliest);
+  g_mutex_unlock (&mutex);
+
+  cg_caller_stop (caller, FALSE);
+  for (i = 0; i < LATER_JOBS; i++)
+    {
+      g_assert_cmpint (g_atomic_int_get (&far[i].destroyed), ==, 1);
+      g_object_unref (far_futures[i]);
+    }
+  g_array_unref (ran);
+  g_mutex_clear (&mutex);
+  g_rand_free (rand);
   g_object_unref (caller);
 }
 
@@ -2064,6 +2251,10 @@ main (int    argc,
   cg_test_add ("/caller/call-later/order", test_call_later_order);
   cg_test_add ("/caller/call-later/cancel", test_call_later_cancel);
   cg_test_add ("/caller/call-later/cancel-prompt", test_call_later_cancel_prompt);
+  cg_test_add ("/caller/call-later/cancel-frees-data", test_call_later_cancel_frees_data);
+  cg_test_add ("/caller/call-later/cancel-frees-data-main",
+               test_call_later_cancel_frees_data_main);
+  cg_test_add ("/caller/call-later/cancel-some", test_call_later_cancel_some);
 
   cg_test_add ("/caller/cancel/before-run", test_cancel_before_run);
   cg_test_add ("/caller/cancel/running", test_cancel_running);

@@ -934,27 +934,93 @@ test_call_direct_copies_nothing (void)
 /* A thread's own context goes with the thread                         */
 /* ------------------------------------------------------------------ */
 
+typedef struct
+{
+  CgContextVar *var;
+  GObject      *value;
+} VarAndValue;
+
 static gpointer
 set_and_exit_thread (gpointer user_data)
 {
+  VarAndValue *pair = user_data;
+  g_auto(GValue) value = G_VALUE_INIT;
+
   /* set at the thread's top level and never reset */
-  cg_context_token_unref (cg_context_var_set_pointer (user_data, user_data));
-  g_assert_true (cg_context_var_get_pointer (user_data) == user_data);
+  g_value_init (&value, G_TYPE_OBJECT);
+  g_value_set_object (&value, pair->value);
+  cg_context_token_unref (cg_context_var_set (pair->var, &value));
+  g_assert_true (cg_context_var_get_pointer (pair->var) == pair->value);
   return NULL;
 }
 
 static void
 test_thread_exit_releases_values (void)
 {
-  CgContextVar *var = cg_context_var_new ("thread-exit-var", NULL);
+  VarAndValue pair;
   GThread *thread;
 
-  thread = g_thread_new ("ctx-exit", set_and_exit_thread, var);
+  pair.var = cg_context_var_new ("thread-exit-var", NULL);
+  pair.value = g_object_new (G_TYPE_OBJECT, NULL);
+  thread = g_thread_new ("ctx-exit", set_and_exit_thread, &pair);
   g_thread_join (thread);
 
-  /* the ended thread's context held a reference to the variable; it must
+  /* the ended thread's context held a reference to the value; it must
    * have been dropped with the thread */
-  g_assert_finalize_object (var);
+  g_assert_finalize_object (pair.value);
+  g_assert_finalize_object (pair.var);
+}
+
+static void
+weak_notify_count (gpointer  data,
+                   GObject  *where_the_object_was)
+{
+  g_atomic_int_inc ((gint *) data);
+}
+
+/* A context does not keep a variable alive: one made for a while, set in
+ * the thread's own context and dropped, is finalized, and the context
+ * lets go of its value the next time it changes. A copy taken before
+ * keeps the value until the copy goes. */
+static void
+test_var_dropped_leaves_context (void)
+{
+  CgContextVar *var = cg_context_var_new ("short-lived", NULL);
+  CgContextVar *other = cg_context_var_new ("other", NULL);
+  GObject *object = g_object_new (G_TYPE_OBJECT, NULL);
+  g_auto(GValue) value = G_VALUE_INIT;
+  CgContextToken *token;
+  CgContext *copy;
+  GError *error = NULL;
+  gint var_gone = 0, object_gone = 0;
+
+  g_object_weak_ref (G_OBJECT (var), weak_notify_count, &var_gone);
+  g_object_weak_ref (object, weak_notify_count, &object_gone);
+
+  g_value_init (&value, G_TYPE_OBJECT);
+  g_value_set_object (&value, object);
+  cg_context_token_unref (cg_context_var_set (var, &value));
+  g_value_unset (&value);
+  g_object_unref (object);
+  copy = cg_context_copy_current ();
+  g_assert_cmpint (object_gone, ==, 0);
+
+  g_object_unref (var);
+  g_assert_cmpint (var_gone, ==, 1);
+  g_assert_cmpint (object_gone, ==, 0);
+
+  /* The next change of the context leaves the dead entry out. */
+  token = cg_context_var_set_pointer (other, other);
+  g_assert_true (cg_context_var_get_pointer (other) == other);
+  g_assert_cmpint (object_gone, ==, 0); /* the copy holds it */
+  cg_context_unref (copy);
+  g_assert_cmpint (object_gone, ==, 1);
+
+  g_assert_true (cg_context_var_reset (other, token, &error));
+  g_assert_no_error (error);
+  cg_context_token_unref (token);
+  g_assert_null (cg_context_var_get_pointer (other));
+  g_object_unref (other);
 }
 
 /* The test programs' argv, kept reachable for leak checkers. */
@@ -975,6 +1041,7 @@ main (int    argc,
   cg_test_add ("/context/callbacks/wait-async", test_wait_async_context);
   cg_test_add ("/context/call-direct", test_call_direct_copies_nothing);
   cg_test_add ("/context/thread-exit-releases-values", test_thread_exit_releases_values);
+  cg_test_add ("/context/var/dropped-leaves-context", test_var_dropped_leaves_context);
 
   return g_test_run ();
 }

@@ -1693,6 +1693,149 @@ test_chain_done_refused (void)
   g_assert_no_error (error);
 }
 
+/* The deepest chain cg_future_return_future() accepts: it refuses a link
+ * when it cannot see the end of the chain within this many steps. */
+#define LONG_CHAIN 100000
+
+static CgFuture **
+make_chain (guint n)
+{
+  CgFuture **chain = g_new (CgFuture *, n);
+  GError *error = NULL;
+
+  for (guint i = 0; i < n; i++)
+    chain[i] = cg_future_new ();
+  for (guint i = 0; i + 1 < n; i++)
+    {
+      g_assert_true (cg_future_return_future (chain[i], chain[i + 1], &error));
+      g_assert_no_error (error);
+    }
+  return chain;
+}
+
+/* Drops the last future first: each finalization then drops the last
+ * reference to the future it followed. */
+static void
+free_chain_from_tail (CgFuture **chain,
+                      guint      n)
+{
+  for (guint i = n; i > 0; i--)
+    g_object_unref (chain[i - 1]);
+  g_free (chain);
+}
+
+static void
+count_cb (CgFuture *future,
+          gpointer  user_data)
+{
+  g_atomic_int_inc ((gint *) user_data);
+}
+
+/* Completing the far end of a chain as long as the library accepts
+ * completes every future of it, without recursing once per link. */
+static void
+test_chain_long_complete (void)
+{
+  CgFuture **chain = make_chain (LONG_CHAIN);
+  GError *error = NULL;
+  gint head_calls = 0, tail_calls = 0;
+
+  cg_future_add_done_callback (chain[0], count_cb, &head_calls, NULL);
+  cg_future_add_done_callback (chain[LONG_CHAIN - 1], count_cb, &tail_calls, NULL);
+
+  g_assert_true (cg_future_return_int (chain[LONG_CHAIN - 1], 42, &error));
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < LONG_CHAIN; i++)
+    g_assert_true (cg_future_is_done (chain[i]));
+  g_assert_cmpint (cg_future_propagate_int (chain[0], &error), ==, 42);
+  g_assert_no_error (error);
+  g_assert_cmpint (cg_future_propagate_int (chain[LONG_CHAIN / 2], &error), ==, 42);
+  g_assert_no_error (error);
+  /* On the owner thread, before the completion returned. */
+  g_assert_cmpint (head_calls, ==, 1);
+  g_assert_cmpint (tail_calls, ==, 1);
+
+  free_chain_from_tail (chain, LONG_CHAIN);
+}
+
+/* Cancelling the head of a long chain cancels every future of it; once
+ * the tail completes, all of them are done and cancelled. */
+static void
+test_chain_long_cancel (void)
+{
+  CgFuture **chain = make_chain (LONG_CHAIN);
+  GError *error = NULL;
+
+  g_assert_true (cg_future_cancel (chain[0], "stop"));
+  for (guint i = 0; i < LONG_CHAIN; i++)
+    {
+      g_assert_true (cg_future_is_cancelled (chain[i]));
+      g_assert_false (cg_future_is_done (chain[i]));
+    }
+
+  g_assert_true (cg_future_return_int (chain[LONG_CHAIN - 1], 1, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < LONG_CHAIN; i++)
+    g_assert_true (cg_future_is_done (chain[i]));
+  g_assert_false (cg_future_check (chain[0], &error));
+  g_assert_error (error, CG_FUTURE_ERROR, CG_FUTURE_ERROR_CANCELLED);
+  g_assert_cmpstr (error->message, ==, "stop");
+  g_clear_error (&error);
+
+  free_chain_from_tail (chain, LONG_CHAIN);
+}
+
+static void
+order_hook (CgFuture *future,
+            gpointer  user_data)
+{
+  g_string_append_printf (user_data, "h%d ",
+                          GPOINTER_TO_INT (g_object_get_data (G_OBJECT (future), "n")));
+}
+
+static void
+order_cb (CgFuture *future,
+          gpointer  user_data)
+{
+  g_string_append_printf (user_data, "c%d ",
+                          GPOINTER_TO_INT (g_object_get_data (G_OBJECT (future), "n")));
+}
+
+/* The hooks and done callbacks along a chain run in the order of nested
+ * completions: a future's completion, with its own hooks and callbacks,
+ * happens where the hook that completes it runs, among the hooks of the
+ * future it follows. */
+static void
+test_chain_order (void)
+{
+  CgFuture *chain[3];
+  GString *order = g_string_new (NULL);
+  GError *error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (chain); i++)
+    {
+      chain[i] = cg_future_new ();
+      g_object_set_data (G_OBJECT (chain[i]), "n", GINT_TO_POINTER (i));
+      cg_future_add_completion_hook (chain[i], order_hook, order, NULL);
+      cg_future_add_done_callback (chain[i], order_cb, order, NULL);
+    }
+  /* Each chain hook sits between two hooks of the future it waits on. */
+  g_assert_true (cg_future_return_future (chain[0], chain[1], &error));
+  g_assert_true (cg_future_return_future (chain[1], chain[2], &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (chain); i++)
+    cg_future_add_completion_hook (chain[i], order_hook, order, NULL);
+
+  g_assert_true (cg_future_return_int (chain[2], 5, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (order->str, ==, "h2 h1 h0 h0 c0 h1 c1 h2 c2 ");
+
+  for (guint i = 0; i < G_N_ELEMENTS (chain); i++)
+    g_object_unref (chain[i]);
+  g_string_free (order, TRUE);
+}
+
 /* ------------------------------------------------------------------ */
 /* GIO bridge                                                          */
 /* ------------------------------------------------------------------ */
@@ -2185,6 +2328,9 @@ main (int    argc,
   cg_test_add ("/future/chain/error", test_chain_error);
   cg_test_add ("/future/chain/cross-thread", test_chain_cross_thread);
   cg_test_add ("/future/chain/done-refused", test_chain_done_refused);
+  cg_test_add ("/future/chain/order", test_chain_order);
+  cg_test_add ("/future/chain/long-complete", test_chain_long_complete);
+  cg_test_add ("/future/chain/long-cancel", test_chain_long_cancel);
 
   cg_test_add ("/future/gio/async-result-iface", test_gio_async_result_iface);
   cg_test_add ("/future/gio/new-from-async", test_gio_new_from_async);

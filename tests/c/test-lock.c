@@ -14,6 +14,9 @@
 
 #include "test-helpers.h"
 
+/* _cg_context_count_current_entries(), exported for the tests. */
+#include "cg-context-private.h"
+
 #define MAIN_CTX (g_main_context_default ())
 
 /* cg_caller_to_thread() may not be implemented yet (cg-worker-pool.c is
@@ -1360,6 +1363,44 @@ test_reentrant_same_context_waiters (void)
 /* The test program's argv, kept reachable for leak checkers. */
 static char **volatile test_argv;
 
+/* ------------------------------------------------------------------ */
+/* Locks used outside any job                                          */
+/* ------------------------------------------------------------------ */
+
+/* Locks acquired and released by the thread's own context, outside any
+ * job (as a GTK main loop does), leave nothing behind in that context once
+ * they are freed: it does not grow with the number of locks ever used. */
+static void
+test_base_context_forgets_locks (void)
+{
+  guint after_first = 0;
+
+  for (guint i = 0; i < 200; i++)
+    {
+      CgAsyncLock *lock = i % 2 == 0 ? cg_async_lock_new ()
+                                     : CG_ASYNC_LOCK (cg_reentrant_async_lock_new ());
+      Acq acq = { 0 };
+      gint finalized = 0;
+
+      acq.release = TRUE;
+      g_object_weak_ref (G_OBJECT (lock), cg_test_finalized_cb, &finalized);
+      cg_async_lock_acquire_async (lock, NULL, acq_cb, &acq);
+      CG_TEST_ITERATE_UNTIL (MAIN_CTX, g_atomic_int_get (&acq.calls) == 1);
+      g_assert_true (acq.ok);
+      g_assert_true (acq.released_ok);
+      g_object_unref (lock);
+      CG_TEST_ITERATE_UNTIL (MAIN_CTX, g_atomic_int_get (&finalized));
+      acq_clear (&acq);
+
+      if (i == 0)
+        after_first = _cg_context_count_current_entries ();
+    }
+
+  /* The first lock named this context with a variable of its own. */
+  g_assert_cmpuint (after_first, ==, 1);
+  g_assert_cmpuint (_cg_context_count_current_entries (), <=, after_first);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1389,6 +1430,7 @@ main (int    argc,
   cg_test_add ("/lock/reentrant/cancel-waiter", test_reentrant_cancel_waiter);
   cg_test_add ("/lock/reentrant/release-not-held", test_reentrant_release_not_held);
   cg_test_add ("/lock/reentrant/fifo", test_reentrant_fifo);
+  cg_test_add ("/lock/base-context-forgets-locks", test_base_context_forgets_locks);
 
   return g_test_run ();
 }
