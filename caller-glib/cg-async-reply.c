@@ -289,7 +289,7 @@ _cg_reply_return_boolean (CgReply  *reply,
   if (reply->task != NULL)
     {
       g_task_return_boolean (reply->task, value);
-      g_clear_object (&reply->task);
+      _cg_reply_clear (reply);
       return;
     }
 
@@ -309,7 +309,7 @@ _cg_reply_return_object (CgReply  *reply,
   if (reply->task != NULL)
     {
       g_task_return_pointer (reply->task, object, object != NULL ? g_object_unref : NULL);
-      g_clear_object (&reply->task);
+      _cg_reply_clear (reply);
       return;
     }
 
@@ -329,7 +329,7 @@ _cg_reply_return_error (CgReply *reply,
   if (reply->task != NULL)
     {
       g_task_return_error (reply->task, error);
-      g_clear_object (&reply->task);
+      _cg_reply_clear (reply);
       return;
     }
 
