@@ -227,7 +227,7 @@ outcome_deliver (ReplyOutcome *outcome)
       cg_future_return_boolean (outcome->future, outcome->boolean, NULL);
       break;
     case 1:
-      cg_future_return_object (outcome->future, g_steal_pointer (&outcome->object), NULL);
+      cg_future_return_object (outcome->future, outcome->object, NULL);
       break;
     default:
       cg_future_return_error (outcome->future, g_steal_pointer (&outcome->error), NULL);
