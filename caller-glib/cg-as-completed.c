@@ -15,7 +15,7 @@
  * @title: CgAsCompleted
  * @short_description: futures in completion order, and waiting for many
  *
- * A #CgAsCompleted hands out futures as they complete, the seed's
+ * A #CgAsCompleted hands out futures as they complete, async_kernel's
  * `Caller.as_completed()`. Make it over a fixed list of futures with
  * cg_as_completed_new(), which watches them all at once, or over a
  * generator with cg_as_completed_new_from_generator(), which draws futures
@@ -61,8 +61,8 @@
  * or dropping the last reference to an unfinished iteration. With @shield
  * they are left to run, just no longer watched.
  *
- * cg_caller_wait_async() is the other way to wait for many futures, the
- * seed's `Caller.wait()`: it ends once all, the first, or the first
+ * cg_caller_wait_async() is the other way to wait for many futures,
+ * async_kernel's `Caller.wait()`: it ends once all, the first, or the first
  * failing future is done, or when a timeout passes, and reports which
  * futures are done and which are still pending.
  */
@@ -70,8 +70,8 @@
 /**
  * CgAsCompleted:
  *
- * An asynchronous iteration over futures in the order they complete, the
- * seed's `Caller.as_completed()`. Its fields are private.
+ * An asynchronous iteration over futures in the order they complete,
+ * async_kernel's `Caller.as_completed()`. Its fields are private.
  */
 
 /* State that the completion hooks share with the iteration; they hold a
@@ -925,7 +925,7 @@ wait_many_caller_stopped_cb (GCancellable *stopping,
  * @callback: (scope async) (closure user_data): called once the wait ends
  * @user_data: data for @callback
  *
- * Waits for @futures without blocking, the seed's `Caller.wait()`:
+ * Waits for @futures without blocking, async_kernel's `Caller.wait()`:
  * @callback is called in the thread-default main context of the calling
  * thread once @return_when is met (%CG_RETURN_WHEN_ALL_COMPLETED: every
  * future is done; %CG_RETURN_WHEN_FIRST_COMPLETED: any is;

@@ -61,7 +61,7 @@
 /**
  * CgAsyncLock:
  *
- * An asynchronous mutex held by a context: the seed's `AsyncLock`. Also
+ * An asynchronous mutex held by a context: async_kernel's `AsyncLock`. Also
  * the base class of #CgReentrantAsyncLock. Its fields are private.
  */
 
@@ -69,7 +69,7 @@
  * CgReentrantAsyncLock:
  *
  * An asynchronous lock that the holding context, and the jobs it spawns,
- * may acquire again: the seed's `ReentrantAsyncLock`. Its fields are
+ * may acquire again: async_kernel's `ReentrantAsyncLock`. Its fields are
  * private.
  */
 
@@ -548,7 +548,7 @@ cg_async_lock_release (CgAsyncLock  *self,
  * cg_async_lock_is_in_context:
  * @self: a #CgAsyncLock
  *
- * Tells whether the current context holds the lock: the seed's
+ * Tells whether the current context holds the lock: async_kernel's
  * `AsyncLock.is_in_context()`. For a #CgReentrantAsyncLock this is also %TRUE in
  * the jobs the holding context spawned.
  *

@@ -36,7 +36,7 @@
  * A caller comes into being in one of three ways:
  *
  * - cg_caller_start_new() starts a new thread with its own main context
- *   and loop: a named worker. It is the C counterpart of the seed's
+ *   and loop: a named worker. It is the C counterpart of async_kernel's
  *   `Caller.start_new()`; its `backend` maps to the #GMainContext the
  *   thread runs (the @context argument, a new one by default), and the
  *   loop is always a plain GLib main loop iterating that context.
@@ -431,7 +431,7 @@ cg_caller_class_init (CgCallerClass *klass)
   /**
    * CgCaller:context:
    *
-   * The #GMainContext the caller's jobs run in: the seed's `backend`.
+   * The #GMainContext the caller's jobs run in: async_kernel's `backend`.
    */
   properties[PROP_CONTEXT] =
     g_param_spec_boxed ("context", NULL, NULL, G_TYPE_MAIN_CONTEXT,
@@ -449,7 +449,7 @@ cg_caller_class_init (CgCallerClass *klass)
   /**
    * CgCaller:log-domain:
    *
-   * The log domain of the caller's messages (the seed's `log`), such as a
+   * The log domain of the caller's messages (async_kernel's `log`), such as a
    * failing queued job.
    */
   properties[PROP_LOG_DOMAIN] =
@@ -1260,7 +1260,7 @@ caller_thread_main (gpointer data)
  * @protected_: whether a caller made now is protected from stopping
  * @error: return location for a #GError
  *
- * The caller of a thread, the counterpart of the seed's `Caller(...)`.
+ * The caller of a thread, the counterpart of async_kernel's `Caller(...)`.
  * With @create, the current thread gets one bound to its thread-default
  * #GMainContext (named %CG_CALLER_MAIN_THREAD when that is
  * g_main_context_default()); it accepts work at once but runs it only
@@ -1361,7 +1361,7 @@ cg_caller_get_current (void)
  * @name: (nullable): a name for the caller, unique among running callers;
  *   %NULL makes one up
  * @protected_: whether the caller is protected from stopping
- * @context: (nullable): the #GMainContext the new thread runs (the seed's
+ * @context: (nullable): the #GMainContext the new thread runs (async_kernel's
  *   `backend`), or %NULL for a new one; nobody else may run it
  * @error: return location for a #GError
  *
@@ -2196,7 +2196,7 @@ cg_caller_call_direct (CgCaller        *self,
 /**
  * cg_caller_current_future:
  *
- * Inside a job run by a caller, that job's future; the seed's
+ * Inside a job run by a caller, that job's future; async_kernel's
  * `Caller.current_future()`.
  *
  * Returns: (transfer none) (nullable): the running job's future, or %NULL

@@ -20,7 +20,7 @@ G_BEGIN_DECLS
 /**
  * CG_FUTURE_ERROR:
  *
- * The error domain of a #CgFuture's outcome: the counterparts of the seed's
+ * The error domain of a #CgFuture's outcome: the counterparts of async_kernel's
  * `FutureCancelledError` and `InvalidStateError`. See #CgFutureError.
  */
 #define CG_FUTURE_ERROR (cg_future_error_quark ())

@@ -81,7 +81,7 @@ static guint max_buffer_size = CG_DEFAULT_MAX_BUFFER_SIZE;
  * cg_caller_get_max_buffer_size:
  *
  * The room of a new execution queue when cg_caller_queue_call() is not
- * given one: the seed's `Caller.MAX_BUFFER_SIZE`. Thread-safe.
+ * given one: async_kernel's `Caller.MAX_BUFFER_SIZE`. Thread-safe.
  *
  * Returns: the default buffer size
  */
@@ -581,7 +581,7 @@ waiter_cancelled (GCancellable *cancellable,
  * @callback_data: data for @callback
  *
  * As cg_caller_queue_call(), but when the queue is full it waits for room
- * instead of failing: the seed's `queue_call(..., wait=True)`. @callback
+ * instead of failing: async_kernel's `queue_call(..., wait=True)`. @callback
  * runs in the current context once the call is in the queue.
  */
 void

@@ -20,7 +20,7 @@ G_BEGIN_DECLS
 /**
  * CG_DEFAULT_MAX_BUFFER_SIZE:
  *
- * The default of cg_caller_get_max_buffer_size(), as in the seed.
+ * The default of cg_caller_get_max_buffer_size(), as in async_kernel.
  */
 #define CG_DEFAULT_MAX_BUFFER_SIZE 1000
 

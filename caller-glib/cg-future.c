@@ -790,7 +790,7 @@ _cg_future_dup_owner_caller (CgFuture *self)
  * cg_future_get_caller:
  * @self: a #CgFuture
  *
- * The #CgCaller of the future's thread, the counterpart of the seed's
+ * The #CgCaller of the future's thread, the counterpart of async_kernel's
  * `Future.get_caller()`.
  *
  * Returns: (transfer none) (nullable): the caller of the owner thread, or
@@ -1567,7 +1567,7 @@ set_type_error (GError     **error,
  * @self: a #CgFuture
  * @error: return location for the future's failure
  *
- * The seed's `result()` without the value: fails with the future's error
+ * Like `Future.result()` of async_kernel, without the value: fails with the future's error
  * when it failed, %CG_FUTURE_ERROR_CANCELLED when it was cancelled (done or
  * not), %CG_FUTURE_ERROR_INVALID_STATE when it is not done.
  *
@@ -1806,7 +1806,7 @@ cg_future_propagate_object (CgFuture  *self,
  *   the future was cancelled, %CG_FUTURE_ERROR_INVALID_STATE when it is
  *   not done
  *
- * The seed's `exception()`: the failure the future completed with.
+ * Like `Future.exception()` of async_kernel: the failure the future completed with.
  *
  * Returns: (transfer full) (nullable): a copy of the failure, or %NULL when
  *   the future succeeded (or when @error is set)
@@ -2040,7 +2040,7 @@ cg_future_get_cancellable (CgFuture *self)
  * @cancellable: the cancellable to cancel with the future
  * @error: return location for a #GError
  *
- * The seed's `Future.set_cancel_scope()`: @cancellable is cancelled when the
+ * Like `Future.set_cancel_scope()` of async_kernel: @cancellable is cancelled when the
  * future is. Fails with %CG_FUTURE_ERROR_INVALID_STATE when the future is
  * cancelled already or has a cancellable already (given before, or made by
  * cg_future_get_cancellable()).

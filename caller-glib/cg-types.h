@@ -108,7 +108,7 @@ typedef void (*CgFutureCallback) (CgFuture *future,
  * @CG_WAIT_FLAGS_SHIELD: a timeout or a cancelled wait leaves the future
  *   alone
  * @CG_WAIT_FLAGS_NO_RESULT: the wait succeeds once the future is done,
- *   whatever its outcome (the seed's `result=False`)
+ *   whatever its outcome (async_kernel's `result=False`)
  *
  * How cg_future_wait_async() and cg_future_wait_sync() behave.
  */

@@ -18,7 +18,7 @@
  * @short_description: running blocking jobs in pooled worker threads
  *
  * cg_caller_to_thread() runs a job in a thread of its own, the C
- * counterpart of the seed's `Caller.to_thread()`. The threads are ordinary
+ * counterpart of async_kernel's `Caller.to_thread()`. The threads are ordinary
  * #CgCaller workers, started with cg_caller_start_new() and named
  * `pool-1`, `pool-2` and so on; they show up in cg_caller_all_callers()
  * and are stopped by cg_caller_stop_all() like any other unprotected
@@ -708,7 +708,7 @@ _cg_worker_pool_job_returned (CgFuture *future)
  *   dropped
  * @error: return location for a #GError
  *
- * Runs @func in a pooled worker thread, the seed's `Caller.to_thread()`,
+ * Runs @func in a pooled worker thread, async_kernel's `Caller.to_thread()`,
  * and returns the future of its outcome, as cg_caller_call_soon() does for
  * one caller. The future belongs to the worker's thread: its done callbacks
  * run there unless you wait with cg_future_wait_async() from your own
@@ -821,7 +821,7 @@ cg_caller_to_thread (CgJobFunc        func,
  *   dropped
  * @error: return location for a #GError
  *
- * Runs @func in the caller named @name, the seed's
+ * Runs @func in the caller named @name, async_kernel's
  * `Caller.to_thread_by_name()`: the caller is found with
  * cg_caller_get_instance() and started when there is none by that name
  * (%CG_CALLER_MAIN_THREAD is the caller of g_main_context_default()). Later
@@ -867,7 +867,7 @@ cg_caller_to_thread_by_name (const char      *name,
  * cg_caller_get_max_idle_pool_instances:
  *
  * How many pool workers stay idle at most, waiting for the next
- * cg_caller_to_thread(): the seed's `MAX_IDLE_POOL_INSTANCES`. It is also
+ * cg_caller_to_thread(): async_kernel's `MAX_IDLE_POOL_INSTANCES`. It is also
  * the default limit of cg_as_completed_new_from_generator().
  *
  * Process-wide and thread-safe.

@@ -20,7 +20,7 @@ G_BEGIN_DECLS
 /**
  * CG_DEFAULT_MAX_IDLE_POOL_INSTANCES:
  *
- * The default of cg_caller_get_max_idle_pool_instances(), as in the seed.
+ * The default of cg_caller_get_max_idle_pool_instances(), as in async_kernel.
  */
 #define CG_DEFAULT_MAX_IDLE_POOL_INSTANCES 10
 
