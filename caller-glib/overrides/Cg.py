@@ -946,7 +946,11 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
     def queue_call(self, func, /, *args, max_buffer_size=None, wait=False):
         """Queues ``func(*args)`` in the FIFO queue of @func in this caller
         (from the caller's own thread only). With @wait, returns a coroutine
-        that waits for room; otherwise a full queue raises WOULD_BLOCK."""
+        that waits for room; otherwise a full queue raises WOULD_BLOCK.
+
+        @max_buffer_size is the room of the queue, in calls waiting besides
+        the one handed to the caller, if this call makes the queue; None, 0
+        or less means MAX_BUFFER_SIZE."""
         self._check_queue_thread()
         ctx = contextvars.copy_context()
         if wait:
@@ -1123,8 +1127,11 @@ def _queue_get(caller, func, max_buffer_size):
             _queue_owners.add(caller)
         queue = queues.get(key)
         if queue is None:
-            size = int(max_buffer_size) if max_buffer_size else _CgCaller.get_max_buffer_size()
-            queue = _ExecQueue(caller, key, max(size, 1))
+            # As in C: None, 0 or less means MAX_BUFFER_SIZE.
+            size = 0 if max_buffer_size is None else int(max_buffer_size)
+            if size <= 0:
+                size = _CgCaller.get_max_buffer_size()
+            queue = _ExecQueue(caller, key, size)
             queues[key] = queue
             caller_ref = weakref.ref(caller)
 
