@@ -324,7 +324,24 @@ def _hook_asyncio_future(future, loop):
     return afut
 
 
+def _wait_limit(timeout):
+    """@timeout in seconds as the C waits read it: None (no limit) for None,
+    NaN and negative timeouts, otherwise a float of at least 0."""
+    if timeout is None:
+        return None
+    timeout = float(timeout)
+    if not timeout >= 0:  # NaN or negative
+        return None
+    return timeout
+
+
+def _c_timeout(limit):
+    """A limit of _wait_limit() as the timeout argument of the C waits."""
+    return -1.0 if limit is None else limit
+
+
 def _asyncio_wait(future, loop, timeout, shield):
+    """Waits in @loop for @future; @timeout comes from _wait_limit()."""
     afut = _hook_asyncio_future(future, loop)
     handle = None
     if timeout is not None:
@@ -333,7 +350,7 @@ def _asyncio_wait(future, loop, timeout, shield):
                 if not shield:
                     _CgFuture.cancel(future, 'A wait for the future timed out')
                 afut.set_exception(TimeoutError('The future was not done before the timeout'))
-        handle = loop.call_later(max(timeout, 0), timed_out)
+        handle = loop.call_later(timeout, timed_out)
     try:
         yield from afut
     except asyncio.CancelledError:
@@ -346,9 +363,10 @@ def _asyncio_wait(future, loop, timeout, shield):
 
 
 def _wait_op(future, timeout, flags):
+    """cg_future_wait_async() as an awaitable; @timeout comes from
+    _wait_limit()."""
     return _GOp(lambda cancellable, callback: _CgFuture.wait_async(
-                    future, -1.0 if timeout is None else float(timeout), flags,
-                    cancellable, callback),
+                    future, _c_timeout(timeout), flags, cancellable, callback),
                 lambda source, result: _CgFuture.wait_finish(future, result))
 
 
@@ -503,15 +521,17 @@ class Future(Cg.Future):
     def wait(self, timeout=None, shield=False, result=True):
         """Waits for the future (a coroutine): in asyncio or in a coroutine
         job. A timeout raises TimeoutError and, unless @shield, cancels the
-        future. Returns the result when @result."""
-        return _wait_coroutine(self, timeout, shield, result)
+        future; None, NaN and negative timeouts mean no limit, as in
+        wait_sync(). Returns the result when @result."""
+        return _wait_coroutine(self, _wait_limit(timeout), shield, result)
 
     def wait_sync(self, timeout=None, shield=False, result=True):
         """Blocks until the future is done (not on its own thread). A timeout
-        raises TimeoutError and, unless @shield, cancels the future."""
+        raises TimeoutError and, unless @shield, cancels the future; None,
+        NaN and negative timeouts mean no limit."""
         flags = _WAIT_NO_RESULT | (_WAIT_SHIELD if shield else _WAIT_NONE)
         try:
-            _CgFuture.wait_sync(self, -1.0 if timeout is None else float(timeout), flags, None)
+            _CgFuture.wait_sync(self, _c_timeout(_wait_limit(timeout)), flags, None)
         except GLib.Error as e:
             error = e
         else:
@@ -1022,7 +1042,7 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
         A timeout is no error."""
         futures = list(items)
         when = _RETURN_WHEN[return_when] if isinstance(return_when, str) else return_when
-        timeout = -1.0 if timeout is None else float(timeout)
+        timeout = _c_timeout(_wait_limit(timeout))
         state = {}
 
         def start(cancellable, callback):
