@@ -136,20 +136,33 @@ def _is_io_cancelled(error):
             and error.code == Gio.IOErrorEnum.CANCELLED)
 
 
+def _describe(exc):
+    """The message of the GError that carries @exc through the library: the
+    name of its type and its text. Never fails: an exception whose str()
+    raises is described by its type's name alone."""
+    name = type(exc).__name__
+    try:
+        text = str(exc)
+    except BaseException:  # noqa: B902
+        text = ''
+    message = '%s: %s' % (name, text) if text else name
+    # GLib messages are UTF-8: escape what cannot be encoded (lone surrogates).
+    return message.encode('utf-8', 'backslashreplace').decode('utf-8')
+
+
 def _fail(future, exc):
     """Completes @future with the Python exception @exc, kept by identity."""
     if isinstance(exc, type) and issubclass(exc, BaseException):
         exc = exc()
     if not isinstance(exc, BaseException):
         raise TypeError('set_exception() needs an exception, not %r' % (exc,))
+    message = _describe(exc)
     token = _next_token()
     _exc_registry[token] = exc
     # The entry lives as long as the future: an attribute makes PyGObject keep
     # the wrapper alive (toggle reference) for as long as the GObject lives.
     future._cg_exc_token = token
     weakref.finalize(future, _exc_registry.pop, token, None)
-    text = str(exc)
-    message = '%s: %s' % (type(exc).__name__, text) if text else type(exc).__name__
     error = None
     try:
         _CgFuture.return_error(future, GLib.Error.new_literal(_PY_ERROR_QUARK, message, token))

@@ -101,6 +101,41 @@ def test_c_side_sees_a_failure_with_the_message(worker):
     assert 'Boom: boom' in info.value.message
 
 
+class UnshowableError(Exception):
+    """An exception whose str() fails."""
+
+    def __str__(self):
+        raise RuntimeError('this exception cannot be shown')
+
+
+@pytest.mark.parametrize('make_error', [
+    UnshowableError,
+    lambda: ValueError('not UTF-8: \udc80'),  # a lone surrogate
+], ids=['str-fails', 'lone-surrogate'])
+def test_job_failing_with_an_exception_that_cannot_be_shown(worker, make_error):
+    raised = []
+
+    def job():
+        error = make_error()
+        raised.append(error)
+        raise error
+
+    kind = type(make_error())
+    for future in (worker.call_soon(job), Cg.Caller.to_thread(job)):
+        with pytest.raises(kind) as info:
+            future.wait_sync(5)
+        assert info.value is raised[-1]
+        assert future.exception() is raised[-1]
+        with pytest.raises(GLib.Error) as info:
+            Cg.Future.check(future)  # the C API: a GError with a message
+        assert kind.__name__ in info.value.message
+
+    future = Cg.Future()
+    error = make_error()
+    future.set_exception(error)
+    assert future.exception() is error
+
+
 def test_cancel_joins_messages(main_caller):
     future = Cg.Future()
     assert future.cancel('first')
