@@ -32,7 +32,6 @@ import asyncio
 import collections.abc
 import contextvars
 import inspect
-import itertools
 import logging
 import threading
 import weakref
@@ -97,25 +96,57 @@ class InvalidStateError(RuntimeError):
 
 __all__ += ['FutureCancelledError', 'InvalidStateError']
 
+# The exception a future failed with is kept by that future alone, in the
+# attributes of its Python wrapper: PyGObject keeps a wrapper that has
+# attributes alive for as long as the GObject lives (a toggle reference), and
+# once only the wrapper holds the GObject, the garbage collector frees both,
+# with the exception and its traceback, even though the traceback's frames
+# refer back to the future. The registry finds an exception by its token
+# through weak references, so its entry goes with the future too.
+#
+# A future that another one follows (cg_future_return_future()) is held by
+# that follower in C, where the garbage collector cannot see it: if it held
+# its exception, whose traceback often refers to the follower (the frame
+# that waited for it, say), neither could ever be freed. So the exception
+# of a coroutine job is kept by the job's future, not by the private future
+# of the coroutine that it follows.
+
+
+class _Held:
+    """An exception as the registry knows it."""
+
+    __slots__ = ('exc', '__weakref__')
+
+    def __init__(self, exc):
+        self.exc = exc
+
+
 _exc_lock = threading.Lock()
-_exc_registry = {}
-_exc_tokens = itertools.count(1)
+_exc_registry = weakref.WeakValueDictionary()  # token -> _Held
+_exc_next_token = 1
 
 
-def _next_token():
-    with _exc_lock:
-        token = next(_exc_tokens)
-        if token >= 0x7FFFFFFF:
-            globals()['_exc_tokens'] = itertools.count(1)
-            token = next(_exc_tokens)
-        return token
+def _take_token_locked():
+    """A token that no living future uses. Holds _exc_lock."""
+    global _exc_next_token
+    while True:
+        token = _exc_next_token
+        _exc_next_token = token + 1 if token < 0x7FFFFFFE else 1
+        if token not in _exc_registry:
+            return token
+
+
+def _exception_of(token):
+    """The exception a living future failed with under @token, or None."""
+    held = _exc_registry.get(token)
+    return None if held is None else held.exc
 
 
 def _translate(error):
     """The Python exception for a GLib.Error that came out of the library."""
     domain = error.domain
     if domain == _PY_ERROR_DOMAIN:
-        exc = _exc_registry.get(error.code)
+        exc = _exception_of(error.code)
         return exc if exc is not None else error
     if domain == _FUTURE_DOMAIN:
         if error.code == Cg.FutureError.CANCELLED:
@@ -150,26 +181,37 @@ def _describe(exc):
     return message.encode('utf-8', 'backslashreplace').decode('utf-8')
 
 
-def _fail(future, exc):
-    """Completes @future with the Python exception @exc, kept by identity."""
+def _fail(future, exc, owner=None):
+    """Completes @future with the Python exception @exc, kept by identity
+    for as long as @owner lives: @future itself by default, or the future
+    that follows @future and reports its outcome."""
     if isinstance(exc, type) and issubclass(exc, BaseException):
         exc = exc()
     if not isinstance(exc, BaseException):
         raise TypeError('set_exception() needs an exception, not %r' % (exc,))
+    if owner is None:
+        owner = future
     message = _describe(exc)
-    token = _next_token()
-    _exc_registry[token] = exc
-    # The entry lives as long as the future: an attribute makes PyGObject keep
-    # the wrapper alive (toggle reference) for as long as the GObject lives.
-    future._cg_exc_token = token
-    weakref.finalize(future, _exc_registry.pop, token, None)
+    held = _Held(exc)
+    # In place before the future completes: waiters on other threads look
+    # the exception up as soon as it has. Two threads may fail the future at
+    # once, so each keeps its own token until one of them wins.
+    with _exc_lock:
+        token = _take_token_locked()
+        kept = owner.__dict__.get('_cg_exceptions')
+        if kept is None:
+            kept = owner._cg_exceptions = {}
+        kept[token] = held
+        _exc_registry[token] = held
     error = None
     try:
         _CgFuture.return_error(future, GLib.Error.new_literal(_PY_ERROR_QUARK, message, token))
     except GLib.Error as e:
         error = e
     if error is not None:
-        _exc_registry.pop(token, None)
+        with _exc_lock:
+            kept.pop(token, None)
+            _exc_registry.pop(token, None)
         raise _translate(error)
 
 
@@ -636,7 +678,7 @@ def _complete_with(future, value, ctx):
             _CgFuture.return_future(future, value)
         elif inspect.iscoroutine(value) or inspect.isawaitable(value):
             coro = value if inspect.iscoroutine(value) else _await_any(value)
-            runner = _Runner(coro, ctx)
+            runner = _Runner(coro, ctx, future)
             _CgFuture.return_future(future, runner.future)
             runner.step()
         else:
@@ -649,14 +691,17 @@ class _Runner:
     """Drives a coroutine on the current caller's thread, from its GLib main
     loop; ``future`` completes with the coroutine's outcome. Cancelling the
     future throws FutureCancelledError into the coroutine at its next await.
+    @owner, the job's future that follows ``future``, keeps the exception
+    the coroutine fails with (see _fail()).
     """
 
-    __slots__ = ('coro', 'ctx', 'future', 'cancellable', 'caller')
+    __slots__ = ('coro', 'ctx', 'future', 'owner', 'cancellable', 'caller')
 
-    def __init__(self, coro, ctx):
+    def __init__(self, coro, ctx, owner=None):
         self.coro = coro
         self.ctx = ctx
         self.future = Future()
+        self.owner = owner
         self.cancellable = _CgFuture.get_cancellable(self.future)
         self.caller = _CgCaller.get_current()
 
@@ -715,6 +760,10 @@ class _Runner:
     def _make_callback(self, op):
         def callback(source, result, *unused):
             ok, value = _finish_op(op, source, result)
+            # The coroutine runs on from this frame, which the traceback of an
+            # exception it raises keeps: this frame must not keep @result (a
+            # task that holds the awaited future in C) along with it.
+            del source, result, unused
             if ok:
                 self.step(value)
             else:
@@ -743,7 +792,7 @@ class _Runner:
             if ok:
                 _set_value(self.future, value)
             else:
-                _fail(self.future, value)
+                _fail(self.future, value, self.owner)
         except (GLib.Error, InvalidStateError, FutureCancelledError):
             pass
 
