@@ -524,11 +524,11 @@ class Future(Cg.Future):
     def result(self):
         """The result; raises the exception the future failed with,
         FutureCancelledError or InvalidStateError."""
-        try:
-            return _CgFuture.propagate_value(self)[1]
-        except GLib.Error as e:
-            error = e
-        raise _translate(error)
+        ok, value = _outcome(self)
+        if ok:
+            return value
+        del self  # see _outcome()
+        raise value
 
     def exception(self):
         """The exception the future failed with, or None; raises
@@ -590,7 +590,13 @@ class Future(Cg.Future):
         except GLib.Error as e:
             error = e
         else:
-            return self.result() if result else None
+            if not result:
+                return None
+            ok, value = _outcome(self)
+            if ok:
+                return value
+            del self  # see _outcome()
+            raise value
         raise _translate(error)
 
     def __await__(self):
@@ -600,19 +606,43 @@ class Future(Cg.Future):
                 yield self
             else:
                 yield from _asyncio_wait(self, loop, None, False)
-        return self.result()
+        ok, value = _outcome(self)
+        if ok:
+            return value
+        del self  # see _outcome()
+        raise value
 
 
 Future = override(Future)
 __all__.append('Future')
 
 
+def _outcome(future):
+    """(True, the result of @future) or (False, the exception to raise).
+
+    The frames that raise a future's exception drop the future first: the
+    exception keeps them in its traceback, and the exception lives as long
+    as the future that failed with it. When @future follows that future
+    (a job that returned another job's future), @future holds it in C, out
+    of the garbage collector's sight, and a frame that kept @future would
+    keep both alive for ever.
+    """
+    try:
+        return True, _CgFuture.propagate_value(future)[1]
+    except GLib.Error as e:
+        return False, _translate(e)
+
+
 async def _wait_coroutine(future, timeout, shield, result):
     if not _CgFuture.is_done(future):
         await _FutureWait(future, timeout, shield)
-    if result:
-        return future.result()
-    return None
+    if not result:
+        return None
+    ok, value = _outcome(future)
+    if ok:
+        return value
+    del future  # see _outcome()
+    raise value
 
 
 def _run_done_callbacks(future, entries):

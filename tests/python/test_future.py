@@ -171,13 +171,16 @@ def submit_to(kind, worker):
         return worker.call_soon(coroutine_raise_tracked_later)
     if kind == 'coroutine-awaiting-a-failure':
         return worker.call_soon(coroutine_await_failure)
+    if kind == 'job-returning-a-failing-future':
+        return worker.call_soon(Cg.Caller.to_thread, raise_tracked)
     future = Cg.Future()
     future.set_exception(Tracked('set'))
     return future
 
 
 @pytest.mark.parametrize('kind', ['call_soon', 'to_thread', 'coroutine', 'coroutine-after-await',
-                                  'coroutine-awaiting-a-failure', 'set_exception'])
+                                  'coroutine-awaiting-a-failure',
+                                  'job-returning-a-failing-future', 'set_exception'])
 def test_failed_futures_free_their_exceptions(worker, kind):
     # An exception, with its traceback, lives as long as the future that
     # failed with it and no longer: nothing piles up failure after failure.
