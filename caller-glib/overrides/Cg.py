@@ -110,6 +110,12 @@ __all__ += ['FutureCancelledError', 'InvalidStateError']
 # that waited for it, say), neither could ever be freed. So the exception
 # of a coroutine job is kept by the job's future, not by the private future
 # of the coroutine that it follows.
+#
+# One case stays out of reach: PyGObject can make two wrappers for one
+# GObject when two threads wrap it at the same moment (a job's thread and
+# the thread that submitted it, say) and a garbage collection in one lets
+# the other run in between. The toggle reference then follows the wrong
+# wrapper, and that future is never freed, with its exception.
 
 
 class _Held:
