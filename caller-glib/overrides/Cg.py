@@ -32,7 +32,6 @@ import asyncio
 import collections.abc
 import contextvars
 import inspect
-import itertools
 import logging
 import threading
 import weakref
@@ -97,25 +96,63 @@ class InvalidStateError(RuntimeError):
 
 __all__ += ['FutureCancelledError', 'InvalidStateError']
 
+# The exception a future failed with is kept by that future alone, in the
+# attributes of its Python wrapper: PyGObject keeps a wrapper that has
+# attributes alive for as long as the GObject lives (a toggle reference), and
+# once only the wrapper holds the GObject, the garbage collector frees both,
+# with the exception and its traceback, even though the traceback's frames
+# refer back to the future. The registry finds an exception by its token
+# through weak references, so its entry goes with the future too.
+#
+# A future that another one follows (cg_future_return_future()) is held by
+# that follower in C, where the garbage collector cannot see it: if it held
+# its exception, whose traceback often refers to the follower (the frame
+# that waited for it, say), neither could ever be freed. So the exception
+# of a coroutine job is kept by the job's future, not by the private future
+# of the coroutine that it follows.
+#
+# One case stays out of reach: PyGObject can make two wrappers for one
+# GObject when two threads wrap it at the same moment (a job's thread and
+# the thread that submitted it, say) and a garbage collection in one lets
+# the other run in between. The toggle reference then follows the wrong
+# wrapper, and that future is never freed, with its exception.
+
+
+class _Held:
+    """An exception as the registry knows it."""
+
+    __slots__ = ('exc', '__weakref__')
+
+    def __init__(self, exc):
+        self.exc = exc
+
+
 _exc_lock = threading.Lock()
-_exc_registry = {}
-_exc_tokens = itertools.count(1)
+_exc_registry = weakref.WeakValueDictionary()  # token -> _Held
+_exc_next_token = 1
 
 
-def _next_token():
-    with _exc_lock:
-        token = next(_exc_tokens)
-        if token >= 0x7FFFFFFF:
-            globals()['_exc_tokens'] = itertools.count(1)
-            token = next(_exc_tokens)
-        return token
+def _take_token_locked():
+    """A token that no living future uses. Holds _exc_lock."""
+    global _exc_next_token
+    while True:
+        token = _exc_next_token
+        _exc_next_token = token + 1 if token < 0x7FFFFFFE else 1
+        if token not in _exc_registry:
+            return token
+
+
+def _exception_of(token):
+    """The exception a living future failed with under @token, or None."""
+    held = _exc_registry.get(token)
+    return None if held is None else held.exc
 
 
 def _translate(error):
     """The Python exception for a GLib.Error that came out of the library."""
     domain = error.domain
     if domain == _PY_ERROR_DOMAIN:
-        exc = _exc_registry.get(error.code)
+        exc = _exception_of(error.code)
         return exc if exc is not None else error
     if domain == _FUTURE_DOMAIN:
         if error.code == Cg.FutureError.CANCELLED:
@@ -136,27 +173,51 @@ def _is_io_cancelled(error):
             and error.code == Gio.IOErrorEnum.CANCELLED)
 
 
-def _fail(future, exc):
-    """Completes @future with the Python exception @exc, kept by identity."""
+def _describe(exc):
+    """The message of the GError that carries @exc through the library: the
+    name of its type and its text. Never fails: an exception whose str()
+    raises is described by its type's name alone."""
+    name = type(exc).__name__
+    try:
+        text = str(exc)
+    except BaseException:  # noqa: B902
+        text = ''
+    message = '%s: %s' % (name, text) if text else name
+    # GLib messages are UTF-8: escape what cannot be encoded (lone surrogates).
+    return message.encode('utf-8', 'backslashreplace').decode('utf-8')
+
+
+def _fail(future, exc, owner=None):
+    """Completes @future with the Python exception @exc, kept by identity
+    for as long as @owner lives: @future itself by default, or the future
+    that follows @future and reports its outcome."""
     if isinstance(exc, type) and issubclass(exc, BaseException):
         exc = exc()
     if not isinstance(exc, BaseException):
         raise TypeError('set_exception() needs an exception, not %r' % (exc,))
-    token = _next_token()
-    _exc_registry[token] = exc
-    # The entry lives as long as the future: an attribute makes PyGObject keep
-    # the wrapper alive (toggle reference) for as long as the GObject lives.
-    future._cg_exc_token = token
-    weakref.finalize(future, _exc_registry.pop, token, None)
-    text = str(exc)
-    message = '%s: %s' % (type(exc).__name__, text) if text else type(exc).__name__
+    if owner is None:
+        owner = future
+    message = _describe(exc)
+    held = _Held(exc)
+    # In place before the future completes: waiters on other threads look
+    # the exception up as soon as it has. Two threads may fail the future at
+    # once, so each keeps its own token until one of them wins.
+    with _exc_lock:
+        token = _take_token_locked()
+        kept = owner.__dict__.get('_cg_exceptions')
+        if kept is None:
+            kept = owner._cg_exceptions = {}
+        kept[token] = held
+        _exc_registry[token] = held
     error = None
     try:
         _CgFuture.return_error(future, GLib.Error.new_literal(_PY_ERROR_QUARK, message, token))
     except GLib.Error as e:
         error = e
     if error is not None:
-        _exc_registry.pop(token, None)
+        with _exc_lock:
+            kept.pop(token, None)
+            _exc_registry.pop(token, None)
         raise _translate(error)
 
 
@@ -324,7 +385,24 @@ def _hook_asyncio_future(future, loop):
     return afut
 
 
+def _wait_limit(timeout):
+    """@timeout in seconds as the C waits read it: None (no limit) for None,
+    NaN and negative timeouts, otherwise a float of at least 0."""
+    if timeout is None:
+        return None
+    timeout = float(timeout)
+    if not timeout >= 0:  # NaN or negative
+        return None
+    return timeout
+
+
+def _c_timeout(limit):
+    """A limit of _wait_limit() as the timeout argument of the C waits."""
+    return -1.0 if limit is None else limit
+
+
 def _asyncio_wait(future, loop, timeout, shield):
+    """Waits in @loop for @future; @timeout comes from _wait_limit()."""
     afut = _hook_asyncio_future(future, loop)
     handle = None
     if timeout is not None:
@@ -333,7 +411,7 @@ def _asyncio_wait(future, loop, timeout, shield):
                 if not shield:
                     _CgFuture.cancel(future, 'A wait for the future timed out')
                 afut.set_exception(TimeoutError('The future was not done before the timeout'))
-        handle = loop.call_later(max(timeout, 0), timed_out)
+        handle = loop.call_later(timeout, timed_out)
     try:
         yield from afut
     except asyncio.CancelledError:
@@ -346,9 +424,10 @@ def _asyncio_wait(future, loop, timeout, shield):
 
 
 def _wait_op(future, timeout, flags):
+    """cg_future_wait_async() as an awaitable; @timeout comes from
+    _wait_limit()."""
     return _GOp(lambda cancellable, callback: _CgFuture.wait_async(
-                    future, -1.0 if timeout is None else float(timeout), flags,
-                    cancellable, callback),
+                    future, _c_timeout(timeout), flags, cancellable, callback),
                 lambda source, result: _CgFuture.wait_finish(future, result))
 
 
@@ -451,11 +530,11 @@ class Future(Cg.Future):
     def result(self):
         """The result; raises the exception the future failed with,
         FutureCancelledError or InvalidStateError."""
-        try:
-            return _CgFuture.propagate_value(self)[1]
-        except GLib.Error as e:
-            error = e
-        raise _translate(error)
+        ok, value = _outcome(self)
+        if ok:
+            return value
+        del self  # see _outcome()
+        raise value
 
     def exception(self):
         """The exception the future failed with, or None; raises
@@ -503,19 +582,27 @@ class Future(Cg.Future):
     def wait(self, timeout=None, shield=False, result=True):
         """Waits for the future (a coroutine): in asyncio or in a coroutine
         job. A timeout raises TimeoutError and, unless @shield, cancels the
-        future. Returns the result when @result."""
-        return _wait_coroutine(self, timeout, shield, result)
+        future; None, NaN and negative timeouts mean no limit, as in
+        wait_sync(). Returns the result when @result."""
+        return _wait_coroutine(self, _wait_limit(timeout), shield, result)
 
     def wait_sync(self, timeout=None, shield=False, result=True):
         """Blocks until the future is done (not on its own thread). A timeout
-        raises TimeoutError and, unless @shield, cancels the future."""
+        raises TimeoutError and, unless @shield, cancels the future; None,
+        NaN and negative timeouts mean no limit."""
         flags = _WAIT_NO_RESULT | (_WAIT_SHIELD if shield else _WAIT_NONE)
         try:
-            _CgFuture.wait_sync(self, -1.0 if timeout is None else float(timeout), flags, None)
+            _CgFuture.wait_sync(self, _c_timeout(_wait_limit(timeout)), flags, None)
         except GLib.Error as e:
             error = e
         else:
-            return self.result() if result else None
+            if not result:
+                return None
+            ok, value = _outcome(self)
+            if ok:
+                return value
+            del self  # see _outcome()
+            raise value
         raise _translate(error)
 
     def __await__(self):
@@ -525,19 +612,43 @@ class Future(Cg.Future):
                 yield self
             else:
                 yield from _asyncio_wait(self, loop, None, False)
-        return self.result()
+        ok, value = _outcome(self)
+        if ok:
+            return value
+        del self  # see _outcome()
+        raise value
 
 
 Future = override(Future)
 __all__.append('Future')
 
 
+def _outcome(future):
+    """(True, the result of @future) or (False, the exception to raise).
+
+    The frames that raise a future's exception drop the future first: the
+    exception keeps them in its traceback, and the exception lives as long
+    as the future that failed with it. When @future follows that future
+    (a job that returned another job's future), @future holds it in C, out
+    of the garbage collector's sight, and a frame that kept @future would
+    keep both alive for ever.
+    """
+    try:
+        return True, _CgFuture.propagate_value(future)[1]
+    except GLib.Error as e:
+        return False, _translate(e)
+
+
 async def _wait_coroutine(future, timeout, shield, result):
     if not _CgFuture.is_done(future):
         await _FutureWait(future, timeout, shield)
-    if result:
-        return future.result()
-    return None
+    if not result:
+        return None
+    ok, value = _outcome(future)
+    if ok:
+        return value
+    del future  # see _outcome()
+    raise value
 
 
 def _run_done_callbacks(future, entries):
@@ -603,7 +714,7 @@ def _complete_with(future, value, ctx):
             _CgFuture.return_future(future, value)
         elif inspect.iscoroutine(value) or inspect.isawaitable(value):
             coro = value if inspect.iscoroutine(value) else _await_any(value)
-            runner = _Runner(coro, ctx)
+            runner = _Runner(coro, ctx, future)
             _CgFuture.return_future(future, runner.future)
             runner.step()
         else:
@@ -616,14 +727,17 @@ class _Runner:
     """Drives a coroutine on the current caller's thread, from its GLib main
     loop; ``future`` completes with the coroutine's outcome. Cancelling the
     future throws FutureCancelledError into the coroutine at its next await.
+    @owner, the job's future that follows ``future``, keeps the exception
+    the coroutine fails with (see _fail()).
     """
 
-    __slots__ = ('coro', 'ctx', 'future', 'cancellable', 'caller')
+    __slots__ = ('coro', 'ctx', 'future', 'owner', 'cancellable', 'caller')
 
-    def __init__(self, coro, ctx):
+    def __init__(self, coro, ctx, owner=None):
         self.coro = coro
         self.ctx = ctx
         self.future = Future()
+        self.owner = owner
         self.cancellable = _CgFuture.get_cancellable(self.future)
         self.caller = _CgCaller.get_current()
 
@@ -682,6 +796,10 @@ class _Runner:
     def _make_callback(self, op):
         def callback(source, result, *unused):
             ok, value = _finish_op(op, source, result)
+            # The coroutine runs on from this frame, which the traceback of an
+            # exception it raises keeps: this frame must not keep @result (a
+            # task that holds the awaited future in C) along with it.
+            del source, result, unused
             if ok:
                 self.step(value)
             else:
@@ -710,7 +828,7 @@ class _Runner:
             if ok:
                 _set_value(self.future, value)
             else:
-                _fail(self.future, value)
+                _fail(self.future, value, self.owner)
         except (GLib.Error, InvalidStateError, FutureCancelledError):
             pass
 
@@ -946,7 +1064,11 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
     def queue_call(self, func, /, *args, max_buffer_size=None, wait=False):
         """Queues ``func(*args)`` in the FIFO queue of @func in this caller
         (from the caller's own thread only). With @wait, returns a coroutine
-        that waits for room; otherwise a full queue raises WOULD_BLOCK."""
+        that waits for room; otherwise a full queue raises WOULD_BLOCK.
+
+        @max_buffer_size is the room of the queue, in calls waiting besides
+        the one handed to the caller, if this call makes the queue; None, 0
+        or less means MAX_BUFFER_SIZE."""
         self._check_queue_thread()
         ctx = contextvars.copy_context()
         if wait:
@@ -1018,7 +1140,7 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
         A timeout is no error."""
         futures = list(items)
         when = _RETURN_WHEN[return_when] if isinstance(return_when, str) else return_when
-        timeout = -1.0 if timeout is None else float(timeout)
+        timeout = _c_timeout(_wait_limit(timeout))
         state = {}
 
         def start(cancellable, callback):
@@ -1123,8 +1245,11 @@ def _queue_get(caller, func, max_buffer_size):
             _queue_owners.add(caller)
         queue = queues.get(key)
         if queue is None:
-            size = int(max_buffer_size) if max_buffer_size else _CgCaller.get_max_buffer_size()
-            queue = _ExecQueue(caller, key, max(size, 1))
+            # As in C: None, 0 or less means MAX_BUFFER_SIZE.
+            size = 0 if max_buffer_size is None else int(max_buffer_size)
+            if size <= 0:
+                size = _CgCaller.get_max_buffer_size()
+            queue = _ExecQueue(caller, key, size)
             queues[key] = queue
             caller_ref = weakref.ref(caller)
 

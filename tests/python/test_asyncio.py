@@ -85,6 +85,31 @@ def test_wait_timeout_and_shield():
     run(main())
 
 
+@pytest.mark.parametrize('timeout', [float('nan'), -1, -0.5], ids=['nan', '-1', '-0.5'])
+def test_nan_or_negative_timeout_waits_without_limit(worker, timeout):
+    # One rule in every face: no limit, as the C waits have it.
+    async def in_asyncio():
+        future = worker.call_later(0.05, lambda: 'late')
+        # Bounded by the worker, not by an asyncio timer: a timer of the
+        # loop that is due earlier would hide a NaN one.
+        worker.call_later(10, future.cancel, 'the wait did not end')
+        value = await future.wait(timeout=timeout)
+        return value, future.cancelled()
+
+    assert asyncio.run(in_asyncio()) == ('late', False)
+
+    async def in_a_coroutine_job():
+        future = Cg.Caller.to_thread(lambda: (time.sleep(0.05), 'late')[1])
+        value = await future.wait(timeout=timeout)
+        return value, future.cancelled()
+
+    assert worker.call_soon(in_a_coroutine_job).wait_sync(5) == ('late', False)
+
+    future = worker.call_later(0.05, lambda: 'late')
+    assert future.wait_sync(timeout=timeout) == 'late'
+    assert not future.cancelled()
+
+
 def test_cancelling_the_asyncio_task_cancels_the_future(worker):
     async def main():
         future = worker.call_later(10, lambda: None)

@@ -1,8 +1,12 @@
 # Cg.Future from Python: results, exceptions, cancellation, callbacks, waits.
 
+import contextlib
 import contextvars
+import gc
 import threading
+import time
 import traceback
+import weakref
 
 import pytest
 from gi.repository import Cg, GLib
@@ -99,6 +103,178 @@ def test_c_side_sees_a_failure_with_the_message(worker):
     with pytest.raises(GLib.Error) as info:
         Cg.Future.check(future)  # the C API: a GError
     assert 'Boom: boom' in info.value.message
+
+
+class Tracked(Exception):
+    """An exception that tests follow with weak references."""
+
+
+def raise_tracked():
+    raise Tracked('tracked')
+
+
+@contextlib.contextmanager
+def no_automatic_collection():
+    """Garbage is collected only by explicit gc.collect() calls.
+
+    PyGObject can make two Python wrappers for one GObject when two threads
+    wrap it at the same moment and a collection in one of them lets the
+    other run in between; such an object, once it has Python attributes, is
+    never freed. Here a job's thread and this one wrap the same future at
+    about the same time, so the tests that count freed futures keep the
+    collector from running on its own.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def collect_until(condition, timeout=5.0):
+    """Collects garbage until condition() is true; fails after @timeout
+    seconds. Other threads may hold a future for a moment after its job."""
+    deadline = time.monotonic() + timeout
+    while True:
+        gc.collect()
+        if condition():
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError('the condition did not become true within %.1f s'
+                                 % timeout)
+        time.sleep(0.01)
+
+
+async def coroutine_raise_tracked():
+    raise_tracked()
+
+
+async def coroutine_raise_tracked_later():
+    await Cg.sleep(0.001)
+    raise_tracked()
+
+
+async def coroutine_await_failure():
+    await Cg.Caller.to_thread(raise_tracked)
+
+
+def submit_to(kind, worker):
+    if kind == 'call_soon':
+        return worker.call_soon(raise_tracked)
+    if kind == 'to_thread':
+        return Cg.Caller.to_thread(raise_tracked)
+    if kind == 'coroutine':
+        return worker.call_soon(coroutine_raise_tracked)
+    if kind == 'coroutine-after-await':
+        return worker.call_soon(coroutine_raise_tracked_later)
+    if kind == 'coroutine-awaiting-a-failure':
+        return worker.call_soon(coroutine_await_failure)
+    if kind == 'job-returning-a-failing-future':
+        return worker.call_soon(Cg.Caller.to_thread, raise_tracked)
+    future = Cg.Future()
+    future.set_exception(Tracked('set'))
+    return future
+
+
+@pytest.mark.parametrize('kind', ['call_soon', 'to_thread', 'coroutine', 'coroutine-after-await',
+                                  'coroutine-awaiting-a-failure',
+                                  'job-returning-a-failing-future', 'set_exception'])
+def test_failed_futures_free_their_exceptions(worker, kind):
+    # An exception, with its traceback, lives as long as the future that
+    # failed with it and no longer: nothing piles up failure after failure.
+    count = 30
+    exceptions = []
+    finalized = []
+    with no_automatic_collection():
+        for i in range(count):
+            future = submit_to(kind, worker)
+            with pytest.raises(Tracked) as info:
+                future.wait_sync(5)
+            exceptions.append(weakref.ref(info.value))
+            future.weak_ref(finalized.append, i)
+            del info, future
+        collect_until(lambda: len(finalized) == count)
+        assert sorted(finalized) == list(range(count))
+        collect_until(lambda: all(ref() is None for ref in exceptions))
+
+
+def test_failed_future_keeps_its_exception_while_it_lives(worker):
+    # Only the future holds the exception: garbage collection leaves it.
+    raised = []
+
+    def job():
+        error = Tracked('kept')
+        raised.append(weakref.ref(error))
+        raise error
+
+    async def coroutine_job():
+        job()
+
+    with no_automatic_collection():
+        plain = worker.call_soon(job)
+        chained = worker.call_soon(coroutine_job)  # follows the coroutine's future
+        for future in (plain, chained):
+            assert future.wait_sync(5, result=False) is None
+        # Once the worker let go of them, Python holds their only references.
+        collect_until(lambda: plain.__grefcount__ == 1 and chained.__grefcount__ == 1)
+        for index, future in enumerate((plain, chained)):
+            with pytest.raises(Tracked, match='kept') as info:
+                future.result()
+            assert info.value is raised[index]()
+            assert future.exception() is raised[index]()
+            del info
+        del plain, chained, future
+        collect_until(lambda: all(ref() is None for ref in raised))
+
+
+def test_set_exception_on_a_done_future_keeps_nothing(main_caller):
+    future = Cg.Future()
+    future.set_result('first')
+    error = Tracked('too late')
+    with pytest.raises(Cg.InvalidStateError):
+        future.set_exception(error)
+    ref = weakref.ref(error)
+    del error
+    collect_until(lambda: ref() is None)
+    assert future.result() == 'first'
+
+
+class UnshowableError(Exception):
+    """An exception whose str() fails."""
+
+    def __str__(self):
+        raise RuntimeError('this exception cannot be shown')
+
+
+@pytest.mark.parametrize('make_error', [
+    UnshowableError,
+    lambda: ValueError('not UTF-8: \udc80'),  # a lone surrogate
+], ids=['str-fails', 'lone-surrogate'])
+def test_job_failing_with_an_exception_that_cannot_be_shown(worker, make_error):
+    raised = []
+
+    def job():
+        error = make_error()
+        raised.append(error)
+        raise error
+
+    kind = type(make_error())
+    for submit in (worker.call_soon, Cg.Caller.to_thread):
+        future = submit(job)
+        with pytest.raises(kind) as info:
+            future.wait_sync(5)
+        assert info.value is raised[-1]
+        assert future.exception() is raised[-1]
+        with pytest.raises(GLib.Error) as info:
+            Cg.Future.check(future)  # the C API: a GError with a message
+        assert kind.__name__ in info.value.message
+
+    future = Cg.Future()
+    error = make_error()
+    future.set_exception(error)
+    assert future.exception() is error
 
 
 def test_cancel_joins_messages(main_caller):

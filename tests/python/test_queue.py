@@ -86,6 +86,54 @@ def test_default_buffer_size_is_max_buffer_size(main_caller):
     main_caller.queue_close(print)
 
 
+@pytest.mark.parametrize('size', [None, 0, -5], ids=['none', '0', '-5'])
+def test_no_buffer_size_zero_or_less_is_max_buffer_size(main_caller, size):
+    Cg.Caller.MAX_BUFFER_SIZE = 2
+
+    def item():
+        pass
+
+    main_caller.queue_call(item, max_buffer_size=size)  # handed to the caller
+    main_caller.queue_call(item, max_buffer_size=size)  # these two wait
+    main_caller.queue_call(item, max_buffer_size=size)
+    with pytest.raises(GLib.Error) as info:
+        main_caller.queue_call(item, max_buffer_size=size)
+    assert info.value.matches(Cg.CallerError.quark(), Cg.CallerError.WOULD_BLOCK)
+    main_caller.queue_close(item)
+
+
+def _c_item(future, unused=None):
+    pass
+
+
+@pytest.mark.parametrize('size', [0, -5, 1, 3])
+def test_buffer_size_means_the_same_as_in_c(main_caller, size):
+    # The Python queues and the C ones (queue_call_named) take as many
+    # calls for the same max_buffer_size.
+    Cg.Caller.MAX_BUFFER_SIZE = 4
+
+    def fill(queue_one):
+        accepted = 0
+        for _ in range(12):
+            try:
+                queue_one()
+            except GLib.Error as error:
+                assert error.matches(Cg.CallerError.quark(), Cg.CallerError.WOULD_BLOCK)
+                break
+            accepted += 1
+        return accepted
+
+    def item():
+        pass
+
+    in_python = fill(lambda: main_caller.queue_call(item, max_buffer_size=size))
+    in_c = fill(lambda: Cg.Caller.queue_call_named(main_caller, 'parity', None, _c_item,
+                                                    None, size))
+    main_caller.queue_close(item)
+    Cg.Caller.queue_close_named(main_caller, 'parity', None)
+    assert in_python == in_c == 1 + (size if size > 0 else 4)
+
+
 def test_failing_item_is_logged_and_queue_goes_on(main_caller, caplog):
     ran = []
 
