@@ -31,7 +31,7 @@
  *  - the locks were never held by two at once and are free at the end.
  *
  * Callers 0-3 are never stopped; 4-7 are stopped and restarted (see
- * STABLE_SLOTS for why the lock and queue jobs go to the first four).
+ * STABLE_SLOTS for why the reentrant lock jobs go to the first four).
  *
  * Every wait is bounded. The figures are printed at the end.
  *
@@ -51,20 +51,11 @@
 #define ROUND_JOBS     25000
 #define QUEUE_BATCH    8
 /* Slots below this are never stopped; the others are stopped and
- * restarted. The lock jobs go to the stable ones: a CgReentrantAsyncLock
- * holder spans two main-loop turns (its re-entry answers later), and a
- * caller stopped in between would keep the lock for ever, as any holder
- * that never releases does; and a lock handed to a waiter whose caller
- * has just stopped is lost for good (a library bug, see faults.c
- * /faults/lock/waiter-caller-stopped). Set LOCKS_ON_ALL_SLOTS to 1 once
- * that is fixed: plain-lock jobs then go to stopping callers too. */
+ * restarted. Every kind of job goes to every slot, except the jobs that
+ * take the CgReentrantAsyncLock: its holder spans two main-loop turns (its
+ * re-entry answers later), and a caller stopped in between would keep the
+ * lock for ever, as any holder that never releases does. */
 #define STABLE_SLOTS   4
-#define LOCKS_ON_ALL_SLOTS 0
-/* Likewise the execution-queue jobs: a queue made by queue_call() while
- * another thread stops its caller is never closed, and the caller leaks
- * (a library bug, faults.c /faults/queue/stop-while-queuing). Set to 1
- * once fixed. */
-#define QUEUES_ON_ALL_SLOTS 0
 #define WAIT_RING      256
 
 /* How long the end of a round may take to settle, in seconds. Generous:
@@ -954,7 +945,7 @@ submitter_thread (gpointer data)
           break;
         case K_LOCK:
         case K_RLOCK:
-          if (job->kind == K_RLOCK || !LOCKS_ON_ALL_SLOTS)
+          if (job->kind == K_RLOCK)
             slot %= STABLE_SLOTS;
           job->gen = slot_get (slot, &caller);
           future = cg_caller_call_soon (caller, lock_job_func, job, job_destroy, &error);
@@ -965,8 +956,6 @@ submitter_thread (gpointer data)
             guint named = job->kind == K_QUEUE_NAMED;
             QueueBatch *batch;
 
-            if (!QUEUES_ON_ALL_SLOTS)
-              slot %= STABLE_SLOTS;
             batch = batches[slot][named];
 
             if (batch == NULL)
