@@ -97,7 +97,7 @@ typedef enum
 /* One caller of a slot: a new generation each time the slot restarts. */
 typedef struct
 {
-  CgCaller *caller;      /* strong, kept until the end */
+  CgCaller *caller;      /* strong, kept until no job can refer to it */
   GThread  *thread;
   guint     slot;
   guint     number;
@@ -154,7 +154,8 @@ typedef struct
 /* ------------------------------------------------------------------ */
 
 static Slot slots[N_SLOTS];
-static GPtrArray *all_gens;          /* Gen, every generation */
+static GPtrArray *all_gens;          /* Gen, every generation still kept */
+static guint n_gens_started;
 static GMutex gens_lock;
 
 static CgAsyncLock *plain_lock;
@@ -261,7 +262,7 @@ gen_start (guint slot)
   gen->slot = slot;
 
   g_mutex_lock (&gens_lock);
-  gen->number = all_gens->len;
+  gen->number = n_gens_started++;
   g_ptr_array_add (all_gens, gen);
   g_mutex_unlock (&gens_lock);
 
@@ -342,6 +343,45 @@ slot_restart (guint slot, gboolean stop_first)
   slots[slot].n_gens++;
   g_mutex_unlock (&slots[slot].lock);
   g_atomic_int_inc (&stats_restarts);
+}
+
+static void
+gen_free (Gen *gen)
+{
+  g_object_unref (gen->caller);
+  g_free (gen);
+}
+
+/* Between rounds, once every job of the round is checked: the generations
+ * that were replaced are stopped, and no job refers to them any more. They
+ * go, so that memory does not grow with the length of the run. The chaos
+ * thread may restart a slot meanwhile: a generation is kept unless it is
+ * stopped and was not current when this began. */
+static void
+gens_prune (void)
+{
+  Gen *current[N_SLOTS];
+  guint kept = 0;
+
+  for (guint i = 0; i < N_SLOTS; i++)
+    {
+      g_mutex_lock (&slots[i].lock);
+      current[i] = slots[i].gen;
+      g_mutex_unlock (&slots[i].lock);
+    }
+
+  g_mutex_lock (&gens_lock);
+  for (guint i = 0; i < all_gens->len; i++)
+    {
+      Gen *gen = g_ptr_array_index (all_gens, i);
+
+      if (gen != current[gen->slot] && gen_is_stopped (gen))
+        gen_free (gen);
+      else
+        all_gens->pdata[kept++] = gen;
+    }
+  g_ptr_array_set_size (all_gens, kept);
+  g_mutex_unlock (&gens_lock);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1129,6 +1169,7 @@ run_round (guint first_id, guint n)
   GThread *submitters[N_SUBMITTERS];
   gint64 deadline;
   guint what = 0;
+  gboolean settled;
 
   memset (round_jobs, 0, sizeof (Job) * n);
   for (guint i = 0; i < n; i++)
@@ -1143,7 +1184,7 @@ run_round (guint first_id, guint n)
     g_thread_join (submitters[i]);
 
   deadline = g_get_monotonic_time () + (gint64) (SETTLE_TIMEOUT_S * G_USEC_PER_SEC);
-  while (!round_settled (&what))
+  while (!(settled = round_settled (&what)))
     {
       if (g_get_monotonic_time () > deadline)
         {
@@ -1166,6 +1207,9 @@ run_round (guint first_id, guint n)
   for (guint i = 0; i < n; i++)
     g_clear_object (&round_jobs[i].future);
   total_jobs += n;
+  /* Work of a round that did not settle may still refer to anything. */
+  if (settled)
+    gens_prune ();
 }
 
 /* The locks are free at the end: a fresh context takes each at once. */
@@ -1351,18 +1395,13 @@ main (int argc, char **argv)
           "(refused %d)\n", stats_cancels, stats_wait_sync, stats_wait_async,
           stats_wait_timeouts, stats_lock_granted, stats_lock_refused);
   printf ("# caller restarts %d (stops from inside a job %d), generations %u\n",
-          stats_restarts, stats_self_stops, all_gens->len);
+          stats_restarts, stats_self_stops, n_gens_started);
   printf ("# %" G_GUINT64_FORMAT " jobs in %.2f s (%.0f jobs/s), %d failures\n", total_jobs,
           elapsed / 1e6, total_jobs / (elapsed / 1e6), g_atomic_int_get (&failures));
 
   cg_caller_stop_all (FALSE);
   for (guint i = 0; i < all_gens->len; i++)
-    {
-      Gen *gen = g_ptr_array_index (all_gens, i);
-
-      g_object_unref (gen->caller);
-      g_free (gen);
-    }
+    gen_free (g_ptr_array_index (all_gens, i));
   g_ptr_array_unref (all_gens);
   for (guint i = 0; i < N_SLOTS; i++)
     g_mutex_clear (&slots[i].lock);
