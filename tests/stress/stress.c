@@ -596,12 +596,15 @@ queue_batch_free (gpointer data)
   g_free (batch);
 }
 
-/* Runs on the caller's own thread (a call_direct), as queue_call wants. */
+/* Runs on the caller's own thread (a call_direct), as queue_call wants.
+ * The caller is the one the batch was sent to, not cg_caller_get_current(),
+ * which has no caller to give once another thread has stopped this one:
+ * the queue calls are then refused as closed. */
 static void
 queue_spawner (gpointer data)
 {
   QueueBatch *batch = data;
-  CgCaller *own = cg_caller_get_current ();
+  CgCaller *own = batch->jobs[0]->gen->caller;
 
   for (guint i = 0; i < batch->n; i++)
     {
@@ -619,7 +622,8 @@ queue_spawner (gpointer data)
         {
           if (!g_error_matches (error, CG_CALLER_ERROR, CG_CALLER_ERROR_CLOSED) &&
               !g_error_matches (error, CG_CALLER_ERROR, CG_CALLER_ERROR_WOULD_BLOCK))
-            FAIL ("job %u: queue_call failed unexpectedly: %s", job->id, error->message);
+            FAIL ("job %u: queue_call failed unexpectedly: %s", job->id,
+                  error != NULL ? error->message : "no error");
           g_atomic_int_set (&job->rejected, 1);
           g_error_free (error);
         }
