@@ -1481,6 +1481,7 @@ soak_check (guint64 jobs)
       printf ("# soak summary: too short to judge the RSS (fewer than 3 samples a window)\n");
       return;
     }
+  fflush (stdout); /* the summary before the failure, also in a log */
   if (last > allowed && growing)
     FAIL ("soak: the RSS keeps growing: %.1f MiB at the end against %.1f MiB after the "
           "warm-up (%.1f MiB allowed), higher at each of the last %d windows", mib (last),
@@ -1678,7 +1679,7 @@ main (int argc, char **argv)
   cg_caller_stop (main_caller, TRUE);
   g_object_unref (main_caller);
 
-  printf ("%s 1 stress: %" G_GUINT64_FORMAT " jobs, nothing lost\n",
-          failures == 0 ? "ok" : "not ok", total_jobs);
+  printf ("%s 1 stress: %" G_GUINT64_FORMAT " jobs, %s\n", failures == 0 ? "ok" : "not ok",
+          total_jobs, failures == 0 ? "nothing lost" : "see the failures above");
   return failures == 0 ? 0 : 1;
 }
