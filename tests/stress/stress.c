@@ -50,6 +50,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #define N_SLOTS        8
 #define N_SUBMITTERS   4
@@ -1274,7 +1277,9 @@ check_lock_free (CgAsyncLock *lock, const char *name)
  * both
  *
  *  - the median RSS of the last window exceeds the baseline's median by
- *    more than SOAK_MARGIN_PERCENT percent and SOAK_MARGIN_MIB MiB, and
+ *    more than SOAK_MARGIN_PERCENT percent and SOAK_MARGIN_MIB MiB (in
+ *    a run with windows shorter than a minute, that much less in
+ *    proportion, but at least SOAK_MIN_MARGIN_MIB MiB), and
  *  - the median of each of the last SOAK_GROWING_WINDOWS windows exceeds
  *    the one before by more than SOAK_STEP_KIB KiB,
  *
@@ -1283,11 +1288,16 @@ check_lock_free (CgAsyncLock *lock, const char *name)
  * level heap, which rarely rises window after window, and then by little.
  * Medians, not means: a sample taken in a burst does not move them.
  *
- * The margin is wide on purpose: with callers and their threads coming
- * and going all the time, malloc's arenas keep creeping up for minutes
- * (a MiB or two) while the memory in use stays level. */
+ * Callers and their threads come and go a hundred times a second, and
+ * glibc gives threads arenas of their own, up to eight per core: spread
+ * over that many arenas, freed memory fragments, and the RSS creeps up by
+ * a MiB a minute or more while the memory in use stays level. A soak
+ * therefore limits malloc to two arenas (soak_limit_arenas()), which
+ * keeps the RSS level when the heap is, and still shows a heap that
+ * grows. */
 #define SOAK_MARGIN_PERCENT   5
 #define SOAK_MARGIN_MIB       4
+#define SOAK_MIN_MARGIN_MIB   1.5
 #define SOAK_STEP_KIB         256
 #define SOAK_GROWING_WINDOWS  4
 #define SOAK_MAX_WINDOW_S     60.0
@@ -1366,6 +1376,16 @@ soak_thread (gpointer data)
     }
   g_mutex_unlock (&soak_lock);
   return NULL;
+}
+
+/* Before any thread is started: see the top of this section. */
+static void
+soak_limit_arenas (void)
+{
+#if defined(__GLIBC__) && defined(M_ARENA_MAX)
+  if (mallopt (M_ARENA_MAX, 2) != 1)
+    printf ("# soak: cannot limit malloc's arenas; the RSS may creep up\n");
+#endif
 }
 
 static GThread *
@@ -1457,7 +1477,9 @@ soak_check (guint64 jobs)
         growing = FALSE;
     }
   allowed = baseline + MAX (baseline * SOAK_MARGIN_PERCENT / 100,
-                            (guint64) SOAK_MARGIN_MIB * 1024 * 1024);
+                            (guint64) (MAX (SOAK_MIN_MARGIN_MIB, SOAK_MARGIN_MIB * soak_window /
+                                                                 SOAK_MAX_WINDOW_S) *
+                                       1024 * 1024));
 
   printf ("# soak summary: %.0f s, %" G_GUINT64_FORMAT " jobs, %d cancels, %d stops "
           "(%d from inside a job), %d restarts\n", elapsed, jobs,
@@ -1551,7 +1573,10 @@ main (int argc, char **argv)
   if (!(soak_duration >= 0))  /* NaN too */
     soak_duration = 0;
   if (soak_duration > 0)
-    n_jobs = ROUND_JOBS;  /* the size of a round; the rounds go on for the duration */
+    {
+      n_jobs = ROUND_JOBS;  /* the size of a round; the rounds go on for the duration */
+      soak_limit_arenas ();
+    }
 
   printf ("1..1\n");
   if (soak_duration > 0)
