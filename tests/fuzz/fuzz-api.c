@@ -34,14 +34,6 @@
 
 #define FUZZ_ERROR (g_quark_from_static_string ("fuzz-error"))
 
-/* cg_caller_stop_all() while the pool is starting a worker aborts in
- * g_thread_join() (a known library bug: the GThread is joined before
- * g_thread_try_new() returned; tests/stress/faults.c
- * /faults/stop/racing-start-new). The fuzzer found it in under a minute;
- * so that it looks for new bugs, it calls stop_all() only once the pool
- * is quiet. Set to 1 once the bug is fixed. */
-#define STOP_ALL_ANY_TIME 0
-
 #define CHECK(cond)                                                          \
   G_STMT_START {                                                             \
     if (G_UNLIKELY (!(cond)))                                                \
@@ -545,12 +537,7 @@ run_program (Input *in)
           }
           break;
         case 16:
-          if (STOP_ALL_ANY_TIME)
-            cg_caller_stop_all (FALSE);
-          else
-            for (guint i = 0; i < N_SLOTS; i++)
-              if (slots[i] != NULL)
-                cg_caller_stop (slots[i], FALSE);
+          cg_caller_stop_all (FALSE);
           break;
         case 17:
           cg_caller_set_max_idle_pool_instances (next (in) % 4);
@@ -590,18 +577,7 @@ settle (void)
     if (slots[i] != NULL)
       cg_caller_stop (slots[i], FALSE);
 
-  /* The pool is quiet once every job's data is freed (see
-   * STOP_ALL_ANY_TIME); then stop everything. */
-  end = g_get_monotonic_time () + SETTLE_USEC;
-  while (!STOP_ALL_ANY_TIME &&
-         g_atomic_int_get (&data_freed) != g_atomic_int_get (&data_made) &&
-         g_get_monotonic_time () < end)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (200);
-  /* A worker the pool manager decided to start just before the last job
-   * was taken is up within a few milliseconds. */
-  if (!STOP_ALL_ANY_TIME)
-    g_usleep (10000);
+  /* stop_all() at any time, the pool's work in flight included. */
   cg_caller_stop_all (FALSE);
 
   end = g_get_monotonic_time () + SETTLE_USEC;

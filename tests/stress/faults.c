@@ -756,9 +756,9 @@ test_queue_instance_finalized (void)
 /* A worker pool that is stopped while busy                             */
 /* ------------------------------------------------------------------ */
 
-/* The body, in a child process (--busy-pool): it may hit bug 1 of
- * docs/reliability.md, a stop_all() racing the pool's start of a worker,
- * which aborts inside stop_all(); the child then exits with 77. */
+/* The body, in a child process (--busy-pool). stop_all() may find the
+ * pool starting a worker; should it abort there, the child exits with 77,
+ * so that the failure says where it happened. */
 static volatile sig_atomic_t in_stop_all;
 
 static void
@@ -852,12 +852,10 @@ test_stop_all_busy_pool (void)
   gint status = run_child ("--busy-pool");
 
   if (status == 77)
-    {
-      g_test_incomplete ("stop_all() raced the pool's start of a worker and aborted in "
-                         "g_thread_join() (bug 1)");
-      return;
-    }
-  g_assert_cmpint (status, ==, 0);
+    g_test_fail_printf ("the child aborted inside cg_caller_stop_all(): it raced the pool's "
+                        "start of a worker");
+  else
+    g_assert_cmpint (status, ==, 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -929,14 +927,12 @@ test_stop_while_queuing (void)
       _exit (leaked > 0 ? 3 : 0);
     }
 
+  /* A queue made once cg_caller_stop() has closed the caller's queues
+   * would stay with the caller and hold it: both would leak. */
   g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
   if (!g_test_trap_has_passed ())
-    /* Known library bug, reported (bug 3): queue_call_keyed() checks that
-     * the caller is open before it takes the caller's lock; a queue made
-     * after cg_caller_stop() closed them all stays in caller->queues and
-     * holds its caller (a reference cycle: both leak). */
-    g_test_incomplete ("a queue made while the caller is being stopped is never closed: "
-                       "the caller and the queue leak");
+    g_test_fail_printf ("a stopped caller was never finalized: a queue made while it was "
+                        "being stopped holds it");
 }
 
 /* ------------------------------------------------------------------ */
@@ -982,16 +978,14 @@ test_stop_racing_start_new (void)
       return;
     }
 
-  g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  /* cg_caller_stop() must not join the thread of a caller whose
+   * cg_caller_start_new() has not returned from g_thread_try_new(): GLib
+   * sets the GThread up after the thread starts, and such a join aborts
+   * ("Attempt to unlock mutex that was not locked"). */
+  g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
   if (!g_test_trap_has_passed ())
-    /* Known library bug, reported (bug 1): cg_caller_stop() joins the
-     * thread of a caller that is in the registry (and ready) before
-     * cg_caller_start_new() returned from g_thread_try_new(); GLib
-     * initialises the GThread's lock after pthread_create(), so the join
-     * aborts ("Attempt to unlock mutex that was not locked"). */
-    g_test_incomplete ("cg_caller_stop() racing cg_caller_start_new() aborts in "
-                       "g_thread_join(): the GThread is joined before g_thread_try_new() "
-                       "returned");
+    g_test_fail_printf ("cg_caller_stop() racing cg_caller_start_new() crashed or hung "
+                        "(see the messages above)");
 }
 
 /* ------------------------------------------------------------------ */
@@ -1012,11 +1006,34 @@ lock_answer (GObject      *source,
     cg_async_lock_release (fault_lock, NULL);
 }
 
+/* The answer of a waiter whose caller stops: 1 granted, 2 refused as
+ * closed, 3 refused otherwise. On the waiter's thread. */
+static void
+waiter_answer (GObject      *source,
+               GAsyncResult *result,
+               gpointer      data)
+{
+  GError *error = NULL;
+  gint state;
+
+  if (cg_async_lock_acquire_finish (fault_lock, result, &error))
+    {
+      state = 1;
+      cg_async_lock_release (fault_lock, NULL);
+    }
+  else
+    {
+      state = g_error_matches (error, CG_CALLER_ERROR, CG_CALLER_ERROR_CLOSED) ? 2 : 3;
+      g_error_free (error);
+    }
+  g_atomic_int_set ((gint *) data, state);
+}
+
 static void
 lock_wait_job (CgFuture *future,
                gpointer  data)
 {
-  cg_async_lock_acquire_async (fault_lock, NULL, lock_answer, data);
+  cg_async_lock_acquire_async (fault_lock, NULL, waiter_answer, data);
 }
 
 static void
@@ -1083,24 +1100,20 @@ test_lock_waiter_caller_stopped (void)
   g_object_unref (future);
   cg_caller_stop (waiter, FALSE);
 
-  /* The holder releases; the lock must not go to the dead waiter for
-   * ever: a fresh acquisition gets it. */
+  /* The waiter's acquisition gives up: its answer comes, as
+   * CG_CALLER_ERROR_CLOSED. */
+  CG_TEST_POLL_UNTIL (g_atomic_int_get (&waiter_state) != 0);
+  g_assert_cmpint (g_atomic_int_get (&waiter_state), ==, 2);
+
+  /* The holder releases; the lock must not go to the stopped waiter: a
+   * fresh acquisition gets it. */
   cg_context_run (holder, release_fault_lock, NULL, NULL);
   {
     g_autoptr(CgContext) other = cg_context_new ();
 
     cg_context_run (other, take_fault_lock, &again, NULL);
   }
-  if (!iterate_until_set (&again, 2.0))
-    {
-      /* Known library bug, reported: the lock is handed to the stopped
-       * caller's waiter, whose answer cannot be delivered, and nobody
-       * releases it. */
-      g_test_incomplete ("a CgAsyncLock handed to a waiter whose caller stopped is lost for "
-                         "good (count stays 1, later acquisitions wait for ever)");
-      g_object_unref (waiter);
-      return;
-    }
+  g_assert_true (iterate_until_set (&again, CG_TEST_TIMEOUT_S));
   g_assert_cmpint (again, ==, 1);
   g_assert_cmpuint (cg_async_lock_get_count (fault_lock), ==, 0);
 
@@ -1132,9 +1145,7 @@ main (int argc, char **argv)
   cg_test_add ("/faults/exit/callers-running", test_exit_with_callers_running);
   cg_test_add ("/faults/errors/every-entry-point", test_errors_every_entry_point);
   cg_test_add ("/faults/queue/instance-finalized", test_queue_instance_finalized);
-  /* In this process, not a subprocess: a known bug is reported as
-   * incomplete (TODO), which a subprocess could not pass on. */
-  g_test_add_func ("/faults/lock/waiter-caller-stopped", test_lock_waiter_caller_stopped);
+  cg_test_add ("/faults/lock/waiter-caller-stopped", test_lock_waiter_caller_stopped);
   g_test_add_func ("/faults/stop/racing-start-new", test_stop_racing_start_new);
   g_test_add_func ("/faults/queue/stop-while-queuing", test_stop_while_queuing);
 

@@ -31,19 +31,28 @@
  *  - the locks were never held by two at once and are free at the end.
  *
  * Callers 0-3 are never stopped; 4-7 are stopped and restarted (see
- * STABLE_SLOTS for why the lock and queue jobs go to the first four).
+ * STABLE_SLOTS for why the reentrant lock jobs go to the first four).
  *
  * Every wait is bounded. The figures are printed at the end.
  *
- * Usage: stress [--long] [--jobs N] [--seed S] [--verbose]
- *   default 100 000 jobs; --long runs 1 000 000. CG_STRESS_JOBS and
- *   CG_STRESS_SEED do the same as --jobs and --seed.
+ * Soak mode (--duration S) runs rounds for S seconds instead of a number
+ * of jobs, samples the resident set size of the process on the way, and
+ * fails if it keeps growing once warmed up (see soak_check()).
+ *
+ * Usage: stress [--long] [--jobs N] [--duration S] [--seed S] [--verbose]
+ *   default 100 000 jobs; --long runs 1 000 000. CG_STRESS_JOBS,
+ *   CG_STRESS_DURATION and CG_STRESS_SEED do the same as --jobs,
+ *   --duration and --seed.
  */
 
 #include <caller-glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #define N_SLOTS        8
 #define N_SUBMITTERS   4
@@ -51,20 +60,11 @@
 #define ROUND_JOBS     25000
 #define QUEUE_BATCH    8
 /* Slots below this are never stopped; the others are stopped and
- * restarted. The lock jobs go to the stable ones: a CgReentrantAsyncLock
- * holder spans two main-loop turns (its re-entry answers later), and a
- * caller stopped in between would keep the lock for ever, as any holder
- * that never releases does; and a lock handed to a waiter whose caller
- * has just stopped is lost for good (a library bug, see faults.c
- * /faults/lock/waiter-caller-stopped). Set LOCKS_ON_ALL_SLOTS to 1 once
- * that is fixed: plain-lock jobs then go to stopping callers too. */
+ * restarted. Every kind of job goes to every slot, except the jobs that
+ * take the CgReentrantAsyncLock: its holder spans two main-loop turns (its
+ * re-entry answers later), and a caller stopped in between would keep the
+ * lock for ever, as any holder that never releases does. */
 #define STABLE_SLOTS   4
-#define LOCKS_ON_ALL_SLOTS 0
-/* Likewise the execution-queue jobs: a queue made by queue_call() while
- * another thread stops its caller is never closed, and the caller leaks
- * (a library bug, faults.c /faults/queue/stop-while-queuing). Set to 1
- * once fixed. */
-#define QUEUES_ON_ALL_SLOTS 0
 #define WAIT_RING      256
 
 /* How long the end of a round may take to settle, in seconds. Generous:
@@ -106,7 +106,7 @@ typedef enum
 /* One caller of a slot: a new generation each time the slot restarts. */
 typedef struct
 {
-  CgCaller *caller;      /* strong, kept until the end */
+  CgCaller *caller;      /* strong, kept until no job can refer to it */
   GThread  *thread;
   guint     slot;
   guint     number;
@@ -163,7 +163,8 @@ typedef struct
 /* ------------------------------------------------------------------ */
 
 static Slot slots[N_SLOTS];
-static GPtrArray *all_gens;          /* Gen, every generation */
+static GPtrArray *all_gens;          /* Gen, every generation still kept */
+static guint n_gens_started;
 static GMutex gens_lock;
 
 static CgAsyncLock *plain_lock;
@@ -194,6 +195,8 @@ static guint64 per_outcome[4];
 static guint64 done_off_owner_total;
 static gint stats_restarts;          /* atomic */
 static gint stats_self_stops;        /* atomic */
+static gint stats_stops;             /* atomic: from outside and from jobs */
+static gint64 stats_submitted;       /* atomic: records taken by submitters */
 static gint stats_cancels;           /* atomic */
 static gint stats_wait_sync;         /* atomic */
 static gint stats_wait_async;        /* atomic */
@@ -270,7 +273,7 @@ gen_start (guint slot)
   gen->slot = slot;
 
   g_mutex_lock (&gens_lock);
-  gen->number = all_gens->len;
+  gen->number = n_gens_started++;
   g_ptr_array_add (all_gens, gen);
   g_mutex_unlock (&gens_lock);
 
@@ -340,6 +343,7 @@ slot_restart (guint slot, gboolean stop_first)
       /* From another thread: returns once the caller's thread ended. */
       cg_caller_stop (old->caller, FALSE);
       gen_set_stopped (old);
+      g_atomic_int_inc (&stats_stops);
     }
   else if (!cg_caller_get_stopped (old->caller))
     {
@@ -351,6 +355,45 @@ slot_restart (guint slot, gboolean stop_first)
   slots[slot].n_gens++;
   g_mutex_unlock (&slots[slot].lock);
   g_atomic_int_inc (&stats_restarts);
+}
+
+static void
+gen_free (Gen *gen)
+{
+  g_object_unref (gen->caller);
+  g_free (gen);
+}
+
+/* Between rounds, once every job of the round is checked: the generations
+ * that were replaced are stopped, and no job refers to them any more. They
+ * go, so that memory does not grow with the length of the run. The chaos
+ * thread may restart a slot meanwhile: a generation is kept unless it is
+ * stopped and was not current when this began. */
+static void
+gens_prune (void)
+{
+  Gen *current[N_SLOTS];
+  guint kept = 0;
+
+  for (guint i = 0; i < N_SLOTS; i++)
+    {
+      g_mutex_lock (&slots[i].lock);
+      current[i] = slots[i].gen;
+      g_mutex_unlock (&slots[i].lock);
+    }
+
+  g_mutex_lock (&gens_lock);
+  for (guint i = 0; i < all_gens->len; i++)
+    {
+      Gen *gen = g_ptr_array_index (all_gens, i);
+
+      if (gen != current[gen->slot] && gen_is_stopped (gen))
+        gen_free (gen);
+      else
+        all_gens->pdata[kept++] = gen;
+    }
+  g_ptr_array_set_size (all_gens, kept);
+  g_mutex_unlock (&gens_lock);
 }
 
 /* ------------------------------------------------------------------ */
@@ -403,6 +446,7 @@ job_finish (CgFuture *future,
           cg_caller_stop (own, FALSE);
           gen_set_stopped (job->gen);
           g_atomic_int_inc (&stats_self_stops);
+          g_atomic_int_inc (&stats_stops);
         }
     }
 
@@ -565,12 +609,15 @@ queue_batch_free (gpointer data)
   g_free (batch);
 }
 
-/* Runs on the caller's own thread (a call_direct), as queue_call wants. */
+/* Runs on the caller's own thread (a call_direct), as queue_call wants.
+ * The caller is the one the batch was sent to, not cg_caller_get_current(),
+ * which has no caller to give once another thread has stopped this one:
+ * the queue calls are then refused as closed. */
 static void
 queue_spawner (gpointer data)
 {
   QueueBatch *batch = data;
-  CgCaller *own = cg_caller_get_current ();
+  CgCaller *own = batch->jobs[0]->gen->caller;
 
   for (guint i = 0; i < batch->n; i++)
     {
@@ -588,7 +635,8 @@ queue_spawner (gpointer data)
         {
           if (!g_error_matches (error, CG_CALLER_ERROR, CG_CALLER_ERROR_CLOSED) &&
               !g_error_matches (error, CG_CALLER_ERROR, CG_CALLER_ERROR_WOULD_BLOCK))
-            FAIL ("job %u: queue_call failed unexpectedly: %s", job->id, error->message);
+            FAIL ("job %u: queue_call failed unexpectedly: %s", job->id,
+                  error != NULL ? error->message : "no error");
           g_atomic_int_set (&job->rejected, 1);
           g_error_free (error);
         }
@@ -925,6 +973,7 @@ submitter_thread (gpointer data)
 
       if (index >= (gint) round_n)
         break;
+      __atomic_add_fetch (&stats_submitted, 1, __ATOMIC_RELAXED);
 
       job = &round_jobs[index];
       job->kind = pick_kind ();
@@ -954,7 +1003,7 @@ submitter_thread (gpointer data)
           break;
         case K_LOCK:
         case K_RLOCK:
-          if (job->kind == K_RLOCK || !LOCKS_ON_ALL_SLOTS)
+          if (job->kind == K_RLOCK)
             slot %= STABLE_SLOTS;
           job->gen = slot_get (slot, &caller);
           future = cg_caller_call_soon (caller, lock_job_func, job, job_destroy, &error);
@@ -965,8 +1014,6 @@ submitter_thread (gpointer data)
             guint named = job->kind == K_QUEUE_NAMED;
             QueueBatch *batch;
 
-            if (!QUEUES_ON_ALL_SLOTS)
-              slot %= STABLE_SLOTS;
             batch = batches[slot][named];
 
             if (batch == NULL)
@@ -1048,9 +1095,9 @@ round_settled (guint *what)
           *what = i;
           return FALSE;
         }
+      /* Every acquisition answers, also when the caller stops. */
       if ((job->kind == K_LOCK || job->kind == K_RLOCK) && job->future != NULL &&
-          g_atomic_int_get (&job->ran) && g_atomic_int_get (&job->lock_state) == 0 &&
-          !gen_is_stopped (job->gen))
+          g_atomic_int_get (&job->ran) && g_atomic_int_get (&job->lock_state) == 0)
         {
           *what = i;
           return FALSE;
@@ -1129,9 +1176,9 @@ check_job (Job *job)
       FAIL ("job %u (%s) was dropped although its caller runs", job->id, kind_names[kind]);
     }
 
-  if ((kind == K_LOCK || kind == K_RLOCK) && ran && job->lock_state == 0 &&
-      !gen_is_stopped (job->gen))
-    FAIL ("job %u (%s): its lock acquisition never answered", job->id, kind_names[kind]);
+  if ((kind == K_LOCK || kind == K_RLOCK) && ran && job->lock_state == 0)
+    FAIL ("job %u (%s): its lock acquisition never answered%s", job->id, kind_names[kind],
+          gen_is_stopped (job->gen) ? " (its caller was stopped)" : "");
 }
 
 static void
@@ -1140,6 +1187,7 @@ run_round (guint first_id, guint n)
   GThread *submitters[N_SUBMITTERS];
   gint64 deadline;
   guint what = 0;
+  gboolean settled;
 
   memset (round_jobs, 0, sizeof (Job) * n);
   for (guint i = 0; i < n; i++)
@@ -1154,7 +1202,7 @@ run_round (guint first_id, guint n)
     g_thread_join (submitters[i]);
 
   deadline = g_get_monotonic_time () + (gint64) (SETTLE_TIMEOUT_S * G_USEC_PER_SEC);
-  while (!round_settled (&what))
+  while (!(settled = round_settled (&what)))
     {
       if (g_get_monotonic_time () > deadline)
         {
@@ -1177,6 +1225,9 @@ run_round (guint first_id, guint n)
   for (guint i = 0; i < n; i++)
     g_clear_object (&round_jobs[i].future);
   total_jobs += n;
+  /* Work of a round that did not settle may still refer to anything. */
+  if (settled)
+    gens_prune ();
 }
 
 /* The locks are free at the end: a fresh context takes each at once. */
@@ -1215,6 +1266,253 @@ check_lock_free (CgAsyncLock *lock, const char *name)
           state == 0 ? "no answer in 10 s" : "refused");
 }
 
+/* ------------------------------------------------------------------ */
+/* Soak: the resident set size over a long run                          */
+/* ------------------------------------------------------------------ */
+
+/* The run is cut in windows of soak_window seconds (a minute in a run of
+ * five minutes or more). The first soak_warmup seconds are a warm-up
+ * (caches, thread stacks, malloc's arenas and, under ASan, its quarantine
+ * fill up); the first window after it is the baseline. The run fails if
+ * both
+ *
+ *  - the median RSS of the last window exceeds the baseline's median by
+ *    more than SOAK_MARGIN_PERCENT percent and SOAK_MARGIN_MIB MiB (in
+ *    a run with windows shorter than a minute, that much less in
+ *    proportion, but at least SOAK_MIN_MARGIN_MIB MiB), and
+ *  - the median of each of the last SOAK_GROWING_WINDOWS windows exceeds
+ *    the one before by more than SOAK_STEP_KIB KiB,
+ *
+ * that is, if memory keeps growing up to the end. A heap that grows in the
+ * warm-up, or later, and then stays level passes; so does the noise of a
+ * level heap, which rarely rises window after window, and then by little.
+ * Medians, not means: a sample taken in a burst does not move them.
+ *
+ * Callers and their threads come and go a hundred times a second, and
+ * glibc gives threads arenas of their own, up to eight per core: spread
+ * over that many arenas, freed memory fragments, and the RSS creeps up by
+ * a MiB a minute or more while the memory in use stays level. A soak
+ * therefore limits malloc to two arenas (soak_limit_arenas()), which
+ * keeps the RSS level when the heap is, and still shows a heap that
+ * grows. */
+#define SOAK_MARGIN_PERCENT   5
+#define SOAK_MARGIN_MIB       4
+#define SOAK_MIN_MARGIN_MIB   1.5
+#define SOAK_STEP_KIB         256
+#define SOAK_GROWING_WINDOWS  4
+#define SOAK_MAX_WINDOW_S     60.0
+#define SOAK_MAX_SAMPLE_S     5.0
+
+typedef struct
+{
+  gdouble elapsed;       /* seconds since the soak began */
+  guint64 rss;           /* bytes */
+} SoakSample;
+
+static gdouble soak_duration;        /* seconds; 0: not a soak */
+static gdouble soak_warmup;
+static gdouble soak_window;
+static gdouble soak_every;           /* seconds between samples */
+static GArray *soak_samples;         /* SoakSample, the sampler's until joined */
+static gint64 soak_start;
+static GMutex soak_lock;
+static GCond soak_cond;
+static gboolean soak_running;        /* under soak_lock */
+
+/* The resident set size of this process, from /proc/self/statm (its second
+ * field, in pages); 0 if it cannot be read. */
+static guint64
+rss_bytes (void)
+{
+  g_autofree char *contents = NULL;
+  unsigned long size, resident;
+
+  if (!g_file_get_contents ("/proc/self/statm", &contents, NULL, NULL) ||
+      sscanf (contents, "%lu %lu", &size, &resident) != 2)
+    return 0;
+  return (guint64) resident * (guint64) sysconf (_SC_PAGESIZE);
+}
+
+static gdouble
+mib (guint64 bytes)
+{
+  return bytes / (1024.0 * 1024.0);
+}
+
+static void
+soak_sample (void)
+{
+  SoakSample sample;
+
+  sample.elapsed = (g_get_monotonic_time () - soak_start) / 1e6;
+  sample.rss = rss_bytes ();
+  g_array_append_val (soak_samples, sample);
+  printf ("# soak: %7.1f s  jobs %10" G_GINT64_FORMAT "  cancels %8d  stops %6d  restarts %6d"
+          "  rss %8.1f MiB\n", sample.elapsed,
+          (gint64) __atomic_load_n (&stats_submitted, __ATOMIC_RELAXED),
+          g_atomic_int_get (&stats_cancels), g_atomic_int_get (&stats_stops),
+          g_atomic_int_get (&stats_restarts), mib (sample.rss));
+  fflush (stdout);
+}
+
+/* Samples every soak_every seconds until soak_stop(). */
+static gpointer
+soak_thread (gpointer data)
+{
+  gint64 next = soak_start;
+
+  g_mutex_lock (&soak_lock);
+  while (soak_running)
+    {
+      if (g_get_monotonic_time () >= next)
+        {
+          g_mutex_unlock (&soak_lock);
+          soak_sample ();
+          g_mutex_lock (&soak_lock);
+          next += (gint64) (soak_every * G_USEC_PER_SEC);
+          continue;
+        }
+      g_cond_wait_until (&soak_cond, &soak_lock, next);
+    }
+  g_mutex_unlock (&soak_lock);
+  return NULL;
+}
+
+/* Before any thread is started: see the top of this section. */
+static void
+soak_limit_arenas (void)
+{
+#if defined(__GLIBC__) && defined(M_ARENA_MAX)
+  if (mallopt (M_ARENA_MAX, 2) != 1)
+    printf ("# soak: cannot limit malloc's arenas; the RSS may creep up\n");
+#endif
+}
+
+static GThread *
+soak_begin (void)
+{
+  soak_warmup = MIN (SOAK_MAX_WINDOW_S, soak_duration / 5);
+  soak_window = MIN (SOAK_MAX_WINDOW_S, (soak_duration - soak_warmup) / SOAK_GROWING_WINDOWS);
+  soak_every = MIN (SOAK_MAX_SAMPLE_S, soak_window / 10);
+  soak_samples = g_array_new (FALSE, FALSE, sizeof (SoakSample));
+  printf ("# soak: %.0f s, a sample every %.1f s, warm-up %.0f s, windows of %.0f s\n",
+          soak_duration, soak_every, soak_warmup, soak_window);
+  soak_start = g_get_monotonic_time ();
+  soak_running = TRUE;
+  return g_thread_new ("stress-soak", soak_thread, NULL);
+}
+
+static void
+soak_stop (GThread *sampler)
+{
+  g_mutex_lock (&soak_lock);
+  soak_running = FALSE;
+  g_cond_signal (&soak_cond);
+  g_mutex_unlock (&soak_lock);
+  g_thread_join (sampler);
+  soak_sample (); /* the last one, at the end */
+}
+
+static gboolean
+soak_over (void)
+{
+  return g_get_monotonic_time () - soak_start >= (gint64) (soak_duration * G_USEC_PER_SEC);
+}
+
+static int
+compare_guint64 (gconstpointer a, gconstpointer b)
+{
+  guint64 x = *(const guint64 *) a, y = *(const guint64 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* The median RSS of the samples taken in [from, to); 0 and *n = 0 when
+ * there is none. */
+static guint64
+soak_median (gdouble from, gdouble to, guint *n)
+{
+  g_autoptr(GArray) values = g_array_new (FALSE, FALSE, sizeof (guint64));
+  guint64 median;
+
+  for (guint i = 0; i < soak_samples->len; i++)
+    {
+      SoakSample *sample = &g_array_index (soak_samples, SoakSample, i);
+
+      if (sample->elapsed >= from && sample->elapsed < to)
+        g_array_append_val (values, sample->rss);
+    }
+  *n = values->len;
+  if (values->len == 0)
+    return 0;
+  g_array_sort (values, compare_guint64);
+  median = g_array_index (values, guint64, values->len / 2);
+  if (values->len % 2 == 0)
+    median = (median + g_array_index (values, guint64, values->len / 2 - 1)) / 2;
+  return median;
+}
+
+/* The verdict on the samples (see the top of this section), and the
+ * summary. */
+static void
+soak_check (guint64 jobs)
+{
+  gdouble elapsed = g_array_index (soak_samples, SoakSample, soak_samples->len - 1).elapsed;
+  gdouble end = elapsed + 1e-3; /* the windows include the last sample */
+  guint64 baseline, last, allowed, medians[SOAK_GROWING_WINDOWS];
+  guint n_baseline, n_last, n;
+  gboolean growing = TRUE;
+
+  baseline = soak_median (soak_warmup, soak_warmup + soak_window, &n_baseline);
+  last = soak_median (end - soak_window, end, &n_last);
+  /* The last windows, oldest first, ending with the last one. */
+  for (guint i = 0; i < SOAK_GROWING_WINDOWS; i++)
+    {
+      gdouble to = end - (SOAK_GROWING_WINDOWS - 1 - i) * soak_window;
+
+      medians[i] = soak_median (to - soak_window, to, &n);
+      if (n == 0)
+        growing = FALSE;
+      if (i > 0 && medians[i] <= medians[i - 1] + SOAK_STEP_KIB * 1024)
+        growing = FALSE;
+    }
+  allowed = baseline + MAX (baseline * SOAK_MARGIN_PERCENT / 100,
+                            (guint64) (MAX (SOAK_MIN_MARGIN_MIB, SOAK_MARGIN_MIB * soak_window /
+                                                                 SOAK_MAX_WINDOW_S) *
+                                       1024 * 1024));
+
+  printf ("# soak summary: %.0f s, %" G_GUINT64_FORMAT " jobs, %d cancels, %d stops "
+          "(%d from inside a job), %d restarts\n", elapsed, jobs,
+          g_atomic_int_get (&stats_cancels), g_atomic_int_get (&stats_stops),
+          g_atomic_int_get (&stats_self_stops), g_atomic_int_get (&stats_restarts));
+  printf ("# soak summary: RSS median %.1f MiB in the first window after the warm-up "
+          "(%.0f-%.0f s, %u samples), %.1f MiB in the last (%.0f-%.0f s, %u samples), "
+          "%+.1f %%\n", mib (baseline), soak_warmup, soak_warmup + soak_window, n_baseline,
+          mib (last), MAX (0, end - soak_window), elapsed, n_last,
+          baseline ? 100.0 * ((gdouble) last - (gdouble) baseline) / baseline : 0.0);
+  printf ("# soak summary: window medians (MiB), last %d:", SOAK_GROWING_WINDOWS);
+  for (guint i = 0; i < SOAK_GROWING_WINDOWS; i++)
+    printf (" %.1f", mib (medians[i]));
+  printf ("; %s\n", growing ? "growing at each window" : "not growing at each window");
+  printf ("# soak summary: RSS over the whole run: %.1f MiB at the start, %.1f MiB at the "
+          "end\n", mib (g_array_index (soak_samples, SoakSample, 0).rss),
+          mib (g_array_index (soak_samples, SoakSample, soak_samples->len - 1).rss));
+
+  if (n_baseline < 3 || n_last < 3)
+    {
+      printf ("# soak summary: too short to judge the RSS (fewer than 3 samples a window)\n");
+      return;
+    }
+  fflush (stdout); /* the summary before the failure, also in a log */
+  if (last > allowed && growing)
+    FAIL ("soak: the RSS keeps growing: %.1f MiB at the end against %.1f MiB after the "
+          "warm-up (%.1f MiB allowed), higher at each of the last %d windows", mib (last),
+          mib (baseline), mib (allowed), SOAK_GROWING_WINDOWS);
+  else
+    printf ("# soak summary: the RSS does not keep growing (fails only above %.1f MiB and "
+            "growing at each window)\n", mib (allowed));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1222,12 +1520,15 @@ main (int argc, char **argv)
   const char *env;
   GThread *chaos, *waiters[N_WAITERS];
   CgCaller *main_caller;
+  GThread *sampler = NULL;
   GError *error = NULL;
   gint64 start, elapsed;
   guint64 done_jobs = 0;
 
   if ((env = g_getenv ("CG_STRESS_JOBS")) != NULL)
     n_jobs = g_ascii_strtoull (env, NULL, 10);
+  if ((env = g_getenv ("CG_STRESS_DURATION")) != NULL)
+    soak_duration = g_ascii_strtod (env, NULL);
   seed = (guint64) g_get_real_time ();
   if ((env = g_getenv ("CG_STRESS_SEED")) != NULL)
     seed = g_ascii_strtoull (env, NULL, 10);
@@ -1254,22 +1555,36 @@ main (int argc, char **argv)
         n_jobs = g_ascii_strtoull (argv[++i], NULL, 10);
       else if (g_str_equal (argv[i], "--seed") && i + 1 < argc)
         seed = g_ascii_strtoull (argv[++i], NULL, 10);
+      else if (g_str_equal (argv[i], "--duration") && i + 1 < argc)
+        soak_duration = g_ascii_strtod (argv[++i], NULL);
       else if (g_str_equal (argv[i], "--verbose"))
         verbose = TRUE;
       else if (g_str_equal (argv[i], "--tap") || g_str_equal (argv[i], "-k"))
         ; /* meson's arguments */
       else
         {
-          fprintf (stderr, "usage: %s [--long] [--jobs N] [--seed S] [--verbose]\n", argv[0]);
+          fprintf (stderr, "usage: %s [--long] [--jobs N] [--duration SECONDS] [--seed S] "
+                   "[--verbose]\n", argv[0]);
           return 2;
         }
     }
   if (n_jobs == 0)
     n_jobs = 1;
+  if (!(soak_duration >= 0))  /* NaN too */
+    soak_duration = 0;
+  if (soak_duration > 0)
+    {
+      n_jobs = ROUND_JOBS;  /* the size of a round; the rounds go on for the duration */
+      soak_limit_arenas ();
+    }
 
   printf ("1..1\n");
-  printf ("# stress: %" G_GUINT64_FORMAT " jobs, %d callers, %d submitters, %d waiters, "
-          "seed %" G_GUINT64_FORMAT "\n", n_jobs, N_SLOTS, N_SUBMITTERS, N_WAITERS, seed);
+  if (soak_duration > 0)
+    printf ("# stress: soak for %.0f s, %d callers, %d submitters, %d waiters, "
+            "seed %" G_GUINT64_FORMAT "\n", soak_duration, N_SLOTS, N_SUBMITTERS, N_WAITERS, seed);
+  else
+    printf ("# stress: %" G_GUINT64_FORMAT " jobs, %d callers, %d submitters, %d waiters, "
+            "seed %" G_GUINT64_FORMAT "\n", n_jobs, N_SLOTS, N_SUBMITTERS, N_WAITERS, seed);
   fflush (stdout);
 
   /* The main thread's caller delivers what the main context must run. */
@@ -1298,9 +1613,11 @@ main (int argc, char **argv)
     waiters[i] = g_thread_new ("stress-wait", waiter_thread, NULL);
 
   start = g_get_monotonic_time ();
-  while (done_jobs < n_jobs)
+  if (soak_duration > 0)
+    sampler = soak_begin ();
+  while (sampler != NULL ? !soak_over () : done_jobs < n_jobs)
     {
-      guint n = (guint) MIN (n_jobs - done_jobs, ROUND_JOBS);
+      guint n = (guint) (sampler != NULL ? ROUND_JOBS : MIN (n_jobs - done_jobs, ROUND_JOBS));
 
       run_round ((guint) done_jobs, n);
       done_jobs += n;
@@ -1311,6 +1628,8 @@ main (int argc, char **argv)
                  g_atomic_int_get (&failures));
     }
 
+  if (sampler != NULL)
+    soak_stop (sampler);
   g_atomic_int_set (&waiters_running, 0);
   for (guint i = 0; i < N_WAITERS; i++)
     g_thread_join (waiters[i]);
@@ -1362,18 +1681,18 @@ main (int argc, char **argv)
           "(refused %d)\n", stats_cancels, stats_wait_sync, stats_wait_async,
           stats_wait_timeouts, stats_lock_granted, stats_lock_refused);
   printf ("# caller restarts %d (stops from inside a job %d), generations %u\n",
-          stats_restarts, stats_self_stops, all_gens->len);
+          stats_restarts, stats_self_stops, n_gens_started);
+  if (sampler != NULL)
+    {
+      soak_check (total_jobs);
+      g_array_unref (soak_samples);
+    }
   printf ("# %" G_GUINT64_FORMAT " jobs in %.2f s (%.0f jobs/s), %d failures\n", total_jobs,
           elapsed / 1e6, total_jobs / (elapsed / 1e6), g_atomic_int_get (&failures));
 
   cg_caller_stop_all (FALSE);
   for (guint i = 0; i < all_gens->len; i++)
-    {
-      Gen *gen = g_ptr_array_index (all_gens, i);
-
-      g_object_unref (gen->caller);
-      g_free (gen);
-    }
+    gen_free (g_ptr_array_index (all_gens, i));
   g_ptr_array_unref (all_gens);
   for (guint i = 0; i < N_SLOTS; i++)
     g_mutex_clear (&slots[i].lock);
@@ -1385,7 +1704,7 @@ main (int argc, char **argv)
   cg_caller_stop (main_caller, TRUE);
   g_object_unref (main_caller);
 
-  printf ("%s 1 stress: %" G_GUINT64_FORMAT " jobs, nothing lost\n",
-          failures == 0 ? "ok" : "not ok", total_jobs);
+  printf ("%s 1 stress: %" G_GUINT64_FORMAT " jobs, %s\n", failures == 0 ? "ok" : "not ok",
+          total_jobs, failures == 0 ? "nothing lost" : "see the failures above");
   return failures == 0 ? 0 : 1;
 }
