@@ -554,8 +554,7 @@ next_cancelled_cb (GCancellable *cancellable,
 /* The caller of the asking thread stopped: the iteration ends there as if
  * cancelled, with an error that says why. */
 static gboolean
-next_caller_stopped_cb (GCancellable *stopping,
-                       gpointer      user_data)
+next_caller_stopped_cb (gpointer user_data)
 {
   Pending *task = user_data;
 
@@ -907,8 +906,7 @@ wait_many_cancelled_cb (GCancellable *cancellable,
 
 /* The caller of the waiting thread stopped. */
 static gboolean
-wait_many_caller_stopped_cb (GCancellable *stopping,
-                            gpointer      user_data)
+wait_many_caller_stopped_cb (gpointer user_data)
 {
   wait_many_give_up (user_data, _cg_reply_new_closed_error ());
   return G_SOURCE_REMOVE;

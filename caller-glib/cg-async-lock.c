@@ -299,8 +299,7 @@ waiter_cancelled (GCancellable *cancellable,
 /* The caller of the waiting thread stopped: nothing there could use the
  * lock, nor give it back. */
 static gboolean
-waiter_caller_stopped (GCancellable *stopping,
-                      gpointer      user_data)
+waiter_caller_stopped (gpointer user_data)
 {
   waiter_give_up (user_data, _cg_reply_new_closed_error ());
   return G_SOURCE_REMOVE;

@@ -55,11 +55,11 @@ GTask    *_cg_reply_task_new           (gpointer             source_object,
                                         gpointer             user_data,
                                         gpointer             source_tag);
 GSource  *_cg_reply_task_watch_stop    (GTask                  *task,
-                                        GCancellableSourceFunc  func,
+                                        GSourceFunc             func,
                                         gpointer                data,
                                         GDestroyNotify          destroy);
 GSource  *_cg_reply_watch_stop         (CgReply                *reply,
-                                        GCancellableSourceFunc  func,
+                                        GSourceFunc             func,
                                         gpointer                data,
                                         GDestroyNotify          destroy);
 GError   *_cg_reply_new_closed_error   (void);

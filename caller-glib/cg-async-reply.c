@@ -131,7 +131,7 @@ _cg_reply_task_new (gpointer             source_object,
 
 static GSource *
 watch_stop (CgCaller               *home,
-            GCancellableSourceFunc  func,
+            GSourceFunc             func,
             gpointer                data,
             GDestroyNotify          destroy)
 {
@@ -145,7 +145,7 @@ watch_stop (CgCaller               *home,
     }
 
   source = _cg_caller_stop_source_new (home);
-  g_source_set_callback (source, G_SOURCE_FUNC (func), data, destroy);
+  g_source_set_callback (source, func, data, destroy);
   g_source_attach (source, cg_caller_get_context (home));
   return source;
 }
@@ -158,7 +158,7 @@ watch_stop (CgCaller               *home,
  */
 GSource *
 _cg_reply_task_watch_stop (GTask                  *task,
-                           GCancellableSourceFunc  func,
+                           GSourceFunc             func,
                            gpointer                data,
                            GDestroyNotify          destroy)
 {
@@ -170,7 +170,7 @@ _cg_reply_task_watch_stop (GTask                  *task,
 /* As _cg_reply_task_watch_stop(), for a reply. */
 GSource *
 _cg_reply_watch_stop (CgReply                *reply,
-                      GCancellableSourceFunc  func,
+                      GSourceFunc             func,
                       gpointer                data,
                       GDestroyNotify          destroy)
 {

@@ -144,7 +144,9 @@ struct _CgCaller
   GHashTable   *queues;       /* execution queues, see cg-exec-queue.c */
   struct _CgJobList *jobs;    /* weak: the model of cg_caller_get_jobs() */
   CgJobNode    *orphans;      /* pending work handed over by stop() */
-  GCancellable *stopping;     /* made on request, cancelled by stop() */
+  GMutex        stop_lock;    /* the two fields below */
+  GList        *stop_sources; /* weak: sources of _cg_caller_stop_source_new() */
+  gboolean      stop_fired;   /* stop() made them ready */
   GCond         ready_cond;
   gboolean      ready;        /* the owned thread set itself up */
   gboolean      spawned;      /* g_thread_try_new() returned for it */
@@ -320,7 +322,7 @@ cg_caller_finalize (GObject *object)
   g_clear_pointer (&self->log_domain, g_free);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->ready_cond);
-  g_clear_object (&self->stopping);
+  g_mutex_clear (&self->stop_lock);
 
   G_OBJECT_CLASS (cg_caller_parent_class)->finalize (object);
 }
@@ -491,6 +493,7 @@ static void
 cg_caller_init (CgCaller *self)
 {
   g_mutex_init (&self->lock);
+  g_mutex_init (&self->stop_lock);
   g_cond_init (&self->ready_cond);
   self->inflight = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
   self->queues = _cg_exec_queue_table_new ();
@@ -624,38 +627,89 @@ _cg_caller_release (CgCaller *self)
   g_return_if_fail (old > 0);
 }
 
-/* A source, not attached, that dispatches once @self has stopped. Takes
- * no lock: features call it with theirs (the caller's lock among them). */
-GSource *
-_cg_caller_stop_source_new (CgCaller *self)
+/* A source that dispatches once, when its caller stops. The caller keeps
+ * a weak list of them; a source leaves it in its dispose function, which
+ * runs before the source is freed and under the same lock, so stop() can
+ * take a reference to every source still in the list. */
+typedef struct
 {
-  GCancellable *stopping = g_atomic_pointer_get (&self->stopping);
-  GSource *source;
+  GSource   source;
+  CgCaller *caller;
+} CgStopSource;
 
-  if (stopping == NULL)
-    {
-      GCancellable *fresh = g_cancellable_new ();
-
-      if (!g_atomic_pointer_compare_and_exchange (&self->stopping, NULL, fresh))
-        g_object_unref (fresh);
-      stopping = g_atomic_pointer_get (&self->stopping);
-      /* stop() sets `closed` before it looks for the cancellable. */
-      if (_cg_caller_is_closed (self))
-        g_cancellable_cancel (stopping);
-    }
-
-  source = g_cancellable_source_new (stopping);
-  g_source_set_static_name (source, "[caller-glib] caller stopped");
-  return source;
+static gboolean
+stop_source_dispatch (GSource     *source,
+                      GSourceFunc  callback,
+                      gpointer     user_data)
+{
+  if (callback != NULL)
+    callback (user_data);
+  return G_SOURCE_REMOVE;
 }
 
 static void
-cancel_stopping (CgCaller *self)
+stop_source_dispose (GSource *source)
 {
-  GCancellable *stopping = g_atomic_pointer_get (&self->stopping);
+  CgCaller *self = ((CgStopSource *) source)->caller;
 
-  if (stopping != NULL)
-    g_cancellable_cancel (stopping);
+  _cg_mutex_lock (&self->stop_lock);
+  self->stop_sources = g_list_remove (self->stop_sources, source);
+  _cg_mutex_unlock (&self->stop_lock);
+}
+
+static void
+stop_source_finalize (GSource *source)
+{
+  g_object_unref (((CgStopSource *) source)->caller);
+}
+
+static GSourceFuncs stop_source_funcs = {
+  NULL,
+  NULL,
+  stop_source_dispatch,
+  stop_source_finalize,
+  NULL,
+  NULL,
+};
+
+/* A source, not attached, that dispatches once @self has stopped (at
+ * once if it has). Takes only a lock of its own: features call it with
+ * theirs held, the caller's among them. */
+GSource *
+_cg_caller_stop_source_new (CgCaller *self)
+{
+  GSource *source = g_source_new (&stop_source_funcs, sizeof (CgStopSource));
+
+  ((CgStopSource *) source)->caller = g_object_ref (self);
+  g_source_set_dispose_function (source, stop_source_dispose);
+  g_source_set_static_name (source, "[caller-glib] caller stopped");
+
+  _cg_mutex_lock (&self->stop_lock);
+  if (self->stop_fired)
+    g_source_set_ready_time (source, 0);
+  else
+    self->stop_sources = g_list_prepend (self->stop_sources, source);
+  _cg_mutex_unlock (&self->stop_lock);
+
+  return source;
+}
+
+/* Makes every stop source of @self ready. */
+static void
+fire_stop_sources (CgCaller *self)
+{
+  GList *sources = NULL;
+
+  _cg_mutex_lock (&self->stop_lock);
+  self->stop_fired = TRUE;
+  for (GList *l = self->stop_sources; l != NULL; l = l->next)
+    sources = g_list_prepend (sources, g_source_ref (l->data));
+  g_clear_pointer (&self->stop_sources, g_list_free);
+  _cg_mutex_unlock (&self->stop_lock);
+
+  for (GList *l = sources; l != NULL; l = l->next)
+    g_source_set_ready_time (l->data, 0);
+  g_list_free_full (sources, (GDestroyNotify) g_source_unref);
 }
 
 /* An owned thread whose loop has ended delivers what it still owes. */
@@ -1770,7 +1824,7 @@ caller_stop (CgCaller *self,
   registry_remove (self);
   pending = cg_inbox_close (&self->inbox);
   cancel_in_flight (self);
-  cancel_stopping (self);
+  fire_stop_sources (self);
   _cg_exec_queue_close_all (self);
 
   if (on_owner || (!self->owns_thread && self->source == NULL))

@@ -368,8 +368,7 @@ wait_cancelled_cb (GCancellable *cancellable,
 }
 
 static gboolean
-wait_caller_stopped_cb (GCancellable *stopping,
-                       gpointer      user_data)
+wait_caller_stopped_cb (gpointer user_data)
 {
   wait_finish_with (user_data, WAIT_CALLER_STOPPED);
   return G_SOURCE_REMOVE;
