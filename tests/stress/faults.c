@@ -83,7 +83,10 @@ blocker_job (CgFuture *future,
   GCancellable *cancellable = cg_future_get_cancellable (future);
 
   g_atomic_int_set (&b->started, 1);
-  cg_test_gate_wait (&b->gate, CG_TEST_TIMEOUT_S, cancellable);
+  /* Queueing 100 000 jobs behind it can take seconds in a sanitizer
+   * build on a loaded machine: the blocker waits for its cancellation
+   * longer than one ordinary wait of a test. */
+  cg_test_gate_wait (&b->gate, 6 * CG_TEST_TIMEOUT_S, cancellable);
   if (g_cancellable_is_cancelled (cancellable))
     g_atomic_int_set (&b->saw_cancel, 1);
   cg_future_return_int (future, 1, NULL);
