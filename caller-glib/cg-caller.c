@@ -597,8 +597,11 @@ _cg_caller_get_queues (CgCaller *self)
  * ended, until every answer has run. */
 
 /* The caller whose context the current thread runs as its thread-default
- * context, even a stopped one: the caller an answer made here goes
- * through. A reference, or NULL. */
+ * context: the caller an answer made here goes through. A stopped caller
+ * of cg_caller_start_new() still counts (its thread is ending, and must
+ * deliver the answer before it does); a stopped caller of a context that
+ * someone else runs does not (that loop goes on and delivers answers as
+ * on a thread without a caller). A reference, or NULL. */
 CgCaller *
 _cg_caller_dup_serving_here (void)
 {
@@ -607,7 +610,8 @@ _cg_caller_dup_serving_here (void)
 
   if (context == NULL)
     context = g_main_context_default ();
-  if (here == NULL || here->context != context)
+  if (here == NULL || here->context != context ||
+      (!here->owns_thread && _cg_caller_is_closed (here)))
     return NULL;
   return g_object_ref (here);
 }
@@ -1716,7 +1720,7 @@ cg_caller_start (CgCaller  *self,
 }
 
 static void caller_stop (CgCaller *self,
-                         gboolean  on_owner);
+                         gboolean  thread_exits);
 
 static void
 cancel_in_flight (CgCaller *self)
@@ -1771,10 +1775,12 @@ cancel_in_flight (CgCaller *self)
  * The `_async` calls of the library made on the caller's thread still
  * answer, once each, on that thread: those that wait when the caller
  * stops (a lock, a future, several futures, the next future of a
- * #CgAsCompleted) give up with %CG_CALLER_ERROR_CLOSED, and so do those
- * made after the stop, by the running job or by a callback. The thread of
- * a cg_caller_start_new() caller runs its context until every such answer
- * has been delivered, before it ends. A job blocked in
+ * #CgAsCompleted) give up with %CG_CALLER_ERROR_CLOSED. On the thread of
+ * a cg_caller_start_new() caller, so do those made after the stop (by the
+ * running job or a callback), and the thread runs its context until every
+ * such answer has been delivered, before it ends. On a thread whose
+ * context someone else runs, calls made after the stop work as on a
+ * thread without a caller. A job blocked in
  * cg_future_wait_sync() is woken by the cancellation of its future; a job
  * blocked in anything else delays the end of its thread (and a stop from
  * another thread) until it returns: such a job should watch its
@@ -1791,14 +1797,16 @@ cg_caller_stop (CgCaller *self,
   if (self->protected_ && !force)
     return;
 
-  caller_stop (self, _cg_caller_is_owner_thread (self));
+  caller_stop (self, FALSE);
 }
 
+/* @thread_exits: called from the caller's thread as it ends. */
 static void
 caller_stop (CgCaller *self,
-             gboolean  on_owner)
+             gboolean  thread_exits)
 {
   CgJobNode *pending;
+  gboolean on_owner;
 
   g_object_ref (self);
 
@@ -1811,6 +1819,9 @@ caller_stop (CgCaller *self,
         _cg_cond_wait (&self->ready_cond, &self->lock);
       _cg_mutex_unlock (&self->lock);
     }
+
+  /* Only now: the thread of a new caller sets self->thread itself. */
+  on_owner = thread_exits || _cg_caller_is_owner_thread (self);
 
   if (!g_atomic_int_compare_and_exchange (&self->closed, 0, 1))
     {

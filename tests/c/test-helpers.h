@@ -307,13 +307,16 @@ cg_test_unref_and_wait_finalized (GMainContext *context,
 }
 
 /* The protected, started caller of the main thread (bound to
- * g_main_context_default()), made once per test program. The tests iterate
- * the default context themselves. */
+ * g_main_context_default()), made once per test program, and again after a
+ * test stopped it (cg_caller_stop_all() with force, when the tests run in
+ * one process). The tests iterate the default context themselves. */
 static inline CgCaller *
 cg_test_main_caller (void)
 {
   static CgCaller *main_caller;
 
+  if (main_caller != NULL && cg_caller_get_stopped (main_caller))
+    g_clear_object (&main_caller);
   if (main_caller == NULL)
     {
       GError *error = NULL;
