@@ -35,11 +35,11 @@ typedef struct
 static GQuark
 held_task_quark (void)
 {
-  static GQuark quark;
+  static gsize quark = 0;
 
-  if (G_UNLIKELY (quark == 0))
-    quark = g_quark_from_static_string ("cg-reply-held-task");
-  return quark;
+  if (g_once_init_enter (&quark))
+    g_once_init_leave (&quark, g_quark_from_static_string ("cg-reply-held-task"));
+  return (GQuark) quark;
 }
 
 static ReplyCallback *
