@@ -145,7 +145,7 @@ struct _CgCaller
   struct _CgJobList *jobs;    /* weak: the model of cg_caller_get_jobs() */
   CgJobNode    *orphans;      /* pending work handed over by stop() */
   GMutex        stop_lock;    /* the two fields below */
-  GList        *stop_sources; /* weak: sources of _cg_caller_stop_source_new() */
+  GHashTable   *stop_sources; /* weak set: sources of _cg_caller_stop_source_new() */
   gboolean      stop_fired;   /* stop() made them ready */
   GCond         ready_cond;
   gboolean      ready;        /* the owned thread set itself up */
@@ -323,6 +323,7 @@ cg_caller_finalize (GObject *object)
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->ready_cond);
   g_mutex_clear (&self->stop_lock);
+  g_clear_pointer (&self->stop_sources, g_hash_table_unref);
 
   G_OBJECT_CLASS (cg_caller_parent_class)->finalize (object);
 }
@@ -657,7 +658,8 @@ stop_source_dispose (GSource *source)
   CgCaller *self = ((CgStopSource *) source)->caller;
 
   _cg_mutex_lock (&self->stop_lock);
-  self->stop_sources = g_list_remove (self->stop_sources, source);
+  if (self->stop_sources != NULL)
+    g_hash_table_remove (self->stop_sources, source);
   _cg_mutex_unlock (&self->stop_lock);
 }
 
@@ -692,7 +694,11 @@ _cg_caller_stop_source_new (CgCaller *self)
   if (self->stop_fired)
     g_source_set_ready_time (source, 0);
   else
-    self->stop_sources = g_list_prepend (self->stop_sources, source);
+    {
+      if (self->stop_sources == NULL)
+        self->stop_sources = g_hash_table_new (NULL, NULL);
+      g_hash_table_add (self->stop_sources, source);
+    }
   _cg_mutex_unlock (&self->stop_lock);
 
   return source;
@@ -702,18 +708,24 @@ _cg_caller_stop_source_new (CgCaller *self)
 static void
 fire_stop_sources (CgCaller *self)
 {
-  GList *sources = NULL;
+  GPtrArray *sources = g_ptr_array_new_with_free_func ((GDestroyNotify) g_source_unref);
+  GHashTableIter iter;
+  gpointer source;
 
   _cg_mutex_lock (&self->stop_lock);
   self->stop_fired = TRUE;
-  for (GList *l = self->stop_sources; l != NULL; l = l->next)
-    sources = g_list_prepend (sources, g_source_ref (l->data));
-  g_clear_pointer (&self->stop_sources, g_list_free);
+  if (self->stop_sources != NULL)
+    {
+      g_hash_table_iter_init (&iter, self->stop_sources);
+      while (g_hash_table_iter_next (&iter, &source, NULL))
+        g_ptr_array_add (sources, g_source_ref (source));
+      g_hash_table_remove_all (self->stop_sources);
+    }
   _cg_mutex_unlock (&self->stop_lock);
 
-  for (GList *l = sources; l != NULL; l = l->next)
-    g_source_set_ready_time (l->data, 0);
-  g_list_free_full (sources, (GDestroyNotify) g_source_unref);
+  for (guint i = 0; i < sources->len; i++)
+    g_source_set_ready_time (g_ptr_array_index (sources, i), 0);
+  g_ptr_array_unref (sources);
 }
 
 /* An owned thread whose loop has ended delivers what it still owes. */
