@@ -101,6 +101,10 @@
  * main loop keeps drawing frames while a flood of jobs arrives. */
 #define DISPATCH_BUDGET_USEC 4000
 
+/* How long a flood of work may hold back a delayed job whose time has
+ * come. */
+#define TIMER_MAX_WAIT_USEC 50000
+
 typedef struct
 {
   GSource   source;
@@ -1077,7 +1081,13 @@ caller_dispatch (CgCaller *self)
         break;
     }
 
-  run_due_timers (self);
+  /* A delayed job still in the inbox may have an earlier deadline than
+   * those in the heap: due jobs wait until the inbox is drained, so that
+   * they start in the order of their deadlines, unless a flood keeps it
+   * full for longer than TIMER_MAX_WAIT_USEC. */
+  if ((self->inbox.local_head == NULL && !cg_inbox_has_pending (&self->inbox)) ||
+      g_get_monotonic_time () - next_deadline (self) > TIMER_MAX_WAIT_USEC)
+    run_due_timers (self);
 
   return !_cg_caller_is_closed (self);
 }
@@ -2166,7 +2176,9 @@ cg_caller_call_later (CgCaller        *self,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   deadline = g_get_monotonic_time () + (gint64) (delay * G_USEC_PER_SEC);
-  return submit_job (self, delay > 0 ? deadline : 0, func, user_data, destroy, error);
+  /* Through the timer heap even with no delay: jobs whose time has come
+   * start in the order of their deadlines, whatever the delays. */
+  return submit_job (self, MAX (deadline, 1), func, user_data, destroy, error);
 }
 
 static CgFuture *
