@@ -57,8 +57,8 @@ typedef struct _CgCallback CgCallback;
 typedef struct _CgFutureExtra CgFutureExtra;
 
 /* One allocation carries the future, its job and its place in a caller's
- * inbox: call_soon() allocates nothing else. Keep it at 128 bytes (DESIGN.md
- * W5). */
+ * inbox: call_soon() allocates nothing else. Keep it at 128 bytes (the
+ * W5 target of docs/performance.md). */
 struct _CgFuture
 {
   GObject         parent_instance;

@@ -4,7 +4,7 @@
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
-"""Pythonic caller-glib: the shape of the seed's ``Caller`` API.
+"""Pythonic caller-glib: the shape of async_kernel's ``Caller`` API.
 
 ``from gi.repository import Cg`` gives:
 
@@ -928,7 +928,7 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
             'running' if _CgCaller.get_running(self) else
             'stopped' if _CgCaller.get_stopped(self) else 'not started', id(self))
 
-    # Settings on instances too, as in the seed.
+    # Settings on instances too, as in async_kernel.
 
     @property
     def MAX_BUFFER_SIZE(self):
@@ -963,7 +963,7 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
 
     @property
     def context(self):
-        """The #GLib.MainContext the caller's jobs run in (the seed's
+        """The #GLib.MainContext the caller's jobs run in (async_kernel's
         backend)."""
         return _CgCaller.get_context(self)
 
@@ -1365,7 +1365,7 @@ def _close_all_queues(caller):
 # thread share its C context. So the override carries a C context in a Python
 # context variable, copied as Python contexts are (into asyncio tasks and into
 # jobs), and runs every lock call inside a copy of it: a Python context is a
-# lock context, as in the seed.
+# lock context, as in async_kernel.
 
 _lock_context = contextvars.ContextVar('Cg.lock_context', default=None)
 

@@ -7,7 +7,7 @@ from gi.repository import Cg
 
 
 def test_surge_of_forty_jobs_on_two_workers(worker):
-    """The seed's surge: 40 to_thread jobs drawn from a generator with
+    """The surge of async_kernel's examples: 40 to_thread jobs drawn from a generator with
     max_concurrent=2 run on exactly 2 pool threads, 2 at a time at most."""
     mutex = threading.Lock()
     running = []
