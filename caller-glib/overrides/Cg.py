@@ -1141,27 +1141,15 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
         futures = list(items)
         when = _RETURN_WHEN[return_when] if isinstance(return_when, str) else return_when
         timeout = _c_timeout(_wait_limit(timeout))
-        state = {}
 
         def start(cancellable, callback):
-            state['cancellable'] = cancellable
             _CgCaller.wait_async(futures, timeout, when, cancellable, callback)
 
         def finish(source, result):
-            # cg_caller_wait_finish() hands out a reference to arrays that
-            # own their futures (free func g_object_unref) as (transfer
-            # full): PyGObject then unrefs every future twice. So it is not
-            # called; the outcome is read from the futures themselves.
-            cancellable = state.get('cancellable')
-            if cancellable is not None and cancellable.is_cancelled():
-                raise GLib.Error.new_literal(Gio.io_error_quark(),
-                                             'The wait was cancelled',
-                                             int(Gio.IOErrorEnum.CANCELLED))
-            return None
+            _ok, done, pending = _CgCaller.wait_finish(result)
+            return set(done), set(pending)
 
-        await _GOp(start, finish)
-        done = {future for future in futures if _CgFuture.is_done(future)}
-        return done, {future for future in futures if future not in done}
+        return await _GOp(start, finish)
 
 
 Caller = override(Caller)
