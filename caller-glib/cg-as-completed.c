@@ -167,16 +167,8 @@ pending_unref (gpointer data)
   if (!g_atomic_int_dec_and_test (&pending->ref_count))
     return;
 
-  if (pending->cancel_source != NULL)
-    {
-      g_source_destroy (pending->cancel_source);
-      g_source_unref (pending->cancel_source);
-    }
-  if (pending->stop_source != NULL)
-    {
-      g_source_destroy (pending->stop_source);
-      g_source_unref (pending->stop_source);
-    }
+  _cg_source_drop (&pending->cancel_source);
+  _cg_source_drop (&pending->stop_source);
   _cg_reply_clear (&pending->reply);
   g_object_unref (pending->self);
   g_free (pending);
@@ -749,21 +741,9 @@ wait_many_free (gpointer user_data)
 {
   WaitMany *wait = user_data;
 
-  if (wait->timeout_source != NULL)
-    {
-      g_source_destroy (wait->timeout_source);
-      g_source_unref (wait->timeout_source);
-    }
-  if (wait->cancel_source != NULL)
-    {
-      g_source_destroy (wait->cancel_source);
-      g_source_unref (wait->cancel_source);
-    }
-  if (wait->stop_source != NULL)
-    {
-      g_source_destroy (wait->stop_source);
-      g_source_unref (wait->stop_source);
-    }
+  _cg_source_drop (&wait->timeout_source);
+  _cg_source_drop (&wait->cancel_source);
+  _cg_source_drop (&wait->stop_source);
   for (guint i = 0; i < wait->n_futures; i++)
     g_object_unref (wait->futures[i]);
   g_free (wait->futures);

@@ -212,20 +212,10 @@ new_holder_id (CgAsyncLockPrivate *priv)
 }
 
 static void
-source_drop (GSource **source)
-{
-  if (*source != NULL)
-    {
-      g_source_destroy (*source);
-      g_clear_pointer (source, g_source_unref);
-    }
-}
-
-static void
 waiter_free (Waiter *waiter)
 {
-  source_drop (&waiter->cancel_source);
-  source_drop (&waiter->stop_source);
+  _cg_source_drop (&waiter->cancel_source);
+  _cg_source_drop (&waiter->stop_source);
   _cg_reply_clear (&waiter->reply);
   g_clear_object (&waiter->cancellable);
   g_free (waiter);

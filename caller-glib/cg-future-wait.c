@@ -267,23 +267,13 @@ enum
 };
 
 static void
-source_drop (GSource **source)
-{
-  if (*source != NULL)
-    {
-      g_source_destroy (*source);
-      g_clear_pointer (source, g_source_unref);
-    }
-}
-
-static void
 wait_data_free (gpointer data)
 {
   WaitData *wait = data;
 
-  source_drop (&wait->timeout_source);
-  source_drop (&wait->cancel_source);
-  source_drop (&wait->stop_source);
+  _cg_source_drop (&wait->timeout_source);
+  _cg_source_drop (&wait->cancel_source);
+  _cg_source_drop (&wait->stop_source);
   g_clear_object (&wait->cancellable);
   g_clear_object (&wait->future);
   g_free (wait);

@@ -101,6 +101,17 @@ _cg_bit_unlock (gint *address,
   g_bit_unlock (address, bit);
 }
 
+/* Destroys and drops a source the library attached, if there is one. */
+static inline void
+_cg_source_drop (GSource **source)
+{
+  if (*source != NULL)
+    {
+      g_source_destroy (*source);
+      g_clear_pointer (source, g_source_unref);
+    }
+}
+
 static inline void
 _cg_cpu_relax (void)
 {
