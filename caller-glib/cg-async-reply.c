@@ -11,7 +11,7 @@
 #include "cg-caller-private.h"
 #include "cg-context-private.h"
 #include "cg-future-private.h"
-#include "cg-job-queue-private.h"
+#include "cg-inbox-private.h"
 
 typedef struct
 {
@@ -23,7 +23,7 @@ typedef struct
 
 typedef struct
 {
-  CgJobNode  node;
+  CgInboxNode  node;
   CgFuture  *future;
   CgCaller  *caller;
   guint      kind;      /* 0 boolean, 1 object, 2 error */
@@ -244,7 +244,7 @@ outcome_deliver (ReplyOutcome *outcome)
 /* Runs on the asker's thread: from its caller's inbox, or from the
  * discarding of that inbox when the caller stops (nothing is lost). */
 static void
-outcome_node_func (CgJobNode *node,
+outcome_node_func (CgInboxNode *node,
                    CgCaller  *caller,
                    gboolean   run)
 {
@@ -254,6 +254,9 @@ outcome_node_func (CgJobNode *node,
 static gboolean
 outcome_late (gpointer data)
 {
+  /* Paired with the release in reply_finish(): the context's lock orders
+   * the two, but TSan cannot see inside an uninstrumented iteration. */
+  _CG_TSAN_ACQUIRE (data);
   outcome_deliver (data);
   return G_SOURCE_REMOVE;
 }
@@ -273,6 +276,7 @@ reply_finish (CgReply      *reply,
     {
       GSource *source = g_idle_source_new ();
 
+      _CG_TSAN_RELEASE (outcome);
       g_source_set_callback (source, outcome_late, outcome, NULL);
       g_source_set_static_name (source, "[caller-glib] answer after stop");
       g_source_attach (source, cg_caller_get_context (outcome->caller));

@@ -8,12 +8,12 @@
 #pragma once
 
 #include "cg-caller.h"
-#include "cg-job-queue-private.h"
+#include "cg-inbox-private.h"
 
 G_BEGIN_DECLS
 
 gboolean    _cg_caller_post_node        (CgCaller   *self,
-                                         CgJobNode  *node);
+                                         CgInboxNode  *node);
 gboolean    _cg_caller_is_owner_thread  (CgCaller   *self);
 gboolean    _cg_caller_is_closed        (CgCaller   *self);
 CgCaller   *_cg_caller_dup_for_thread   (GThread    *thread);

@@ -19,7 +19,7 @@
 #include "cg-context-private.h"
 #include "cg-future-private.h"
 #include "cg-job-list-private.h"
-#include "cg-job-queue-private.h"
+#include "cg-inbox-private.h"
 #include "cg-timers-private.h"
 
 /**
@@ -113,7 +113,7 @@ typedef struct
 
 typedef struct
 {
-  CgJobNode      node;
+  CgInboxNode      node;
   CgDirectFunc   func;
   gpointer       data;
   GDestroyNotify destroy;
@@ -147,7 +147,7 @@ struct _CgCaller
   GHashTable   *inflight;     /* job futures that wait for another future */
   GHashTable   *queues;       /* execution queues, see cg-exec-queue.c */
   struct _CgJobList *jobs;    /* weak: the model of cg_caller_get_jobs() */
-  CgJobNode    *orphans;      /* pending work handed over by stop() */
+  CgInboxNode    *orphans;      /* pending work handed over by stop() */
   GMutex        stop_lock;    /* the two fields below */
   GHashTable   *stop_sources; /* weak set: sources of _cg_caller_stop_source_new() */
   gboolean      stop_fired;   /* stop() made them ready */
@@ -926,7 +926,7 @@ _cg_caller_post_job (CgCaller *self,
 
 gboolean
 _cg_caller_post_node (CgCaller  *self,
-                      CgJobNode *node)
+                      CgInboxNode *node)
 {
   switch (cg_inbox_push (&self->inbox, node))
     {
@@ -990,11 +990,11 @@ _cg_caller_track_chained (CgCaller *self,
 
 static void
 discard_list (CgCaller  *self,
-              CgJobNode *list)
+              CgInboxNode *list)
 {
   while (list != NULL)
     {
-      CgJobNode *next = list->next;
+      CgInboxNode *next = list->next;
 
       list->next = NULL;
       list->func (list, self, FALSE);
@@ -1007,7 +1007,7 @@ discard_list (CgCaller  *self,
 static void
 discard_all (CgCaller *self)
 {
-  CgJobNode *orphans, *timers;
+  CgInboxNode *orphans, *timers;
 
   for (;;)
     {
@@ -1033,7 +1033,7 @@ run_due_timers (CgCaller *self)
 
   for (;;)
     {
-      CgJobNode *node;
+      CgInboxNode *node;
 
       _cg_mutex_lock (&self->lock);
       node = cg_timer_heap_pop_due (&self->timers, now);
@@ -1062,7 +1062,7 @@ static gboolean
 caller_dispatch (CgCaller *self)
 {
   gint64 start = g_get_monotonic_time ();
-  CgJobNode *node;
+  CgInboxNode *node;
   guint n = 0;
 
   if (_cg_caller_is_closed (self))
@@ -1827,7 +1827,7 @@ static void
 caller_stop (CgCaller *self,
              gboolean  thread_exits)
 {
-  CgJobNode *pending;
+  CgInboxNode *pending;
   gboolean on_owner;
 
   g_object_ref (self);
@@ -1871,7 +1871,7 @@ caller_stop (CgCaller *self,
     }
   else
     {
-      CgJobNode **tail;
+      CgInboxNode **tail;
 
       /* Hand the pending work to the caller's thread, where its futures'
        * callbacks belong. */
@@ -2102,7 +2102,7 @@ cg_caller_call_soon (CgCaller        *self,
 }
 
 static void
-delayed_node_func (CgJobNode *node,
+delayed_node_func (CgInboxNode *node,
                    CgCaller  *caller,
                    gboolean   run)
 {
@@ -2220,7 +2220,7 @@ submit_job (CgCaller       *self,
 }
 
 static void
-direct_node_func (CgJobNode *node,
+direct_node_func (CgInboxNode *node,
                   CgCaller  *caller,
                   gboolean   run)
 {

@@ -8,7 +8,7 @@
 #pragma once
 
 #include "cg-future.h"
-#include "cg-job-queue-private.h"
+#include "cg-inbox-private.h"
 
 G_BEGIN_DECLS
 
@@ -63,7 +63,7 @@ struct _CgFuture
 {
   GObject         parent_instance;
 
-  CgJobNode       node;
+  CgInboxNode       node;
   CgJobFunc       func;
   gpointer        func_data;
   GDestroyNotify  func_destroy;
@@ -112,13 +112,13 @@ void        _cg_future_discard_job      (CgFuture        *self,
                                          const char      *reason);
 void        _cg_worker_pool_job_returned (CgFuture      *future);
 CgFuture   *_cg_future_current          (void);
-void        _cg_future_job_node_func    (CgJobNode       *node,
+void        _cg_future_job_node_func    (CgInboxNode       *node,
                                          CgCaller        *caller,
                                          gboolean         run);
 char       *_cg_future_dup_cancel_message (CgFuture      *self);
 
 static inline CgFuture *
-_cg_future_from_node (CgJobNode *node)
+_cg_future_from_node (CgInboxNode *node)
 {
   return (CgFuture *) ((guint8 *) node - G_STRUCT_OFFSET (CgFuture, node));
 }

@@ -85,14 +85,14 @@ struct _CgFutureExtra
 
 typedef struct
 {
-  CgJobNode   node;
+  CgInboxNode   node;
   CgFuture   *future;
   CgCallback *callbacks;
 } CgDelivery;
 
 typedef struct
 {
-  CgJobNode     node;
+  CgInboxNode     node;
   GCancellable *cancellable;
 } CgCancelRequest;
 
@@ -415,7 +415,7 @@ recycled_put (CgFuture *self)
         }
     }
 
-  self->node.next = (CgJobNode *) magazine->head;
+  self->node.next = (CgInboxNode *) magazine->head;
   magazine->head = self;
   magazine->count++;
 
@@ -876,7 +876,7 @@ run_callbacks (CgFuture   *self,
 }
 
 static void
-delivery_node_func (CgJobNode *node,
+delivery_node_func (CgInboxNode *node,
                     CgCaller  *caller,
                     gboolean   run)
 {
@@ -1842,7 +1842,7 @@ cg_future_dup_exception (CgFuture  *self,
 /* Cancellation ---------------------------------------------------------- */
 
 static void
-cancel_request_node_func (CgJobNode *node,
+cancel_request_node_func (CgInboxNode *node,
                           CgCaller  *caller,
                           gboolean   run)
 {
@@ -2423,7 +2423,7 @@ run_job (CgFuture *self,
 }
 
 void
-_cg_future_job_node_func (CgJobNode *node,
+_cg_future_job_node_func (CgInboxNode *node,
                           CgCaller  *caller,
                           gboolean   run)
 {

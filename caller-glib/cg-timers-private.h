@@ -9,20 +9,20 @@
 
 #include <glib.h>
 
-#include "cg-job-queue-private.h"
+#include "cg-inbox-private.h"
 
 G_BEGIN_DECLS
 
 /* A binary min-heap of (deadline, arrival) pairs: one per caller, so a
  * caller with a million pending timers still has a single GSource, whose
  * ready time is the earliest deadline. Ties keep arrival order. A node in
- * the heap knows its place there (CgJobNode.timer_slot), so taking it out
+ * the heap knows its place there (CgInboxNode.timer_slot), so taking it out
  * before its deadline costs what a push does. */
 typedef struct
 {
   gint64     deadline;
   guint64    serial;
-  CgJobNode *node;
+  CgInboxNode *node;
 } CgTimerEntry;
 
 typedef struct
@@ -35,13 +35,13 @@ typedef struct
 
 void         cg_timer_heap_push        (CgTimerHeap *heap,
                                         gint64       deadline,
-                                        CgJobNode   *node);
+                                        CgInboxNode   *node);
 gint64       cg_timer_heap_next        (CgTimerHeap *heap);
-CgJobNode   *cg_timer_heap_pop_due     (CgTimerHeap *heap,
+CgInboxNode   *cg_timer_heap_pop_due     (CgTimerHeap *heap,
                                         gint64       now);
 gboolean     cg_timer_heap_remove      (CgTimerHeap *heap,
-                                        CgJobNode   *node);
-CgJobNode   *cg_timer_heap_steal_all   (CgTimerHeap *heap);
+                                        CgInboxNode   *node);
+CgInboxNode   *cg_timer_heap_steal_all   (CgTimerHeap *heap);
 void         cg_timer_heap_clear       (CgTimerHeap *heap);
 
 G_END_DECLS

@@ -74,7 +74,7 @@ sift_down (CgTimerHeap        *heap,
 void
 cg_timer_heap_push (CgTimerHeap *heap,
                     gint64       deadline,
-                    CgJobNode   *node)
+                    CgInboxNode   *node)
 {
   CgTimerEntry entry = { deadline, heap->next_serial++, node };
 
@@ -95,11 +95,11 @@ cg_timer_heap_next (CgTimerHeap *heap)
 }
 
 /* Takes out the entry at @i, filling its place with the last entry. */
-static CgJobNode *
+static CgInboxNode *
 remove_at (CgTimerHeap *heap,
            guint        i)
 {
-  CgJobNode *node = heap->entries[i].node;
+  CgInboxNode *node = heap->entries[i].node;
 
   heap->length--;
   if (i < heap->length)
@@ -123,7 +123,7 @@ remove_at (CgTimerHeap *heap,
 }
 
 /* Removes and returns the earliest node if its deadline has come. */
-CgJobNode *
+CgInboxNode *
 cg_timer_heap_pop_due (CgTimerHeap *heap,
                        gint64       now)
 {
@@ -137,7 +137,7 @@ cg_timer_heap_pop_due (CgTimerHeap *heap,
  * there (not pushed yet, or popped already). */
 gboolean
 cg_timer_heap_remove (CgTimerHeap *heap,
-                      CgJobNode   *node)
+                      CgInboxNode   *node)
 {
   gsize i = node->timer_slot;
 
@@ -151,10 +151,10 @@ cg_timer_heap_remove (CgTimerHeap *heap,
 }
 
 /* Empties the heap and returns its nodes as a list, in deadline order. */
-CgJobNode *
+CgInboxNode *
 cg_timer_heap_steal_all (CgTimerHeap *heap)
 {
-  CgJobNode *first = NULL, *last = NULL, *node;
+  CgInboxNode *first = NULL, *last = NULL, *node;
 
   while ((node = cg_timer_heap_pop_due (heap, G_MAXINT64)) != NULL)
     {

@@ -811,7 +811,7 @@ busy_pool_main (void)
     }
   CG_TEST_POLL_UNTIL (g_atomic_int_get (&tally.destroyed) == 5 * G_N_ELEMENTS (futures));
   g_assert_cmpint (g_atomic_int_get (&tally.hooks), ==, 5 * G_N_ELEMENTS (futures));
-  printf ("%d of %d pool jobs ran, %d were cancelled\n", g_atomic_int_get (&tally.ran),
+  printf ("# %d of %d pool jobs ran, %d were cancelled\n", g_atomic_int_get (&tally.ran),
           5 * (gint) G_N_ELEMENTS (futures), g_atomic_int_get (&tally.cancelled));
   stop_all_marked ();
   return 0;

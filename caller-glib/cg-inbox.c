@@ -1,4 +1,4 @@
-/* cg-job-queue.c: the inbox of a caller
+/* cg-inbox.c: the inbox of a caller
  *
  * Copyright 2026 The caller-glib authors
  *
@@ -7,15 +7,15 @@
 
 #include "cg-private.h"
 
-#include "cg-job-queue-private.h"
+#include "cg-inbox-private.h"
 
-#define INBOX_CLOSED ((CgJobNode *) GSIZE_TO_POINTER (1))
+#define INBOX_CLOSED ((CgInboxNode *) GSIZE_TO_POINTER (1))
 
 CgInboxPush
 cg_inbox_push (CgInbox   *inbox,
-               CgJobNode *node)
+               CgInboxNode *node)
 {
-  CgJobNode *old = g_atomic_pointer_get (&inbox->head);
+  CgInboxNode *old = g_atomic_pointer_get (&inbox->head);
 
   do
     {
@@ -36,7 +36,7 @@ cg_inbox_push (CgInbox   *inbox,
 gboolean
 cg_inbox_has_pending (CgInbox *inbox)
 {
-  CgJobNode *head = g_atomic_pointer_get (&inbox->head);
+  CgInboxNode *head = g_atomic_pointer_get (&inbox->head);
 
   return inbox->local_head != NULL || (head != NULL && head != INBOX_CLOSED);
 }
@@ -54,12 +54,12 @@ cg_inbox_set_sleeping (CgInbox  *inbox,
   g_atomic_int_set (&inbox->sleeping, sleeping ? 1 : 0);
 }
 
-static CgJobNode *
-reverse (CgJobNode  *list,
-         CgJobNode **tail,
+static CgInboxNode *
+reverse (CgInboxNode  *list,
+         CgInboxNode **tail,
          guint      *length)
 {
-  CgJobNode *prev = NULL;
+  CgInboxNode *prev = NULL;
   guint n = 0;
 
   if (tail != NULL)
@@ -67,7 +67,7 @@ reverse (CgJobNode  *list,
 
   while (list != NULL)
     {
-      CgJobNode *next = list->next;
+      CgInboxNode *next = list->next;
 
       list->next = prev;
       prev = list;
@@ -86,8 +86,8 @@ reverse (CgJobNode  *list,
 guint
 cg_inbox_take (CgInbox *inbox)
 {
-  CgJobNode *old = g_atomic_pointer_get (&inbox->head);
-  CgJobNode *first, *last;
+  CgInboxNode *old = g_atomic_pointer_get (&inbox->head);
+  CgInboxNode *first, *last;
   guint n;
 
   do
@@ -108,10 +108,10 @@ cg_inbox_take (CgInbox *inbox)
   return n;
 }
 
-CgJobNode *
+CgInboxNode *
 cg_inbox_pop_local (CgInbox *inbox)
 {
-  CgJobNode *node = inbox->local_head;
+  CgInboxNode *node = inbox->local_head;
 
   if (node == NULL)
     return NULL;
@@ -127,10 +127,10 @@ cg_inbox_pop_local (CgInbox *inbox)
 
 /* Takes the consumer's FIFO as a list, oldest first. Consumer only (or
  * once nothing consumes any more). */
-CgJobNode *
+CgInboxNode *
 cg_inbox_steal_local (CgInbox *inbox)
 {
-  CgJobNode *list = inbox->local_head;
+  CgInboxNode *list = inbox->local_head;
 
   inbox->local_head = inbox->local_tail = NULL;
   inbox->local_length = 0;
@@ -140,10 +140,10 @@ cg_inbox_steal_local (CgInbox *inbox)
 
 /* Closes the inbox for good and returns what was pushed and not yet
  * taken, oldest first. Any thread; later pushes fail. */
-CgJobNode *
+CgInboxNode *
 cg_inbox_close (CgInbox *inbox)
 {
-  CgJobNode *old = g_atomic_pointer_exchange (&inbox->head, INBOX_CLOSED);
+  CgInboxNode *old = g_atomic_pointer_exchange (&inbox->head, INBOX_CLOSED);
 
   if (old == INBOX_CLOSED)
     return NULL;

@@ -1,4 +1,4 @@
-/* cg-job-queue-private.h: the inbox through which other threads hand work
+/* cg-inbox-private.h: the inbox through which other threads hand work
  * to a caller
  *
  * Copyright 2026 The caller-glib authors
@@ -14,22 +14,22 @@
 
 G_BEGIN_DECLS
 
-typedef struct _CgJobNode CgJobNode;
+typedef struct _CgInboxNode CgInboxNode;
 
 /* Runs (@run TRUE) or discards (@run FALSE: the caller is stopping) the
  * node on the caller's thread. It owns the node from then on. */
-typedef void (*CgJobNodeFunc) (CgJobNode *node,
+typedef void (*CgInboxNodeFunc) (CgInboxNode *node,
                                CgCaller  *caller,
                                gboolean   run);
 
-struct _CgJobNode
+struct _CgInboxNode
 {
   union
   {
-    CgJobNode   *next;        /* in an inbox or another list of nodes */
+    CgInboxNode   *next;        /* in an inbox or another list of nodes */
     gsize        timer_slot;  /* in a timer heap: its index there */
   };
-  CgJobNodeFunc  func;
+  CgInboxNodeFunc  func;
 };
 
 /* A multi-producer, single-consumer inbox.
@@ -46,13 +46,13 @@ struct _CgJobNode
 typedef struct
 {
   /* Written by producers. */
-  CgJobNode *head;
+  CgInboxNode *head;
   gint       sleeping;
   gint       padding_[13];
 
   /* The consumer's own FIFO. */
-  CgJobNode *local_head;
-  CgJobNode *local_tail;
+  CgInboxNode *local_head;
+  CgInboxNode *local_tail;
   guint      local_length;
 } CgInbox;
 
@@ -64,12 +64,12 @@ typedef enum
 } CgInboxPush;
 
 CgInboxPush  cg_inbox_push           (CgInbox   *inbox,
-                                      CgJobNode *node);
+                                      CgInboxNode *node);
 gboolean     cg_inbox_has_pending    (CgInbox   *inbox);
 guint        cg_inbox_take           (CgInbox   *inbox);
-CgJobNode   *cg_inbox_pop_local      (CgInbox   *inbox);
-CgJobNode   *cg_inbox_close          (CgInbox   *inbox);
-CgJobNode   *cg_inbox_steal_local    (CgInbox   *inbox);
+CgInboxNode   *cg_inbox_pop_local      (CgInbox   *inbox);
+CgInboxNode   *cg_inbox_close          (CgInbox   *inbox);
+CgInboxNode   *cg_inbox_steal_local    (CgInbox   *inbox);
 gboolean     cg_inbox_is_closed      (CgInbox   *inbox);
 void         cg_inbox_set_sleeping   (CgInbox   *inbox,
                                       gboolean   sleeping);
