@@ -7,53 +7,35 @@
 
 #pragma once
 
-#include "cg-caller.h"
-#include "cg-inbox-private.h"
+#include "cg-job-private.h"
 
 G_BEGIN_DECLS
 
 gboolean    _cg_caller_post_node        (CgCaller   *self,
-                                         CgInboxNode  *node);
+                                         CgInboxNode *node);
+gboolean    _cg_caller_post_job         (CgCaller   *self,
+                                         CgFuture   *future);
+CgFuture   *_cg_caller_make_job         (CgCaller      *target,
+                                         CgJobFunc      func,
+                                         gpointer       user_data,
+                                         GDestroyNotify destroy);
 gboolean    _cg_caller_is_owner_thread  (CgCaller   *self);
 gboolean    _cg_caller_is_closed        (CgCaller   *self);
 CgCaller   *_cg_caller_dup_for_thread   (GThread    *thread);
-void        _cg_caller_track_chained    (CgCaller   *self,
-                                         CgFuture   *future);
-void        _cg_caller_enter_job        (CgCaller   *self,
-                                         CgFuture   *future);
-void        _cg_caller_leave_job        (CgCaller   *self,
-                                         CgFuture   *future);
+CgCaller   *_cg_caller_peek_here        (void);
 const char *_cg_caller_peek_log_domain  (CgCaller   *self);
-
-/* The caller's lock guards its execution queues too (cg-exec-queue.c). */
 void        _cg_caller_set_idle_spin    (CgCaller   *self,
                                          gboolean    spin);
+
+/* The caller's lock: features that keep state per caller (the execution
+ * queues) may guard it with this lock, held briefly, calling nothing of
+ * the caller while they hold it. */
 GMutex     *_cg_caller_get_lock         (CgCaller   *self);
-GHashTable *_cg_caller_get_queues       (CgCaller   *self);
-GHashTable *_cg_exec_queue_table_new    (void);
-void        _cg_exec_queue_close_all    (CgCaller   *self);
-struct _CgJobList;
-struct _CgJobList *_cg_caller_ensure_jobs      (CgCaller          *self);
-void               _cg_caller_forget_jobs      (CgCaller          *self,
-                                                struct _CgJobList *list);
-struct _CgJobList *_cg_caller_dup_current_jobs (void);
-gboolean    _cg_is_javascript_closure   (GDestroyNotify destroy);
-gboolean    _cg_check_javascript_stays  (GDestroyNotify destroy,
-                                         CgCaller      *target,
-                                         GError       **error);
-CgCaller   *_cg_caller_home_for_destroy (GDestroyNotify destroy,
-                                         CgCaller      *target);
-void        _cg_caller_destroy_at_home  (CgCaller      *home,
-                                         GDestroyNotify destroy,
-                                         gpointer       data);
-void        _cg_caller_wrap_job_home    (CgCaller      *target,
-                                         CgJobFunc     *func,
-                                         gpointer      *data,
-                                         GDestroyNotify *destroy);
-gboolean    _cg_caller_post_job         (CgCaller   *self,
-                                         CgFuture   *future);
-gboolean    _cg_caller_drop_timer       (CgCaller   *self,
-                                         CgFuture   *future);
+
+/* Runs on the thread that stops @caller, once it refuses new work and
+ * before its pending work is dropped. Hooks cannot be removed. */
+typedef void (*CgCallerStopHook) (CgCaller *caller);
+void        _cg_caller_add_stop_hook    (CgCallerStopHook hook);
 
 /* Answers owed to a caller's thread (see cg-caller.c). */
 CgCaller   *_cg_caller_dup_serving_here (void);

@@ -5,21 +5,14 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-/* dladdr() */
-#ifndef _GNU_SOURCE
-# define _GNU_SOURCE
-#endif
-
 #include "cg-private.h"
 
-#include <dlfcn.h>
 #include <string.h>
 
 #include "cg-caller-private.h"
 #include "cg-context-private.h"
-#include "cg-future-private.h"
-#include "cg-job-list-private.h"
 #include "cg-inbox-private.h"
+#include "cg-job-private.h"
 #include "cg-timers-private.h"
 
 /**
@@ -117,7 +110,7 @@ typedef struct
   CgDirectFunc   func;
   gpointer       data;
   GDestroyNotify destroy;
-  CgCaller      *home;     /* where @destroy runs, or NULL */
+  CgCaller      *home;     /* where @destroy runs (thread-bound), or NULL */
 } CgDirectCall;
 
 struct _CgCaller
@@ -138,6 +131,7 @@ struct _CgCaller
   gint          stopped;      /* atomic */
   gint          quit;         /* atomic, for an owned thread */
   gint          no_spin;      /* atomic: an owned thread parks at once when idle */
+  gint          thread_bound; /* atomic, see cg_caller_set_thread_bound() */
   CgFuture     *running_job;  /* atomic, with a reference while set */
   gint          holds;        /* atomic: answers owed to this thread, see _cg_caller_hold() */
 
@@ -145,8 +139,6 @@ struct _CgCaller
   GSource      *source;
   CgTimerHeap   timers;
   GHashTable   *inflight;     /* job futures that wait for another future */
-  GHashTable   *queues;       /* execution queues, see cg-exec-queue.c */
-  struct _CgJobList *jobs;    /* weak: the model of cg_caller_get_jobs() */
   CgInboxNode    *orphans;      /* pending work handed over by stop() */
   GMutex        stop_lock;    /* the two fields below */
   GHashTable   *stop_sources; /* weak set: sources of _cg_caller_stop_source_new() */
@@ -166,6 +158,7 @@ enum
   PROP_PROTECTED,
   PROP_RUNNING,
   PROP_STOPPED,
+  PROP_THREAD_BOUND,
   N_PROPS
 };
 
@@ -319,7 +312,6 @@ cg_caller_finalize (GObject *object)
 
   cg_timer_heap_clear (&self->timers);
   g_clear_pointer (&self->inflight, g_hash_table_unref);
-  g_clear_pointer (&self->queues, g_hash_table_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_pointer (&self->thread, g_thread_unref);
   g_clear_pointer (&self->name, g_free);
@@ -383,6 +375,9 @@ cg_caller_get_property (GObject    *object,
     case PROP_STOPPED:
       g_value_set_boolean (value, cg_caller_get_stopped (self));
       break;
+    case PROP_THREAD_BOUND:
+      g_value_set_boolean (value, cg_caller_get_thread_bound (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -410,15 +405,48 @@ cg_caller_set_property (GObject      *object,
     case PROP_PROTECTED:
       self->protected_ = g_value_get_boolean (value);
       break;
+    case PROP_THREAD_BOUND:
+      cg_caller_set_thread_bound (self, g_value_get_boolean (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
+static void caller_enter_job (CgCaller *self, CgFuture *future);
+static void caller_leave_job (CgCaller *self, CgFuture *future);
+static gboolean caller_drop_timer (CgCaller *self, CgFuture *future);
+static void caller_track_chained (CgCaller *self, CgFuture *future);
+static CgCaller *dup_bound_here (void);
+
+/* What the layers below need of a caller (cg-future-private.h,
+ * cg-job-private.h). */
+static const CgOwnerFuncs owner_funcs = {
+  _cg_caller_is_owner_thread,
+  _cg_caller_is_closed,
+  cg_caller_get_thread,
+  cg_caller_get_name,
+  _cg_caller_post_node,
+  _cg_caller_dup_for_thread,
+  dup_bound_here,
+};
+
+static const CgJobRunnerFuncs runner_funcs = {
+  caller_enter_job,
+  caller_leave_job,
+  _cg_caller_is_closed,
+  _cg_caller_post_node,
+  caller_drop_timer,
+  caller_track_chained,
+};
+
 static void
 cg_caller_class_init (CgCallerClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  _cg_future_set_owner_funcs (&owner_funcs);
+  _cg_job_set_runner_funcs (&runner_funcs);
 
   object_class->constructed = cg_caller_constructed;
   object_class->finalize = cg_caller_finalize;
@@ -491,6 +519,16 @@ cg_caller_class_init (CgCallerClass *klass)
     g_param_spec_boolean ("stopped", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * CgCaller:thread-bound:
+   *
+   * Whether what the caller's thread hands to other threads must come
+   * back to it: see cg_caller_set_thread_bound().
+   */
+  properties[PROP_THREAD_BOUND] =
+    g_param_spec_boolean ("thread-bound", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -501,7 +539,6 @@ cg_caller_init (CgCaller *self)
   g_mutex_init (&self->stop_lock);
   g_cond_init (&self->ready_cond);
   self->inflight = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
-  self->queues = _cg_exec_queue_table_new ();
 }
 
 /* Running work ----------------------------------------------------------- */
@@ -539,56 +576,11 @@ _cg_caller_get_lock (CgCaller *self)
   return &self->lock;
 }
 
-/* The job list of the caller, made on first request: a reference. */
-struct _CgJobList *
-_cg_caller_ensure_jobs (CgCaller *self)
+/* The caller of the current thread, if it has one (not a reference). */
+CgCaller *
+_cg_caller_peek_here (void)
 {
-  CgJobList *list;
-
-  _cg_mutex_lock (&self->lock);
-  list = self->jobs;
-  if (list != NULL)
-    g_object_ref (list);
-  else
-    g_atomic_pointer_set (&self->jobs, list = _cg_job_list_new (self));
-  _cg_mutex_unlock (&self->lock);
-
-  return list;
-}
-
-void
-_cg_caller_forget_jobs (CgCaller          *self,
-                        struct _CgJobList *list)
-{
-  _cg_mutex_lock (&self->lock);
-  if (self->jobs == list)
-    g_atomic_pointer_set (&self->jobs, NULL);
-  _cg_mutex_unlock (&self->lock);
-}
-
-/* The job list of the current thread's caller, if someone asked for one:
- * a reference. Costs a thread-local read when nobody did. */
-struct _CgJobList *
-_cg_caller_dup_current_jobs (void)
-{
-  CgCaller *here = g_private_get (&current_caller_key);
-  CgJobList *list = NULL;
-
-  if (G_LIKELY (here == NULL || g_atomic_pointer_get (&here->jobs) == NULL))
-    return NULL;
-
-  _cg_mutex_lock (&here->lock);
-  if (here->jobs != NULL && !_cg_caller_is_closed (here))
-    list = g_object_ref (here->jobs);
-  _cg_mutex_unlock (&here->lock);
-
-  return list;
-}
-
-GHashTable *
-_cg_caller_get_queues (CgCaller *self)
-{
-  return self->queues;
+  return g_private_get (&current_caller_key);
 }
 
 /* Answers owed to a caller's thread ------------------------------------------
@@ -740,124 +732,26 @@ deliver_owed_answers (CgCaller *self)
     g_main_context_iteration (self->context, TRUE);
 }
 
-/* Destroy notifies go home -------------------------------------------------
+/* Thread-bound callers ------------------------------------------------------
  *
- * GJS can free the closures it hands out only on its own thread: freeing
- * one touches the JavaScript heap. So in a process that runs GJS, data
- * given with a job or a callback is freed on the thread that gave it, when
- * that thread has a running caller and the work runs elsewhere (otherwise
- * where the work ran). Other processes free it where the work ran, at
- * once, as GLib does. */
+ * Some bindings can call and free the functions they hand out only on
+ * their own thread (GJS: JavaScript runs on one thread). A thread whose
+ * caller is thread-bound gets back what it gives to other threads: the
+ * destroy notifies of its jobs and calls run on it, and so do the done
+ * callbacks it adds to futures of other threads (cg-future.c). */
 
-static gboolean
-destroy_goes_home (void)
+/* The caller of this thread when it is thread-bound and running, or NULL:
+ * a reference. */
+static CgCaller *
+dup_bound_here (void)
 {
-  static gsize value = 0;
+  CgCaller *here = g_private_get (&current_caller_key);
 
-  if (g_once_init_enter (&value))
-    {
-      gpointer self = dlopen (NULL, RTLD_LAZY);
-      gboolean gjs = self != NULL && dlsym (self, "gjs_context_new") != NULL;
-
-      if (self != NULL)
-        dlclose (self);
-      g_once_init_leave (&value, gjs ? 2 : 1);
-    }
-
-  return value == 2;
-}
-
-/* Whether @destroy frees a GJS closure: its function lives in libgjs. A
- * JavaScript function can run only on the JavaScript thread. */
-gboolean
-_cg_is_javascript_closure (GDestroyNotify destroy)
-{
-  Dl_info info;
-
-  if (destroy == NULL || !destroy_goes_home ())
-    return FALSE;
-  if (dladdr ((gconstpointer) destroy, &info) == 0 || info.dli_fname == NULL)
-    return FALSE;
-  return strstr (info.dli_fname, "libgjs") != NULL;
-}
-
-/* Refuses a JavaScript function bound for another thread. */
-gboolean
-_cg_check_javascript_stays (GDestroyNotify   destroy,
-                            CgCaller        *target,
-                            GError         **error)
-{
-  if ((target != NULL && _cg_caller_is_owner_thread (target)) ||
-      !_cg_is_javascript_closure (destroy))
-    return TRUE;
-
-  g_set_error_literal (error, CG_CALLER_ERROR, CG_CALLER_ERROR_WRONG_THREAD,
-                       _("A JavaScript function can run only on the JavaScript thread; "
-                         "run native code in other threads and await its future"));
-  return FALSE;
-}
-
-/* The caller to send @destroy home to, or NULL: a reference. */
-CgCaller *
-_cg_caller_home_for_destroy (GDestroyNotify  destroy,
-                             CgCaller       *target)
-{
-  CgCaller *here;
-
-  if (destroy == NULL || !destroy_goes_home ())
-    return NULL;
-
-  here = g_private_get (&current_caller_key);
-  if (here == NULL || here == target || !cg_caller_get_running (here) ||
-      !_cg_caller_is_owner_thread (here))
+  if (here == NULL || !g_atomic_int_get (&here->thread_bound) ||
+      !cg_caller_get_running (here) || !_cg_caller_is_owner_thread (here))
     return NULL;
 
   return g_object_ref (here);
-}
-
-typedef struct
-{
-  GDestroyNotify destroy;
-  gpointer       data;
-} HomeDestroy;
-
-static void
-home_destroy_run (gpointer user_data)
-{
-  HomeDestroy *home = user_data;
-
-  home->destroy (home->data);
-  g_free (home);
-}
-
-/* Calls @destroy on @data on @home's thread (taking the reference to
- * @home), or here when @home is NULL, here, or stopped. */
-void
-_cg_caller_destroy_at_home (CgCaller       *home,
-                            GDestroyNotify  destroy,
-                            gpointer        data)
-{
-  HomeDestroy *pending;
-
-  if (destroy == NULL)
-    {
-      g_clear_object (&home);
-      return;
-    }
-
-  if (home == NULL || _cg_caller_is_owner_thread (home))
-    {
-      destroy (data);
-      g_clear_object (&home);
-      return;
-    }
-
-  pending = g_new (HomeDestroy, 1);
-  pending->destroy = destroy;
-  pending->data = data;
-  if (!cg_caller_call_direct (home, home_destroy_run, pending, NULL, NULL))
-    home_destroy_run (pending);
-  g_object_unref (home);
 }
 
 typedef struct
@@ -882,32 +776,46 @@ home_job_free (gpointer user_data)
 {
   HomeJob *job = user_data;
 
-  _cg_caller_destroy_at_home (job->home, job->destroy, job->data);
+  _cg_future_destroy_at_home (job->home, job->destroy, job->data);
   g_free (job);
 }
 
-/* Rewrites a job about to go to @target (NULL: the pool) so that its
- * destroy notify runs at home. */
-void
-_cg_caller_wrap_job_home (CgCaller        *target,
-                          CgJobFunc       *func,
-                          gpointer        *data,
-                          GDestroyNotify  *destroy)
+/* Makes a job for @target (NULL: the pool) on the submitting thread: its
+ * context is captured, the observers hear of it (the job list) before it
+ * can start, and on a thread-bound thread its destroy notify is sent back
+ * here. Not posted yet. */
+CgFuture *
+_cg_caller_make_job (CgCaller       *target,
+                     CgJobFunc       func,
+                     gpointer        user_data,
+                     GDestroyNotify  destroy)
 {
-  CgCaller *home = _cg_caller_home_for_destroy (*destroy, target);
-  HomeJob *job;
+  CgFuture *job = _cg_job_new (target, func, user_data, destroy);
+  CgCaller *home;
 
-  if (home == NULL)
-    return;
+  job->context = _cg_context_capture ();
+  _cg_job_announce (job);
 
-  job = g_new (HomeJob, 1);
-  job->func = *func;
-  job->data = *data;
-  job->destroy = *destroy;
-  job->home = home;
-  *func = home_job_run;
-  *data = job;
-  *destroy = home_job_free;
+  if (destroy != NULL && (home = dup_bound_here ()) != NULL)
+    {
+      HomeJob *wrapped;
+
+      if (home == target)
+        {
+          g_object_unref (home);
+          return job;
+        }
+      wrapped = g_new (HomeJob, 1);
+      wrapped->func = func;
+      wrapped->data = user_data;
+      wrapped->destroy = destroy;
+      wrapped->home = home;
+      job->func = home_job_run;
+      job->func_data = wrapped;
+      job->func_destroy = home_job_free;
+    }
+
+  return job;
 }
 
 /* Hands a job future (and the reference given) to the caller; a stopped
@@ -919,7 +827,7 @@ _cg_caller_post_job (CgCaller *self,
   if (G_LIKELY (_cg_caller_post_node (self, &future->node)))
     return TRUE;
 
-  _cg_future_discard_job (future, _("The caller was stopped before the job ran"));
+  _cg_job_discard (future, _("The caller was stopped before the job ran"));
   g_object_unref (future);
   return FALSE;
 }
@@ -941,18 +849,18 @@ _cg_caller_post_node (CgCaller  *self,
     }
 }
 
-void
-_cg_caller_enter_job (CgCaller *self,
-                      CgFuture *future)
+static void
+caller_enter_job (CgCaller *self,
+                  CgFuture *future)
 {
   g_object_ref (future);
   if (!g_atomic_pointer_compare_and_exchange (&self->running_job, NULL, future))
     g_object_unref (future); /* a nested main loop: the outer job stays tracked */
 }
 
-void
-_cg_caller_leave_job (CgCaller *self,
-                      CgFuture *future)
+static void
+caller_leave_job (CgCaller *self,
+                  CgFuture *future)
 {
   if (g_atomic_pointer_compare_and_exchange (&self->running_job, future, NULL))
     g_object_unref (future);
@@ -970,9 +878,9 @@ untrack_chained (CgFuture *future,
 }
 
 /* A job that returned a future is still in flight: stop() must cancel it. */
-void
-_cg_caller_track_chained (CgCaller *self,
-                          CgFuture *future)
+static void
+caller_track_chained (CgCaller *self,
+                      CgFuture *future)
 {
   gboolean closed;
 
@@ -1636,6 +1544,32 @@ cg_caller_all_callers (gboolean running_only)
   return result;
 }
 
+/* Stop hooks: features that keep something per caller (the execution
+ * queues) let go of it when the caller stops. A fixed array, filled once
+ * per feature and never emptied, so stop() reads it without a lock. */
+static CgCallerStopHook stop_hooks[8];
+static gint n_stop_hooks;
+static GMutex stop_hooks_lock;
+
+void
+_cg_caller_add_stop_hook (CgCallerStopHook hook)
+{
+  _cg_mutex_lock (&stop_hooks_lock);
+  g_assert (n_stop_hooks < (gint) G_N_ELEMENTS (stop_hooks));
+  stop_hooks[n_stop_hooks] = hook;
+  g_atomic_int_set (&n_stop_hooks, n_stop_hooks + 1);
+  _cg_mutex_unlock (&stop_hooks_lock);
+}
+
+static void
+run_stop_hooks (CgCaller *self)
+{
+  gint n = g_atomic_int_get (&n_stop_hooks);
+
+  for (gint i = 0; i < n; i++)
+    stop_hooks[i] (self);
+}
+
 typedef struct _StopAllHook StopAllHook;
 
 struct _StopAllHook
@@ -1769,7 +1703,7 @@ cancel_in_flight (CgCaller *self)
    * future it waits for may need this caller to complete, so complete the
    * job's future as cancelled now rather than leave it pending forever. */
   for (guint i = 0; i < chained->len; i++)
-    _cg_future_abandon (g_ptr_array_index (chained, i), _("The caller was stopped"));
+    _cg_job_abandon (g_ptr_array_index (chained, i), _("The caller was stopped"));
   g_ptr_array_unref (chained);
 }
 
@@ -1858,7 +1792,7 @@ caller_stop (CgCaller *self,
   pending = cg_inbox_close (&self->inbox);
   cancel_in_flight (self);
   fire_stop_sources (self);
-  _cg_exec_queue_close_all (self);
+  run_stop_hooks (self);
 
   if (on_owner || (!self->owns_thread && self->source == NULL))
     {
@@ -2039,22 +1973,18 @@ set_closed_error (CgCaller  *self,
                _("Caller “%s” is stopped and takes no new jobs"), self->name);
 }
 
-/* Whether @self takes new work from here: not when it is stopped, nor a
- * JavaScript function for another thread. On refusal @destroy runs and
- * @error says why. */
+/* Whether @self takes new work: not when it is stopped. On refusal
+ * @destroy runs and @error says why. */
 static gboolean
 accepts_work (CgCaller        *self,
               gpointer         user_data,
               GDestroyNotify   destroy,
               GError         **error)
 {
-  gboolean closed = _cg_caller_is_closed (self);
-
-  if (!closed && _cg_check_javascript_stays (destroy, self, error))
+  if (!_cg_caller_is_closed (self))
     return TRUE;
 
-  if (closed)
-    set_closed_error (self, error);
+  set_closed_error (self, error);
   if (destroy != NULL)
     destroy (user_data);
   return FALSE;
@@ -2106,9 +2036,9 @@ delayed_node_func (CgInboxNode *node,
                    CgCaller  *caller,
                    gboolean   run)
 {
-  CgFuture *future = _cg_future_from_node (node);
+  CgFuture *future = _cg_job_from_node (node);
 
-  node->func = _cg_future_job_node_func;
+  node->func = _cg_job_node_func;
   /* Cancelled on its way here: it never waits for its deadline. */
   if (!run || cg_future_is_cancelled (future))
     {
@@ -2124,9 +2054,9 @@ delayed_node_func (CgInboxNode *node,
 /* On the caller's thread: takes the delayed job @future out of the timer
  * heap and drops it there and then, as it would be at its deadline; FALSE
  * when it is not in the heap (not there yet, or reached already). */
-gboolean
-_cg_caller_drop_timer (CgCaller *self,
-                       CgFuture *future)
+static gboolean
+caller_drop_timer (CgCaller *self,
+                   CgFuture *future)
 {
   gboolean removed;
 
@@ -2190,29 +2120,22 @@ submit_job (CgCaller       *self,
             GError        **error)
 {
   CgFuture *future;
-  CgJobFunc job_func = func;
 
   if (!accepts_work (self, user_data, destroy, error))
     return NULL;
-  _cg_caller_wrap_job_home (self, &func, &user_data, &destroy);
-  future = _cg_future_new_job (self, func, user_data, destroy);
-
-  future->context = _cg_context_capture ();
+  future = _cg_caller_make_job (self, func, user_data, destroy);
   if (deadline != 0)
     {
       future->deadline = deadline;
       future->node.func = delayed_node_func;
     }
 
-  /* In the submitter's job list before the job can start. */
-  _cg_job_list_track (future, job_func);
-
   /* The inbox's reference, dropped once the job ran or was discarded. */
   g_object_ref (future);
   if (G_LIKELY (_cg_caller_post_node (self, &future->node)))
     return future;
 
-  _cg_future_discard_job (future, _("The caller was stopped before the job ran"));
+  _cg_job_discard (future, _("The caller was stopped before the job ran"));
   g_object_unref (future);
   g_object_unref (future);
   set_closed_error (self, error);
@@ -2228,7 +2151,7 @@ direct_node_func (CgInboxNode *node,
 
   if (run)
     call->func (call->data);
-  _cg_caller_destroy_at_home (call->home, call->destroy, call->data);
+  _cg_future_destroy_at_home (call->home, call->destroy, call->data);
   g_free (call);
 }
 
@@ -2272,7 +2195,9 @@ cg_caller_call_direct (CgCaller        *self,
   call->func = func;
   call->data = user_data;
   call->destroy = destroy;
-  call->home = _cg_caller_home_for_destroy (destroy, self);
+  call->home = destroy != NULL ? dup_bound_here () : NULL;
+  if (call->home == self)
+    g_clear_object (&call->home);
 
   if (G_LIKELY (_cg_caller_post_node (self, &call->node)))
     return TRUE;
@@ -2280,6 +2205,62 @@ cg_caller_call_direct (CgCaller        *self,
   direct_node_func (&call->node, self, FALSE);
   set_closed_error (self, error);
   return FALSE;
+}
+
+/**
+ * cg_caller_set_thread_bound:
+ * @self: a #CgCaller
+ * @thread_bound: whether the caller's thread is thread-bound
+ *
+ * Declares that the functions and data that the caller's thread hands to
+ * the library can be called and freed on this thread only, as with GJS,
+ * whose JavaScript functions run on the JavaScript thread alone. Set it
+ * on the caller of such a thread before it hands out work; then, while
+ * the caller runs:
+ *
+ * - the destroy notify of a job or call that this thread gives to another
+ *   thread (cg_caller_call_soon(), cg_caller_call_later(),
+ *   cg_caller_call_direct(), cg_caller_to_thread()) runs back on this
+ *   thread, through this caller;
+ * - a done callback that this thread adds to a future of another thread
+ *   (cg_future_add_done_callback()) runs on this thread instead of the
+ *   future's, and so does its destroy notify.
+ *
+ * The job itself still runs where it is sent: give other threads only
+ * functions that can run there (native code), and await their futures.
+ *
+ * Without it, the rule is GLib's: a destroy notify runs on the thread
+ * that is done with the data (where the job ran or was dropped, where
+ * the callback ran), and a done callback runs on the future's thread.
+ *
+ * Thread-safe.
+ */
+void
+cg_caller_set_thread_bound (CgCaller *self,
+                            gboolean  thread_bound)
+{
+  g_return_if_fail (CG_IS_CALLER (self));
+
+  thread_bound = !!thread_bound;
+  if (g_atomic_int_exchange (&self->thread_bound, thread_bound) != thread_bound)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_THREAD_BOUND]);
+}
+
+/**
+ * cg_caller_get_thread_bound:
+ * @self: a #CgCaller
+ *
+ * Whether the caller is thread-bound; see cg_caller_set_thread_bound().
+ * Thread-safe.
+ *
+ * Returns: %TRUE when the caller is thread-bound
+ */
+gboolean
+cg_caller_get_thread_bound (CgCaller *self)
+{
+  g_return_val_if_fail (CG_IS_CALLER (self), FALSE);
+
+  return g_atomic_int_get (&self->thread_bound) != 0;
 }
 
 /**
@@ -2294,5 +2275,5 @@ cg_caller_call_direct (CgCaller        *self,
 CgFuture *
 cg_caller_current_future (void)
 {
-  return _cg_future_current ();
+  return _cg_job_current ();
 }

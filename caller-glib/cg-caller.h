@@ -72,6 +72,11 @@ CG_AVAILABLE_IN_ALL
 gboolean      cg_caller_get_running       (CgCaller      *self);
 CG_AVAILABLE_IN_ALL
 gboolean      cg_caller_get_stopped       (CgCaller      *self);
+CG_AVAILABLE_IN_ALL
+gboolean      cg_caller_get_thread_bound  (CgCaller      *self);
+CG_AVAILABLE_IN_ALL
+void          cg_caller_set_thread_bound  (CgCaller      *self,
+                                           gboolean       thread_bound);
 
 CG_AVAILABLE_IN_ALL
 CgFuture     *cg_caller_call_soon         (CgCaller      *self,

@@ -10,7 +10,6 @@
 #include "cg-async-reply-private.h"
 #include "cg-caller-private.h"
 #include "cg-context-private.h"
-#include "cg-future-private.h"
 
 /**
  * SECTION:cg-exec-queue
@@ -144,11 +143,31 @@ exec_queue_unref (gpointer data)
     }
 }
 
-/* The table of a caller: keys and values are the same ExecQueue. */
-GHashTable *
-_cg_exec_queue_table_new (void)
+static void close_all_queues (CgCaller *self);
+
+/* The table of a caller's queues, made on first use (kept as qdata of the
+ * caller): keys and values are the same ExecQueue. Caller lock held. */
+static GHashTable *
+queues_of (CgCaller *caller)
 {
-  return g_hash_table_new_full (exec_queue_hash, exec_queue_equal, NULL, exec_queue_unref);
+  static gsize quark = 0;
+  GHashTable *queues;
+
+  if (g_once_init_enter (&quark))
+    {
+      _cg_caller_add_stop_hook (close_all_queues);
+      g_once_init_leave (&quark, g_quark_from_static_string ("cg-exec-queues"));
+    }
+
+  queues = g_object_get_qdata (G_OBJECT (caller), quark);
+  if (queues == NULL)
+    {
+      queues = g_hash_table_new_full (exec_queue_hash, exec_queue_equal, NULL, exec_queue_unref);
+      g_object_set_qdata_full (G_OBJECT (caller), quark, queues,
+                               (GDestroyNotify) g_hash_table_unref);
+    }
+
+  return queues;
 }
 
 static void close_queue (ExecQueue *queue, gboolean finalized);
@@ -164,7 +183,7 @@ static void
 drop_item (CgFuture   *item,
            const char *reason)
 {
-  _cg_future_discard_job (item, reason);
+  _cg_job_discard (item, reason);
   g_object_unref (item);
 }
 
@@ -277,7 +296,6 @@ close_queue (ExecQueue *queue,
              gboolean   finalized)
 {
   GMutex *lock = _cg_caller_get_lock (queue->caller);
-  GHashTable *queues = _cg_caller_get_queues (queue->caller);
   GQueue items = G_QUEUE_INIT, waiters = G_QUEUE_INIT;
   CgFuture *item;
   Waiter *waiter;
@@ -290,7 +308,7 @@ close_queue (ExecQueue *queue,
     }
   queue->closed = TRUE;
   exec_queue_ref (queue);
-  g_hash_table_remove (queues, queue);
+  g_hash_table_remove (queues_of (queue->caller), queue);
   items = queue->items;
   waiters = queue->waiters;
   g_queue_init (&queue->items);
@@ -319,7 +337,7 @@ lookup_locked (CgCaller      *caller,
                gint       max,
                gboolean   create)
 {
-  GHashTable *queues = _cg_caller_get_queues (caller);
+  GHashTable *queues = queues_of (caller);
   ExecQueue key = { 0 };
   ExecQueue *queue;
 
@@ -373,7 +391,7 @@ new_item (CgCaller       *self,
           gpointer        user_data,
           GDestroyNotify  destroy)
 {
-  CgFuture *item = _cg_future_new_job (self, func, user_data, destroy);
+  CgFuture *item = _cg_job_new (self, func, user_data, destroy);
 
   item->context = _cg_context_capture ();
   return item;
@@ -815,17 +833,17 @@ queue_exists_keyed (CgCaller      *self,
   return exists;
 }
 
-void
-_cg_exec_queue_close_all (CgCaller *self)
+/* The stop hook: a stopped caller's queues close, dropping their calls. */
+static void
+close_all_queues (CgCaller *self)
 {
   GMutex *lock = _cg_caller_get_lock (self);
-  GHashTable *queues = _cg_caller_get_queues (self);
   GPtrArray *all = g_ptr_array_new ();
   GHashTableIter iter;
   gpointer key;
 
   _cg_mutex_lock (lock);
-  g_hash_table_iter_init (&iter, queues);
+  g_hash_table_iter_init (&iter, queues_of (self));
   while (g_hash_table_iter_next (&iter, &key, NULL))
     g_ptr_array_add (all, exec_queue_ref (key));
   _cg_mutex_unlock (lock);

@@ -7,7 +7,7 @@
 
 #pragma once
 
-#include "cg-future.h"
+#include "cg-private.h"
 #include "cg-inbox-private.h"
 
 G_BEGIN_DECLS
@@ -20,11 +20,12 @@ enum
   CG_FUTURE_RUNNING   = 1 << 2, /* its job is executing now */
   CG_FUTURE_WAITERS   = 1 << 3, /* a thread may be parked in wait_sync() */
   CG_FUTURE_CHAINED   = 1 << 4, /* waits for another future's outcome */
-  CG_FUTURE_HAS_JOB   = 1 << 5, /* made by a caller to run a job */
+  CG_FUTURE_HAS_JOB   = 1 << 5, /* made by cg-job.c to run a job */
   CG_FUTURE_OWNER_IS_CALLER = 1 << 6, /* owner is a CgCaller, else a GThread */
-  CG_FUTURE_TRACKED   = 1 << 7, /* a CgJob of a job list stands for it */
-  CG_FUTURE_POOL_JOB  = 1 << 8, /* a job of cg_caller_to_thread() */
 };
+/* Bits 16 to 23 belong to the job layer (observer marks, cg-job.c). */
+#define CG_FUTURE_JOB_BITS_SHIFT 16
+#define CG_FUTURE_JOB_BITS_MASK  (0xff << CG_FUTURE_JOB_BITS_SHIFT)
 #define CG_FUTURE_LOCK_BIT 30
 
 typedef enum
@@ -80,15 +81,51 @@ struct _CgFuture
   struct _CgContextMap *context; /* the job's copy of the submitter's context */
 };
 
-CgFuture   *_cg_future_new_job          (CgCaller       *caller,
-                                         CgJobFunc       func,
-                                         gpointer        user_data,
-                                         GDestroyNotify  destroy);
+/* The layers above attach here ---------------------------------------------
+ *
+ * The future knows the caller only through this table, which cg-caller.c
+ * fills in when the CgCaller class is made (before any caller exists, so
+ * before any future can have one as its owner). Until then no thread has a
+ * caller, and a future of a thread delivers there through the thread's
+ * default main context. */
+typedef struct
+{
+  gboolean     (*is_owner_thread) (CgCaller    *caller);
+  gboolean     (*is_closed)       (CgCaller    *caller);
+  GThread     *(*get_thread)      (CgCaller    *caller);
+  const char  *(*get_name)        (CgCaller    *caller);
+  /* Hands @node to the caller's thread; FALSE once it is stopped. */
+  gboolean     (*post_node)       (CgCaller    *caller,
+                                   CgInboxNode *node);
+  /* The caller of @thread, or NULL: a reference. */
+  CgCaller    *(*dup_for_thread)  (GThread     *thread);
+  /* The caller of this thread when it is thread-bound
+   * (cg_caller_set_thread_bound()), or NULL: a reference. */
+  CgCaller    *(*dup_bound_here)  (void);
+} CgOwnerFuncs;
+
+void        _cg_future_set_owner_funcs  (const CgOwnerFuncs *funcs);
+
+/* What the future asks of the job layer (cg-job.c), which fills this in
+ * before it makes its first job, for futures with CG_FUTURE_HAS_JOB. */
+typedef struct
+{
+  /* The job running on this thread, or NULL. */
+  CgFuture   *(*current)   (void);
+  /* The first cancel of a job that is neither running nor chained. */
+  void        (*cancelled) (CgFuture *job);
+  /* The job's future now follows another future. */
+  void        (*chained)   (CgFuture *job);
+} CgFutureJobFuncs;
+
+void        _cg_future_set_job_funcs    (const CgFutureJobFuncs *funcs);
+
+/* For the layers above ------------------------------------------------------ */
+
+CgFuture   *_cg_future_new_for_caller   (CgCaller        *caller);
 void        _cg_future_set_owner_caller (CgFuture        *self,
                                          CgCaller        *caller);
-void        _cg_future_set_job          (CgFuture        *self,
-                                         struct _CgJob   *job);
-struct _CgJob *_cg_future_dup_job       (CgFuture        *self);
+CgCaller   *_cg_future_peek_owner_caller (CgFuture       *self);
 void        _cg_future_set_source_tag   (CgFuture        *self,
                                          gpointer         source_tag);
 void        _cg_future_set_source_object (CgFuture       *self,
@@ -96,6 +133,9 @@ void        _cg_future_set_source_object (CgFuture       *self,
 gboolean    _cg_future_answers          (CgFuture        *self,
                                          gpointer         source_object,
                                          gpointer         source_tag);
+void        _cg_future_set_attachment   (CgFuture        *self,
+                                         GObject         *attachment);
+GObject    *_cg_future_dup_attachment   (CgFuture        *self);
 void        _cg_future_add_hook         (CgFuture        *self,
                                          CgFutureCallback hook,
                                          gpointer        user_data,
@@ -106,21 +146,33 @@ guint       _cg_future_remove_hook      (CgFuture        *self,
 gboolean    _cg_future_is_owner_thread  (CgFuture        *self);
 CgCaller   *_cg_future_dup_owner_caller (CgFuture        *self);
 void        _cg_future_wake_waiters     (CgFuture        *self);
-void        _cg_future_abandon          (CgFuture        *self,
-                                         const char      *reason);
-void        _cg_future_discard_job      (CgFuture        *self,
-                                         const char      *reason);
-void        _cg_worker_pool_job_returned (CgFuture      *future);
-CgFuture   *_cg_future_current          (void);
-void        _cg_future_job_node_func    (CgInboxNode       *node,
-                                         CgCaller        *caller,
-                                         gboolean         run);
+gboolean    _cg_future_wait_outcome     (CgFuture        *self,
+                                         CgWaitFlags      flags,
+                                         GError         **error);
+void        _cg_future_wait_timed_out   (CgFuture        *self,
+                                         CgWaitFlags      flags,
+                                         GError         **error);
+void        _cg_future_wait_cancelled   (CgFuture        *self,
+                                         CgWaitFlags      flags,
+                                         GCancellable    *cancellable,
+                                         GError         **error);
+void        _cg_future_settle           (CgFuture        *self);
+void        _cg_future_destroy_at_home  (CgCaller        *home,
+                                         GDestroyNotify   destroy,
+                                         gpointer         data);
+CgFuture   *_cg_future_current_job      (void);
 char       *_cg_future_dup_cancel_message (CgFuture      *self);
 
-static inline CgFuture *
-_cg_future_from_node (CgInboxNode *node)
+static inline void
+_cg_future_lock (CgFuture *self)
 {
-  return (CgFuture *) ((guint8 *) node - G_STRUCT_OFFSET (CgFuture, node));
+  _cg_bit_lock (&self->state, CG_FUTURE_LOCK_BIT);
+}
+
+static inline void
+_cg_future_unlock (CgFuture *self)
+{
+  _cg_bit_unlock (&self->state, CG_FUTURE_LOCK_BIT);
 }
 
 G_END_DECLS

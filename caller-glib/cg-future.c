@@ -7,10 +7,8 @@
 
 #include "cg-private.h"
 
-#include "cg-caller-private.h"
 #include "cg-context-private.h"
 #include "cg-future-private.h"
-#include "cg-job-list-private.h"
 
 /**
  * SECTION:cg-future
@@ -70,7 +68,7 @@ struct _CgCallback
   GDestroyNotify    destroy;
   gboolean          hook;
   CgContextMap     *context;   /* the registrant's context, for user callbacks */
-  CgCaller         *home;      /* where @destroy runs, or NULL */
+  CgCaller         *home;      /* where @destroy runs (thread-bound), or NULL */
 };
 
 struct _CgFutureExtra
@@ -80,7 +78,7 @@ struct _CgFutureExtra
   CgFuture     *awaiting;
   gpointer      source_tag;
   GObject      *source_object; /* of the _async call it answers */
-  GObject      *job;          /* the CgJob of a job list */
+  GObject      *attachment;   /* what a feature keeps with it (the CgJob of a job list) */
 };
 
 typedef struct
@@ -104,10 +102,97 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (CgFuture, cg_future, G_TYPE_OBJECT,
 
 G_STATIC_ASSERT (sizeof (CgFuture) <= 128);
 
-/* The caller a job future is being made for, handed to instance_init
+/* The caller a future is being made for, handed to instance_init
  * without the cost of a construct property. */
-static __thread CgCaller *job_owner_for_init;
-static __thread CgFuture *current_future;
+static __thread CgCaller *owner_for_init;
+
+/* The layers above, see cg-future-private.h. */
+static const CgOwnerFuncs *owner_funcs;
+static const CgFutureJobFuncs *job_funcs;
+
+void
+_cg_future_set_owner_funcs (const CgOwnerFuncs *funcs)
+{
+  g_atomic_pointer_set (&owner_funcs, funcs);
+}
+
+void
+_cg_future_set_job_funcs (const CgFutureJobFuncs *funcs)
+{
+  g_atomic_pointer_set (&job_funcs, funcs);
+}
+
+/* The owner functions; only for a future whose owner is a caller, which
+ * cannot exist before the table is filled in. */
+static inline const CgOwnerFuncs *
+caller_funcs (void)
+{
+  return g_atomic_pointer_get (&owner_funcs);
+}
+
+/* The caller of @thread, or NULL: a reference. */
+static CgCaller *
+dup_caller_for_thread (GThread *thread)
+{
+  const CgOwnerFuncs *funcs = caller_funcs ();
+
+  return funcs != NULL ? funcs->dup_for_thread (thread) : NULL;
+}
+
+/* The caller of this thread when it is thread-bound, or NULL. */
+static CgCaller *
+dup_bound_here (void)
+{
+  const CgOwnerFuncs *funcs = caller_funcs ();
+
+  return funcs != NULL ? funcs->dup_bound_here () : NULL;
+}
+
+typedef struct
+{
+  CgInboxNode     node;
+  GDestroyNotify  destroy;
+  gpointer        data;
+} HomeDestroy;
+
+static void
+home_destroy_node_func (CgInboxNode *node,
+                        CgCaller    *caller,
+                        gboolean     run)
+{
+  HomeDestroy *pending = (HomeDestroy *) node;
+
+  pending->destroy (pending->data);
+  g_free (pending);
+}
+
+/* Calls @destroy on @data on the thread of @home (taking the reference to
+ * @home), or here when @home is NULL, here, or stopped: how a thread-bound
+ * thread gets back the data it gave away. */
+void
+_cg_future_destroy_at_home (CgCaller       *home,
+                            GDestroyNotify  destroy,
+                            gpointer        data)
+{
+  HomeDestroy *pending;
+
+  if (destroy == NULL || home == NULL || caller_funcs ()->is_owner_thread (home))
+    {
+      if (destroy != NULL)
+        destroy (data);
+      g_clear_object (&home);
+      return;
+    }
+
+  pending = g_new (HomeDestroy, 1);
+  pending->node.next = NULL;
+  pending->node.func = home_destroy_node_func;
+  pending->destroy = destroy;
+  pending->data = data;
+  if (!caller_funcs ()->post_node (home, &pending->node))
+    home_destroy_node_func (&pending->node, NULL, TRUE);
+  g_object_unref (home);
+}
 
 /* The owner is set when the future is made, except for a job waiting for
  * a pool worker (cg-worker-pool.c), whose owner is set once, when a worker
@@ -122,18 +207,6 @@ static inline gpointer
 owner_peek (CgFuture *self)
 {
   return g_atomic_pointer_get (&self->owner);
-}
-
-static inline void
-future_lock (CgFuture *self)
-{
-  _cg_bit_lock (&self->state, CG_FUTURE_LOCK_BIT);
-}
-
-static inline void
-future_unlock (CgFuture *self)
-{
-  _cg_bit_unlock (&self->state, CG_FUTURE_LOCK_BIT);
 }
 
 static inline CgFutureExtra *
@@ -222,7 +295,7 @@ callbacks_free (CgCallback *list)
     {
       CgCallback *next = list->next;
 
-      _cg_caller_destroy_at_home (list->home, list->destroy, list->data);
+      _cg_future_destroy_at_home (list->home, list->destroy, list->data);
       _cg_context_map_unref (list->context);
       g_free (list);
       list = next;
@@ -247,7 +320,7 @@ future_clear (CgFuture *self)
       g_clear_object (&self->extra->cancellable);
       release_followed (g_steal_pointer (&self->extra->awaiting));
       g_clear_object (&self->extra->source_object);
-      g_clear_object (&self->extra->job);
+      g_clear_object (&self->extra->attachment);
       g_free (self->extra);
     }
 
@@ -429,7 +502,7 @@ recycled_put (CgFuture *self)
  * reference count of one held here means no other thread can reach the
  * future: every holder of a pointer holds a reference, and weak references
  * live in qdata. */
-static void
+G_GNUC_UNUSED static void
 future_release (CgFuture *self)
 {
   GObject *object = G_OBJECT (self);
@@ -526,21 +599,21 @@ cg_future_class_init (CgFutureClass *klass)
 static void
 cg_future_init (CgFuture *self)
 {
-  CgCaller *caller = job_owner_for_init;
+  CgCaller *caller = owner_for_init;
 
   if (caller == NULL)
     {
       self->owner = g_thread_ref (g_thread_self ());
     }
-  else if (caller == (gpointer) &job_owner_for_init)
+  else if (caller == (gpointer) &owner_for_init)
     {
       /* A pool job: its owner comes with its worker. */
-      self->state = CG_FUTURE_OWNER_IS_CALLER | CG_FUTURE_HAS_JOB;
+      self->state = CG_FUTURE_OWNER_IS_CALLER;
     }
   else
     {
       self->owner = g_object_ref (caller);
-      self->state = CG_FUTURE_OWNER_IS_CALLER | CG_FUTURE_HAS_JOB;
+      self->state = CG_FUTURE_OWNER_IS_CALLER;
     }
 }
 
@@ -556,10 +629,10 @@ cg_future_async_result_get_source_object (GAsyncResult *result)
   CgFuture *self = CG_FUTURE (result);
   GObject *source = NULL;
 
-  future_lock (self);
+  _cg_future_lock (self);
   if (self->extra != NULL && self->extra->source_object != NULL)
     source = g_object_ref (self->extra->source_object);
-  future_unlock (self);
+  _cg_future_unlock (self);
 
   return source != NULL ? source : (GObject *) _cg_future_dup_owner_caller (self);
 }
@@ -571,9 +644,9 @@ cg_future_async_result_is_tagged (GAsyncResult *result,
   CgFuture *self = CG_FUTURE (result);
   gboolean tagged;
 
-  future_lock (self);
+  _cg_future_lock (self);
   tagged = self->extra != NULL && self->extra->source_tag == source_tag;
-  future_unlock (self);
+  _cg_future_unlock (self);
 
   return tagged;
 }
@@ -632,61 +705,50 @@ cg_future_new_for_thread (GThread *thread)
   return self;
 }
 
+/* A future owned by @caller, or by the caller given later with
+ * _cg_future_set_owner_caller() when @caller is NULL: for a job. */
 CgFuture *
-_cg_future_new_job (CgCaller       *caller,
-                    CgJobFunc       func,
-                    gpointer        user_data,
-                    GDestroyNotify  destroy)
+_cg_future_new_for_caller (CgCaller *caller)
 {
   CgFuture *self = recycled_take ();
 
   if (G_LIKELY (self != NULL))
     {
       self->owner = caller != NULL ? g_object_ref (caller) : NULL;
-      self->state = CG_FUTURE_OWNER_IS_CALLER | CG_FUTURE_HAS_JOB;
+      self->state = CG_FUTURE_OWNER_IS_CALLER;
     }
   else
     {
-      job_owner_for_init = caller != NULL ? caller : (gpointer) &job_owner_for_init;
+      owner_for_init = caller != NULL ? caller : (gpointer) &owner_for_init;
       self = g_object_new (CG_TYPE_FUTURE, NULL);
-      job_owner_for_init = NULL;
+      owner_for_init = NULL;
     }
-
-  self->node.func = _cg_future_job_node_func;
-  self->func = func;
-  self->func_data = user_data;
-  self->func_destroy = destroy;
 
   return self;
 }
 
+/* What a feature keeps with the future while it lives (nullable): the
+ * job list keeps the CgJob that stands for it. */
 void
-_cg_future_set_job (CgFuture      *self,
-                    struct _CgJob *job)
+_cg_future_set_attachment (CgFuture *self,
+                           GObject  *attachment)
 {
-  future_lock (self);
-  g_set_object (&future_extra (self)->job, (GObject *) job);
-  if (job != NULL)
-    g_atomic_int_or (&self->state, CG_FUTURE_TRACKED);
-  else
-    g_atomic_int_and (&self->state, ~CG_FUTURE_TRACKED);
-  future_unlock (self);
+  _cg_future_lock (self);
+  g_set_object (&future_extra (self)->attachment, attachment);
+  _cg_future_unlock (self);
 }
 
-struct _CgJob *
-_cg_future_dup_job (CgFuture *self)
+GObject *
+_cg_future_dup_attachment (CgFuture *self)
 {
-  GObject *job = NULL;
+  GObject *attachment = NULL;
 
-  if (!(g_atomic_int_get (&self->state) & CG_FUTURE_TRACKED))
-    return NULL;
+  _cg_future_lock (self);
+  if (self->extra != NULL && self->extra->attachment != NULL)
+    attachment = g_object_ref (self->extra->attachment);
+  _cg_future_unlock (self);
 
-  future_lock (self);
-  if (self->extra != NULL && self->extra->job != NULL)
-    job = g_object_ref (self->extra->job);
-  future_unlock (self);
-
-  return (struct _CgJob *) job;
+  return attachment;
 }
 
 /* Marks a future that answers an _async call of the library, for
@@ -695,9 +757,9 @@ void
 _cg_future_set_source_tag (CgFuture *self,
                            gpointer  source_tag)
 {
-  future_lock (self);
+  _cg_future_lock (self);
   future_extra (self)->source_tag = source_tag;
-  future_unlock (self);
+  _cg_future_unlock (self);
 }
 
 /* The object whose _async call the future answers (nullable): what
@@ -706,9 +768,9 @@ void
 _cg_future_set_source_object (CgFuture *self,
                               gpointer  source_object)
 {
-  future_lock (self);
+  _cg_future_lock (self);
   g_set_object (&future_extra (self)->source_object, source_object);
-  future_unlock (self);
+  _cg_future_unlock (self);
 }
 
 /* Whether the future answers the _async call @source_tag of
@@ -720,10 +782,10 @@ _cg_future_answers (CgFuture *self,
 {
   gboolean answers;
 
-  future_lock (self);
+  _cg_future_lock (self);
   answers = self->extra != NULL && self->extra->source_tag == source_tag &&
             self->extra->source_object == source_object;
-  future_unlock (self);
+  _cg_future_unlock (self);
 
   return answers;
 }
@@ -736,6 +798,13 @@ _cg_future_set_owner_caller (CgFuture *self,
 {
   g_assert (owner_peek (self) == NULL);
   g_atomic_pointer_set (&self->owner, g_object_ref (caller));
+}
+
+/* The caller that owns @self, if its owner is one (not a reference). */
+CgCaller *
+_cg_future_peek_owner_caller (CgFuture *self)
+{
+  return owner_is_caller (self) ? owner_peek (self) : NULL;
 }
 
 /**
@@ -757,7 +826,7 @@ cg_future_get_thread (CgFuture *self)
     {
       CgCaller *caller = owner_peek (self);
 
-      return caller != NULL ? cg_caller_get_thread (caller) : NULL;
+      return caller != NULL ? caller_funcs ()->get_thread (caller) : NULL;
     }
   return owner_peek (self);
 }
@@ -769,7 +838,7 @@ _cg_future_is_owner_thread (CgFuture *self)
     {
       CgCaller *caller = owner_peek (self);
 
-      return caller != NULL && _cg_caller_is_owner_thread (caller);
+      return caller != NULL && caller_funcs ()->is_owner_thread (caller);
     }
   return owner_peek (self) == (gpointer) g_thread_self ();
 }
@@ -783,7 +852,7 @@ _cg_future_dup_owner_caller (CgFuture *self)
 
       return caller != NULL ? g_object_ref (caller) : NULL;
     }
-  return _cg_caller_dup_for_thread (owner_peek (self));
+  return dup_caller_for_thread (owner_peek (self));
 }
 
 /**
@@ -807,7 +876,7 @@ cg_future_get_caller (CgFuture *self)
     return owner_peek (self);
 
   /* The registry keeps the caller alive while it runs. */
-  caller = _cg_caller_dup_for_thread (owner_peek (self));
+  caller = dup_caller_for_thread (owner_peek (self));
   if (caller != NULL)
     g_object_unref (caller);
   return caller;
@@ -868,7 +937,7 @@ run_callbacks (CgFuture   *self,
           list->func (self, list->data);
           _cg_context_leave (&list->context, saved);
         }
-      _cg_caller_destroy_at_home (list->home, list->destroy, list->data);
+      _cg_future_destroy_at_home (list->home, list->destroy, list->data);
       _cg_context_map_unref (list->context);
       g_free (list);
       list = next;
@@ -908,7 +977,7 @@ deliver_callbacks (CgFuture   *self,
   delivery->future = g_object_ref (self);
   delivery->callbacks = list;
 
-  if (owner != NULL && _cg_caller_post_node (owner, &delivery->node))
+  if (owner != NULL && caller_funcs ()->post_node (owner, &delivery->node))
     return;
 
   if (_cg_future_is_owner_thread (self))
@@ -1095,7 +1164,7 @@ complete_full (CgFuture      *self,
   if (!owner_thread)
     {
       via = _cg_future_dup_owner_caller (self);
-      if (from_api && (via == NULL || _cg_caller_is_closed (via)))
+      if (from_api && (via == NULL || caller_funcs ()->is_closed (via)))
         {
           outcome_clear (kind, data);
           if (via == NULL)
@@ -1107,16 +1176,16 @@ complete_full (CgFuture      *self,
             g_set_error (error, CG_CALLER_ERROR, CG_CALLER_ERROR_CLOSED,
                          _("The future belongs to caller “%s”, which is stopped; "
                            "it can only be completed on its own thread"),
-                         cg_caller_get_name (via));
+                         caller_funcs ()->get_name (via));
           return FALSE;
         }
     }
 
-  future_lock (self);
+  _cg_future_lock (self);
   state = g_atomic_int_get (&self->state);
   if (state & CG_FUTURE_DONE)
     {
-      future_unlock (self);
+      _cg_future_unlock (self);
       outcome_clear (kind, data);
       g_set_error_literal (error, CG_FUTURE_ERROR, CG_FUTURE_ERROR_INVALID_STATE,
                            _("The future is already done; a future can be completed "
@@ -1136,7 +1205,7 @@ complete_full (CgFuture      *self,
   callbacks = self->callbacks;
   self->callbacks = NULL;
   old = g_atomic_int_or (&self->state, CG_FUTURE_DONE);
-  future_unlock (self);
+  _cg_future_unlock (self);
 
   if (old & CG_FUTURE_WAITERS)
     _cg_future_wake_waiters (self);
@@ -1405,10 +1474,10 @@ waits_for (CgFuture *self,
 
       if (current == target)
         return TRUE;
-      future_lock (current);
+      _cg_future_lock (current);
       if (current->extra != NULL && current->extra->awaiting != NULL)
         next = g_object_ref (current->extra->awaiting);
-      future_unlock (current);
+      _cg_future_unlock (current);
       if (next == NULL)
         return FALSE;
       g_object_unref (current);
@@ -1452,11 +1521,11 @@ cg_future_return_future (CgFuture  *self,
       return FALSE;
     }
 
-  future_lock (self);
+  _cg_future_lock (self);
   state = g_atomic_int_get (&self->state);
   if (state & (CG_FUTURE_DONE | CG_FUTURE_CHAINED))
     {
-      future_unlock (self);
+      _cg_future_unlock (self);
       g_set_error_literal (error, CG_FUTURE_ERROR, CG_FUTURE_ERROR_INVALID_STATE,
                            (state & CG_FUTURE_DONE)
                              ? _("The future is already done; a future can be completed only once")
@@ -1465,10 +1534,10 @@ cg_future_return_future (CgFuture  *self,
     }
   g_atomic_int_or (&self->state, CG_FUTURE_CHAINED);
   future_extra (self)->awaiting = g_object_ref (other);
-  future_unlock (self);
+  _cg_future_unlock (self);
 
-  if ((state & CG_FUTURE_HAS_JOB) && (state & CG_FUTURE_OWNER_IS_CALLER))
-    _cg_caller_track_chained (owner_peek (self), self);
+  if (state & CG_FUTURE_HAS_JOB)
+    job_funcs->chained (self);
 
   _cg_future_add_hook (other, chain_hook, g_object_ref (self), g_object_unref);
 
@@ -1488,10 +1557,10 @@ _cg_future_dup_cancel_message (CgFuture *self)
 {
   char *message = NULL;
 
-  future_lock (self);
+  _cg_future_lock (self);
   if (self->extra != NULL && self->extra->messages != NULL)
     message = g_strdup (self->extra->messages->str);
-  future_unlock (self);
+  _cg_future_unlock (self);
 
   return message;
 }
@@ -1870,7 +1939,7 @@ cancel_cancellable (CgFuture     *self,
 
           request->node.func = cancel_request_node_func;
           request->cancellable = g_object_ref (cancellable);
-          if (_cg_caller_post_node (owner, &request->node))
+          if (caller_funcs ()->post_node (owner, &request->node))
             return;
           g_object_unref (request->cancellable);
           g_free (request);
@@ -1878,22 +1947,6 @@ cancel_cancellable (CgFuture     *self,
     }
 
   g_cancellable_cancel (cancellable);
-}
-
-/* On the owner thread: a cancelled job that waits for its deadline leaves
- * the timer heap now, and is dropped as a cancelled job is when its caller
- * reaches it: its data is freed and its future completes. */
-static void
-cancel_reached (gpointer data)
-{
-  CgFuture *self = data;
-  CgOutcomeData outcome = { 0 };
-
-  if (_cg_caller_drop_timer (owner_peek (self), self))
-    return;
-
-  if (!cg_future_is_done (self) && !(g_atomic_int_get (&self->state) & CG_FUTURE_RUNNING))
-    complete (self, CG_OUTCOME_NONE, &outcome, FALSE, NULL);
 }
 
 /* Cancels @self alone; *@awaiting receives a reference to the future it
@@ -1906,11 +1959,11 @@ cancel_one (CgFuture    *self,
   GCancellable *cancellable = NULL;
   gint state;
 
-  future_lock (self);
+  _cg_future_lock (self);
   state = g_atomic_int_get (&self->state);
   if (state & CG_FUTURE_DONE)
     {
-      future_unlock (self);
+      _cg_future_unlock (self);
       return (state & CG_FUTURE_CANCELLED) != 0;
     }
 
@@ -1932,7 +1985,7 @@ cancel_one (CgFuture    *self,
       if (self->extra->awaiting != NULL)
         *awaiting = g_object_ref (self->extra->awaiting);
     }
-  future_unlock (self);
+  _cg_future_unlock (self);
 
   if (cancellable != NULL)
     {
@@ -1940,15 +1993,12 @@ cancel_one (CgFuture    *self,
       g_object_unref (cancellable);
     }
 
-  /* A delayed job that has not started: its caller reaches it now rather
-   * than at its deadline, so whoever waits for it is not kept waiting, and
-   * drops it, so its data does not wait either. The first cancel asks for
-   * that; later ones only add their messages. */
+  /* The job layer may drop a job that has not started now, rather than
+   * when its caller reaches it (cg-job.c). The first cancel asks for that;
+   * later ones only add their messages. */
   if ((state & CG_FUTURE_HAS_JOB) &&
-      !(state & (CG_FUTURE_RUNNING | CG_FUTURE_CHAINED | CG_FUTURE_CANCELLED)) &&
-      self->deadline > 0 && owner_peek (self) != NULL)
-    cg_caller_call_direct (owner_peek (self), cancel_reached, g_object_ref (self),
-                           g_object_unref, NULL);
+      !(state & (CG_FUTURE_RUNNING | CG_FUTURE_CHAINED | CG_FUTURE_CANCELLED)))
+    job_funcs->cancelled (self);
 
   return TRUE;
 }
@@ -2019,14 +2069,14 @@ cg_future_get_cancellable (CgFuture *self)
 
   g_return_val_if_fail (CG_IS_FUTURE (self), NULL);
 
-  future_lock (self);
+  _cg_future_lock (self);
   cancellable = future_extra (self)->cancellable;
   if (cancellable == NULL)
     {
       cancellable = self->extra->cancellable = g_cancellable_new ();
       made = TRUE;
     }
-  future_unlock (self);
+  _cg_future_unlock (self);
 
   if (made && cg_future_is_cancelled (self))
     g_cancellable_cancel (cancellable);
@@ -2058,24 +2108,24 @@ cg_future_set_cancellable (CgFuture      *self,
   g_return_val_if_fail (G_IS_CANCELLABLE (cancellable), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  future_lock (self);
+  _cg_future_lock (self);
   state = g_atomic_int_get (&self->state);
   if (state & CG_FUTURE_CANCELLED)
     {
-      future_unlock (self);
+      _cg_future_unlock (self);
       g_set_error_literal (error, CG_FUTURE_ERROR, CG_FUTURE_ERROR_INVALID_STATE,
                            _("The future is already cancelled"));
       return FALSE;
     }
   if (self->extra != NULL && self->extra->cancellable != NULL)
     {
-      future_unlock (self);
+      _cg_future_unlock (self);
       g_set_error_literal (error, CG_FUTURE_ERROR, CG_FUTURE_ERROR_INVALID_STATE,
                            _("The future already has a cancellable"));
       return FALSE;
     }
   future_extra (self)->cancellable = g_object_ref (cancellable);
-  future_unlock (self);
+  _cg_future_unlock (self);
 
   return TRUE;
 }
@@ -2096,13 +2146,14 @@ callback_new (CgFutureCallback func,
   callback->destroy = destroy;
   callback->hook = hook;
   callback->context = hook ? NULL : _cg_context_capture ();
-  callback->home = hook ? NULL : _cg_caller_home_for_destroy (destroy, NULL);
+  callback->home = hook || destroy == NULL ? NULL : dup_bound_here ();
 
   return callback;
 }
 
 typedef struct
 {
+  CgInboxNode       node;
   CgFutureCallback  func;
   gpointer          data;
   GDestroyNotify    destroy;
@@ -2124,19 +2175,27 @@ home_callback_free (gpointer user_data)
   g_free (call);
 }
 
-/* On the JavaScript thread: runs the callback, then frees it there. */
+/* On the thread-bound thread: runs the callback (unless its caller is
+ * stopping), then frees it there. */
 static void
-home_callback_run (gpointer user_data)
+home_callback_node_func (CgInboxNode *node,
+                         CgCaller    *caller,
+                         gboolean     run)
 {
-  HomeCallback *call = user_data;
-  CgContextMap *saved = _cg_context_enter (&call->context);
+  HomeCallback *call = (HomeCallback *) node;
 
-  call->func (call->future, call->data);
-  _cg_context_leave (&call->context, saved);
+  if (run)
+    {
+      CgContextMap *saved = _cg_context_enter (&call->context);
+
+      call->func (call->future, call->data);
+      _cg_context_leave (&call->context, saved);
+    }
   home_callback_free (call);
 }
 
-/* The completion hook of a JavaScript done callback: sends it home. */
+/* The completion hook of a done callback added on a thread-bound thread
+ * for a future of another thread: sends it home. */
 static void
 home_callback_hook (CgFuture *future,
                     gpointer  user_data)
@@ -2149,10 +2208,12 @@ home_callback_hook (CgFuture *future,
   call->context = NULL;
   call->home = NULL;
   copy->future = g_object_ref (future);
+  copy->node.next = NULL;
+  copy->node.func = home_callback_node_func;
 
-  /* No destroy notify: run and free happen together on the JavaScript
-   * thread. When its caller has stopped, the callback cannot run. */
-  if (!cg_caller_call_direct (copy->home, home_callback_run, copy, NULL, NULL))
+  /* Run and free happen together on the thread-bound thread. When its
+   * caller has stopped, the callback cannot run there: it is dropped. */
+  if (!caller_funcs ()->post_node (copy->home, &copy->node))
     home_callback_free (copy);
 }
 
@@ -2171,9 +2232,9 @@ home_callback_hook (CgFuture *future,
  * that is done already, @callback is scheduled through that caller (or the
  * owner thread's default main context), never called from here.
  *
- * A JavaScript function can run only on the JavaScript thread: one given
- * for a future of another thread runs on the JavaScript thread instead,
- * through its caller.
+ * On a thread whose caller is thread-bound (cg_caller_set_thread_bound()),
+ * a callback added for a future of another thread runs on this thread
+ * instead, through its caller, and is dropped if that caller has stopped.
  *
  * Thread-safe; @callback still runs on the owner thread.
  */
@@ -2188,9 +2249,9 @@ cg_future_add_done_callback (CgFuture         *self,
   g_return_if_fail (CG_IS_FUTURE (self));
   g_return_if_fail (callback != NULL);
 
-  if (!_cg_future_is_owner_thread (self) && _cg_is_javascript_closure (destroy))
+  if (!_cg_future_is_owner_thread (self))
     {
-      CgCaller *home = cg_caller_get_current ();
+      CgCaller *home = dup_bound_here ();
 
       if (home != NULL)
         {
@@ -2199,7 +2260,7 @@ cg_future_add_done_callback (CgFuture         *self,
           call->func = callback;
           call->data = user_data;
           call->destroy = destroy;
-          call->home = g_object_ref (home);
+          call->home = home;
           call->context = _cg_context_capture ();
           _cg_future_add_hook (self, home_callback_hook, call, home_callback_free);
           return;
@@ -2208,15 +2269,15 @@ cg_future_add_done_callback (CgFuture         *self,
 
   entry = callback_new (callback, user_data, destroy, FALSE);
 
-  future_lock (self);
+  _cg_future_lock (self);
   if (!(g_atomic_int_get (&self->state) & CG_FUTURE_DONE))
     {
       entry->next = self->callbacks;
       self->callbacks = entry;
-      future_unlock (self);
+      _cg_future_unlock (self);
       return;
     }
-  future_unlock (self);
+  _cg_future_unlock (self);
 
   deliver_callbacks (self, entry, NULL);
 }
@@ -2230,7 +2291,7 @@ remove_callbacks (CgFuture         *self,
   CgCallback **link, *removed = NULL;
   guint n = 0;
 
-  future_lock (self);
+  _cg_future_lock (self);
   link = &self->callbacks;
   while (*link != NULL)
     {
@@ -2248,7 +2309,7 @@ remove_callbacks (CgFuture         *self,
           link = &entry->next;
         }
     }
-  future_unlock (self);
+  _cg_future_unlock (self);
 
   callbacks_free (removed);
 
@@ -2315,15 +2376,15 @@ _cg_future_add_hook (CgFuture         *self,
 {
   CgCallback *entry = callback_new (hook, user_data, destroy, TRUE);
 
-  future_lock (self);
+  _cg_future_lock (self);
   if (!(g_atomic_int_get (&self->state) & CG_FUTURE_DONE))
     {
       entry->next = self->callbacks;
       self->callbacks = entry;
-      future_unlock (self);
+      _cg_future_unlock (self);
       return;
     }
-  future_unlock (self);
+  _cg_future_unlock (self);
 
   g_object_ref (self);
   run_callbacks (self, entry);
@@ -2338,115 +2399,25 @@ _cg_future_remove_hook (CgFuture         *self,
   return remove_callbacks (self, hook, user_data, TRUE);
 }
 
-/* Jobs ----------------------------------------------------------------- */
+/* The layers above --------------------------------------------------------- */
 
+/* The job running on this thread, or NULL. */
 CgFuture *
-_cg_future_current (void)
+_cg_future_current_job (void)
 {
-  return current_future;
+  const CgFutureJobFuncs *funcs = g_atomic_pointer_get (&job_funcs);
+
+  return funcs != NULL ? funcs->current () : NULL;
 }
 
-static void
-drop_job (CgFuture *self)
-{
-  GDestroyNotify destroy = self->func_destroy;
-  gpointer data = self->func_data;
-
-  self->func = NULL;
-  self->func_data = NULL;
-  self->func_destroy = NULL;
-
-  if (destroy != NULL)
-    destroy (data);
-}
-
-/* Completes a job's future as cancelled without touching its job: for a
- * job that returned a future, when its caller stops. A job still executing
- * is only cancelled; it completes when it returns (see run_job()). */
+/* Completes @self with no value: as cancelled when it was cancelled. For
+ * the layer that runs the work of a future, once that work has ended
+ * without completing it. Does nothing to a future that is done already. */
 void
-_cg_future_abandon (CgFuture   *self,
-                    const char *reason)
+_cg_future_settle (CgFuture *self)
 {
   CgOutcomeData data = { 0 };
 
-  cg_future_cancel (self, reason);
-  if (!(g_atomic_int_get (&self->state) & (CG_FUTURE_DONE | CG_FUTURE_RUNNING)))
-    complete (self, CG_OUTCOME_NONE, &data, FALSE, NULL);
-}
-
-/* Drops a job that will never run and completes its future as cancelled. */
-void
-_cg_future_discard_job (CgFuture   *self,
-                        const char *reason)
-{
-  CgOutcomeData data = { 0 };
-
-  drop_job (self);
   if (!cg_future_is_done (self))
-    {
-      cg_future_cancel (self, reason);
-      complete (self, CG_OUTCOME_NONE, &data, FALSE, NULL);
-    }
-}
-
-static void
-run_job (CgFuture *self,
-         CgCaller *caller)
-{
-  CgFuture *previous = current_future;
-  CgOutcomeData data = { 0 };
-  CgContextMap *saved_context;
-  guint old;
-
-  current_future = self;
-  _cg_caller_enter_job (caller, self);
-  if (G_UNLIKELY (g_atomic_int_get (&self->state) & CG_FUTURE_TRACKED))
-    _cg_job_list_started (self);
-  saved_context = _cg_context_enter (&self->context);
-
-  self->func (self, self->func_data);
-
-  _cg_context_leave (&self->context, saved_context);
-  _cg_caller_leave_job (caller, self);
-  current_future = previous;
-
-  drop_job (self);
-
-  old = g_atomic_int_and (&self->state, ~CG_FUTURE_RUNNING);
-  if (old & CG_FUTURE_POOL_JOB)
-    _cg_worker_pool_job_returned (self);
-  /* A job that returned a future completes with it, unless its caller was
-   * stopped meanwhile: what it waits for may need this caller. */
-  if (!(old & CG_FUTURE_DONE) &&
-      (!(old & CG_FUTURE_CHAINED) || _cg_caller_is_closed (caller)))
     complete (self, CG_OUTCOME_NONE, &data, FALSE, NULL);
-}
-
-void
-_cg_future_job_node_func (CgInboxNode *node,
-                          CgCaller  *caller,
-                          gboolean   run)
-{
-  CgFuture *self = _cg_future_from_node (node);
-  gint state;
-
-  future_lock (self);
-  state = g_atomic_int_get (&self->state);
-  if (run && !(state & (CG_FUTURE_DONE | CG_FUTURE_CANCELLED)))
-    {
-      g_atomic_int_or (&self->state, CG_FUTURE_RUNNING);
-      future_unlock (self);
-      run_job (self, caller);
-    }
-  else
-    {
-      future_unlock (self);
-      if (run)
-        _cg_future_discard_job (self, NULL);
-      else
-        _cg_future_discard_job (self, _("The caller was stopped before the job ran"));
-    }
-
-  /* The reference the inbox held. */
-  future_release (self);
 }

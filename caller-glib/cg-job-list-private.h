@@ -1,4 +1,4 @@
-/* cg-job-list-private.h: what the rest of the library knows of job lists
+/* cg-job-list-private.h: the job list's model type
  *
  * Copyright 2026 The caller-glib authors
  *
@@ -13,10 +13,5 @@ G_BEGIN_DECLS
 
 #define CG_TYPE_JOB_LIST (cg_job_list_get_type ())
 G_DECLARE_FINAL_TYPE (CgJobList, cg_job_list, CG, JOB_LIST, GObject)
-
-CgJobList  *_cg_job_list_new      (CgCaller  *caller);
-void        _cg_job_list_track    (CgFuture  *future,
-                                   CgJobFunc  func);
-void        _cg_job_list_started  (CgFuture  *future);
 
 G_END_DECLS

@@ -5,19 +5,18 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-/* dladdr() */
-#ifndef _GNU_SOURCE
-# define _GNU_SOURCE
-#endif
-
 #include "cg-private.h"
 
-#include <dlfcn.h>
 #include <math.h>
 
 #include "cg-caller-private.h"
-#include "cg-future-private.h"
 #include "cg-job-list-private.h"
+
+static guint observer_mark;
+
+static void       forget_list      (CgCaller  *caller,
+                                    CgJobList *list);
+static CgJobList *dup_current_list (void);
 
 /**
  * SECTION:cg-job-list
@@ -34,8 +33,8 @@
  * of its main-thread caller to a `GtkListView` as it is.
  *
  * Each item carries the job's future, a label (given with
- * cg_future_set_label() right after submission, or else the name of the
- * job's function when the dynamic linker knows it), its #CgJobState and a
+ * cg_future_set_label() right after submission, "job" until then), its
+ * #CgJobState and a
  * progress fraction the job reports with cg_future_report_progress().
  *
  * |[<!-- language="C" -->
@@ -308,7 +307,7 @@ cg_job_list_dispose (GObject *object)
   CgJobList *self = CG_JOB_LIST (object);
 
   if (self->caller != NULL)
-    _cg_caller_forget_jobs (self->caller, self);
+    forget_list (self->caller, self);
 
   G_OBJECT_CLASS (cg_job_list_parent_class)->dispose (object);
 }
@@ -337,15 +336,6 @@ static void
 cg_job_list_init (CgJobList *self)
 {
   self->items = g_ptr_array_new_with_free_func (g_object_unref);
-}
-
-CgJobList *
-_cg_job_list_new (CgCaller *caller)
-{
-  CgJobList *self = g_object_new (CG_TYPE_JOB_LIST, NULL);
-
-  self->caller = g_object_ref (caller);
-  return self;
 }
 
 /* Tracking, from the library ---------------------------------------------- */
@@ -383,7 +373,7 @@ job_leave (gpointer data)
 
   /* The future and its job refer to each other while the job is listed;
    * the job keeps its future, the future lets go of the job. */
-  _cg_future_set_job (job->future, NULL);
+  _cg_future_set_attachment (job->future, NULL);
 
   if (g_ptr_array_find (list->items, job, &position))
     {
@@ -408,7 +398,7 @@ job_let_go (gpointer data)
 
   if (list != NULL)
     {
-      _cg_future_set_job (job->future, NULL);
+      _cg_future_set_attachment (job->future, NULL);
       g_object_unref (list);
     }
   g_object_unref (job);
@@ -432,24 +422,11 @@ job_done_hook (CgFuture *future,
   job_leave_later (user_data);
 }
 
-static char *
-label_for (CgJobFunc func)
-{
-  Dl_info info;
-
-  if (func != NULL && dladdr ((gconstpointer) func, &info) != 0 && info.dli_sname != NULL &&
-      info.dli_saddr == (gpointer) func)
-    return g_strdup (info.dli_sname);
-
-  return g_strdup (_("job"));
-}
-
 /* Called on the submitting thread with a job future it just made. */
-void
-_cg_job_list_track (CgFuture  *future,
-                    CgJobFunc  func)
+static void
+job_submitted (CgFuture *future)
 {
-  CgJobList *list = _cg_caller_dup_current_jobs ();
+  CgJobList *list = dup_current_list ();
   CgJob *job;
 
   if (G_LIKELY (list == NULL))
@@ -459,8 +436,9 @@ _cg_job_list_track (CgFuture  *future,
   job->future = g_object_ref (future);
   job->caller = g_object_ref (list->caller);
   job->list = list; /* takes the reference */
-  job->label = label_for (func);
-  _cg_future_set_job (future, job);
+  job->label = g_strdup (_("job"));
+  _cg_future_set_attachment (future, G_OBJECT (job));
+  _cg_job_observe (future, observer_mark);
 
   g_ptr_array_add (list->items, g_object_ref (job));
   g_list_model_items_changed (G_LIST_MODEL (list), list->items->len - 1, 0, 1);
@@ -480,13 +458,106 @@ job_set_running (gpointer data)
 }
 
 /* Called when the job of a tracked future starts, on its caller's thread. */
-void
-_cg_job_list_started (CgFuture *future)
+static void
+job_started (CgFuture *future)
 {
-  g_autoptr(CgJob) job = _cg_future_dup_job (future);
+  g_autoptr(CgJob) job = (CgJob *) _cg_future_dup_attachment (future);
 
   if (job != NULL)
     on_list_thread (job, job_set_running);
+}
+
+static const CgJobObserver job_observer = {
+  job_submitted,
+  job_started,
+  NULL,
+};
+
+/* The list of each caller whose list someone asked for is kept as qdata
+ * of the caller (without a reference: the list's dispose forgets it). The
+ * job observer is registered when the first list is made, and counts the
+ * lists alive, so that a submission costs one read while there is none. */
+static gint lists_alive;
+
+static GQuark
+list_quark (void)
+{
+  static gsize quark = 0;
+
+  if (g_once_init_enter (&quark))
+    {
+      observer_mark = _cg_job_add_observer (&job_observer);
+      g_once_init_leave (&quark, g_quark_from_static_string ("cg-job-list"));
+    }
+  return (GQuark) quark;
+}
+
+/* The job list of @caller, made on first request: a reference. */
+static CgJobList *
+ensure_list (CgCaller *caller)
+{
+  GQuark quark = list_quark ();
+  GMutex *lock = _cg_caller_get_lock (caller);
+  CgJobList *list;
+
+  _cg_mutex_lock (lock);
+  list = g_object_get_qdata (G_OBJECT (caller), quark);
+  if (list != NULL)
+    {
+      g_object_ref (list);
+    }
+  else
+    {
+      list = g_object_new (CG_TYPE_JOB_LIST, NULL);
+      list->caller = g_object_ref (caller);
+      g_object_set_qdata (G_OBJECT (caller), quark, list);
+      g_atomic_int_inc (&lists_alive);
+    }
+  _cg_mutex_unlock (lock);
+
+  return list;
+}
+
+static void
+forget_list (CgCaller  *caller,
+             CgJobList *list)
+{
+  GMutex *lock = _cg_caller_get_lock (caller);
+
+  _cg_mutex_lock (lock);
+  if (g_object_get_qdata (G_OBJECT (caller), list_quark ()) == list)
+    {
+      g_object_set_qdata (G_OBJECT (caller), list_quark (), NULL);
+      g_atomic_int_add (&lists_alive, -1);
+    }
+  _cg_mutex_unlock (lock);
+}
+
+/* The job list of the current thread's caller, if someone asked for one:
+ * a reference. */
+static CgJobList *
+dup_current_list (void)
+{
+  CgCaller *here;
+  CgJobList *list;
+  GMutex *lock;
+
+  if (G_LIKELY (g_atomic_int_get (&lists_alive) == 0))
+    return NULL;
+  here = _cg_caller_peek_here ();
+  if (here == NULL)
+    return NULL;
+
+  lock = _cg_caller_get_lock (here);
+  _cg_mutex_lock (lock);
+  list = g_object_get_qdata (G_OBJECT (here), list_quark ());
+  if (list != NULL && !_cg_caller_is_closed (here))
+    g_object_ref (list);
+  else
+    list = NULL;
+  _cg_mutex_unlock (lock);
+
+  return list;
 }
 
 static void
@@ -526,7 +597,7 @@ cg_caller_get_jobs (CgCaller *self)
 {
   g_return_val_if_fail (CG_IS_CALLER (self), NULL);
 
-  return G_LIST_MODEL (_cg_caller_ensure_jobs (self));
+  return G_LIST_MODEL (ensure_list (self));
 }
 
 typedef struct
@@ -578,7 +649,7 @@ cg_future_set_label (CgFuture   *self,
 
   g_return_if_fail (CG_IS_FUTURE (self));
 
-  job = _cg_future_dup_job (self);
+  job = (CgJob *) _cg_future_dup_attachment (self);
   if (job == NULL)
     return;
 
@@ -609,7 +680,7 @@ cg_future_report_progress (CgFuture *self,
 
   g_return_if_fail (CG_IS_FUTURE (self));
 
-  job = _cg_future_dup_job (self);
+  job = (CgJob *) _cg_future_dup_attachment (self);
   if (job == NULL)
     return;
 

@@ -8,9 +8,6 @@
 #include "cg-private.h"
 
 #include "cg-caller-private.h"
-#include "cg-context-private.h"
-#include "cg-future-private.h"
-#include "cg-job-list-private.h"
 
 /**
  * SECTION:cg-worker-pool
@@ -137,7 +134,7 @@ static void
 pool_cancel_job (CgFuture   *job,
                  const char *reason)
 {
-  _cg_future_discard_job (job, reason);
+  _cg_job_discard (job, reason);
   g_object_unref (job);
 }
 
@@ -301,7 +298,7 @@ pool_start_caller (GError **error)
 static gboolean
 job_finished (CgFuture *job)
 {
-  return (g_atomic_int_get (&job->state) & (CG_FUTURE_DONE | CG_FUTURE_RUNNING)) == CG_FUTURE_DONE;
+  return _cg_job_is_finished (job);
 }
 
 /* Whether some worker runs a pool job that is not done: it will take the
@@ -676,9 +673,28 @@ pool_job_release (PoolWorker *worker,
   pool_drop_list (surplus, TRUE);
 }
 
-/* The function of pool job @future returned (cg-future.c, run_job()). */
-void
-_cg_worker_pool_job_returned (CgFuture *future)
+static void pool_job_returned (CgFuture *future);
+
+static const CgJobObserver pool_observer = {
+  NULL,
+  NULL,
+  pool_job_returned,
+};
+
+/* The pool's mark on its jobs, registered on first use. */
+static guint
+pool_observer_mark (void)
+{
+  static gsize mark = 0;
+
+  if (g_once_init_enter (&mark))
+    g_once_init_leave (&mark, _cg_job_add_observer (&pool_observer) + 1);
+  return (guint) mark - 1;
+}
+
+/* The function of pool job @future returned (an observer of cg-job.c). */
+static void
+pool_job_returned (CgFuture *future)
 {
   PoolWorker *worker = NULL;
 
@@ -755,24 +771,13 @@ cg_caller_to_thread (CgJobFunc        func,
 {
   PendingJob *pending;
   CgFuture *job;
-  CgJobFunc job_func = func;
   GError *local = NULL;
 
   g_return_val_if_fail (func != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!_cg_check_javascript_stays (destroy, NULL, error))
-    {
-      destroy (user_data);
-      return NULL;
-    }
-  _cg_caller_wrap_job_home (NULL, &func, &user_data, &destroy);
-  job = _cg_future_new_job (NULL, func, user_data, destroy);
-  job->context = _cg_context_capture ();
-  g_atomic_int_or (&job->state, CG_FUTURE_POOL_JOB);
-
-  /* In the submitter's job list before the job can start. */
-  _cg_job_list_track (job, job_func);
+  job = _cg_caller_make_job (NULL, func, user_data, destroy);
+  _cg_job_observe (job, pool_observer_mark ());
 
   pending = g_new (PendingJob, 1);
   pending->job = g_object_ref (job);

@@ -17,6 +17,7 @@ Gio._promisify(Cg.AsCompleted.prototype, 'next_async', 'next_finish');
 
 // The caller of the main thread; the GLib main loop below runs its jobs.
 const main = Cg.Caller.get(null, true, false);
+main.thread_bound = true; // JS functions run and are freed on this thread only
 main.start();
 
 async function example() {

@@ -158,6 +158,8 @@ export async function waitUntil(predicate, seconds = 5, what = 'the condition') 
 /** The caller of the main thread (the one that runs JS), started. */
 export function mainCaller() {
     const caller = Cg.Caller.get(null, true, false);
+    // JS functions can run and be freed on this thread only.
+    caller.thread_bound = true;
     if (!caller.running)
         caller.start();
     return caller;

@@ -1,9 +1,9 @@
 // test-threads.js: JS functions and other threads.
 //
-// JS runs on the main thread only. The library refuses a JS function bound
-// for another thread with a clear error (CgCallerError WRONG_THREAD) at
-// submission, and runs a JS done callback of another thread's future on the
-// JS thread. Each case runs isolated/foreign-thread.js in a subprocess, so
+// JS runs on the main thread only. The main caller of a GJS program is
+// thread-bound (Cg.Caller.set_thread_bound()): what the JS thread hands to
+// other threads is freed back on the JS thread, and a JS done callback of
+// another thread's future runs on the JS thread. Each case runs isolated/foreign-thread.js in a subprocess, so
 // a crash is reported as a failure instead of killing this test program.
 //
 // SPDX-License-Identifier: LGPL-2.1-or-later
@@ -44,31 +44,31 @@ async function foreignThread(scenario) {
     return state;
 }
 
-async function refused(scenario) {
+// GJS itself blocks a JS function called on another thread (with a
+// critical); the library's part is that nothing crashes: the main caller is
+// thread-bound, so the function's closure is freed on the JS thread, and
+// the job's future still completes.
+async function notRunElsewhere(scenario) {
     const state = await foreignThread(scenario);
-    assert(state.refused !== null, `not refused: ${JSON.stringify(state)}`);
-    assertEqual(state.refused.domain, 'cg-caller-error-quark');
-    assertEqual(state.refused.code, Cg.CallerError.WRONG_THREAD);
-    assert(state.refused.message.includes('JavaScript'), state.refused.message);
     assertEqual(state.ran, null, 'the JS function ran');
+    assertEqual(state.completed, true, 'the future never completed');
 }
 
-test('call_soon() of a JS function on a worker: refused with WRONG_THREAD, no crash',
-    () => refused('call_soon'), {timeout: 40});
+test('call_soon() of a JS function on a worker: not run there, no crash',
+    () => notRunElsewhere('call_soon'), {timeout: 40});
 
-test('call_direct() of a JS function on a worker: refused with WRONG_THREAD, no crash',
-    () => refused('call_direct'), {timeout: 40});
+test('call_direct() of a JS function on a worker: not run there, no crash',
+    () => notRunElsewhere('call_direct'), {timeout: 40});
 
-test('to_thread() of a JS function: refused with WRONG_THREAD, no crash',
-    () => refused('to_thread'), {timeout: 40});
+test('to_thread() of a JS function: not run there, no crash',
+    () => notRunElsewhere('to_thread'), {timeout: 40});
 
-test('call_later() of a JS function on a worker: refused with WRONG_THREAD, no crash',
-    () => refused('cancelled'), {timeout: 40});
+test('call_later() of a JS function on a worker, cancelled: dropped, no crash',
+    () => notRunElsewhere('cancelled'), {timeout: 40});
 
 test('a JS done callback on a future of a worker thread runs on the JS thread',
     async () => {
         const state = await foreignThread('done_callback');
-        assertEqual(state.refused, null);
         assertEqual(state.completed, true, 'the future never completed');
         assertEqual(state.ran, 'main');
     }, {timeout: 40});

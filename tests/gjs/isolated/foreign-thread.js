@@ -59,19 +59,14 @@ const scenarios = {
 
 const loop = new GLib.MainLoop(null, false);
 const state = {
-    scenario: GLib.getenv('CG_SCENARIO'), ran: null, completed: false, error: null, refused: null,
+    scenario: GLib.getenv('CG_SCENARIO'), ran: null, completed: false, error: null,
 };
 
 async function main() {
-    Cg.Caller.get(null, true, false).start();
-    let future;
-    try {
-        future = scenarios[state.scenario](state);
-    } catch (e) {
-        // The library refuses a JS function bound for another thread.
-        state.refused = {domain: GLib.quark_to_string(e.domain), code: e.code, message: e.message};
-        return;
-    }
+    const main = Cg.Caller.get(null, true, false);
+    main.thread_bound = true;
+    main.start();
+    const future = scenarios[state.scenario](state);
     try {
         await future.wait_async(WAIT, Cg.WaitFlags.NONE, null);
     } catch (e) {

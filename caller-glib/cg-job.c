@@ -1,0 +1,306 @@
+/* cg-job.c: running a job and telling its observers
+ *
+ * Copyright 2026 The caller-glib authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "cg-private.h"
+
+#include "cg-context-private.h"
+#include "cg-job-private.h"
+
+static const CgJobRunnerFuncs *runner_funcs;
+static const CgJobObserver *observers[8];
+static guint n_observers;
+static GMutex observers_lock;
+static __thread CgFuture *current_job;
+
+static inline const CgJobRunnerFuncs *
+runner (void)
+{
+  return g_atomic_pointer_get (&runner_funcs);
+}
+
+void
+_cg_job_set_runner_funcs (const CgJobRunnerFuncs *funcs)
+{
+  g_atomic_pointer_set (&runner_funcs, funcs);
+}
+
+CgFuture *
+_cg_job_current (void)
+{
+  return current_job;
+}
+
+/* On the owner thread: a cancelled job that waits for its deadline leaves
+ * the timer heap now, and is dropped as a cancelled job is when its caller
+ * reaches it: its data is freed and its future completes. */
+typedef struct
+{
+  CgInboxNode  node;
+  CgFuture    *job;
+} CancelReach;
+
+static void
+cancel_reach_node_func (CgInboxNode *node,
+                        CgCaller    *caller,
+                        gboolean     run)
+{
+  CancelReach *reach = (CancelReach *) node;
+  CgFuture *job = reach->job;
+
+  if (!runner ()->drop_timer (caller, job) &&
+      !(g_atomic_int_get (&job->state) & CG_FUTURE_RUNNING))
+    _cg_future_settle (job);
+
+  g_object_unref (job);
+  g_free (reach);
+}
+
+/* A delayed job that has not started: its caller reaches it now rather
+ * than at its deadline, so whoever waits for it is not kept waiting, and
+ * drops it, so its data does not wait either. */
+static void
+job_cancelled (CgFuture *job)
+{
+  CgCaller *caller = _cg_future_peek_owner_caller (job);
+  CancelReach *reach;
+
+  if (job->deadline <= 0 || caller == NULL)
+    return;
+
+  reach = g_new (CancelReach, 1);
+  reach->node.next = NULL;
+  reach->node.func = cancel_reach_node_func;
+  reach->job = g_object_ref (job);
+  if (!runner ()->post_node (caller, &reach->node))
+    {
+      g_object_unref (reach->job);
+      g_free (reach);
+    }
+}
+
+static void
+job_chained (CgFuture *job)
+{
+  CgCaller *caller = _cg_future_peek_owner_caller (job);
+
+  if (caller != NULL)
+    runner ()->track_chained (caller, job);
+}
+
+static const CgFutureJobFuncs future_job_funcs = {
+  _cg_job_current,
+  job_cancelled,
+  job_chained,
+};
+
+/* A job for @caller (NULL: a pool job, whose caller is set when a worker
+ * takes it) running @func; its node, once posted, holds no reference:
+ * the poster gives one. */
+CgFuture *
+_cg_job_new (CgCaller       *caller,
+             CgJobFunc       func,
+             gpointer        user_data,
+             GDestroyNotify  destroy)
+{
+  static gsize funcs_set = 0;
+  CgFuture *self;
+
+  if (G_UNLIKELY (g_once_init_enter (&funcs_set)))
+    {
+      _cg_future_set_job_funcs (&future_job_funcs);
+      g_once_init_leave (&funcs_set, 1);
+    }
+
+  self = _cg_future_new_for_caller (caller);
+  g_atomic_int_or (&self->state, CG_FUTURE_HAS_JOB);
+  self->node.func = _cg_job_node_func;
+  self->func = func;
+  self->func_data = user_data;
+  self->func_destroy = destroy;
+
+  return self;
+}
+
+/* Observers ------------------------------------------------------------ */
+
+guint
+_cg_job_add_observer (const CgJobObserver *observer)
+{
+  guint mark;
+
+  _cg_mutex_lock (&observers_lock);
+  g_assert (n_observers < G_N_ELEMENTS (observers));
+  mark = n_observers;
+  g_atomic_pointer_set (&observers[mark], observer);
+  g_atomic_int_set (&n_observers, n_observers + 1);
+  _cg_mutex_unlock (&observers_lock);
+
+  return mark;
+}
+
+void
+_cg_job_observe (CgFuture *job,
+                 guint     mark)
+{
+  g_atomic_int_or (&job->state, 1 << (CG_FUTURE_JOB_BITS_SHIFT + mark));
+}
+
+gboolean
+_cg_job_is_observed (CgFuture *job,
+                     guint     mark)
+{
+  return (g_atomic_int_get (&job->state) & (1 << (CG_FUTURE_JOB_BITS_SHIFT + mark))) != 0;
+}
+
+/* Tells the observers that want to hear of every submission about @job,
+ * on the submitting thread, before it is posted. */
+void
+_cg_job_announce (CgFuture *job)
+{
+  guint n = g_atomic_int_get (&n_observers);
+
+  for (guint mark = 0; mark < n; mark++)
+    {
+      const CgJobObserver *observer = g_atomic_pointer_get (&observers[mark]);
+
+      if (observer->submitted != NULL)
+        observer->submitted (job);
+    }
+}
+
+static void
+tell_observers (CgFuture *job,
+                gint      state,
+                gboolean  started)
+{
+  guint marks = ((guint) state & CG_FUTURE_JOB_BITS_MASK) >> CG_FUTURE_JOB_BITS_SHIFT;
+
+  for (guint mark = 0; marks != 0; mark++, marks >>= 1)
+    {
+      const CgJobObserver *observer;
+
+      if (!(marks & 1))
+        continue;
+      observer = g_atomic_pointer_get (&observers[mark]);
+      if (started && observer->started != NULL)
+        observer->started (job);
+      else if (!started && observer->returned != NULL)
+        observer->returned (job);
+    }
+}
+
+/* Running --------------------------------------------------------------- */
+
+static void
+drop_function (CgFuture *self)
+{
+  GDestroyNotify destroy = self->func_destroy;
+  gpointer data = self->func_data;
+
+  self->func = NULL;
+  self->func_data = NULL;
+  self->func_destroy = NULL;
+
+  if (destroy != NULL)
+    destroy (data);
+}
+
+/* Whether the job's future is done and its function not executing. */
+gboolean
+_cg_job_is_finished (CgFuture *self)
+{
+  return (g_atomic_int_get (&self->state) & (CG_FUTURE_DONE | CG_FUTURE_RUNNING)) == CG_FUTURE_DONE;
+}
+
+/* Completes a job's future as cancelled without touching its job: for a
+ * job that returned a future, when its caller stops. A job still executing
+ * is only cancelled; it completes when it returns (see run_job()). */
+void
+_cg_job_abandon (CgFuture   *self,
+                 const char *reason)
+{
+  cg_future_cancel (self, reason);
+  if (!(g_atomic_int_get (&self->state) & CG_FUTURE_RUNNING))
+    _cg_future_settle (self);
+}
+
+/* Drops a job that will never run and completes its future as cancelled. */
+void
+_cg_job_discard (CgFuture   *self,
+                 const char *reason)
+{
+  drop_function (self);
+  if (!cg_future_is_done (self))
+    {
+      cg_future_cancel (self, reason);
+      _cg_future_settle (self);
+    }
+}
+
+static void
+run_job (CgFuture *self,
+         CgCaller *caller)
+{
+  CgFuture *previous = current_job;
+  CgContextMap *saved_context;
+  gint state = g_atomic_int_get (&self->state);
+  guint old;
+
+  current_job = self;
+  runner ()->enter (caller, self);
+  if (G_UNLIKELY (state & CG_FUTURE_JOB_BITS_MASK))
+    tell_observers (self, state, TRUE);
+  saved_context = _cg_context_enter (&self->context);
+
+  self->func (self, self->func_data);
+
+  _cg_context_leave (&self->context, saved_context);
+  runner ()->leave (caller, self);
+  current_job = previous;
+
+  drop_function (self);
+
+  old = g_atomic_int_and (&self->state, ~CG_FUTURE_RUNNING);
+  if (G_UNLIKELY (old & CG_FUTURE_JOB_BITS_MASK))
+    tell_observers (self, old, FALSE);
+  /* A job that returned a future completes with it, unless its caller was
+   * stopped meanwhile: what it waits for may need this caller. */
+  if (!(old & CG_FUTURE_DONE) &&
+      (!(old & CG_FUTURE_CHAINED) || runner ()->is_closed (caller)))
+    _cg_future_settle (self);
+}
+
+/* The inbox function of a job: runs it on its caller's thread, or drops
+ * it (@run FALSE: the caller is stopping). Takes the inbox's reference. */
+void
+_cg_job_node_func (CgInboxNode *node,
+                   CgCaller    *caller,
+                   gboolean     run)
+{
+  CgFuture *self = _cg_job_from_node (node);
+  gint state;
+
+  _cg_future_lock (self);
+  state = g_atomic_int_get (&self->state);
+  if (run && !(state & (CG_FUTURE_DONE | CG_FUTURE_CANCELLED)))
+    {
+      g_atomic_int_or (&self->state, CG_FUTURE_RUNNING);
+      _cg_future_unlock (self);
+      run_job (self, caller);
+    }
+  else
+    {
+      _cg_future_unlock (self);
+      if (run)
+        _cg_job_discard (self, NULL);
+      else
+        _cg_job_discard (self, _("The caller was stopped before the job ran"));
+    }
+
+  /* The reference the inbox held. */
+  g_object_unref (self);
+}
