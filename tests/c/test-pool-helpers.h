@@ -75,32 +75,47 @@ fixture_teardown (Fixture       *fx,
   g_hash_table_unref (fx->threads);
   cg_test_gate_clear (&fx->gate);
   g_mutex_clear (&fx->lock);
+
+  /* GTest runs a fixture's teardown after the test's queued destroy
+   * notifies: the check of what the test left comes here instead. */
+  cg_test_check_clean (g_strdup (g_test_get_path ()));
 }
 
-/* Runs the test in a subprocess of its own, as cg_test_add() does, with
- * the fixture set up and torn down there. */
+/* Runs the test in the test program itself, as cg_test_add() does: the
+ * teardown above stops every caller the test started, then checks that
+ * nothing was left (cg_test_check_clean()). */
 static inline void
 fixture_run (Fixture       *fx,
              gconstpointer  data)
 {
   PoolTestFunc func = (PoolTestFunc) data;
 
-  if (g_test_subprocess () || g_getenv ("CG_TEST_IN_PROCESS") != NULL)
-    {
-      func (fx);
-      return;
-    }
+  if (cg_test_isolate_all () && !cg_test_in_subprocess ())
+    return;
+  func (fx);
+}
 
-  g_test_trap_subprocess (NULL, (guint64) CG_TEST_SUBPROCESS_TIMEOUT_S * G_USEC_PER_SEC,
-                          G_TEST_SUBPROCESS_INHERIT_STDERR);
-  if (!g_test_trap_has_passed ())
-    g_test_fail_printf ("%s failed in its subprocess (see its messages above)",
-                        g_test_get_path ());
+/* Runs the test in a subprocess of its own, as cg_test_add_isolated()
+ * does, with the fixture set up and torn down there too. */
+static inline void
+fixture_run_isolated (Fixture       *fx,
+                      gconstpointer  data)
+{
+  PoolTestFunc func = (PoolTestFunc) data;
+
+  if (!cg_test_in_subprocess ())
+    return;
+  func (fx);
 }
 
 #define pool_test_add(path, func)                                             \
   g_test_add ((path), Fixture, (gconstpointer) (PoolTestFunc) (func),         \
               fixture_setup, fixture_run, fixture_teardown)
+
+/* For a test that changes the process for good: say why where it is used. */
+#define pool_test_add_isolated(path, func)                                    \
+  g_test_add ((path), Fixture, (gconstpointer) (PoolTestFunc) (func),         \
+              fixture_setup, fixture_run_isolated, fixture_teardown)
 
 /* ------------------------------------------------------------------ */
 /* Jobs                                                                */

@@ -573,8 +573,11 @@ main (int    argc,
   pool_test_add ("/pool/worker-stopped-by-others", test_pool_worker_stopped_by_others);
   pool_test_add ("/pool/to-thread/from-pool-job", test_to_thread_from_pool_job);
   pool_test_add ("/pool/to-thread-by-name", test_to_thread_by_name);
-  pool_test_add ("/pool/stop-all/force", test_stop_all_force_stops_pool);
-  pool_test_add ("/pool/stop-all/unprotected", test_stop_all_stops_pool);
+  /* These two set CG_POOL_GROW_USEC, which the library reads once per
+   * process: in the test program itself the setting would come too late
+   * for them, or slow every pool test after them. */
+  pool_test_add_isolated ("/pool/stop-all/force", test_stop_all_force_stops_pool);
+  pool_test_add_isolated ("/pool/stop-all/unprotected", test_stop_all_stops_pool);
   g_test_add_func ("/pool/to-thread/no-thread", test_to_thread_no_thread);
   g_test_add_func ("/pool/to-thread/no-thread/subprocess/probe", test_no_thread_probe);
   g_test_add_func ("/pool/to-thread/no-thread/subprocess/run", test_no_thread_run);
