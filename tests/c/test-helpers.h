@@ -306,15 +306,20 @@ cg_test_unref_and_wait_finalized (GMainContext *context,
   CG_TEST_ITERATE_UNTIL (context, g_atomic_int_get (&finalized));
 }
 
+/* Set once a test program asks for the main thread's caller: from then
+ * on every test starts with that caller started (see cg_test_run()). */
+static gboolean cg_test_wants_main_caller;
+
 /* The protected, started caller of the main thread (bound to
  * g_main_context_default()), made once per test program, and again after a
- * test stopped it (cg_caller_stop_all() with force, when the tests run in
- * one process). The tests iterate the default context themselves. */
+ * test stopped it (cg_caller_stop_all() with force, say). The tests
+ * iterate the default context themselves. */
 static inline CgCaller *
 cg_test_main_caller (void)
 {
   static CgCaller *main_caller;
 
+  cg_test_wants_main_caller = TRUE;
   if (main_caller != NULL && cg_caller_get_stopped (main_caller))
     g_clear_object (&main_caller);
   if (main_caller == NULL)
@@ -342,41 +347,142 @@ cg_test_stop_unprotected (gpointer unused)
 }
 
 /* ------------------------------------------------------------------ */
-/* Running each test in its own process                                */
+/* Running the tests                                                   */
 /* ------------------------------------------------------------------ */
 
-/* Every test runs in a subprocess of its own (g_test_trap_subprocess()),
- * so that a failed assertion, a crash or a hang in one test is reported
- * against that test alone and the others still run, each in a fresh
- * process (fresh registry of callers). Set CG_TEST_IN_PROCESS=1 to run the
- * tests in the test program itself (to debug one with gdb, say). */
+/* The tests of a program run one after the other in the program itself,
+ * so that what one test leaves behind is seen: after each test,
+ * cg_test_check_clean() fails the test if a caller other than the main
+ * thread's is still there (not stopped: a caller the test started and did
+ * not stop, or a worker of the pool it did not let go), and stops those
+ * callers so that the next test starts clean. A test therefore stops the
+ * callers it starts, joins the threads it starts, and leaves the pool with
+ * no worker (cg_caller_stop_all (FALSE) at its end does that; see
+ * cg_test_stop_unprotected()).
+ *
+ * Tests that must crash or abort, or that change the process for good
+ * (its limits, its user, a setting the library reads once), run in a
+ * subprocess of their own instead: cg_test_add_isolated(). Set
+ * CG_TEST_IN_PROCESS=1 to run those in the program itself too (under
+ * valgrind, say), and CG_TEST_ISOLATE=1 to run every test in a subprocess
+ * of its own (to find which test breaks the ones after it). */
 #define CG_TEST_SUBPROCESS_TIMEOUT_S 40
 
-static inline void
-cg_test_run_isolated (gconstpointer data)
+/* Whether @caller is the main thread's caller of cg_test_main_caller(),
+ * which stays from one test to the next. */
+static inline gboolean
+cg_test_is_main_caller (CgCaller *caller)
 {
-  GTestFunc func = (GTestFunc) data;
+  return cg_test_wants_main_caller &&
+         g_strcmp0 (cg_caller_get_name (caller), CG_CALLER_MAIN_THREAD) == 0 &&
+         cg_caller_get_protected (caller);
+}
 
-  if (g_test_subprocess () || g_getenv ("CG_TEST_IN_PROCESS") != NULL)
+/* A g_test_queue_destroy() notify, queued before the test runs so that it
+ * runs after the test's own teardowns: fails the test (without stopping
+ * the run) if it left a caller, and stops what it left, newest first. */
+static inline void
+cg_test_check_clean (gpointer data)
+{
+  char *path = data;
+  GList *callers = cg_caller_all_callers (FALSE);
+  GString *left = g_string_new (NULL);
+
+  callers = g_list_reverse (callers);
+  for (GList *l = callers; l != NULL; l = l->next)
     {
-      func ();
-      return;
+      CgCaller *caller = l->data;
+
+      if (cg_caller_get_stopped (caller) || cg_test_is_main_caller (caller))
+        continue;
+      g_string_append_printf (left, "%s%s", left->len > 0 ? ", " : "",
+                              cg_caller_get_name (caller));
+      cg_caller_stop (caller, TRUE);
     }
+  g_list_free_full (callers, g_object_unref);
+
+  if (left->len > 0)
+    g_test_fail_printf ("%s left callers that were not stopped: %s", path, left->str);
+
+  if (cg_caller_get_max_idle_pool_instances () != CG_DEFAULT_MAX_IDLE_POOL_INSTANCES)
+    {
+      g_test_fail_printf ("%s left the pool's max-idle setting changed", path);
+      cg_caller_set_max_idle_pool_instances (CG_DEFAULT_MAX_IDLE_POOL_INSTANCES);
+    }
+
+  g_string_free (left, TRUE);
+  g_free (path);
+}
+
+/* What every test does first, in whichever process it runs: queue the
+ * check of what it leaves, and have the main thread's caller started if
+ * the program uses one (a test before may have stopped it). */
+static inline void
+cg_test_begin (void)
+{
+  g_test_queue_destroy (cg_test_check_clean, g_strdup (g_test_get_path ()));
+  if (cg_test_wants_main_caller)
+    cg_test_main_caller ();
+}
+
+/* In the parent: runs the current test again in a subprocess of its own
+ * and fails it if the subprocess did not pass. Returns FALSE there; TRUE
+ * when the caller is to run the test itself (in the subprocess, or when
+ * CG_TEST_IN_PROCESS is set). */
+static inline gboolean
+cg_test_in_subprocess (void)
+{
+  if (g_test_subprocess () || g_getenv ("CG_TEST_IN_PROCESS") != NULL)
+    return TRUE;
 
   g_test_trap_subprocess (NULL, (guint64) CG_TEST_SUBPROCESS_TIMEOUT_S * G_USEC_PER_SEC,
                           G_TEST_SUBPROCESS_INHERIT_STDERR);
   if (!g_test_trap_has_passed ())
     g_test_fail_printf ("%s failed in its subprocess (see its messages above)",
                         g_test_get_path ());
+  return FALSE;
 }
 
-/* Adds @func at @path, run in a subprocess of its own. */
+static inline gboolean
+cg_test_isolate_all (void)
+{
+  return g_getenv ("CG_TEST_ISOLATE") != NULL;
+}
+
+static inline void
+cg_test_run (gconstpointer data)
+{
+  GTestFunc func = (GTestFunc) data;
+
+  if (cg_test_isolate_all () && !cg_test_in_subprocess ())
+    return;
+  cg_test_begin ();
+  func ();
+}
+
+static inline void
+cg_test_run_isolated (gconstpointer data)
+{
+  GTestFunc func = (GTestFunc) data;
+
+  if (!cg_test_in_subprocess ())
+    return;
+  cg_test_begin ();
+  func ();
+}
+
+/* Adds @func at @path, run in the test program itself. */
 #define cg_test_add(path, func) \
+  g_test_add_data_func ((path), (gconstpointer) (func), cg_test_run)
+
+/* Adds @func at @path, run in a subprocess of its own: for a test that
+ * must crash, or changes the process for good. Say why where it is used. */
+#define cg_test_add_isolated(path, func) \
   g_test_add_data_func ((path), (gconstpointer) (func), cg_test_run_isolated)
 
 /* g_test_init() with G_TEST_OPTION_ISOLATE_DIRS, and --keep-going so that
- * a failed test does not stop the run: the tests are isolated in
- * subprocesses (see cg_test_add()). */
+ * a test that fails without aborting (g_test_fail(), as the check of what
+ * a test leaves does, or a failed subprocess) does not stop the run. */
 static inline void
 cg_test_init (int    *argc,
               char ***argv)

@@ -13,8 +13,9 @@
 #   tsan      build-tsan/ (clang, TSan, tsan.supp, halt_on_error; the
 #             GLib lock annotations of tsan-glib.c preloaded): the same
 #   valgrind  memcheck (--leak-check=full, definite leaks are errors,
-#             valgrind.supp) on C test programs run in-process
-#             (CG_TEST_IN_PROCESS=1), from the plain build/ of
+#             valgrind.supp) on C test programs, every test in-process
+#             (CG_TEST_IN_PROCESS=1 brings in the few that otherwise run
+#             in a subprocess of their own), from the plain build/ of
 #             run-tests.sh (or build-valgrind/ when there is none)
 #   fuzz      tests/fuzz/run.sh for CG_FUZZ_SECONDS (30) seconds, with
 #             the fuzzer of build-asan/
@@ -115,6 +116,9 @@ valgrind_programs=(
   tests/c/test-future
   tests/c/test-caller
   tests/c/test-pool
+  tests/c/test-as-completed
+  tests/c/test-inbox
+  tests/c/test-timers
   tests/c/test-context
   tests/c/test-exec-queue
   tests/c/test-lock
