@@ -4,22 +4,17 @@
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
-"""Pythonic caller-glib, in the shape of the Python async_kernel ``Caller``
-API it is modelled on.
+"""Pythonic caller-glib, shaped as the Python async_kernel ``Caller`` API it
+is modelled on: ``Cg.Caller``, ``Cg.Future``, ``Cg.AsyncLock``,
+``Cg.ReentrantAsyncLock``, ``Cg.sleep()``, ``Cg.FutureCancelledError`` and
+``Cg.InvalidStateError``.
 
-``from gi.repository import Cg`` gives ``Cg.Caller`` (``call_soon``,
-``call_later``, ``to_thread``, ``queue_call``, ``as_completed``, ``wait``,
-``MAX_BUFFER_SIZE`` ...), ``Cg.Future`` (any Python value as result, the
-very exception object a job raised, awaitable in asyncio and in coroutine
-jobs), ``Cg.AsyncLock``, ``Cg.ReentrantAsyncLock``, ``Cg.sleep()``,
-``Cg.FutureCancelledError`` and ``Cg.InvalidStateError``.
-
-This module is a skin: queues, waits, done callbacks and error messages are
-the library's. It maps errors to Python exceptions, bridges asyncio, and runs
-coroutine jobs on the caller's GLib main loop, where they may await Cg
-futures, ``Cg.sleep()``, ``Future.wait()``, locks, ``Caller.wait()`` and
-``Caller.as_completed()`` (not asyncio objects: a caller's thread runs no
-asyncio loop). ``contextvars`` are copied into jobs at submission.
+A thin skin over the library, whose queues, waits, done callbacks and
+(translated) messages these are. It adds Python exceptions, asyncio support
+and a coroutine runner: coroutine jobs run on their caller's GLib main loop
+and may await Cg futures, ``Cg.sleep()``, waits, locks, ``Caller.wait()`` and
+``Caller.as_completed()``, not asyncio objects. Jobs run in a copy of the
+``contextvars`` context current at submission.
 """
 
 import asyncio
@@ -38,7 +33,8 @@ from ..overrides import override
 
 Cg = get_introspection_module('Cg')
 
-__all__ = []
+__all__ = ['FutureCancelledError', 'InvalidStateError', 'Future', 'Caller', 'AsyncLock',
+           'ReentrantAsyncLock', 'sleep']
 
 _log = logging.getLogger('Cg')
 
@@ -54,8 +50,8 @@ _FUTURE_DOMAIN = GLib.quark_to_string(Cg.future_error_quark())
 _CALLER_DOMAIN = GLib.quark_to_string(Cg.caller_error_quark())
 _IO_DOMAIN = GLib.quark_to_string(Gio.io_error_quark())
 
-# Python exceptions travel through the library as GErrors of this domain;
-# the code is a token that finds the exception object again.
+# Python exceptions travel through the library as GErrors of this domain,
+# whose code is a token that finds the exception object again.
 _PY_ERROR_DOMAIN = 'cg-python-exception-quark'
 _PY_ERROR_QUARK = GLib.quark_from_string(_PY_ERROR_DOMAIN)
 
@@ -63,40 +59,34 @@ _PY_ERROR_QUARK = GLib.quark_from_string(_PY_ERROR_DOMAIN)
 # Errors ------------------------------------------------------------------
 
 
-class FutureCancelledError(Exception):
-    """The future was cancelled (``CG_FUTURE_ERROR_CANCELLED``); the text is
-    the library's, with every cancel message."""
-
+class _Error:
     domain = _FUTURE_DOMAIN
-    code = int(Cg.FutureError.CANCELLED)
 
     @property
     def message(self):
         return str(self)
 
 
-class InvalidStateError(RuntimeError):
+class FutureCancelledError(_Error, Exception):
+    """The future was cancelled (``CG_FUTURE_ERROR_CANCELLED``)."""
+
+    code = int(Cg.FutureError.CANCELLED)
+
+
+class InvalidStateError(_Error, RuntimeError):
     """The operation does not fit the future's state
     (``CG_FUTURE_ERROR_INVALID_STATE``)."""
 
-    domain = _FUTURE_DOMAIN
     code = int(Cg.FutureError.INVALID_STATE)
 
-    @property
-    def message(self):
-        return str(self)
 
-
-__all__ += ['FutureCancelledError', 'InvalidStateError']
-
-# The exception a future failed with is kept by that future alone, in the
-# attributes of its Python wrapper (which PyGObject keeps alive as long as
-# the GObject, through a toggle reference, and the garbage collector frees
-# with it). The registry finds it by its token through weak references.
-# The exception of a coroutine job is kept by the job's future, not by the
-# private future of the coroutine that it follows in C (out of the
-# collector's sight): a traceback that refers to the job's future would
-# otherwise keep both alive for ever.
+# A failed future's exception is kept in the attributes of the future's
+# wrapper, which PyGObject keeps alive with the GObject (a toggle reference)
+# and the garbage collector frees with it; the registry finds it by token
+# through weak references. A coroutine job's exception is kept by the job's
+# future, not by the coroutine's future that it follows in C, out of the
+# collector's sight: a traceback referring to the job's future would keep
+# both alive for ever.
 
 
 class _Held:
@@ -111,35 +101,23 @@ _exc_registry = weakref.WeakValueDictionary()  # token -> _Held
 _exc_next_token = 1
 
 
-def _take_token_locked():
-    global _exc_next_token
-    while True:
-        token = _exc_next_token
-        _exc_next_token = token + 1 if token < 0x7FFFFFFE else 1
-        if token not in _exc_registry:
-            return token
-
-
 def _translate(error):
-    """The Python exception for a GLib.Error of the library, with its
-    (translated) message."""
-    domain = error.domain
+    """The Python exception for a GLib.Error of the library (its message)."""
+    domain, code = error.domain, error.code
     if domain == _PY_ERROR_DOMAIN:
-        held = _exc_registry.get(error.code)
+        held = _exc_registry.get(code)
         return error if held is None else held.exc
-    if domain == _FUTURE_DOMAIN:
-        if error.code == Cg.FutureError.CANCELLED:
-            return FutureCancelledError(error.message)
-        if error.code == Cg.FutureError.INVALID_STATE:
-            return InvalidStateError(error.message)
-    elif domain == _CALLER_DOMAIN and error.code == Cg.CallerError.TIMED_OUT:
+    if domain == _FUTURE_DOMAIN and code == Cg.FutureError.CANCELLED:
+        return FutureCancelledError(error.message)
+    if domain == _FUTURE_DOMAIN and code == Cg.FutureError.INVALID_STATE:
+        return InvalidStateError(error.message)
+    if domain == _CALLER_DOMAIN and code == Cg.CallerError.TIMED_OUT:
         return TimeoutError(error.message)
     return error
 
 
 def _call(func, *args):
     """func(*args), raising the Python exception of a GLib.Error."""
-    error = None
     try:
         return func(*args)
     except GLib.Error as e:
@@ -148,44 +126,42 @@ def _call(func, *args):
 
 
 def _describe(exc):
-    """The message of the GError that carries @exc: its type and text."""
-    name = type(exc).__name__
+    """The GError message carrying @exc: its type and text, in UTF-8."""
     try:
         text = str(exc)
     except BaseException:  # noqa: B902
         text = ''
-    message = '%s: %s' % (name, text) if text else name
-    # GLib messages are UTF-8: escape what cannot be encoded.
+    message = '%s: %s' % (type(exc).__name__, text) if text else type(exc).__name__
     return message.encode('utf-8', 'backslashreplace').decode('utf-8')
 
 
 def _fail(future, exc, owner=None):
     """Completes @future with @exc, kept by @owner (@future by default)."""
+    global _exc_next_token
     if isinstance(exc, type) and issubclass(exc, BaseException):
         exc = exc()
     if not isinstance(exc, BaseException):
-        raise TypeError('an exception is needed, not %r' % (exc,))
+        raise TypeError('not an exception: %r' % (exc,))
     owner = future if owner is None else owner
     held = _Held(exc)
-    # In place before the future completes: other threads look it up then.
-    with _exc_lock:
-        token = _take_token_locked()
-        kept = owner.__dict__.get('_cg_exceptions')
-        if kept is None:
-            kept = owner._cg_exceptions = {}
-        kept[token] = held
-        _exc_registry[token] = held
-    error = None
+    with _exc_lock:  # in place before other threads can see the failure
+        while _exc_next_token in _exc_registry:
+            _exc_next_token = _exc_next_token % 0x7FFFFFFE + 1
+        token = _exc_next_token
+        _exc_next_token = token % 0x7FFFFFFE + 1
+        kept = owner.__dict__.setdefault('_cg_exceptions', {})
+        kept[token] = _exc_registry[token] = held
     try:
         _CgFuture.return_error(future, GLib.Error.new_literal(
             _PY_ERROR_QUARK, _describe(exc), token))
     except GLib.Error as e:
-        error = e
-    if error is not None:
         with _exc_lock:
             kept.pop(token, None)
             _exc_registry.pop(token, None)
-        raise _translate(error)
+        error = e
+    else:
+        return
+    raise _translate(error)
 
 
 def _set_value(future, value):
@@ -211,23 +187,19 @@ _get_running_loop = asyncio._get_running_loop
 def _asyncio_loop():
     """The asyncio loop to await in, or None inside the coroutine runner."""
     loop = _get_running_loop()
-    if loop is not None and loop is getattr(_tls, 'runner_loop', 0):
-        return None
-    return loop
+    return None if loop is not None and loop is getattr(_tls, 'runner_loop', 0) else loop
 
 
 class _GOp:
     """An awaitable over a GIO ``_async``/``_finish`` pair: ``start(cancellable,
-    callback)``, ``finish(source, result)``. In the coroutine runner it starts
-    on the caller's thread; in asyncio on a private GLib thread (the bridge).
-    ``abandon(value)`` undoes a success nobody awaits any more."""
+    callback)``, ``finish(source, result)``. It starts on the caller's thread
+    in the coroutine runner, on the bridge thread in asyncio. ``abandon(value)``
+    undoes a success nobody awaits any more."""
 
     __slots__ = ('start', 'finish', 'abandon')
 
     def __init__(self, start, finish, abandon=None):
-        self.start = start
-        self.finish = finish
-        self.abandon = abandon
+        self.start, self.finish, self.abandon = start, finish, abandon
 
     def __await__(self):
         loop = _asyncio_loop()
@@ -240,23 +212,23 @@ def _finish_op(op, source, result):
     """(True, value) or (False, exception)."""
     try:
         return True, op.finish(source, result)
-    except GLib.Error as e:
-        return False, _translate(e)
     except BaseException as e:  # noqa: B902
-        return False, e
+        return False, _translate(e) if isinstance(e, GLib.Error) else e
 
 
 def _asyncio_op(op, loop):
-    afut = loop.create_future()
-    settled = loop.create_future()
+    afut, settled = loop.create_future(), loop.create_future()
     cancellable = Gio.Cancellable()
+
+    def abandon(ok, value):
+        if ok and op.abandon is not None and value is not None:
+            op.abandon(value)
 
     def deliver(ok, value):
         if not settled.done():
             settled.set_result(None)
         if afut.done():
-            if ok and op.abandon is not None and value is not None:
-                op.abandon(value)
+            abandon(ok, value)
         elif ok:
             afut.set_result(value)
         else:
@@ -266,8 +238,7 @@ def _asyncio_op(op, loop):
         try:
             loop.call_soon_threadsafe(deliver, ok, value)
         except RuntimeError:  # the loop is closed
-            if ok and op.abandon is not None and value is not None:
-                op.abandon(value)
+            abandon(ok, value)
 
     def start():
         try:
@@ -275,85 +246,71 @@ def _asyncio_op(op, loop):
         except BaseException as e:  # noqa: B902
             post(False, _translate(e) if isinstance(e, GLib.Error) else e)
 
-    _bridge.call(start)
+    _bridge_call(start)
     try:
         return (yield from afut)
     except asyncio.CancelledError:
-        # The library applies its rules to the cancelled operation (a wait
-        # cancels its future unless shielded) before the task ends.
+        # The library settles the cancelled operation (a wait cancels its
+        # future unless shielded) before the task ends.
         cancellable.cancel()
         if not settled.done():
             yield from settled
         raise
 
 
-class _Bridge:
-    """A private thread running a GLib main loop, for ``_async`` calls made
-    from asyncio: their callbacks need a main context that runs."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._context = None
-
-    def _main(self, ready):
-        context = GLib.MainContext.new()
-        context.push_thread_default()
-        loop = GLib.MainLoop.new(context, False)
-        self._context = context
-        ready.set()
-        loop.run()
-
-    def call(self, func):
-        with self._lock:
-            if self._context is None:
-                ready = threading.Event()
-                threading.Thread(target=self._main, args=(ready,),
-                                 name='cg-asyncio-bridge', daemon=True).start()
-                ready.wait()
-
-        def run(*unused):
-            try:
-                func()
-            except BaseException:  # noqa: B902
-                _log.exception('Cg: a call on the asyncio bridge failed')
-            return GLib.SOURCE_REMOVE
-
-        source = GLib.Idle()
-        source.set_callback(run)
-        source.attach(self._context)
+_bridge_lock = threading.Lock()
+_bridge_context = None
 
 
-_bridge = _Bridge()
+def _bridge_main(ready):
+    global _bridge_context
+    context = GLib.MainContext.new()
+    context.push_thread_default()
+    loop = GLib.MainLoop.new(context, False)
+    _bridge_context = context
+    ready.set()
+    loop.run()
+
+
+def _bridge_call(func):
+    """Calls func() on a private thread whose GLib main loop runs the
+    callbacks of the ``_async`` calls made for asyncio."""
+    with _bridge_lock:
+        if _bridge_context is None:
+            ready = threading.Event()
+            threading.Thread(target=_bridge_main, args=(ready,), name='cg-asyncio-bridge',
+                             daemon=True).start()
+            ready.wait()
+
+    def run(*unused):
+        try:
+            func()
+        except BaseException:  # noqa: B902
+            _log.exception('Cg: a call on the asyncio bridge failed')
+        return GLib.SOURCE_REMOVE
+
+    source = GLib.Idle()
+    source.set_callback(run)
+    source.attach(_bridge_context)
 
 
 def _timeout(timeout):
-    """A timeout in seconds for the C waits: None waits without limit (as
-    do NaN and negative ones, by the library's rule)."""
+    """None as the library's no limit (as are NaN and negative timeouts)."""
     return -1.0 if timeout is None else float(timeout)
 
 
-def _wait_flags(shield, result):
-    return (_WAIT_SHIELD if shield else _WAIT_NONE) | (_WAIT_NONE if result else _WAIT_NO_RESULT)
-
-
-def _wait_outcome(future, flags, wait):
-    """(True, value) or (False, exception) of a C wait of @future: @wait()
-    raises what the library reports (the future's failure, a timeout ...)."""
+def _wait_sync(future, timeout, flags):
+    """cg_future_wait_sync(): (True, value) or (False, exception)."""
     try:
-        wait()
+        _CgFuture.wait_sync(future, timeout, flags, None)
     except GLib.Error as e:
         return False, _translate(e)
     return (True, None) if flags & _WAIT_NO_RESULT else _outcome(future)
 
 
-def _wait_sync(future, timeout, flags):
-    return _wait_outcome(future, flags, lambda: _CgFuture.wait_sync(future, timeout, flags, None))
-
-
 @types.coroutine
 def _wait_async(future, timeout, flags):
-    """cg_future_wait_async(), awaited: (True, value) or (False, exception)."""
-    timeout = _timeout(timeout)
+    """cg_future_wait_async(): (True, value) or (False, exception)."""
     if _CgFuture.is_done(future):  # the library answers at once
         return _wait_sync(future, timeout, flags)
     try:
@@ -365,25 +322,23 @@ def _wait_async(future, timeout, flags):
     return (True, None) if flags & _WAIT_NO_RESULT else _outcome(future)
 
 
-async def _wait_coroutine(future, timeout, flags):
-    ok, value = await _wait_async(future, timeout, flags)
+async def _wait(future, timeout, flags):
+    ok, value = await _wait_async(future, _timeout(timeout), flags)
     if ok:
         return value
     del future  # see _outcome()
     raise value
 
 
-class _Done:
-    """An awaitable that is finished already (what ``release()`` returns)."""
+def _flags(shield, result):
+    return (_WAIT_SHIELD if shield else _WAIT_NONE) | (_WAIT_NONE if result else _WAIT_NO_RESULT)
 
-    __slots__ = ()
+
+class _Done:
+    """Done already: what ``release()`` returns, for ``await lock.release()``."""
 
     def __await__(self):
-        return
-        yield  # pragma: no cover
-
-
-_DONE = _Done()
+        return iter(())
 
 
 # Futures -------------------------------------------------------------------
@@ -392,31 +347,26 @@ _callbacks_lock = threading.Lock()
 
 
 class Future(Cg.Future):
-    """A result that another thread delivers, modelled on asyncio.Future.
+    """A result that another thread delivers, as asyncio.Future.
 
     ``Cg.Future()`` belongs to the current thread, ``Cg.Future(thread)`` to a
-    given #GLib.Thread: its done callbacks run there. Any Python value can be
-    the result; ``result()``, ``exception()`` and ``await`` give back the very
+    #GLib.Thread, where its done callbacks run. Any Python value can be the
+    result; ``result()``, ``exception()`` and ``await`` give back the very
     exception object that was set or that a job raised.
     """
 
     def __new__(cls, thread=None):
-        if thread is None:
-            return _CgFuture.new()
-        return _CgFuture.new_for_thread(thread)
+        return _CgFuture.new() if thread is None else _CgFuture.new_for_thread(thread)
 
     def __init__(self, thread=None):
         pass
 
     def __repr__(self):
-        state = ('cancelled' if self.is_cancelled() else
-                 'done' if self.is_done() else 'pending')
+        state = 'cancelled' if self.is_cancelled() else 'done' if self.is_done() else 'pending'
         return '<Cg.Future %s at 0x%x>' % (state, id(self))
 
-    @property
-    def thread(self):
-        """The #GLib.Thread the future belongs to."""
-        return _CgFuture.get_thread(self)
+    thread = property(lambda self: _CgFuture.get_thread(self),
+                      doc='The #GLib.Thread the future belongs to.')
 
     def done(self):
         return _CgFuture.is_done(self)
@@ -425,8 +375,7 @@ class Future(Cg.Future):
         return _CgFuture.is_cancelled(self)
 
     def cancel(self, msg=None):
-        """Cancels the future if it is not done (thread-safe); returns
-        ``cancelled()``."""
+        """Cancels the future unless done (thread-safe); returns cancelled()."""
         return _CgFuture.cancel(self, None if msg is None else str(msg))
 
     def set_result(self, value):
@@ -442,8 +391,8 @@ class Future(Cg.Future):
         _call(_CgFuture.set_cancellable, self, cancellable)
 
     def result(self):
-        """The result; raises the exception the future failed with,
-        FutureCancelledError or InvalidStateError."""
+        """The result; raises the future's exception, FutureCancelledError or
+        InvalidStateError."""
         ok, value = _outcome(self)
         if ok:
             return value
@@ -451,8 +400,8 @@ class Future(Cg.Future):
         raise value
 
     def exception(self):
-        """The exception the future failed with, or None; raises
-        FutureCancelledError or InvalidStateError."""
+        """The future's exception or None; raises FutureCancelledError or
+        InvalidStateError."""
         if _CgFuture.is_cancelled(self) or not _CgFuture.is_done(self):
             self.result()  # raises
         try:
@@ -465,64 +414,55 @@ class Future(Cg.Future):
         return _CgFuture.get_caller(self)
 
     def add_done_callback(self, fn):
-        """Calls ``fn(future)`` once the future is done, in the context current
-        now, on the future's thread; the library's order (the reverse of
-        registration) and thread rules apply."""
-        entry = [fn, contextvars.copy_context()]
+        """Calls ``fn(future)`` once done, in the context current now, with the
+        library's order (the reverse of registration) and thread rules."""
+        entry = (fn, contextvars.copy_context())
         with _callbacks_lock:
             self.__dict__.setdefault('_cg_callbacks', []).append(entry)
         _CgFuture.add_done_callback(self, _run_done_callback, entry)
 
     def remove_done_callback(self, fn):
-        """Removes every registration of @fn that has not run; returns how
-        many."""
-        # A Python function reaches the library as a new pointer on every
-        # call, so it cannot be matched there: the removed registrations stay
-        # in the library's list and do nothing when their turn comes.
+        """Removes the registrations of @fn that did not run; returns how many."""
+        # A Python function reaches C as a new pointer each time, so C cannot
+        # match it: a removed registration stays in C, and does nothing.
         with _callbacks_lock:
             entries = self.__dict__.get('_cg_callbacks') or []
             kept = [entry for entry in entries if entry[0] != fn]
-            removed = len(entries) - len(kept)
-            entries[:] = kept
+            removed, entries[:] = len(entries) - len(kept), kept
         return removed
 
     def wait(self, timeout=None, shield=False, result=True):
-        """Waits for the future (awaitable), in asyncio or in a coroutine job.
-        A timeout raises TimeoutError and, unless @shield, cancels the future,
-        as does cancelling the wait. Returns the result when @result."""
-        return _wait_coroutine(self, timeout, _wait_flags(shield, result))
+        """Waits for the future (a coroutine, for asyncio or a coroutine job).
+        A timeout raises TimeoutError; it and a cancelled wait cancel the
+        future unless @shield. Returns the result when @result."""
+        return _wait(self, timeout, _flags(shield, result))
 
     def wait_sync(self, timeout=None, shield=False, result=True):
-        """Blocks until the future is done (not on its own thread), with the
-        rules of wait()."""
-        ok, value = _wait_sync(self, _timeout(timeout), _wait_flags(shield, result))
+        """Blocks until the future is done (not on its own thread); the rules
+        of wait()."""
+        ok, value = _wait_sync(self, _timeout(timeout), _flags(shield, result))
         if ok:
             return value
         del self  # see _outcome()
         raise value
 
     def __await__(self):
-        return _wait_coroutine(self, None, _WAIT_NONE).__await__()
+        return _wait(self, None, _WAIT_NONE).__await__()
 
 
 Future = override(Future)
-__all__.append('Future')
 
 
 def _run_done_callback(future, entry):
     with _callbacks_lock:
         entries = future.__dict__.get('_cg_callbacks') or []
-        for i, other in enumerate(entries):
-            if other is entry:
-                del entries[i]
-                break
-        else:
+        if not any(other is entry for other in entries):
             return  # removed
-    fn, ctx = entry
+        entries[:] = [other for other in entries if other is not entry]
     try:
-        ctx.run(fn, future)
+        entry[1].run(entry[0], future)
     except BaseException:  # noqa: B902
-        _log.exception('Cg: the done callback %r of %r failed', fn, future)
+        _log.exception('Cg: the done callback %r of %r failed', entry[0], future)
 
 
 # Jobs --------------------------------------------------------------------
@@ -545,7 +485,21 @@ def _job_trampoline(future, payload):
     except BaseException as e:  # noqa: B902
         _complete(_fail, future, e)
         return
-    _complete_with(future, value, ctx)
+    if isinstance(value, _CgFuture):
+        try:
+            _CgFuture.return_future(future, value)
+        except GLib.Error as e:  # its own future, say
+            _complete(_fail, future, _translate(e))
+    elif inspect.isawaitable(value):
+        runner = _Runner(value, ctx, future)
+        try:
+            _CgFuture.return_future(future, runner.future)
+        except GLib.Error:  # done already: the caller was stopped, say
+            runner.coro.close()
+            return
+        runner.step()
+    else:
+        _complete(_set_value, future, value)
 
 
 def _complete(complete, future, value, *owner):
@@ -559,42 +513,16 @@ async def _await_any(awaitable):
     return await awaitable
 
 
-_PLAIN_TYPES = frozenset((type(None), bool, int, float, complex, str, bytes, bytearray,
-                          tuple, list, dict, set, frozenset))
-
-
-def _complete_with(future, value, ctx):
-    """Completes a job's @future with what its function returned."""
-    if type(value) in _PLAIN_TYPES:
-        _complete(_set_value, future, value)
-    elif isinstance(value, _CgFuture):
-        try:
-            _CgFuture.return_future(future, value)
-        except GLib.Error as e:  # its own future, say
-            _complete(_fail, future, _translate(e))
-    elif inspect.isawaitable(value):
-        coro = value if inspect.iscoroutine(value) else _await_any(value)
-        runner = _Runner(coro, ctx, future)
-        try:
-            _CgFuture.return_future(future, runner.future)
-        except GLib.Error:
-            coro.close()
-            return
-        runner.step()
-    else:
-        _complete(_set_value, future, value)
-
-
 class _Runner:
     """Drives a coroutine on the current caller's thread, from its GLib main
-    loop; ``future`` completes with its outcome. Cancelling ``future`` throws
-    FutureCancelledError into the coroutine at its next await. @owner, the
-    job's future that follows ``future``, keeps the exception (see _fail())."""
+    loop; ``future`` completes with its outcome, and cancelling it throws
+    FutureCancelledError into the coroutine. @owner, the job's future that
+    follows ``future``, keeps its exception (see _fail())."""
 
     __slots__ = ('coro', 'ctx', 'future', 'owner', 'cancellable', 'caller')
 
-    def __init__(self, coro, ctx, owner=None):
-        self.coro = coro
+    def __init__(self, awaitable, ctx, owner=None):
+        self.coro = awaitable if inspect.iscoroutine(awaitable) else _await_any(awaitable)
         self.ctx = ctx
         self.future = Future()
         self.owner = owner
@@ -602,56 +530,46 @@ class _Runner:
         self.caller = _CgCaller.get_current()
 
     def step(self, value=None, exc=None):
-        coro = self.coro
         saved = getattr(_tls, 'runner_loop', 0)
         _tls.runner_loop = _get_running_loop()
         try:
             while True:
                 try:
                     if exc is None:
-                        yielded = self.ctx.run(coro.send, value)
+                        op = self.ctx.run(self.coro.send, value)
                     else:
-                        yielded = self.ctx.run(coro.throw, exc)
+                        op = self.ctx.run(self.coro.throw, exc)
                 except StopIteration as stop:
-                    _complete(_set_value, self.future, stop.value)
-                    return
+                    return _complete(_set_value, self.future, stop.value)
                 except BaseException as e:  # noqa: B902
-                    _complete(_fail, self.future, e, self.owner)
-                    return
+                    return _complete(_fail, self.future, e, self.owner)
                 value = exc = None
-                if yielded is None:
-                    self._resume_soon()
-                    return
-                if not isinstance(yielded, _GOp):
-                    exc = RuntimeError('%r cannot be awaited in a Cg coroutine job' % (yielded,))
+                if op is None:
+                    return self._resume_soon()
+                if not isinstance(op, _GOp):
+                    exc = RuntimeError('%r cannot be awaited in a Cg coroutine job' % (op,))
                     continue
                 try:
-                    yielded.start(self.cancellable, self._make_callback(yielded))
-                except GLib.Error as e:
-                    exc = _translate(e)
-                    continue
+                    return op.start(self.cancellable, self._callback(op))
                 except BaseException as e:  # noqa: B902
-                    exc = e
-                    continue
-                return
+                    exc = _translate(e) if isinstance(e, GLib.Error) else e
         finally:
             _tls.runner_loop = saved
 
-    def _make_callback(self, op):
+    def _callback(self, op):
         def callback(source, result, *unused):
             ok, value = _finish_op(op, source, result)
             # The coroutine runs on from this frame, which the traceback of an
             # exception it raises keeps: it must not keep @result with it.
             del source, result, unused
             if ok:
-                self.step(value)
-                return
+                return self.step(value)
             if (isinstance(value, GLib.Error) and value.domain == _IO_DOMAIN
                     and value.code == Gio.IOErrorEnum.CANCELLED
                     and self.cancellable.is_cancelled()):
                 try:
                     _CgFuture.check(self.future)
-                except GLib.Error as e:
+                except GLib.Error as e:  # the future's cancellation
                     value = _translate(e)
             self.step(None, value)
         return callback
@@ -663,8 +581,7 @@ class _Runner:
 
         if self.caller is not None:
             try:
-                _CgCaller.call_direct(self.caller, resume, None)
-                return
+                return _CgCaller.call_direct(self.caller, resume, None)
             except GLib.Error:
                 pass
         source = GLib.Idle()
@@ -677,8 +594,7 @@ def _direct_trampoline(payload):
     try:
         value = func(*args, **kwargs)
         if inspect.isawaitable(value):
-            coro = value if inspect.iscoroutine(value) else _await_any(value)
-            runner = _Runner(coro, contextvars.copy_context())
+            runner = _Runner(value, contextvars.copy_context())
             runner.future.add_done_callback(_log_direct_failure)
             runner.step()
     except BaseException:  # noqa: B902
@@ -692,47 +608,31 @@ def _log_direct_failure(future):
 
 # Callers ------------------------------------------------------------------
 
-_RETURN_WHEN = {
-    'ALL_COMPLETED': Cg.ReturnWhen.ALL_COMPLETED,
-    'FIRST_COMPLETED': Cg.ReturnWhen.FIRST_COMPLETED,
-    'FIRST_EXCEPTION': Cg.ReturnWhen.FIRST_EXCEPTION,
-}
-
 
 def _gthread(thread):
     if thread is None or isinstance(thread, GLib.Thread):
         return thread
-    if isinstance(thread, threading.Thread):
-        if thread is threading.current_thread():
-            return None
-        raise ValueError('only the current threading.Thread; else a GLib.Thread')
-    raise TypeError('not a thread: %r' % (thread,))
+    if thread is threading.current_thread():
+        return None
+    raise ValueError('not a GLib.Thread nor the current thread: %r' % (thread,))
+
+
+def _setting(name, minimum):
+    getter, setter = getattr(_CgCaller, 'get_' + name), getattr(_CgCaller, 'set_' + name)
+
+    def set_value(cls, value):
+        value = int(value)
+        if not minimum <= value <= 0x7FFFFFFF:
+            raise ValueError('out of range: %d' % value)
+        setter(value)
+    return property(lambda cls: getter(), set_value)
 
 
 class _CallerMeta(type(Cg.Caller)):
-    """The process-wide settings as class attributes (the C settings)."""
+    """The process-wide settings of the library, as class attributes."""
 
-    @property
-    def MAX_BUFFER_SIZE(cls):
-        return _CgCaller.get_max_buffer_size()
-
-    @MAX_BUFFER_SIZE.setter
-    def MAX_BUFFER_SIZE(cls, value):
-        value = int(value)
-        if not 1 <= value <= 0x7FFFFFFF:
-            raise ValueError('MAX_BUFFER_SIZE out of range: %d' % value)
-        _CgCaller.set_max_buffer_size(value)
-
-    @property
-    def MAX_IDLE_POOL_INSTANCES(cls):
-        return _CgCaller.get_max_idle_pool_instances()
-
-    @MAX_IDLE_POOL_INSTANCES.setter
-    def MAX_IDLE_POOL_INSTANCES(cls, value):
-        value = int(value)
-        if value < 0:
-            raise ValueError('MAX_IDLE_POOL_INSTANCES out of range: %d' % value)
-        _CgCaller.set_max_idle_pool_instances(value)
+    MAX_BUFFER_SIZE = _setting('max_buffer_size', 1)
+    MAX_IDLE_POOL_INSTANCES = _setting('max_idle_pool_instances', 0)
 
 
 def _submit(submit, func, args, kwargs):
@@ -756,21 +656,11 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
         pass
 
     def __repr__(self):
-        return '<Cg.Caller %r %s at 0x%x>' % (
-            _CgCaller.get_name(self),
-            'running' if _CgCaller.get_running(self) else
-            'stopped' if _CgCaller.get_stopped(self) else 'not started', id(self))
+        state = ('running' if self.running else 'stopped' if self.stopped else 'not started')
+        return '<Cg.Caller %r %s at 0x%x>' % (self.name, state, id(self))
 
-    # Settings on instances too, as in async_kernel.
-
-    @property
-    def MAX_BUFFER_SIZE(self):
-        return type(self).MAX_BUFFER_SIZE
-
-    @property
-    def MAX_IDLE_POOL_INSTANCES(self):
-        return type(self).MAX_IDLE_POOL_INSTANCES
-
+    MAX_BUFFER_SIZE = property(lambda self: type(self).MAX_BUFFER_SIZE)
+    MAX_IDLE_POOL_INSTANCES = property(lambda self: type(self).MAX_IDLE_POOL_INSTANCES)
     name = property(lambda self: _CgCaller.get_name(self))
     protected = property(lambda self: _CgCaller.get_protected(self))
     running = property(lambda self: _CgCaller.get_running(self))
@@ -782,14 +672,12 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
     log = property(lambda self: _CgCaller.get_log_domain(self),
                    doc='The log domain of the caller\'s messages.')
 
-    # Life cycle
-
     @classmethod
     def start_new(cls, *, name=None, protected=False, context=None, backend=None,
                   log=None, backend_options=None):
-        """Starts a new thread running a GLib main loop with a caller; returns
-        once it accepts jobs. @context (or a GLib.MainContext given as
-        @backend) is the context it runs, a new one by default."""
+        """Starts a caller in a new thread running a GLib main loop (of
+        @context, or of a GLib.MainContext given as @backend, or a new one);
+        returns once it accepts jobs."""
         if context is None and isinstance(backend, GLib.MainContext):
             context = backend
         return _CgCaller.start_new(name, bool(protected), context)
@@ -807,13 +695,13 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
         """Stops every unprotected caller (every caller with @force)."""
         _CgCaller.stop_all(bool(force or _stop_protected))
         for caller in list(_queue_owners):
-            if _CgCaller.get_stopped(caller):
+            if caller.stopped:
                 _queue_forget(caller)
 
     def stop(self, force=False):
         """Stops the caller; a protected one only with @force."""
         _CgCaller.stop(self, bool(force))
-        if _CgCaller.get_stopped(self):
+        if self.stopped:
             _queue_forget(self)
 
     def __enter__(self):
@@ -824,13 +712,10 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
         self.stop()
 
     async def __aenter__(self):
-        _CgCaller.start(self)
-        return self
+        return self.__enter__()
 
     async def __aexit__(self, *exc_info):
         self.stop()
-
-    # Calls
 
     def call_soon(self, func, /, *args, **kwargs):
         """Runs ``func(*args, **kwargs)`` in the caller's loop, in a copy of the
@@ -856,7 +741,7 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
 
     @classmethod
     def to_thread_by_name(cls, name, func, /, *args, **kwargs):
-        """Runs ``func(*args, **kwargs)`` in the caller named @name, starting it
+        """Runs ``func(*args, **kwargs)`` in the caller named @name, started
         when absent; None means to_thread()."""
         return _submit(lambda f, p: _CgCaller.to_thread_by_name(name, f, p), func, args, kwargs)
 
@@ -866,59 +751,45 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
         future = _current_future.get()
         return future if future is not None else _CgCaller.current_future()
 
-    # Execution queues: the library's named queues (see _queue_id())
-
     def queue_call(self, func, /, *args, max_buffer_size=None, wait=False):
-        """Queues ``func(*args)`` in the FIFO queue of @func (for a bound
-        method: of the method and its object) in this caller, from the
-        caller's own thread. A full queue raises WOULD_BLOCK; with @wait this
-        returns an awaitable that waits for room instead.
-
-        @max_buffer_size is the room of the queue, in calls waiting besides
-        the one handed to the caller, if this call makes the queue; None, 0
-        or less means MAX_BUFFER_SIZE. Failing calls are logged by the
-        library, and the queue goes on."""
+        """Queues ``func(*args)`` in the library's FIFO queue of @func (of a
+        bound method and its object) in this caller, from its own thread. A
+        full queue raises WOULD_BLOCK; with @wait, this returns an awaitable
+        that waits for room. @max_buffer_size is the room of a queue this call
+        makes; None, 0 or less mean MAX_BUFFER_SIZE. Failures are logged."""
         name, instance, anchors = _queue_id(func)
         payload = (func, args, {}, contextvars.copy_context())
         size = 0 if max_buffer_size is None else int(max_buffer_size)
         existed = _CgCaller.queue_exists_named(self, name, instance)
+
+        def queued(*unused):
+            if not existed:
+                _queue_anchor(self, name, anchors)
         if wait:
-            def finish(source, result):
-                _CgCaller.queue_call_finish(self, result)
-                if not existed:
-                    _queue_anchor(self, name, anchors)
             return _await_any(_GOp(
                 lambda cancellable, callback: _CgCaller.queue_call_named_async(
                     self, name, instance, _job_trampoline, (payload,), size, cancellable,
-                    callback),  # PyGObject spreads a tuple here: (payload,) gives payload
-                finish))
-        _CgCaller.queue_call_named(self, name, instance, _job_trampoline, payload, size)
-        if not existed:
-            _queue_anchor(self, name, anchors)
-        return None
+                    callback),  # PyGObject spreads this tuple: the job gets payload
+                lambda source, result: queued(_CgCaller.queue_call_finish(self, result))))
+        return queued(_CgCaller.queue_call_named(
+            self, name, instance, _job_trampoline, payload, size))
 
     def queue_close(self, func):
-        """Closes the execution queue of @func, dropping the calls waiting in
-        it (thread-safe)."""
-        name, instance, unused = _queue_id(func)
-        return _CgCaller.queue_close_named(self, name, instance)
+        """Closes the queue of @func, dropping its waiting calls (thread-safe)."""
+        return _CgCaller.queue_close_named(self, *_queue_id(func)[:2])
 
     def queue_exists(self, func):
-        """Whether the execution queue of @func is open (thread-safe)."""
-        name, instance, unused = _queue_id(func)
-        return _CgCaller.queue_exists_named(self, name, instance)
-
-    # Many futures
+        """Whether the queue of @func is open (thread-safe)."""
+        return _CgCaller.queue_exists_named(self, *_queue_id(func)[:2])
 
     @classmethod
     async def as_completed(cls, items, *, max_concurrent=None, shield=False):
         """Yields the futures of @items as they complete (``async for``).
 
-        @items is a collection (watched all at once) or an iterator, such as
-        a generator (drawn lazily, at most @max_concurrent futures
-        outstanding; default MAX_IDLE_POOL_INSTANCES). Leaving early cancels
-        the rest unless @shield.
-        """
+        @items is a collection (watched all at once) or an iterator (drawn
+        lazily, at most @max_concurrent futures outstanding; default
+        MAX_IDLE_POOL_INSTANCES). Leaving early cancels the rest unless
+        @shield."""
         own = cls.current_future()
         if isinstance(items, collections.abc.Collection):
             futures = [f for f in items if f is not own]
@@ -927,7 +798,7 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
                     raise TypeError('not a Cg future: %r' % (future,))
             iteration = Cg.AsCompleted.new(futures, bool(shield))
         elif hasattr(items, '__aiter__'):
-            raise TypeError('a collection or a plain iterator of futures is needed')
+            raise TypeError('not a collection nor a plain iterator: %r' % (items,))
         else:
             iteration = Cg.AsCompleted.new_from_generator(
                 _Generator(iter(items), own), None,
@@ -947,20 +818,17 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
     async def wait(cls, items, *, timeout=None, return_when='ALL_COMPLETED'):
         """Waits for the futures of @items; returns the sets (done, pending).
         A timeout is no error."""
-        futures = list(items)
-        when = _RETURN_WHEN[return_when] if isinstance(return_when, str) else return_when
-        timeout = _timeout(timeout)
+        futures, timeout = list(items), _timeout(timeout)
+        when = getattr(Cg.ReturnWhen, return_when) if isinstance(return_when, str) else return_when
 
         def finish(source, result):
             _ok, done, pending = _CgCaller.wait_finish(result)
             return set(done), set(pending)
-
         return await _GOp(lambda cancellable, callback: _CgCaller.wait_async(
             futures, timeout, when, cancellable, callback), finish)
 
 
 Caller = override(Caller)
-__all__.append('Caller')
 
 
 class _Generator:
@@ -969,9 +837,7 @@ class _Generator:
     __slots__ = ('iterator', 'own', 'ctx')
 
     def __init__(self, iterator, own):
-        self.iterator = iterator
-        self.own = own
-        self.ctx = contextvars.copy_context()
+        self.iterator, self.own, self.ctx = iterator, own, contextvars.copy_context()
 
     def __call__(self, *unused):
         while True:
@@ -984,51 +850,49 @@ class _Generator:
                 return None
             if future is self.own:
                 continue
-            if not isinstance(future, _CgFuture):
-                _log.error('Cg: as_completed() got %r, not a Cg future; it ends there', future)
-                return None
-            return future
+            if isinstance(future, _CgFuture):
+                return future
+            _log.error('Cg: as_completed() got %r, not a Cg future; it ends there', future)
+            return None
 
 
 # Execution queues ------------------------------------------------------------
 #
-# A Python function reaches C as a new pointer on every call, so each Python
-# queue is a named C queue: the name says which function (and, for a bound
-# method, which object) it belongs to. A queue closes when that function or
-# object dies (a GObject's queue is bound to the GObject itself, in C); what
-# cannot be referenced weakly is kept alive until the queue is closed.
+# A Python function reaches C as a new pointer on every call, so a Python
+# queue is a named C queue, named for its function (and a bound method's
+# object). A GObject is the queue's C instance: C closes its queue when it is
+# finalized. The queues of other objects and of functions close when these
+# die; what cannot be weakly referenced is kept alive until then.
 
 _queues_lock = threading.Lock()
-_queue_owners = weakref.WeakSet()  # callers that have _cg_queues
+_queue_owners = weakref.WeakSet()  # callers with _cg_queues
 
 
 def _queue_id(func):
-    """(name, instance, anchors) of the C queue of @func: anchors are the
-    objects whose death closes it."""
+    """(name, instance, anchors) of the C queue of @func; its anchors are
+    the objects whose death closes it."""
     owner = getattr(func, '__self__', None)
     if owner is None or isinstance(owner, types.ModuleType):
         return 'py:%x' % id(func), None, (func,)
     inner = getattr(func, '__func__', None)
     what = '%x' % id(inner) if inner is not None else getattr(func, '__name__', '?')
     if isinstance(owner, GObject.Object):
-        return 'py:%s' % what, owner, ()
+        return 'py:' + what, owner, ()
     return 'py:%s:%x' % (what, id(owner)), None, (owner,) if inner is None else (inner, owner)
 
 
 def _queue_anchor(caller, name, anchors):
     """Ties the new queue @name of @caller to the life of @anchors."""
-    caller_ref = weakref.ref(caller)
-    held = []
+    caller_ref, held = weakref.ref(caller), []
     for obj in anchors:
         try:
             held.append(weakref.finalize(obj, _queue_gone, caller_ref, name))
         except TypeError:
             held.append(obj)  # not weakly referable: kept alive
     with _queues_lock:
-        queues = caller.__dict__.setdefault('_cg_queues', {})
         _queue_owners.add(caller)
-        old = queues.pop(name, ())
-        queues[name] = held
+        queues = caller.__dict__.setdefault('_cg_queues', {})
+        old, queues[name] = queues.get(name, ()), held
     _queue_release(old)
 
 
@@ -1048,8 +912,8 @@ def _queue_release(held):
 
 
 def _queue_forget(caller):
-    """Drops what the Python side keeps for the queues of a stopped caller
-    (the library closed them)."""
+    """Drops the anchors of a stopped caller's queues (the library closed
+    them)."""
     with _queues_lock:
         queues = caller.__dict__.pop('_cg_queues', None) or {}
     for held in queues.values():
@@ -1059,10 +923,10 @@ def _queue_forget(caller):
 # Locks ---------------------------------------------------------------------
 #
 # A C lock belongs to a C context (CgContext), but asyncio tasks that share a
-# thread share its C context. So the override carries a C context in a Python
-# context variable, copied as Python contexts are (into asyncio tasks and into
-# jobs), and runs every lock call inside a copy of it: a Python context is a
-# lock context, as in async_kernel.
+# thread share its C context. So a Python context variable carries a C
+# context, copied as Python contexts are (into asyncio tasks and jobs), and
+# every lock call runs in a copy of it: a Python context is a lock context,
+# as in async_kernel.
 
 _lock_context = contextvars.ContextVar('Cg.lock_context', default=None)
 
@@ -1083,10 +947,9 @@ def _run_in_c_context(c_context, func):
     return value
 
 
-def _lock_call(func):
+def _c_context():
     current = _lock_context.get()
-    c_context = current.copy() if current is not None else Cg.Context.copy_current()
-    return _run_in_c_context(c_context, func)
+    return current.copy() if current is not None else Cg.Context.copy_current()
 
 
 class _LockAcquire:
@@ -1096,16 +959,10 @@ class _LockAcquire:
         self.lock = lock
 
     def __await__(self):
-        lock = self.lock
-        current = _lock_context.get()
-        c_context = current.copy() if current is not None else Cg.Context.copy_current()
+        lock, c_context = self.lock, _c_context()
         # The acquisition names this context in c_context; keep it for the
         # release and for the jobs this context spawns.
         _lock_context.set(c_context)
-
-        def start(cancellable, callback):
-            _run_in_c_context(c_context, lambda: _CgAsyncLock.acquire_async(
-                lock, cancellable, callback))
 
         def abandon(unused):
             try:
@@ -1113,7 +970,10 @@ class _LockAcquire:
             except Exception:  # noqa: B902
                 _log.exception('Cg: releasing an abandoned lock acquisition failed')
 
-        yield from _GOp(start, lambda source, result: _CgAsyncLock.acquire_finish(lock, result),
+        yield from _GOp(lambda cancellable, callback: _run_in_c_context(
+                            c_context, lambda: _CgAsyncLock.acquire_async(
+                                lock, cancellable, callback)),
+                        lambda source, result: _CgAsyncLock.acquire_finish(lock, result),
                         abandon).__await__()
         return lock
 
@@ -1126,24 +986,19 @@ class _LockMixin:
         return _LockAcquire(self)
 
     def release(self):
-        """Gives back one acquisition of the current context. Returns an
-        awaitable that is done already, so ``await lock.release()`` works."""
-        _lock_call(lambda: _CgAsyncLock.release(self))
-        return _DONE
+        """Gives back one acquisition of the current context; returns an
+        awaitable that is done, so ``await lock.release()`` works too."""
+        _run_in_c_context(_c_context(), lambda: _CgAsyncLock.release(self))
+        return _Done()
 
     def is_in_context(self):
         """Whether the current context holds the lock."""
         if _lock_context.get() is None:
             return False
-        return _lock_call(lambda: _CgAsyncLock.is_in_context(self))
+        return _run_in_c_context(_c_context(), lambda: _CgAsyncLock.is_in_context(self))
 
-    @property
-    def count(self):
-        return _CgAsyncLock.get_count(self)
-
-    @property
-    def reentrant(self):
-        return _CgAsyncLock.get_reentrant(self)
+    count = property(lambda self: _CgAsyncLock.get_count(self))
+    reentrant = property(lambda self: _CgAsyncLock.get_reentrant(self))
 
     async def __aenter__(self):
         await _LockAcquire(self)
@@ -1159,42 +1014,30 @@ class AsyncLock(_LockMixin, Cg.AsyncLock):
 
 
 AsyncLock = override(AsyncLock)
-__all__.append('AsyncLock')
 
 
 # Cg.ReentrantAsyncLock derives from the override of Cg.AsyncLock, made
 # above, so it has the mixin already.
-_reentrant_bases = ((Cg.ReentrantAsyncLock,) if issubclass(Cg.ReentrantAsyncLock, _LockMixin)
-                    else (_LockMixin, Cg.ReentrantAsyncLock))
-
-
-class ReentrantAsyncLock(*_reentrant_bases):
+class ReentrantAsyncLock(*((Cg.ReentrantAsyncLock,) if issubclass(Cg.ReentrantAsyncLock,
+                                                                   _LockMixin)
+                           else (_LockMixin, Cg.ReentrantAsyncLock))):
     """An asynchronous lock that the holding context, and the jobs it
     spawns, enter again."""
 
 
 ReentrantAsyncLock = override(ReentrantAsyncLock)
-__all__.append('ReentrantAsyncLock')
-
-
-# Sleeping ------------------------------------------------------------------
 
 
 def sleep(delay, result=None):
-    """An awaitable that finishes after @delay seconds with @result: in a
-    coroutine job (or any code of a caller's thread), a future completed with
-    call_later() on the current caller; inside an asyncio loop,
-    asyncio.sleep()."""
+    """Finishes after @delay seconds with @result: asyncio.sleep() in an
+    asyncio loop, otherwise a call_later() future of the current caller."""
     if _asyncio_loop() is not None:
         return asyncio.sleep(delay, result)
     caller = _CgCaller.get_current()
-    if caller is not None:
-        return Caller.call_later(caller, max(float(delay), 0.0), _identity, result)
-    raise RuntimeError('Cg.sleep() needs a caller or an asyncio loop')
+    if caller is None:
+        raise RuntimeError('Cg.sleep() needs a caller or an asyncio loop')
+    return Caller.call_later(caller, max(float(delay), 0.0), _identity, result)
 
 
 def _identity(value):
     return value
-
-
-__all__.append('sleep')
