@@ -89,11 +89,8 @@ class InvalidStateError(_Error, RuntimeError):
 # both alive for ever.
 
 
-class _Held:
-    __slots__ = ('exc', '__weakref__')
-
-    def __init__(self, exc):
-        self.exc = exc
+class _Held(list):
+    """[exception], weakly referable."""
 
 
 _exc_lock = threading.Lock()
@@ -106,7 +103,7 @@ def _translate(error):
     domain, code = error.domain, error.code
     if domain == _PY_ERROR_DOMAIN:
         held = _exc_registry.get(code)
-        return error if held is None else held.exc
+        return error if held is None else held[0]
     if domain == _FUTURE_DOMAIN and code == Cg.FutureError.CANCELLED:
         return FutureCancelledError(error.message)
     if domain == _FUTURE_DOMAIN and code == Cg.FutureError.INVALID_STATE:
@@ -143,7 +140,7 @@ def _fail(future, exc, owner=None):
     if not isinstance(exc, BaseException):
         raise TypeError('not an exception: %r' % (exc,))
     owner = future if owner is None else owner
-    held = _Held(exc)
+    held = _Held((exc,))
     with _exc_lock:  # in place before other threads can see the failure
         while _exc_next_token in _exc_registry:
             _exc_next_token = _exc_next_token % 0x7FFFFFFE + 1
@@ -612,9 +609,10 @@ def _log_direct_failure(future):
 def _gthread(thread):
     if thread is None or isinstance(thread, GLib.Thread):
         return thread
-    if thread is threading.current_thread():
-        return None
-    raise ValueError('not a GLib.Thread nor the current thread: %r' % (thread,))
+    if not isinstance(thread, threading.Thread):
+        raise TypeError('not a thread: %r' % (thread,))
+    if thread is not threading.current_thread():
+        raise ValueError('only the current threading.Thread; else its GLib.Thread')
 
 
 def _setting(name, minimum):

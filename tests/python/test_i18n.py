@@ -44,17 +44,20 @@ SCRIPT = textwrap.dedent('''
         except Cg.InvalidStateError as e:
             print('own future:', e)
 
+        def nothing(*unused):
+            pass
+
         def fill():
             caller = Cg.Caller()
-            caller.queue_call(print, 'x', max_buffer_size=1)
-            caller.queue_call(print, 'y')
+            caller.queue_call(nothing, max_buffer_size=1)
+            caller.queue_call(nothing)
             try:
-                caller.queue_call(print, 'z')
+                caller.queue_call(nothing)
             except GLib.Error as e:
                 return e.message
         print('full:', worker.call_soon(fill).wait_sync(5))
         try:
-            worker.queue_call(print, 'elsewhere')
+            worker.queue_call(nothing)
         except GLib.Error as e:
             print('wrong thread:', e.message)
     finally:
