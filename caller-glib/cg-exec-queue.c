@@ -583,6 +583,12 @@ waiter_cancelled (GCancellable *cancellable,
   return G_SOURCE_REMOVE;
 }
 
+static void queue_call_async_keyed (CgCaller *self, gconstpointer key, CgJobFunc func,
+                                    GObject *instance, gpointer user_data,
+                                    GDestroyNotify destroy, gint max_buffer_size_,
+                                    GCancellable *cancellable, GAsyncReadyCallback callback,
+                                    gpointer callback_data);
+
 /**
  * cg_caller_queue_call_async:
  * @self: a #CgCaller
@@ -613,16 +619,73 @@ cg_caller_queue_call_async (CgCaller            *self,
                             GAsyncReadyCallback  callback,
                             gpointer             callback_data)
 {
+  g_return_if_fail (CG_IS_CALLER (self));
+  g_return_if_fail (func != NULL);
+  g_return_if_fail (instance == NULL || G_IS_OBJECT (instance));
+
+  queue_call_async_keyed (self, (gconstpointer) func, func, instance, user_data, destroy,
+                          max_buffer_size_, cancellable, callback, callback_data);
+}
+
+/**
+ * cg_caller_queue_call_named_async:
+ * @self: a #CgCaller
+ * @name: the name of the queue
+ * @instance: (nullable): the object the queue belongs to
+ * @func: (scope notified) (closure user_data) (destroy destroy): what to
+ *   call
+ * @user_data: data for this call of @func
+ * @destroy: (nullable): frees @user_data once the call ran or was dropped
+ * @max_buffer_size: the room of the queue if this call makes it; 0 or
+ *   less for the default
+ * @cancellable: (nullable): gives up waiting for room
+ * @callback: (scope async) (closure callback_data): called once the call is
+ *   queued, or could not be
+ * @callback_data: data for @callback
+ *
+ * cg_caller_queue_call_async() for a queue of cg_caller_queue_call_named():
+ * when the queue is full it waits for room. Finish it with
+ * cg_caller_queue_call_finish().
+ */
+void
+cg_caller_queue_call_named_async (CgCaller            *self,
+                                  const char          *name,
+                                  GObject             *instance,
+                                  CgJobFunc            func,
+                                  gpointer             user_data,
+                                  GDestroyNotify       destroy,
+                                  gint                 max_buffer_size_,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             callback_data)
+{
+  g_return_if_fail (CG_IS_CALLER (self));
+  g_return_if_fail (name != NULL);
+  g_return_if_fail (func != NULL);
+  g_return_if_fail (instance == NULL || G_IS_OBJECT (instance));
+
+  queue_call_async_keyed (self, g_intern_string (name), func, instance, user_data, destroy,
+                          max_buffer_size_, cancellable, callback, callback_data);
+}
+
+static void
+queue_call_async_keyed (CgCaller            *self,
+                        gconstpointer        key,
+                        CgJobFunc            func,
+                        GObject             *instance,
+                        gpointer             user_data,
+                        GDestroyNotify       destroy,
+                        gint                 max_buffer_size_,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             callback_data)
+{
   g_autoptr(GTask) task = NULL;
   GError *error = NULL;
   GMutex *lock;
   ExecQueue *queue;
   CgFuture *item, *next;
   Waiter *waiter;
-
-  g_return_if_fail (CG_IS_CALLER (self));
-  g_return_if_fail (func != NULL);
-  g_return_if_fail (instance == NULL || G_IS_OBJECT (instance));
 
   /* Closing the queue (as stopping the caller does) answers a waiter;
    * the answer reaches this thread also when its caller stops meanwhile. */
@@ -641,7 +704,7 @@ cg_caller_queue_call_async (CgCaller            *self,
 
   lock = _cg_caller_get_lock (self);
   _cg_mutex_lock (lock);
-  queue = lookup_locked (self, (gconstpointer) func, instance, max_buffer_size_, TRUE);
+  queue = lookup_locked (self, key, instance, max_buffer_size_, TRUE);
   if (queue == NULL)
     {
       _cg_mutex_unlock (lock);
@@ -689,7 +752,7 @@ cg_caller_queue_call_async (CgCaller            *self,
  * @result: the result given to the callback
  * @error: return location for a #GError
  *
- * Finishes cg_caller_queue_call_async().
+ * Finishes cg_caller_queue_call_async() or cg_caller_queue_call_named_async().
  *
  * Returns: %TRUE when the call was queued
  */

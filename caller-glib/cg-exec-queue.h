@@ -65,6 +65,17 @@ gboolean  cg_caller_queue_call_named      (CgCaller            *self,
                                            gint                 max_buffer_size,
                                            GError             **error);
 CG_AVAILABLE_IN_ALL
+void      cg_caller_queue_call_named_async (CgCaller           *self,
+                                           const char          *name,
+                                           GObject             *instance,
+                                           CgJobFunc            func,
+                                           gpointer             user_data,
+                                           GDestroyNotify       destroy,
+                                           gint                 max_buffer_size,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             callback_data);
+CG_AVAILABLE_IN_ALL
 gboolean  cg_caller_queue_close_named     (CgCaller            *self,
                                            const char          *name,
                                            GObject             *instance);

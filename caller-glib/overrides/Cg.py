@@ -4,28 +4,17 @@
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
-"""Pythonic caller-glib: the shape of async_kernel's ``Caller`` API.
+"""Pythonic caller-glib, shaped as the Python async_kernel ``Caller`` API it
+is modelled on: ``Cg.Caller``, ``Cg.Future``, ``Cg.AsyncLock``,
+``Cg.ReentrantAsyncLock``, ``Cg.sleep()``, ``Cg.FutureCancelledError`` and
+``Cg.InvalidStateError``.
 
-``from gi.repository import Cg`` gives:
-
-- ``Cg.Caller``: ``Cg.Caller(create=True)``, ``Cg.Caller.start_new()``,
-  ``caller.call_soon(func, *args, **kwargs)``, ``Cg.Caller.to_thread(...)``,
-  ``caller.queue_call(...)``, ``Cg.Caller.as_completed(...)``,
-  ``Cg.Caller.wait(...)``, ``Cg.Caller.MAX_BUFFER_SIZE`` ...
-- ``Cg.Future``: any Python value as result, ``result()``/``exception()``
-  raising or returning the very exception object a job raised, awaitable in
-  asyncio coroutines (on any thread) and in coroutine jobs.
-- ``Cg.AsyncLock`` / ``Cg.ReentrantAsyncLock``: ``async with lock``.
-- ``Cg.sleep(delay)``, ``Cg.FutureCancelledError``, ``Cg.InvalidStateError``.
-
-Coroutine functions given to ``call_soon``, ``call_later``, ``to_thread``
-and ``queue_call`` run on the caller's thread, driven by a small coroutine
-runner on its GLib main loop: they may await Cg futures, ``Cg.sleep()``,
-``Future.wait()``, locks, ``Caller.wait()`` and ``Caller.as_completed()``
-(not asyncio objects: there is no asyncio loop on a caller's thread).
-
-Python ``contextvars`` are carried into jobs: ``contextvars.copy_context()``
-is taken at submission and the job runs inside it.
+A thin skin over the library, whose queues, waits, done callbacks and
+(translated) messages these are. It adds Python exceptions, asyncio support
+and a coroutine runner: coroutine jobs run on their caller's GLib main loop
+and may await Cg futures, ``Cg.sleep()``, waits, locks, ``Caller.wait()`` and
+``Caller.as_completed()``, not asyncio objects. Jobs run in a copy of the
+``contextvars`` context current at submission.
 """
 
 import asyncio
@@ -34,6 +23,7 @@ import contextvars
 import inspect
 import logging
 import threading
+import types
 import weakref
 
 from gi.repository import GLib, GObject, Gio
@@ -43,7 +33,8 @@ from ..overrides import override
 
 Cg = get_introspection_module('Cg')
 
-__all__ = []
+__all__ = ['FutureCancelledError', 'InvalidStateError', 'Future', 'Caller', 'AsyncLock',
+           'ReentrantAsyncLock', 'sleep']
 
 _log = logging.getLogger('Cg')
 
@@ -59,8 +50,8 @@ _FUTURE_DOMAIN = GLib.quark_to_string(Cg.future_error_quark())
 _CALLER_DOMAIN = GLib.quark_to_string(Cg.caller_error_quark())
 _IO_DOMAIN = GLib.quark_to_string(Gio.io_error_quark())
 
-# Python exceptions travel through the C library as GErrors of this domain;
-# the code is a token that finds the exception object again.
+# Python exceptions travel through the library as GErrors of this domain,
+# whose code is a token that finds the exception object again.
 _PY_ERROR_DOMAIN = 'cg-python-exception-quark'
 _PY_ERROR_QUARK = GLib.quark_from_string(_PY_ERROR_DOMAIN)
 
@@ -68,63 +59,38 @@ _PY_ERROR_QUARK = GLib.quark_from_string(_PY_ERROR_DOMAIN)
 # Errors ------------------------------------------------------------------
 
 
-class FutureCancelledError(Exception):
-    """The future was cancelled (``CG_FUTURE_ERROR_CANCELLED``).
-
-    Its text is every cancel message, joined by newlines.
-    """
-
+class _Error:
     domain = _FUTURE_DOMAIN
-    code = int(Cg.FutureError.CANCELLED)
 
     @property
     def message(self):
         return str(self)
 
 
-class InvalidStateError(RuntimeError):
+class FutureCancelledError(_Error, Exception):
+    """The future was cancelled (``CG_FUTURE_ERROR_CANCELLED``)."""
+
+    code = int(Cg.FutureError.CANCELLED)
+
+
+class InvalidStateError(_Error, RuntimeError):
     """The operation does not fit the future's state
     (``CG_FUTURE_ERROR_INVALID_STATE``)."""
 
-    domain = _FUTURE_DOMAIN
     code = int(Cg.FutureError.INVALID_STATE)
 
-    @property
-    def message(self):
-        return str(self)
+
+# A failed future's exception is kept in the attributes of the future's
+# wrapper, which PyGObject keeps alive with the GObject (a toggle reference)
+# and the garbage collector frees with it; the registry finds it by token
+# through weak references. A coroutine job's exception is kept by the job's
+# future, not by the coroutine's future that it follows in C, out of the
+# collector's sight: a traceback referring to the job's future would keep
+# both alive for ever.
 
 
-__all__ += ['FutureCancelledError', 'InvalidStateError']
-
-# The exception a future failed with is kept by that future alone, in the
-# attributes of its Python wrapper: PyGObject keeps a wrapper that has
-# attributes alive for as long as the GObject lives (a toggle reference), and
-# once only the wrapper holds the GObject, the garbage collector frees both,
-# with the exception and its traceback, even though the traceback's frames
-# refer back to the future. The registry finds an exception by its token
-# through weak references, so its entry goes with the future too.
-#
-# A future that another one follows (cg_future_return_future()) is held by
-# that follower in C, where the garbage collector cannot see it: if it held
-# its exception, whose traceback often refers to the follower (the frame
-# that waited for it, say), neither could ever be freed. So the exception
-# of a coroutine job is kept by the job's future, not by the private future
-# of the coroutine that it follows.
-#
-# One case stays out of reach: PyGObject can make two wrappers for one
-# GObject when two threads wrap it at the same moment (a job's thread and
-# the thread that submitted it, say) and a garbage collection in one lets
-# the other run in between. The toggle reference then follows the wrong
-# wrapper, and that future is never freed, with its exception.
-
-
-class _Held:
-    """An exception as the registry knows it."""
-
-    __slots__ = ('exc', '__weakref__')
-
-    def __init__(self, exc):
-        self.exc = exc
+class _Held(list):
+    """[exception], weakly referable."""
 
 
 _exc_lock = threading.Lock()
@@ -132,137 +98,105 @@ _exc_registry = weakref.WeakValueDictionary()  # token -> _Held
 _exc_next_token = 1
 
 
-def _take_token_locked():
-    """A token that no living future uses. Holds _exc_lock."""
-    global _exc_next_token
-    while True:
-        token = _exc_next_token
-        _exc_next_token = token + 1 if token < 0x7FFFFFFE else 1
-        if token not in _exc_registry:
-            return token
-
-
-def _exception_of(token):
-    """The exception a living future failed with under @token, or None."""
-    held = _exc_registry.get(token)
-    return None if held is None else held.exc
-
-
 def _translate(error):
-    """The Python exception for a GLib.Error that came out of the library."""
-    domain = error.domain
+    """The Python exception for a GLib.Error of the library (its message)."""
+    domain, code = error.domain, error.code
     if domain == _PY_ERROR_DOMAIN:
-        exc = _exception_of(error.code)
-        return exc if exc is not None else error
-    if domain == _FUTURE_DOMAIN:
-        if error.code == Cg.FutureError.CANCELLED:
-            return FutureCancelledError(error.message)
-        if error.code == Cg.FutureError.INVALID_STATE:
-            return InvalidStateError(error.message)
-    elif domain == _CALLER_DOMAIN and error.code == Cg.CallerError.TIMED_OUT:
+        held = _exc_registry.get(code)
+        return error if held is None else held[0]
+    if domain == _FUTURE_DOMAIN and code == Cg.FutureError.CANCELLED:
+        return FutureCancelledError(error.message)
+    if domain == _FUTURE_DOMAIN and code == Cg.FutureError.INVALID_STATE:
+        return InvalidStateError(error.message)
+    if domain == _CALLER_DOMAIN and code == Cg.CallerError.TIMED_OUT:
         return TimeoutError(error.message)
     return error
 
 
-def _caller_error(code, message):
-    return GLib.Error.new_literal(Cg.caller_error_quark(), message, int(code))
-
-
-def _is_io_cancelled(error):
-    return (isinstance(error, GLib.Error) and error.domain == _IO_DOMAIN
-            and error.code == Gio.IOErrorEnum.CANCELLED)
+def _call(func, *args):
+    """func(*args), raising the Python exception of a GLib.Error."""
+    try:
+        return func(*args)
+    except GLib.Error as e:
+        error = e
+    raise _translate(error)
 
 
 def _describe(exc):
-    """The message of the GError that carries @exc through the library: the
-    name of its type and its text. Never fails: an exception whose str()
-    raises is described by its type's name alone."""
-    name = type(exc).__name__
+    """The GError message carrying @exc: its type and text, in UTF-8."""
     try:
         text = str(exc)
     except BaseException:  # noqa: B902
         text = ''
-    message = '%s: %s' % (name, text) if text else name
-    # GLib messages are UTF-8: escape what cannot be encoded (lone surrogates).
+    message = '%s: %s' % (type(exc).__name__, text) if text else type(exc).__name__
     return message.encode('utf-8', 'backslashreplace').decode('utf-8')
 
 
 def _fail(future, exc, owner=None):
-    """Completes @future with the Python exception @exc, kept by identity
-    for as long as @owner lives: @future itself by default, or the future
-    that follows @future and reports its outcome."""
+    """Completes @future with @exc, kept by @owner (@future by default)."""
+    global _exc_next_token
     if isinstance(exc, type) and issubclass(exc, BaseException):
         exc = exc()
     if not isinstance(exc, BaseException):
-        raise TypeError('set_exception() needs an exception, not %r' % (exc,))
-    if owner is None:
-        owner = future
-    message = _describe(exc)
-    held = _Held(exc)
-    # In place before the future completes: waiters on other threads look
-    # the exception up as soon as it has. Two threads may fail the future at
-    # once, so each keeps its own token until one of them wins.
-    with _exc_lock:
-        token = _take_token_locked()
-        kept = owner.__dict__.get('_cg_exceptions')
-        if kept is None:
-            kept = owner._cg_exceptions = {}
-        kept[token] = held
-        _exc_registry[token] = held
-    error = None
+        raise TypeError('not an exception: %r' % (exc,))
+    owner = future if owner is None else owner
+    held = _Held((exc,))
+    with _exc_lock:  # in place before other threads can see the failure
+        while _exc_next_token in _exc_registry:
+            _exc_next_token = _exc_next_token % 0x7FFFFFFE + 1
+        token = _exc_next_token
+        _exc_next_token = token % 0x7FFFFFFE + 1
+        kept = owner.__dict__.setdefault('_cg_exceptions', {})
+        kept[token] = _exc_registry[token] = held
     try:
-        _CgFuture.return_error(future, GLib.Error.new_literal(_PY_ERROR_QUARK, message, token))
+        _CgFuture.return_error(future, GLib.Error.new_literal(
+            _PY_ERROR_QUARK, _describe(exc), token))
     except GLib.Error as e:
-        error = e
-    if error is not None:
         with _exc_lock:
             kept.pop(token, None)
             _exc_registry.pop(token, None)
-        raise _translate(error)
+        error = e
+    else:
+        return
+    raise _translate(error)
 
 
 def _set_value(future, value):
-    error = None
+    _call(_CgFuture.return_value, future, GObject.Value(GObject.TYPE_PYOBJECT, value))
+
+
+def _outcome(future):
+    """(True, result) or (False, exception) of a done @future. Frames that
+    raise a future's exception drop the future first: the exception keeps
+    them in its traceback and lives as long as the future."""
     try:
-        _CgFuture.return_value(future, GObject.Value(GObject.TYPE_PYOBJECT, value))
+        return True, _CgFuture.propagate_value(future)[1]
     except GLib.Error as e:
-        error = e
-    if error is not None:
-        raise _translate(error)
+        return False, _translate(e)
 
 
-# Where an awaitable is awaited --------------------------------------------
+# Awaiting: in the coroutine runner or in asyncio ---------------------------
 
 _tls = threading.local()
 _get_running_loop = asyncio._get_running_loop
 
 
 def _asyncio_loop():
-    """The asyncio loop to await in, or None inside the Cg coroutine runner."""
+    """The asyncio loop to await in, or None inside the coroutine runner."""
     loop = _get_running_loop()
-    if loop is not None and loop is getattr(_tls, 'runner_loop', 0):
-        return None
-    return loop
+    return None if loop is not None and loop is getattr(_tls, 'runner_loop', 0) else loop
 
 
 class _GOp:
-    """An awaitable over a GIO-style ``_async``/``_finish`` pair.
-
-    ``start(cancellable, callback)`` begins the operation, ``finish(source,
-    result)`` reads its outcome (raising the Python exception). In the Cg
-    coroutine runner the operation starts on the caller's thread; in asyncio
-    it starts on a private GLib thread (the ``_async`` callbacks need a
-    running GLib main context) and the outcome comes back with
-    ``call_soon_threadsafe()``. ``abandon(value)`` undoes a success that
-    nobody awaits any more (a lock acquired after the awaiter was cancelled).
-    """
+    """An awaitable over a GIO ``_async``/``_finish`` pair: ``start(cancellable,
+    callback)``, ``finish(source, result)``. It starts on the caller's thread
+    in the coroutine runner, on the bridge thread in asyncio. ``abandon(value)``
+    undoes a success nobody awaits any more."""
 
     __slots__ = ('start', 'finish', 'abandon')
 
     def __init__(self, start, finish, abandon=None):
-        self.start = start
-        self.finish = finish
-        self.abandon = abandon
+        self.start, self.finish, self.abandon = start, finish, abandon
 
     def __await__(self):
         loop = _asyncio_loop()
@@ -272,25 +206,27 @@ class _GOp:
 
 
 def _finish_op(op, source, result):
-    """Returns (True, value) or (False, exception)."""
+    """(True, value) or (False, exception)."""
     try:
         return True, op.finish(source, result)
-    except GLib.Error as e:
-        return False, _translate(e)
     except BaseException as e:  # noqa: B902
-        return False, e
+        return False, _translate(e) if isinstance(e, GLib.Error) else e
 
 
 def _asyncio_op(op, loop):
-    afut = loop.create_future()
+    afut, settled = loop.create_future(), loop.create_future()
     cancellable = Gio.Cancellable()
 
+    def abandon(ok, value):
+        if ok and op.abandon is not None and value is not None:
+            op.abandon(value)
+
     def deliver(ok, value):
+        if not settled.done():
+            settled.set_result(None)
         if afut.done():
-            if ok and op.abandon is not None and value is not None:
-                op.abandon(value)
-            return
-        if ok:
+            abandon(ok, value)
+        elif ok:
             afut.set_result(value)
         else:
             afut.set_exception(value)
@@ -299,167 +235,107 @@ def _asyncio_op(op, loop):
         try:
             loop.call_soon_threadsafe(deliver, ok, value)
         except RuntimeError:  # the loop is closed
-            if ok and op.abandon is not None and value is not None:
-                op.abandon(value)
-
-    def callback(source, result, *unused):
-        ok, value = _finish_op(op, source, result)
-        post(ok, value)
+            abandon(ok, value)
 
     def start():
         try:
-            op.start(cancellable, callback)
-        except GLib.Error as e:
-            post(False, _translate(e))
+            op.start(cancellable, lambda s, r, *unused: post(*_finish_op(op, s, r)))
         except BaseException as e:  # noqa: B902
-            post(False, e)
+            post(False, _translate(e) if isinstance(e, GLib.Error) else e)
 
-    _bridge.call(start)
+    _bridge_call(start)
     try:
         return (yield from afut)
     except asyncio.CancelledError:
+        # The library settles the cancelled operation (a wait cancels its
+        # future unless shielded) before the task ends.
         cancellable.cancel()
+        if not settled.done():
+            yield from settled
         raise
 
 
-class _Bridge:
-    """A private thread running a GLib main loop, for ``_async`` calls made
-    from asyncio: their callbacks need a main context that runs."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._context = None
-
-    def _main(self, ready):
-        context = GLib.MainContext.new()
-        context.push_thread_default()
-        loop = GLib.MainLoop.new(context, False)
-        self._context = context
-        ready.set()
-        loop.run()
-
-    def _ensure(self):
-        context = self._context
-        if context is not None:
-            return context
-        with self._lock:
-            if self._context is None:
-                ready = threading.Event()
-                thread = threading.Thread(target=self._main, args=(ready,),
-                                          name='cg-asyncio-bridge', daemon=True)
-                thread.start()
-                ready.wait()
-            return self._context
-
-    def call(self, func):
-        def run(*unused):
-            try:
-                func()
-            except BaseException:  # noqa: B902
-                _log.exception('Cg: a call on the asyncio bridge failed')
-            return GLib.SOURCE_REMOVE
-
-        source = GLib.Idle()
-        source.set_callback(run)
-        source.attach(self._ensure())
+_bridge_lock = threading.Lock()
+_bridge_context = None
 
 
-_bridge = _Bridge()
+def _bridge_main(ready):
+    global _bridge_context
+    context = GLib.MainContext.new()
+    context.push_thread_default()
+    loop = GLib.MainLoop.new(context, False)
+    _bridge_context = context
+    ready.set()
+    loop.run()
 
 
-def _hook_asyncio_future(future, loop):
-    """An asyncio future of @loop that resolves once @future is done."""
-    afut = loop.create_future()
+def _bridge_call(func):
+    """Calls func() on a private thread whose GLib main loop runs the
+    callbacks of the ``_async`` calls made for asyncio."""
+    with _bridge_lock:
+        if _bridge_context is None:
+            ready = threading.Event()
+            threading.Thread(target=_bridge_main, args=(ready,), name='cg-asyncio-bridge',
+                             daemon=True).start()
+            ready.wait()
 
-    def resolve():
-        if not afut.done():
-            afut.set_result(None)
-
-    def hook(done_future, unused):
+    def run(*unused):
         try:
-            loop.call_soon_threadsafe(resolve)
-        except RuntimeError:  # the loop is closed
-            pass
+            func()
+        except BaseException:  # noqa: B902
+            _log.exception('Cg: a call on the asyncio bridge failed')
+        return GLib.SOURCE_REMOVE
 
-    _CgFuture.add_completion_hook(future, hook, None)
-    return afut
-
-
-def _wait_limit(timeout):
-    """@timeout in seconds as the C waits read it: None (no limit) for None,
-    NaN and negative timeouts, otherwise a float of at least 0."""
-    if timeout is None:
-        return None
-    timeout = float(timeout)
-    if not timeout >= 0:  # NaN or negative
-        return None
-    return timeout
+    source = GLib.Idle()
+    source.set_callback(run)
+    source.attach(_bridge_context)
 
 
-def _c_timeout(limit):
-    """A limit of _wait_limit() as the timeout argument of the C waits."""
-    return -1.0 if limit is None else limit
+def _timeout(timeout):
+    """None as the library's no limit (as are NaN and negative timeouts)."""
+    return -1.0 if timeout is None else float(timeout)
 
 
-def _asyncio_wait(future, loop, timeout, shield):
-    """Waits in @loop for @future; @timeout comes from _wait_limit()."""
-    afut = _hook_asyncio_future(future, loop)
-    handle = None
-    if timeout is not None:
-        def timed_out():
-            if not afut.done():
-                if not shield:
-                    _CgFuture.cancel(future, 'A wait for the future timed out')
-                afut.set_exception(TimeoutError('The future was not done before the timeout'))
-        handle = loop.call_later(timeout, timed_out)
+def _wait_sync(future, timeout, flags):
+    """cg_future_wait_sync(): (True, value) or (False, exception)."""
     try:
-        yield from afut
-    except asyncio.CancelledError:
-        if not shield:
-            _CgFuture.cancel(future, 'The wait for the future was cancelled')
-        raise
-    finally:
-        if handle is not None:
-            handle.cancel()
+        _CgFuture.wait_sync(future, timeout, flags, None)
+    except GLib.Error as e:
+        return False, _translate(e)
+    return (True, None) if flags & _WAIT_NO_RESULT else _outcome(future)
 
 
-def _wait_op(future, timeout, flags):
-    """cg_future_wait_async() as an awaitable; @timeout comes from
-    _wait_limit()."""
-    return _GOp(lambda cancellable, callback: _CgFuture.wait_async(
-                    future, _c_timeout(timeout), flags, cancellable, callback),
-                lambda source, result: _CgFuture.wait_finish(future, result))
+@types.coroutine
+def _wait_async(future, timeout, flags):
+    """cg_future_wait_async(): (True, value) or (False, exception)."""
+    if _CgFuture.is_done(future):  # the library answers at once
+        return _wait_sync(future, timeout, flags)
+    try:
+        yield from _GOp(lambda cancellable, callback: _CgFuture.wait_async(
+                            future, timeout, flags, cancellable, callback),
+                        lambda source, result: _CgFuture.wait_finish(future, result)).__await__()
+    except Exception as e:  # noqa: B902
+        return False, e
+    return (True, None) if flags & _WAIT_NO_RESULT else _outcome(future)
 
 
-class _FutureWait:
-    __slots__ = ('future', 'timeout', 'shield')
+async def _wait(future, timeout, flags):
+    ok, value = await _wait_async(future, _timeout(timeout), flags)
+    if ok:
+        return value
+    del future  # see _outcome()
+    raise value
 
-    def __init__(self, future, timeout, shield):
-        self.future = future
-        self.timeout = timeout
-        self.shield = shield
 
-    def __await__(self):
-        loop = _asyncio_loop()
-        if loop is None:
-            flags = _WAIT_NO_RESULT | (_WAIT_SHIELD if self.shield else _WAIT_NONE)
-            yield _wait_op(self.future, self.timeout, flags)
-        else:
-            yield from _asyncio_wait(self.future, loop, self.timeout, self.shield)
+def _flags(shield, result):
+    return (_WAIT_SHIELD if shield else _WAIT_NONE) | (_WAIT_NONE if result else _WAIT_NO_RESULT)
 
 
 class _Done:
-    """An awaitable that is finished already: what ``release()`` returns, so
-    that both ``lock.release()`` and ``await lock.release()`` work."""
-
-    __slots__ = ()
+    """Done already: what ``release()`` returns, for ``await lock.release()``."""
 
     def __await__(self):
-        return
-        yield  # pragma: no cover
-
-
-_DONE = _Done()
+        return iter(())
 
 
 # Futures -------------------------------------------------------------------
@@ -468,35 +344,26 @@ _callbacks_lock = threading.Lock()
 
 
 class Future(Cg.Future):
-    """A result that another thread delivers, modelled on asyncio.Future.
+    """A result that another thread delivers, as asyncio.Future.
 
     ``Cg.Future()`` belongs to the current thread, ``Cg.Future(thread)`` to a
-    given #GLib.Thread: its done callbacks run there. Any Python value can be
-    the result; ``result()``, ``exception()`` and ``await`` give back the very
+    #GLib.Thread, where its done callbacks run. Any Python value can be the
+    result; ``result()``, ``exception()`` and ``await`` give back the very
     exception object that was set or that a job raised.
     """
 
     def __new__(cls, thread=None):
-        if thread is None:
-            return _CgFuture.new()
-        return _CgFuture.new_for_thread(thread)
+        return _CgFuture.new() if thread is None else _CgFuture.new_for_thread(thread)
 
     def __init__(self, thread=None):
         pass
 
     def __repr__(self):
-        if self.is_cancelled():
-            state = 'cancelled'
-        elif self.is_done():
-            state = 'done'
-        else:
-            state = 'pending'
+        state = 'cancelled' if self.is_cancelled() else 'done' if self.is_done() else 'pending'
         return '<Cg.Future %s at 0x%x>' % (state, id(self))
 
-    @property
-    def thread(self):
-        """The #GLib.Thread the future belongs to."""
-        return _CgFuture.get_thread(self)
+    thread = property(lambda self: _CgFuture.get_thread(self),
+                      doc='The #GLib.Thread the future belongs to.')
 
     def done(self):
         return _CgFuture.is_done(self)
@@ -505,8 +372,7 @@ class Future(Cg.Future):
         return _CgFuture.is_cancelled(self)
 
     def cancel(self, msg=None):
-        """Cancels the future if it is not done (thread-safe); returns
-        ``cancelled()``."""
+        """Cancels the future unless done (thread-safe); returns cancelled()."""
         return _CgFuture.cancel(self, None if msg is None else str(msg))
 
     def set_result(self, value):
@@ -519,17 +385,11 @@ class Future(Cg.Future):
 
     def set_cancel_scope(self, cancellable):
         """Cancels @cancellable (a Gio.Cancellable) when the future is."""
-        error = None
-        try:
-            _CgFuture.set_cancellable(self, cancellable)
-        except GLib.Error as e:
-            error = e
-        if error is not None:
-            raise _translate(error)
+        _call(_CgFuture.set_cancellable, self, cancellable)
 
     def result(self):
-        """The result; raises the exception the future failed with,
-        FutureCancelledError or InvalidStateError."""
+        """The result; raises the future's exception, FutureCancelledError or
+        InvalidStateError."""
         ok, value = _outcome(self)
         if ok:
             return value
@@ -537,8 +397,8 @@ class Future(Cg.Future):
         raise value
 
     def exception(self):
-        """The exception the future failed with, or None; raises
-        FutureCancelledError or InvalidStateError."""
+        """The future's exception or None; raises FutureCancelledError or
+        InvalidStateError."""
         if _CgFuture.is_cancelled(self) or not _CgFuture.is_done(self):
             self.result()  # raises
         try:
@@ -550,118 +410,56 @@ class Future(Cg.Future):
     def get_caller(self):
         return _CgFuture.get_caller(self)
 
-    # Done callbacks: one C callback per batch, our own Python list.
-
     def add_done_callback(self, fn):
-        """Calls ``fn(future)`` on the future's thread once it is done, in the
-        context current now. Callbacks run in reverse order of registration."""
+        """Calls ``fn(future)`` once done, in the context current now, with the
+        library's order (the reverse of registration) and thread rules."""
         entry = (fn, contextvars.copy_context())
         with _callbacks_lock:
-            entries = self.__dict__.get('_cg_callbacks')
-            register = entries is None
-            if register:
-                entries = self._cg_callbacks = []
-            entries.append(entry)
-        if register:
-            _CgFuture.add_done_callback(self, _run_done_callbacks, entries)
+            self.__dict__.setdefault('_cg_callbacks', []).append(entry)
+        _CgFuture.add_done_callback(self, _run_done_callback, entry)
 
     def remove_done_callback(self, fn):
-        """Removes every registration of @fn that has not run; returns how
-        many."""
+        """Removes the registrations of @fn that did not run; returns how many."""
+        # A Python function reaches C as a new pointer each time, so C cannot
+        # match it: a removed registration stays in C, and does nothing.
         with _callbacks_lock:
-            entries = self.__dict__.get('_cg_callbacks')
-            if not entries:
-                return 0
+            entries = self.__dict__.get('_cg_callbacks') or []
             kept = [entry for entry in entries if entry[0] != fn]
-            removed = len(entries) - len(kept)
-            entries[:] = kept
+            removed, entries[:] = len(entries) - len(kept), kept
         return removed
 
-    # Waiting
-
     def wait(self, timeout=None, shield=False, result=True):
-        """Waits for the future (a coroutine): in asyncio or in a coroutine
-        job. A timeout raises TimeoutError and, unless @shield, cancels the
-        future; None, NaN and negative timeouts mean no limit, as in
-        wait_sync(). Returns the result when @result."""
-        return _wait_coroutine(self, _wait_limit(timeout), shield, result)
+        """Waits for the future (a coroutine, for asyncio or a coroutine job).
+        A timeout raises TimeoutError; it and a cancelled wait cancel the
+        future unless @shield. Returns the result when @result."""
+        return _wait(self, timeout, _flags(shield, result))
 
     def wait_sync(self, timeout=None, shield=False, result=True):
-        """Blocks until the future is done (not on its own thread). A timeout
-        raises TimeoutError and, unless @shield, cancels the future; None,
-        NaN and negative timeouts mean no limit."""
-        flags = _WAIT_NO_RESULT | (_WAIT_SHIELD if shield else _WAIT_NONE)
-        try:
-            _CgFuture.wait_sync(self, _c_timeout(_wait_limit(timeout)), flags, None)
-        except GLib.Error as e:
-            error = e
-        else:
-            if not result:
-                return None
-            ok, value = _outcome(self)
-            if ok:
-                return value
-            del self  # see _outcome()
-            raise value
-        raise _translate(error)
-
-    def __await__(self):
-        if not _CgFuture.is_done(self):
-            loop = _asyncio_loop()
-            if loop is None:
-                yield self
-            else:
-                yield from _asyncio_wait(self, loop, None, False)
-        ok, value = _outcome(self)
+        """Blocks until the future is done (not on its own thread); the rules
+        of wait()."""
+        ok, value = _wait_sync(self, _timeout(timeout), _flags(shield, result))
         if ok:
             return value
         del self  # see _outcome()
         raise value
 
+    def __await__(self):
+        return _wait(self, None, _WAIT_NONE).__await__()
+
 
 Future = override(Future)
-__all__.append('Future')
 
 
-def _outcome(future):
-    """(True, the result of @future) or (False, the exception to raise).
-
-    The frames that raise a future's exception drop the future first: the
-    exception keeps them in its traceback, and the exception lives as long
-    as the future that failed with it. When @future follows that future
-    (a job that returned another job's future), @future holds it in C, out
-    of the garbage collector's sight, and a frame that kept @future would
-    keep both alive for ever.
-    """
-    try:
-        return True, _CgFuture.propagate_value(future)[1]
-    except GLib.Error as e:
-        return False, _translate(e)
-
-
-async def _wait_coroutine(future, timeout, shield, result):
-    if not _CgFuture.is_done(future):
-        await _FutureWait(future, timeout, shield)
-    if not result:
-        return None
-    ok, value = _outcome(future)
-    if ok:
-        return value
-    del future  # see _outcome()
-    raise value
-
-
-def _run_done_callbacks(future, entries):
+def _run_done_callback(future, entry):
     with _callbacks_lock:
-        if future.__dict__.get('_cg_callbacks') is entries:
-            future._cg_callbacks = None
-        batch = entries[:]
-        entries.clear()
-    for fn, ctx in reversed(batch):
-        try:
-            ctx.run(fn, future)
-        except BaseException:  # noqa: B902
-            _log.exception('Cg: the done callback %r of %r failed', fn, future)
+        entries = future.__dict__.get('_cg_callbacks') or []
+        if not any(other is entry for other in entries):
+            return  # removed
+        entries[:] = [other for other in entries if other is not entry]
+    try:
+        entry[1].run(entry[0], future)
+    except BaseException:  # noqa: B902
+        _log.exception('Cg: the done callback %r of %r failed', entry[0], future)
 
 
 # Jobs --------------------------------------------------------------------
@@ -682,130 +480,95 @@ def _job_trampoline(future, payload):
     try:
         value = ctx.run(_call_job, future, func, args, kwargs)
     except BaseException as e:  # noqa: B902
-        _complete_failed(future, e)
+        _complete(_fail, future, e)
         return
-    _complete_with(future, value, ctx)
+    if isinstance(value, _CgFuture):
+        try:
+            _CgFuture.return_future(future, value)
+        except GLib.Error as e:  # its own future, say
+            _complete(_fail, future, _translate(e))
+    elif inspect.isawaitable(value):
+        runner = _Runner(value, ctx, future)
+        try:
+            _CgFuture.return_future(future, runner.future)
+        except GLib.Error:  # done already: the caller was stopped, say
+            runner.coro.close()
+            return
+        runner.step()
+    else:
+        _complete(_set_value, future, value)
 
 
-def _complete_failed(future, exc):
+def _complete(complete, future, value, *owner):
     try:
-        _fail(future, exc)
+        complete(future, value, *owner)
     except (GLib.Error, InvalidStateError, FutureCancelledError):
-        pass
+        pass  # done already: the caller was stopped, say
 
 
 async def _await_any(awaitable):
     return await awaitable
 
 
-_PLAIN_TYPES = frozenset((type(None), bool, int, float, complex, str, bytes, bytearray,
-                          tuple, list, dict, set, frozenset))
-
-
-def _complete_with(future, value, ctx):
-    """Completes a job's @future with what its function returned."""
-    try:
-        if type(value) in _PLAIN_TYPES:
-            _set_value(future, value)
-        elif value is future:
-            _fail(future, InvalidStateError('A job cannot return its own future: it '
-                                            'would wait for itself'))
-        elif isinstance(value, _CgFuture):
-            _CgFuture.return_future(future, value)
-        elif inspect.iscoroutine(value) or inspect.isawaitable(value):
-            coro = value if inspect.iscoroutine(value) else _await_any(value)
-            runner = _Runner(coro, ctx, future)
-            _CgFuture.return_future(future, runner.future)
-            runner.step()
-        else:
-            _set_value(future, value)
-    except (GLib.Error, InvalidStateError, FutureCancelledError):
-        pass  # done already: the caller was stopped, say
-
-
 class _Runner:
     """Drives a coroutine on the current caller's thread, from its GLib main
-    loop; ``future`` completes with the coroutine's outcome. Cancelling the
-    future throws FutureCancelledError into the coroutine at its next await.
-    @owner, the job's future that follows ``future``, keeps the exception
-    the coroutine fails with (see _fail()).
-    """
+    loop; ``future`` completes with its outcome, and cancelling it throws
+    FutureCancelledError into the coroutine. @owner, the job's future that
+    follows ``future``, keeps its exception (see _fail())."""
 
     __slots__ = ('coro', 'ctx', 'future', 'owner', 'cancellable', 'caller')
 
-    def __init__(self, coro, ctx, owner=None):
-        self.coro = coro
+    def __init__(self, awaitable, ctx, owner=None):
+        self.coro = awaitable if inspect.iscoroutine(awaitable) else _await_any(awaitable)
         self.ctx = ctx
         self.future = Future()
         self.owner = owner
         self.cancellable = _CgFuture.get_cancellable(self.future)
         self.caller = _CgCaller.get_current()
 
-    def _cancelled_error(self):
-        try:
-            _CgFuture.check(self.future)
-        except GLib.Error as e:
-            return _translate(e)
-        return FutureCancelledError('The future was cancelled')
-
     def step(self, value=None, exc=None):
-        coro = self.coro
         saved = getattr(_tls, 'runner_loop', 0)
         _tls.runner_loop = _get_running_loop()
         try:
             while True:
                 try:
                     if exc is None:
-                        yielded = self.ctx.run(coro.send, value)
+                        op = self.ctx.run(self.coro.send, value)
                     else:
-                        yielded = self.ctx.run(coro.throw, exc)
+                        op = self.ctx.run(self.coro.throw, exc)
                 except StopIteration as stop:
-                    self._finish(True, stop.value)
-                    return
+                    return _complete(_set_value, self.future, stop.value)
                 except BaseException as e:  # noqa: B902
-                    self._finish(False, e)
-                    return
+                    return _complete(_fail, self.future, e, self.owner)
                 value = exc = None
-                if isinstance(yielded, _CgFuture):
-                    if _CgFuture.is_done(yielded):
-                        continue
-                    op = _wait_op(yielded, None, _WAIT_NO_RESULT)
-                elif isinstance(yielded, _GOp):
-                    op = yielded
-                elif yielded is None:
-                    self._resume_soon()
-                    return
-                else:
-                    exc = RuntimeError(
-                        '%r cannot be awaited in a caller-glib coroutine job: await Cg '
-                        'futures, Cg.sleep(), locks, Caller.wait() or '
-                        'Caller.as_completed() there' % (yielded,))
+                if op is None:
+                    return self._resume_soon()
+                if not isinstance(op, _GOp):
+                    exc = RuntimeError('%r cannot be awaited in a Cg coroutine job' % (op,))
                     continue
                 try:
-                    op.start(self.cancellable, self._make_callback(op))
-                except GLib.Error as e:
-                    exc = _translate(e)
-                    continue
+                    return op.start(self.cancellable, self._callback(op))
                 except BaseException as e:  # noqa: B902
-                    exc = e
-                    continue
-                return
+                    exc = _translate(e) if isinstance(e, GLib.Error) else e
         finally:
             _tls.runner_loop = saved
 
-    def _make_callback(self, op):
+    def _callback(self, op):
         def callback(source, result, *unused):
             ok, value = _finish_op(op, source, result)
             # The coroutine runs on from this frame, which the traceback of an
-            # exception it raises keeps: this frame must not keep @result (a
-            # task that holds the awaited future in C) along with it.
+            # exception it raises keeps: it must not keep @result with it.
             del source, result, unused
             if ok:
-                self.step(value)
-            else:
-                if _is_io_cancelled(value) and self.cancellable.is_cancelled():
-                    value = self._cancelled_error()
-                self.step(None, value)
+                return self.step(value)
+            if (isinstance(value, GLib.Error) and value.domain == _IO_DOMAIN
+                    and value.code == Gio.IOErrorEnum.CANCELLED
+                    and self.cancellable.is_cancelled()):
+                try:
+                    _CgFuture.check(self.future)
+                except GLib.Error as e:  # the future's cancellation
+                    value = _translate(e)
+            self.step(None, value)
         return callback
 
     def _resume_soon(self):
@@ -815,22 +578,12 @@ class _Runner:
 
         if self.caller is not None:
             try:
-                _CgCaller.call_direct(self.caller, resume, None)
-                return
+                return _CgCaller.call_direct(self.caller, resume, None)
             except GLib.Error:
                 pass
         source = GLib.Idle()
         source.set_callback(resume)
         source.attach(GLib.MainContext.ref_thread_default())
-
-    def _finish(self, ok, value):
-        try:
-            if ok:
-                _set_value(self.future, value)
-            else:
-                _fail(self.future, value, self.owner)
-        except (GLib.Error, InvalidStateError, FutureCancelledError):
-            pass
 
 
 def _direct_trampoline(payload):
@@ -838,8 +591,7 @@ def _direct_trampoline(payload):
     try:
         value = func(*args, **kwargs)
         if inspect.isawaitable(value):
-            coro = value if inspect.iscoroutine(value) else _await_any(value)
-            runner = _Runner(coro, contextvars.copy_context())
+            runner = _Runner(value, contextvars.copy_context())
             runner.future.add_done_callback(_log_direct_failure)
             runner.step()
     except BaseException:  # noqa: B902
@@ -847,63 +599,42 @@ def _direct_trampoline(payload):
 
 
 def _log_direct_failure(future):
-    if future.cancelled():
-        return
-    exc = future.exception()
-    if exc is not None:
-        _log.error('Cg: a direct call failed', exc_info=exc)
+    if not future.cancelled() and future.exception() is not None:
+        _log.error('Cg: a direct call failed', exc_info=future.exception())
 
 
 # Callers ------------------------------------------------------------------
-
-_RETURN_WHEN = {
-    'ALL_COMPLETED': Cg.ReturnWhen.ALL_COMPLETED,
-    'FIRST_COMPLETED': Cg.ReturnWhen.FIRST_COMPLETED,
-    'FIRST_EXCEPTION': Cg.ReturnWhen.FIRST_EXCEPTION,
-}
 
 
 def _gthread(thread):
     if thread is None or isinstance(thread, GLib.Thread):
         return thread
-    if isinstance(thread, threading.Thread):
-        if thread is threading.current_thread():
-            return None
-        raise ValueError('Only the current threading.Thread can be given; for another '
-                         'thread pass its GLib.Thread (a caller\'s thread property)')
-    raise TypeError('thread must be a GLib.Thread or a threading.Thread, not %r' % (thread,))
+    if not isinstance(thread, threading.Thread):
+        raise TypeError('not a thread: %r' % (thread,))
+    if thread is not threading.current_thread():
+        raise ValueError('only the current threading.Thread; else its GLib.Thread')
+
+
+def _setting(name, minimum):
+    getter, setter = getattr(_CgCaller, 'get_' + name), getattr(_CgCaller, 'set_' + name)
+
+    def set_value(cls, value):
+        value = int(value)
+        if not minimum <= value <= 0x7FFFFFFF:
+            raise ValueError('out of range: %d' % value)
+        setter(value)
+    return property(lambda cls: getter(), set_value)
 
 
 class _CallerMeta(type(Cg.Caller)):
-    """Makes the process-wide settings class attributes that read and write
-    the C settings."""
+    """The process-wide settings of the library, as class attributes."""
 
-    @property
-    def MAX_BUFFER_SIZE(cls):
-        return _CgCaller.get_max_buffer_size()
-
-    @MAX_BUFFER_SIZE.setter
-    def MAX_BUFFER_SIZE(cls, value):
-        value = int(value)
-        if not 1 <= value <= 0x7FFFFFFF:
-            raise ValueError('MAX_BUFFER_SIZE must be at least 1')
-        _CgCaller.set_max_buffer_size(value)
-
-    @property
-    def MAX_IDLE_POOL_INSTANCES(cls):
-        return _CgCaller.get_max_idle_pool_instances()
-
-    @MAX_IDLE_POOL_INSTANCES.setter
-    def MAX_IDLE_POOL_INSTANCES(cls, value):
-        value = int(value)
-        if value < 0:
-            raise ValueError('MAX_IDLE_POOL_INSTANCES cannot be negative')
-        _CgCaller.set_max_idle_pool_instances(value)
+    MAX_BUFFER_SIZE = _setting('max_buffer_size', 1)
+    MAX_IDLE_POOL_INSTANCES = _setting('max_idle_pool_instances', 0)
 
 
 def _submit(submit, func, args, kwargs):
-    payload = (func, args, kwargs, contextvars.copy_context())
-    return submit(_job_trampoline, payload)
+    return submit(_job_trampoline, (func, args, kwargs, contextvars.copy_context()))
 
 
 class Caller(Cg.Caller, metaclass=_CallerMeta):
@@ -923,63 +654,28 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
         pass
 
     def __repr__(self):
-        return '<Cg.Caller %r %s at 0x%x>' % (
-            _CgCaller.get_name(self),
-            'running' if _CgCaller.get_running(self) else
-            'stopped' if _CgCaller.get_stopped(self) else 'not started', id(self))
+        state = ('running' if self.running else 'stopped' if self.stopped else 'not started')
+        return '<Cg.Caller %r %s at 0x%x>' % (self.name, state, id(self))
 
-    # Settings on instances too, as in async_kernel.
-
-    @property
-    def MAX_BUFFER_SIZE(self):
-        return type(self).MAX_BUFFER_SIZE
-
-    @property
-    def MAX_IDLE_POOL_INSTANCES(self):
-        return type(self).MAX_IDLE_POOL_INSTANCES
-
-    # Properties
-
-    @property
-    def name(self):
-        return _CgCaller.get_name(self)
-
-    @property
-    def protected(self):
-        return _CgCaller.get_protected(self)
-
-    @property
-    def running(self):
-        return _CgCaller.get_running(self)
-
-    @property
-    def stopped(self):
-        return _CgCaller.get_stopped(self)
-
-    @property
-    def thread(self):
-        """The #GLib.Thread the caller's jobs run in."""
-        return _CgCaller.get_thread(self)
-
-    @property
-    def context(self):
-        """The #GLib.MainContext the caller's jobs run in (async_kernel's
-        backend)."""
-        return _CgCaller.get_context(self)
-
-    @property
-    def log(self):
-        """The log domain of the caller's messages."""
-        return _CgCaller.get_log_domain(self)
-
-    # Life cycle
+    MAX_BUFFER_SIZE = property(lambda self: type(self).MAX_BUFFER_SIZE)
+    MAX_IDLE_POOL_INSTANCES = property(lambda self: type(self).MAX_IDLE_POOL_INSTANCES)
+    name = property(lambda self: _CgCaller.get_name(self))
+    protected = property(lambda self: _CgCaller.get_protected(self))
+    running = property(lambda self: _CgCaller.get_running(self))
+    stopped = property(lambda self: _CgCaller.get_stopped(self))
+    thread = property(lambda self: _CgCaller.get_thread(self),
+                      doc='The #GLib.Thread the caller\'s jobs run in.')
+    context = property(lambda self: _CgCaller.get_context(self),
+                       doc='The #GLib.MainContext the caller\'s jobs run in.')
+    log = property(lambda self: _CgCaller.get_log_domain(self),
+                   doc='The log domain of the caller\'s messages.')
 
     @classmethod
     def start_new(cls, *, name=None, protected=False, context=None, backend=None,
                   log=None, backend_options=None):
-        """Starts a new thread running a GLib main loop with a caller; returns
-        once it accepts jobs. @context (or a GLib.MainContext given as
-        @backend) is the context it runs, a new one by default."""
+        """Starts a caller in a new thread running a GLib main loop (of
+        @context, or of a GLib.MainContext given as @backend, or a new one);
+        returns once it accepts jobs."""
         if context is None and isinstance(backend, GLib.MainContext):
             context = backend
         return _CgCaller.start_new(name, bool(protected), context)
@@ -995,17 +691,16 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
     @classmethod
     def stop_all(cls, force=False, *, _stop_protected=False):
         """Stops every unprotected caller (every caller with @force)."""
-        force = bool(force or _stop_protected)
-        _CgCaller.stop_all(force)
+        _CgCaller.stop_all(bool(force or _stop_protected))
         for caller in list(_queue_owners):
-            if _CgCaller.get_stopped(caller):
-                _close_all_queues(caller)
+            if caller.stopped:
+                _queue_forget(caller)
 
     def stop(self, force=False):
         """Stops the caller; a protected one only with @force."""
         _CgCaller.stop(self, bool(force))
-        if _CgCaller.get_stopped(self):
-            _close_all_queues(self)
+        if self.stopped:
+            _queue_forget(self)
 
     def __enter__(self):
         _CgCaller.start(self)
@@ -1015,13 +710,10 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
         self.stop()
 
     async def __aenter__(self):
-        _CgCaller.start(self)
-        return self
+        return self.__enter__()
 
     async def __aexit__(self, *exc_info):
         self.stop()
-
-    # Calls
 
     def call_soon(self, func, /, *args, **kwargs):
         """Runs ``func(*args, **kwargs)`` in the caller's loop, in a copy of the
@@ -1032,7 +724,7 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
         """As call_soon(), no earlier than @delay seconds from now."""
         delay = float(delay)
         if delay < 0:
-            raise ValueError('delay cannot be negative')
+            raise ValueError('negative delay: %r' % delay)
         return _submit(lambda f, p: _CgCaller.call_later(self, delay, f, p), func, args, kwargs)
 
     def call_direct(self, func, /, *args, **kwargs):
@@ -1047,7 +739,7 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
 
     @classmethod
     def to_thread_by_name(cls, name, func, /, *args, **kwargs):
-        """Runs ``func(*args, **kwargs)`` in the caller named @name, starting it
+        """Runs ``func(*args, **kwargs)`` in the caller named @name, started
         when absent; None means to_thread()."""
         return _submit(lambda f, p: _CgCaller.to_thread_by_name(name, f, p), func, args, kwargs)
 
@@ -1055,74 +747,60 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
     def current_future(cls):
         """Inside a job (also a coroutine job, across its awaits), its future."""
         future = _current_future.get()
-        if future is None:
-            future = _CgCaller.current_future()
-        return future
-
-    # Execution queues, in Python (see _ExecQueue)
+        return future if future is not None else _CgCaller.current_future()
 
     def queue_call(self, func, /, *args, max_buffer_size=None, wait=False):
-        """Queues ``func(*args)`` in the FIFO queue of @func in this caller
-        (from the caller's own thread only). With @wait, returns a coroutine
-        that waits for room; otherwise a full queue raises WOULD_BLOCK.
+        """Queues ``func(*args)`` in the library's FIFO queue of @func (of a
+        bound method and its object) in this caller, from its own thread. A
+        full queue raises WOULD_BLOCK; with @wait, this returns an awaitable
+        that waits for room. @max_buffer_size is the room of a queue this call
+        makes; None, 0 or less mean MAX_BUFFER_SIZE. Failures are logged."""
+        name, instance, anchors = _queue_id(func)
+        payload = (func, args, {}, contextvars.copy_context())
+        size = 0 if max_buffer_size is None else int(max_buffer_size)
+        existed = _CgCaller.queue_exists_named(self, name, instance)
 
-        @max_buffer_size is the room of the queue, in calls waiting besides
-        the one handed to the caller, if this call makes the queue; None, 0
-        or less means MAX_BUFFER_SIZE."""
-        self._check_queue_thread()
-        ctx = contextvars.copy_context()
+        def queued(*unused):
+            if not existed:
+                _queue_anchor(self, name, anchors)
         if wait:
-            return _queue_put_wait(self, func, args, ctx, max_buffer_size)
-        _queue_put(self, func, args, ctx, max_buffer_size)
-        return None
+            return _await_any(_GOp(
+                lambda cancellable, callback: _CgCaller.queue_call_named_async(
+                    self, name, instance, _job_trampoline, (payload,), size, cancellable,
+                    callback),  # PyGObject spreads this tuple: the job gets payload
+                lambda source, result: queued(_CgCaller.queue_call_finish(self, result))))
+        return queued(_CgCaller.queue_call_named(
+            self, name, instance, _job_trampoline, payload, size))
 
     def queue_close(self, func):
-        """Closes the execution queue of @func (thread-safe)."""
-        return _queue_close(self, _queue_key(func)[0])
+        """Closes the queue of @func, dropping its waiting calls (thread-safe)."""
+        return _CgCaller.queue_close_named(self, *_queue_id(func)[:2])
 
     def queue_exists(self, func):
-        queues = self.__dict__.get('_cg_queues')
-        return bool(queues) and _queue_key(func)[0] in queues
-
-    def _check_queue_thread(self):
-        if _CgCaller.get_current() != self:
-            raise _caller_error(
-                Cg.CallerError.WRONG_THREAD,
-                'Calls can be queued in caller “%s” only from its own thread; use '
-                'call_soon() to get there first' % _CgCaller.get_name(self))
-        if _CgCaller.get_stopped(self):
-            raise _caller_error(Cg.CallerError.CLOSED,
-                                'Caller “%s” is stopped and takes no new jobs'
-                                % _CgCaller.get_name(self))
-
-    # Many futures
+        """Whether the queue of @func is open (thread-safe)."""
+        return _CgCaller.queue_exists_named(self, *_queue_id(func)[:2])
 
     @classmethod
     async def as_completed(cls, items, *, max_concurrent=None, shield=False):
         """Yields the futures of @items as they complete (``async for``).
 
-        @items is a collection (watched all at once) or an iterator, such as
-        a generator (drawn lazily, at most @max_concurrent futures
-        outstanding; default MAX_IDLE_POOL_INSTANCES). Leaving early cancels
-        the rest unless @shield.
-        """
+        @items is a collection (watched all at once) or an iterator (drawn
+        lazily, at most @max_concurrent futures outstanding; default
+        MAX_IDLE_POOL_INSTANCES). Leaving early cancels the rest unless
+        @shield."""
         own = cls.current_future()
         if isinstance(items, collections.abc.Collection):
-            futures = []
-            for future in items:
+            futures = [f for f in items if f is not own]
+            for future in futures:
                 if not isinstance(future, _CgFuture):
-                    raise TypeError('as_completed() takes Cg futures, not %r' % (future,))
-                if future is not own:
-                    futures.append(future)
+                    raise TypeError('not a Cg future: %r' % (future,))
             iteration = Cg.AsCompleted.new(futures, bool(shield))
         elif hasattr(items, '__aiter__'):
-            raise TypeError('as_completed() takes a collection or a plain generator of '
-                            'futures, not an asynchronous iterator')
+            raise TypeError('not a collection nor a plain iterator: %r' % (items,))
         else:
-            draw = _Generator(iter(items), own)
             iteration = Cg.AsCompleted.new_from_generator(
-                draw, None, 0 if max_concurrent is None else int(max_concurrent),
-                bool(shield))
+                _Generator(iter(items), own), None,
+                0 if max_concurrent is None else int(max_concurrent), bool(shield))
         op = _GOp(lambda cancellable, callback: iteration.next_async(cancellable, callback),
                   lambda source, result: iteration.next_finish(result))
         try:
@@ -1138,22 +816,17 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
     async def wait(cls, items, *, timeout=None, return_when='ALL_COMPLETED'):
         """Waits for the futures of @items; returns the sets (done, pending).
         A timeout is no error."""
-        futures = list(items)
-        when = _RETURN_WHEN[return_when] if isinstance(return_when, str) else return_when
-        timeout = _c_timeout(_wait_limit(timeout))
-
-        def start(cancellable, callback):
-            _CgCaller.wait_async(futures, timeout, when, cancellable, callback)
+        futures, timeout = list(items), _timeout(timeout)
+        when = getattr(Cg.ReturnWhen, return_when) if isinstance(return_when, str) else return_when
 
         def finish(source, result):
             _ok, done, pending = _CgCaller.wait_finish(result)
             return set(done), set(pending)
-
-        return await _GOp(start, finish)
+        return await _GOp(lambda cancellable, callback: _CgCaller.wait_async(
+            futures, timeout, when, cancellable, callback), finish)
 
 
 Caller = override(Caller)
-__all__.append('Caller')
 
 
 class _Generator:
@@ -1162,9 +835,7 @@ class _Generator:
     __slots__ = ('iterator', 'own', 'ctx')
 
     def __init__(self, iterator, own):
-        self.iterator = iterator
-        self.own = own
-        self.ctx = contextvars.copy_context()
+        self.iterator, self.own, self.ctx = iterator, own, contextvars.copy_context()
 
     def __call__(self, *unused):
         while True:
@@ -1177,183 +848,83 @@ class _Generator:
                 return None
             if future is self.own:
                 continue
-            if not isinstance(future, _CgFuture):
-                _log.error('Cg: the generator of as_completed() gave %r, not a Cg future; '
-                           'the iteration ends there', future)
-                return None
-            return future
+            if isinstance(future, _CgFuture):
+                return future
+            _log.error('Cg: as_completed() got %r, not a Cg future; it ends there', future)
+            return None
 
 
-# Execution queues -----------------------------------------------------------
+# Execution queues ------------------------------------------------------------
 #
-# The C execution queues key on the C function pointer (and an instance), but
-# every Python callable reaches C through a new libffi closure, so that key
-# cannot name a Python function: the queues are kept here, per caller and per
-# function (a bound method: per function and instance), and each queued call
-# runs as a call_soon() job of the caller, one after the other.
+# A Python function reaches C as a new pointer on every call, so a Python
+# queue is a named C queue, named for its function (and a bound method's
+# object). A GObject is the queue's C instance: C closes its queue when it is
+# finalized. The queues of other objects and of functions close when these
+# die; what cannot be weakly referenced is kept alive until then.
 
-_queues_lock = threading.RLock()
-_queue_owners = weakref.WeakSet()
-
-
-class _ExecQueue:
-    __slots__ = ('caller', 'key', 'max', 'items', 'waiters', 'busy', 'closed',
-                 'refs', '__weakref__')
-
-    def __init__(self, caller, key, max_size):
-        self.caller = caller
-        self.key = key
-        self.max = max_size
-        self.items = collections.deque()
-        self.waiters = collections.deque()
-        self.busy = False
-        self.closed = False
-        self.refs = []
+_queues_lock = threading.Lock()
+_queue_owners = weakref.WeakSet()  # callers with _cg_queues
 
 
-def _queue_key(func):
-    """(key, objects whose death closes the queue)."""
+def _queue_id(func):
+    """(name, instance, anchors) of the C queue of @func; its anchors are
+    the objects whose death closes it."""
     owner = getattr(func, '__self__', None)
-    function = getattr(func, '__func__', None)
-    if owner is not None and function is not None:
-        return (id(function), id(owner)), (function, owner)
-    if owner is not None and not isinstance(owner, type(inspect)):
-        name = getattr(func, '__name__', None)
-        if name is not None:
-            return ('builtin', id(owner), name), (owner,)
-    return (id(func), None), (func,)
+    if owner is None or isinstance(owner, types.ModuleType):
+        return 'py:%x' % id(func), None, (func,)
+    inner = getattr(func, '__func__', None)
+    what = '%x' % id(inner) if inner is not None else getattr(func, '__name__', '?')
+    if isinstance(owner, GObject.Object):
+        return 'py:' + what, owner, ()
+    return 'py:%s:%x' % (what, id(owner)), None, (owner,) if inner is None else (inner, owner)
 
 
-def _queue_get(caller, func, max_buffer_size):
-    key, owners = _queue_key(func)
-    with _queues_lock:
-        queues = caller.__dict__.get('_cg_queues')
-        if queues is None:
-            queues = caller._cg_queues = {}
-            _queue_owners.add(caller)
-        queue = queues.get(key)
-        if queue is None:
-            # As in C: None, 0 or less means MAX_BUFFER_SIZE.
-            size = 0 if max_buffer_size is None else int(max_buffer_size)
-            if size <= 0:
-                size = _CgCaller.get_max_buffer_size()
-            queue = _ExecQueue(caller, key, size)
-            queues[key] = queue
-            caller_ref = weakref.ref(caller)
-
-            def gone(unused=None, key=key):
-                owner = caller_ref()
-                if owner is not None:
-                    _queue_close(owner, key)
-
-            for obj in owners:
-                try:
-                    weakref.finalize(obj, gone)
-                except TypeError:
-                    queue.refs.append(obj)  # not weakly referable: kept alive
-    return queue
-
-
-def _queue_put(caller, func, args, ctx, max_buffer_size):
-    with _queues_lock:
-        queue = _queue_get(caller, func, max_buffer_size)
-        if len(queue.items) >= queue.max:
-            raise _caller_error(Cg.CallerError.WOULD_BLOCK,
-                                'The execution queue is full (%u calls wait); try again '
-                                'later or pass wait=True' % queue.max)
-        queue.items.append((func, args, ctx))
-    _queue_pump(queue)
-
-
-async def _queue_put_wait(caller, func, args, ctx, max_buffer_size):
-    caller._check_queue_thread()
-    with _queues_lock:
-        queue = _queue_get(caller, func, max_buffer_size)
-        if len(queue.items) < queue.max and not queue.waiters:
-            queue.items.append((func, args, ctx))
-            room = None
-        else:
-            room = Future()
-            queue.waiters.append(((func, args, ctx), room))
-    if room is None:
-        _queue_pump(queue)
-    else:
-        await room
-
-
-def _queue_pump(queue):
-    """Hands the next call to the caller when none runs. Owner thread."""
-    admitted = []
-    with _queues_lock:
-        if queue.busy or queue.closed or not queue.items:
-            return
-        func, args, ctx = queue.items.popleft()
-        queue.busy = True
-        while queue.waiters and len(queue.items) < queue.max:
-            item, room = queue.waiters.popleft()
-            queue.items.append(item)
-            admitted.append(room)
-    for room in admitted:
+def _queue_anchor(caller, name, anchors):
+    """Ties the new queue @name of @caller to the life of @anchors."""
+    caller_ref, held = weakref.ref(caller), []
+    for obj in anchors:
         try:
-            room.set_result(None)
-        except (GLib.Error, InvalidStateError):
-            pass
-    payload = (func, args, {}, ctx)
-    try:
-        future = _CgCaller.call_soon(queue.caller, _job_trampoline, payload)
-    except GLib.Error:
-        _queue_close(queue.caller, queue.key)
-        return
-    _CgFuture.add_done_callback(future, _queue_item_done, queue)
-
-
-def _queue_item_done(future, queue):
-    if not _CgFuture.is_cancelled(future):
-        exc = future.exception()
-        if exc is not None:
-            logging.getLogger(_CgCaller.get_log_domain(queue.caller)).warning(
-                'A queued call in caller “%s” failed', _CgCaller.get_name(queue.caller),
-                exc_info=exc)
+            held.append(weakref.finalize(obj, _queue_gone, caller_ref, name))
+        except TypeError:
+            held.append(obj)  # not weakly referable: kept alive
     with _queues_lock:
-        queue.busy = False
-    _queue_pump(queue)
+        _queue_owners.add(caller)
+        queues = caller.__dict__.setdefault('_cg_queues', {})
+        old, queues[name] = queues.get(name, ()), held
+    _queue_release(old)
 
 
-def _queue_close(caller, key):
+def _queue_gone(caller_ref, name):
+    caller = caller_ref()
+    if caller is not None:
+        _CgCaller.queue_close_named(caller, name, None)
+        with _queues_lock:
+            held = caller.__dict__.get('_cg_queues', {}).pop(name, ())
+        _queue_release(held)
+
+
+def _queue_release(held):
+    for obj in held:
+        if isinstance(obj, weakref.finalize):
+            obj.detach()
+
+
+def _queue_forget(caller):
+    """Drops the anchors of a stopped caller's queues (the library closed
+    them)."""
     with _queues_lock:
-        queues = caller.__dict__.get('_cg_queues')
-        queue = queues.pop(key, None) if queues else None
-        if queue is None:
-            return False
-        queue.closed = True
-        queue.items.clear()
-        waiters = list(queue.waiters)
-        queue.waiters.clear()
-        queue.refs = []
-    for item, room in waiters:
-        try:
-            room.set_exception(_caller_error(
-                Cg.CallerError.CLOSED,
-                'The execution queue was closed before the call could be queued'))
-        except (GLib.Error, InvalidStateError):
-            pass
-    return True
-
-
-def _close_all_queues(caller):
-    with _queues_lock:
-        keys = list(caller.__dict__.get('_cg_queues') or ())
-    for key in keys:
-        _queue_close(caller, key)
+        queues = caller.__dict__.pop('_cg_queues', None) or {}
+    for held in queues.values():
+        _queue_release(held)
 
 
 # Locks ---------------------------------------------------------------------
 #
 # A C lock belongs to a C context (CgContext), but asyncio tasks that share a
-# thread share its C context. So the override carries a C context in a Python
-# context variable, copied as Python contexts are (into asyncio tasks and into
-# jobs), and runs every lock call inside a copy of it: a Python context is a
-# lock context, as in async_kernel.
+# thread share its C context. So a Python context variable carries a C
+# context, copied as Python contexts are (into asyncio tasks and jobs), and
+# every lock call runs in a copy of it: a Python context is a lock context,
+# as in async_kernel.
 
 _lock_context = contextvars.ContextVar('Cg.lock_context', default=None)
 
@@ -1370,16 +941,13 @@ def _run_in_c_context(c_context, func):
     c_context.run(run)
     ok, value = outcome[0]
     if not ok:
-        if isinstance(value, GLib.Error):
-            raise _translate(value)
-        raise value
+        raise _translate(value) if isinstance(value, GLib.Error) else value
     return value
 
 
-def _lock_call(func):
+def _c_context():
     current = _lock_context.get()
-    c_context = current.copy() if current is not None else Cg.Context.copy_current()
-    return _run_in_c_context(c_context, func)
+    return current.copy() if current is not None else Cg.Context.copy_current()
 
 
 class _LockAcquire:
@@ -1389,16 +957,10 @@ class _LockAcquire:
         self.lock = lock
 
     def __await__(self):
-        lock = self.lock
-        current = _lock_context.get()
-        c_context = current.copy() if current is not None else Cg.Context.copy_current()
+        lock, c_context = self.lock, _c_context()
         # The acquisition names this context in c_context; keep it for the
         # release and for the jobs this context spawns.
         _lock_context.set(c_context)
-
-        def start(cancellable, callback):
-            _run_in_c_context(c_context, lambda: _CgAsyncLock.acquire_async(
-                lock, cancellable, callback))
 
         def abandon(unused):
             try:
@@ -1406,7 +968,10 @@ class _LockAcquire:
             except Exception:  # noqa: B902
                 _log.exception('Cg: releasing an abandoned lock acquisition failed')
 
-        yield from _GOp(start, lambda source, result: _CgAsyncLock.acquire_finish(lock, result),
+        yield from _GOp(lambda cancellable, callback: _run_in_c_context(
+                            c_context, lambda: _CgAsyncLock.acquire_async(
+                                lock, cancellable, callback)),
+                        lambda source, result: _CgAsyncLock.acquire_finish(lock, result),
                         abandon).__await__()
         return lock
 
@@ -1419,24 +984,19 @@ class _LockMixin:
         return _LockAcquire(self)
 
     def release(self):
-        """Gives back one acquisition of the current context. Returns an
-        awaitable that is done already, so ``await lock.release()`` works."""
-        _lock_call(lambda: _CgAsyncLock.release(self))
-        return _DONE
+        """Gives back one acquisition of the current context; returns an
+        awaitable that is done, so ``await lock.release()`` works too."""
+        _run_in_c_context(_c_context(), lambda: _CgAsyncLock.release(self))
+        return _Done()
 
     def is_in_context(self):
         """Whether the current context holds the lock."""
         if _lock_context.get() is None:
             return False
-        return _lock_call(lambda: _CgAsyncLock.is_in_context(self))
+        return _run_in_c_context(_c_context(), lambda: _CgAsyncLock.is_in_context(self))
 
-    @property
-    def count(self):
-        return _CgAsyncLock.get_count(self)
-
-    @property
-    def reentrant(self):
-        return _CgAsyncLock.get_reentrant(self)
+    count = property(lambda self: _CgAsyncLock.get_count(self))
+    reentrant = property(lambda self: _CgAsyncLock.get_reentrant(self))
 
     async def __aenter__(self):
         await _LockAcquire(self)
@@ -1452,42 +1012,30 @@ class AsyncLock(_LockMixin, Cg.AsyncLock):
 
 
 AsyncLock = override(AsyncLock)
-__all__.append('AsyncLock')
 
 
 # Cg.ReentrantAsyncLock derives from the override of Cg.AsyncLock, made
 # above, so it has the mixin already.
-_reentrant_bases = ((Cg.ReentrantAsyncLock,) if issubclass(Cg.ReentrantAsyncLock, _LockMixin)
-                    else (_LockMixin, Cg.ReentrantAsyncLock))
-
-
-class ReentrantAsyncLock(*_reentrant_bases):
+class ReentrantAsyncLock(*((Cg.ReentrantAsyncLock,) if issubclass(Cg.ReentrantAsyncLock,
+                                                                   _LockMixin)
+                           else (_LockMixin, Cg.ReentrantAsyncLock))):
     """An asynchronous lock that the holding context, and the jobs it
     spawns, enter again."""
 
 
 ReentrantAsyncLock = override(ReentrantAsyncLock)
-__all__.append('ReentrantAsyncLock')
-
-
-# Sleeping ------------------------------------------------------------------
 
 
 def sleep(delay, result=None):
-    """An awaitable that finishes after @delay seconds with @result: in a
-    coroutine job (or any code of a caller's thread), a future completed with
-    call_later() on the current caller; inside an asyncio loop,
-    asyncio.sleep()."""
+    """Finishes after @delay seconds with @result: asyncio.sleep() in an
+    asyncio loop, otherwise a call_later() future of the current caller."""
     if _asyncio_loop() is not None:
         return asyncio.sleep(delay, result)
     caller = _CgCaller.get_current()
-    if caller is not None:
-        return Caller.call_later(caller, max(float(delay), 0.0), _identity, result)
-    raise RuntimeError('Cg.sleep() needs a caller or a running asyncio loop in this thread')
+    if caller is None:
+        raise RuntimeError('Cg.sleep() needs a caller or an asyncio loop')
+    return Caller.call_later(caller, max(float(delay), 0.0), _identity, result)
 
 
 def _identity(value):
     return value
-
-
-__all__.append('sleep')

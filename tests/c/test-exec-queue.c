@@ -600,6 +600,49 @@ test_async_wait_basic (void)
   qstate_clear (&s);
 }
 
+/* The named form waits for room in the named queue, whatever function
+ * its calls run: two functions share it, one at a time and in order. */
+static void
+test_async_wait_named (void)
+{
+  CgCaller *main_caller = cg_test_main_caller ();
+  AsyncResult r = { 0 };
+  GError *error = NULL;
+  QState s;
+
+  qstate_init (&s);
+  g_assert_true (cg_caller_queue_call_named (main_caller, "named-wait", NULL, func_a,
+                                             qitem_new (&s, func_a, NULL, 0, 0, ITEM_PENDING),
+                                             qitem_free, 1, &error));
+  g_assert_no_error (error);
+  g_assert_true (cg_caller_queue_call_named (main_caller, "named-wait", NULL, func_b,
+                                             qitem_new (&s, func_b, NULL, 0, 1, ITEM_PLAIN),
+                                             qitem_free, 1, &error));
+  g_assert_no_error (error);
+  cg_caller_queue_call_named_async (main_caller, "named-wait", NULL, func_a,
+                                    qitem_new (&s, func_a, NULL, 0, 2, ITEM_PLAIN), qitem_free,
+                                    1, NULL, queue_async_cb, &r);
+  /* not the queue of func_a */
+  g_assert_false (cg_caller_queue_exists (main_caller, func_a, NULL));
+
+  CG_TEST_ITERATE_UNTIL (MAIN_CTX, ran (&s, 0));
+  settle ();
+  g_assert_false (g_atomic_int_get (&r.done));
+
+  complete_pending (&s, 0);
+  CG_TEST_ITERATE_UNTIL (MAIN_CTX, g_atomic_int_get (&r.done));
+  g_assert_true (r.ok);
+  g_assert_no_error (r.error);
+  CG_TEST_ITERATE_UNTIL (MAIN_CTX, ran (&s, 2));
+  assert_order (&s, "a0 a1 a2 ");
+  check_no_overlap (&s);
+
+  g_assert_true (cg_caller_queue_close_named (main_caller, "named-wait", NULL));
+  for (guint i = 0; i <= 2; i++)
+    g_assert_cmpint (g_atomic_int_get (&s.destroyed[i]), ==, 1);
+  qstate_clear (&s);
+}
+
 /* There is room as soon as the queue takes its next item: the waiter
  * must not have to wait for that item to finish as well. */
 static void
@@ -1083,6 +1126,7 @@ main (int    argc,
   cg_test_add ("/queue/full", test_full);
   cg_test_add ("/queue/wait/basic", test_async_wait_basic);
   cg_test_add ("/queue/wait/admitted-when-room", test_async_wait_admitted_when_room);
+  cg_test_add ("/queue/wait/named", test_async_wait_named);
   cg_test_add ("/queue/wait/cancel-and-close", test_async_wait_cancel_and_close);
   cg_test_add ("/queue/close/other-thread", test_close_from_other_thread);
   cg_test_add ("/queue/close/instance-finalized", test_instance_finalized);

@@ -1,7 +1,7 @@
 # Caller.queue_call(): a FIFO queue per function, run one at a time.
 
 import gc
-import logging
+import sys
 import threading
 import time
 
@@ -134,7 +134,20 @@ def test_buffer_size_means_the_same_as_in_c(main_caller, size):
     assert in_python == in_c == 1 + (size if size > 0 else 4)
 
 
-def test_failing_item_is_logged_and_queue_goes_on(main_caller, caplog):
+@pytest.fixture
+def library_warnings(main_caller):
+    """The warnings the library logs in the main caller's log domain."""
+    seen = []
+    handler = GLib.log_set_handler(main_caller.log, GLib.LogLevelFlags.LEVEL_WARNING,
+                                   lambda domain, level, message, *unused: seen.append(message),
+                                   None)
+    yield seen
+    GLib.log_remove_handler(main_caller.log, handler)
+
+
+def test_failing_item_is_logged_and_queue_goes_on(main_caller, library_warnings):
+    # The queue is the library's: it logs the failure (its message, in the
+    # caller's log domain) with the Python exception's type and text.
     ran = []
 
     def item(i):
@@ -142,12 +155,12 @@ def test_failing_item_is_logged_and_queue_goes_on(main_caller, caplog):
             raise ValueError('bad item')
         ran.append(i)
 
-    with caplog.at_level(logging.WARNING):
-        for i in range(3):
-            main_caller.queue_call(item, i)
-        run_until(lambda: len(ran) == 2)
+    for i in range(3):
+        main_caller.queue_call(item, i)
+    run_until(lambda: len(ran) == 2 and library_warnings)
     assert ran == [0, 2]
-    assert any(r.exc_info and isinstance(r.exc_info[1], ValueError) for r in caplog.records)
+    assert len(library_warnings) == 1
+    assert 'ValueError: bad item' in library_warnings[0]
 
 
 def test_queue_close(main_caller):
@@ -156,8 +169,11 @@ def test_queue_close(main_caller):
         main_caller.queue_call(ran.append, i)
     assert main_caller.queue_exists(ran.append)
     closed = []
-    threading.Thread(target=lambda: closed.append(main_caller.queue_close(ran.append))).start()
-    run_until(lambda: closed == [True])
+    # Closed from another thread before the main context runs any of them.
+    thread = threading.Thread(target=lambda: closed.append(main_caller.queue_close(ran.append)))
+    thread.start()
+    thread.join(5)
+    assert closed == [True]
     assert not main_caller.queue_exists(ran.append)
     assert not main_caller.queue_close(ran.append)
     run_until(lambda: main_caller.call_soon(lambda: None).done() or True)
@@ -185,12 +201,58 @@ def test_bound_methods_queue_per_instance_and_close_with_it(main_caller):
     going = Sink()  # its queue closes when it is garbage collected
     main_caller.queue_call(going.put, 3)
     run_until(lambda: going.items == [3])
-    queues = main_caller.__dict__['_cg_queues']
-    before = len(queues)
-    del going
+    name, instance, unused = _override()._queue_id(going.put)
+    assert instance is None
+    assert Cg.Caller.queue_exists_named(main_caller, name, None)
+    del going, unused
     gc.collect()
-    run_until(lambda: len(queues) == before - 1)
+    run_until(lambda: not Cg.Caller.queue_exists_named(main_caller, name, None))
     assert main_caller.queue_exists(a.put)
+
+
+def _override():
+    return sys.modules['gi.overrides.Cg']
+
+
+def test_python_queues_are_the_librarys_named_queues(main_caller):
+    ran = []
+
+    def item(i):
+        ran.append(i)
+
+    main_caller.queue_call(item, 0)
+    name, instance, unused = _override()._queue_id(item)
+    assert Cg.Caller.queue_exists_named(main_caller, name, instance)
+    # Closed from C: Python sees it closed, and the next call makes it anew.
+    assert Cg.Caller.queue_close_named(main_caller, name, instance)
+    assert not main_caller.queue_exists(item)
+    main_caller.queue_call(item, 1)
+    assert Cg.Caller.queue_exists_named(main_caller, name, instance)
+    run_until(lambda: 1 in ran)
+    assert main_caller.queue_close(item)
+    assert not Cg.Caller.queue_exists_named(main_caller, name, instance)
+
+
+def test_gobject_methods_queue_per_instance_in_the_library(main_caller):
+    from gi.repository import Gio
+
+    class Owner(Gio.SimpleAction):
+        def put(self, item):
+            self.items.append(item)
+
+    one, two = Owner(name='one'), Owner(name='two')
+    one.items, two.items = [], []
+    main_caller.queue_call(one.put, 1)
+    main_caller.queue_call(two.put, 2)
+    name, instance, unused = _override()._queue_id(one.put)
+    assert instance is one
+    assert Cg.Caller.queue_exists_named(main_caller, name, one)
+    assert Cg.Caller.queue_exists_named(main_caller, name, two)
+    run_until(lambda: one.items == [1] and two.items == [2])
+    assert main_caller.queue_close(one.put)
+    assert not Cg.Caller.queue_exists_named(main_caller, name, one)
+    assert main_caller.queue_exists(two.put)
+    main_caller.queue_close(two.put)
 
 
 def test_stop_closes_queues(worker):
