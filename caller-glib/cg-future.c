@@ -495,50 +495,31 @@ recycled_put (CgFuture *self)
   return TRUE;
 }
 
-/* Drops a reference the library holds. When it is the last one and
- * nothing is attached to the future, the future goes straight back to the
- * magazine: g_object_unref() would pay for its last-reference bookkeeping
- * (weak locations, notify queue) only to reach dispose() and do the same. A
- * reference count of one held here means no other thread can reach the
- * future: every holder of a pointer holds a reference, and weak references
- * live in qdata. */
-G_GNUC_UNUSED static void
-future_release (CgFuture *self)
-{
-  GObject *object = G_OBJECT (self);
-
-  if (g_atomic_int_get (&object->ref_count) == 1 && object->qdata == NULL &&
-      self->deadline != -1 && !thread_exiting)
-    {
-      future_clear (self);
-      if (recycled_put (self))
-        return;
-      self->deadline = -1;
-    }
-
-  g_object_unref (object);
-}
-
+/* The last reference to a future went away: GObject calls dispose() from
+ * g_object_unref() with the reference it is about to drop. A future is
+ * then kept for the next one a thread makes: GObject's own dispose() runs
+ * first (it drops signal handlers, weak references and weak pointers, as
+ * for any object that is disposed), then the future clears its own fields
+ * and takes a reference for the magazine, which GObject allows: an object
+ * that gains a reference in dispose() lives on. A future marked "do not
+ * recycle" (emptied magazines, the thread's last moments) is finalized. */
 static void
 cg_future_dispose (GObject *object)
 {
   CgFuture *self = CG_FUTURE (object);
 
-  /* Only on the last unref of a plain future: g_object_run_dispose()
-   * holds a reference of its own, and qdata means someone attached
-   * something whose lifetime is tied to this object. */
-  if (g_atomic_int_get (&object->ref_count) == 1 && object->qdata == NULL &&
-      self->deadline != -1 && !thread_exiting)
+  G_OBJECT_CLASS (cg_future_parent_class)->dispose (object);
+
+  if (self->deadline != -1 && !thread_exiting)
     {
       future_clear (self);
       g_object_ref (object); /* resurrected: the magazine's reference */
-      if (recycled_put (self))
-        return;
-      g_atomic_int_set (&object->ref_count, 1);
-      self->deadline = -1;
+      if (!recycled_put (self))
+        {
+          self->deadline = -1;
+          g_object_unref (object);
+        }
     }
-
-  G_OBJECT_CLASS (cg_future_parent_class)->dispose (object);
 }
 
 static void
