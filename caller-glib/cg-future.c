@@ -50,6 +50,13 @@
  * %CG_FUTURE_ERROR_CANCELLED whatever value was set.
  *
  * All functions of #CgFuture are thread-safe unless they say otherwise.
+ *
+ * The library reuses a future once its last reference is gone, as a
+ * cheaper new one: GObject's dispose runs as for any object (signal
+ * handlers, weak references and #GWeakRef are dropped), but data attached
+ * with g_object_set_data() stays with the object. Keep such data beside
+ * the future rather than on it, and do not call g_object_run_dispose() on
+ * a future.
  */
 
 /**
@@ -338,11 +345,10 @@ future_clear (CgFuture *self)
 /* Recycling ----------------------------------------------------------------
  *
  * Making and finalizing a GObject costs far more than the rest of a job:
- * the class reference counts shared by every thread, and half a dozen
- * datalist operations on the last unref. A future whose last reference
- * goes away with nothing attached to it (no qdata: no weak or toggle
- * references, no bindings' wrappers) is therefore kept for the next job:
- * dispose() resurrects it into a per-thread magazine. Magazines that fill
+ * the class reference counts shared by every thread, an allocation, and
+ * the instance's initialisation. A future whose last reference goes away
+ * is therefore kept for the next job: dispose() resurrects it into a
+ * per-thread magazine (see cg_future_dispose()). Magazines that fill
  * up hand whole batches to a shared depot, from which threads that make
  * more futures than they free take batches back, so a future made on one
  * thread and freed on another costs one lock per batch, not per call.
