@@ -1,4 +1,5 @@
-/* cg-caller.c: a thread's main context, open to calls from other threads
+/* cg-caller.c: a thread's main context, open to calls from other threads:
+ * the object, submitting work, starting and stopping
  *
  * Copyright 2026 The caller-glib authors
  *
@@ -9,11 +10,8 @@
 
 #include <string.h>
 
-#include "cg-caller-private.h"
+#include "cg-caller-internal.h"
 #include "cg-context-private.h"
-#include "cg-inbox-private.h"
-#include "cg-job-private.h"
-#include "cg-timers-private.h"
 
 /**
  * SECTION:cg-caller
@@ -90,20 +88,6 @@
  * #CgCaller:running and the others).
  */
 
-/* A dispatch returns to the main loop after this much work, so that a GTK
- * main loop keeps drawing frames while a flood of jobs arrives. */
-#define DISPATCH_BUDGET_USEC 4000
-
-/* How long a flood of work may hold back a delayed job whose time has
- * come. */
-#define TIMER_MAX_WAIT_USEC 50000
-
-typedef struct
-{
-  GSource   source;
-  CgCaller *caller;
-} CgCallerSource;
-
 typedef struct
 {
   CgInboxNode      node;
@@ -112,41 +96,6 @@ typedef struct
   GDestroyNotify destroy;
   CgCaller      *home;     /* where @destroy runs (thread-bound), or NULL */
 } CgDirectCall;
-
-struct _CgCaller
-{
-  GObject       parent_instance;
-
-  CgInbox       inbox;
-
-  GMainContext *context;
-  GThread      *thread;
-  char         *name;
-  char         *log_domain;
-  gboolean      protected_;
-  gboolean      owns_thread;
-
-  gint          started;      /* atomic */
-  gint          closed;       /* atomic */
-  gint          stopped;      /* atomic */
-  gint          quit;         /* atomic, for an owned thread */
-  gint          no_spin;      /* atomic: an owned thread parks at once when idle */
-  gint          thread_bound; /* atomic, see cg_caller_set_thread_bound() */
-  CgFuture     *running_job;  /* atomic, with a reference while set */
-  gint          holds;        /* atomic: answers owed to this thread, see _cg_caller_hold() */
-
-  GMutex        lock;         /* the fields below */
-  GSource      *source;
-  CgTimerHeap   timers;
-  GHashTable   *inflight;     /* job futures that wait for another future */
-  CgInboxNode    *orphans;      /* pending work handed over by stop() */
-  GMutex        stop_lock;    /* the two fields below */
-  GHashTable   *stop_sources; /* weak set: sources of _cg_caller_stop_source_new() */
-  gboolean      stop_fired;   /* stop() made them ready */
-  GCond         ready_cond;
-  gboolean      ready;        /* the owned thread set itself up */
-  gboolean      spawned;      /* g_thread_try_new() returned for it */
-};
 
 enum
 {
@@ -166,138 +115,10 @@ static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (CgCaller, cg_caller, G_TYPE_OBJECT)
 
-/* Registry ------------------------------------------------------------- */
-
-static GMutex registry_lock;
-static GList *registry_order;        /* newest first, strong references */
-static GHashTable *registry_by_name; /* borrowed */
-static GHashTable *registry_by_thread; /* borrowed */
-static guint registry_counter;
-
-static void current_caller_free (gpointer data);
-
-/* The caller bound to this thread, kept alive for as long as the thread;
- * a thread that ends stops its caller (current_caller_free()). */
-static GPrivate current_caller_key = G_PRIVATE_INIT (current_caller_free);
-
-static void
-registry_ensure (void)
+void
+_cg_caller_notify_running (CgCaller *self)
 {
-  if (registry_by_name == NULL)
-    {
-      registry_by_name = g_hash_table_new (g_str_hash, g_str_equal);
-      registry_by_thread = g_hash_table_new (NULL, NULL);
-    }
-}
-
-/* Called with the registry lock held. */
-static char *
-registry_make_name (void)
-{
-  for (;;)
-    {
-      char *name = g_strdup_printf ("caller-%u", ++registry_counter);
-
-      if (!g_hash_table_contains (registry_by_name, name))
-        return name;
-      g_free (name);
-    }
-}
-
-static gboolean
-registry_add (CgCaller  *self,
-              GError   **error)
-{
-  _cg_mutex_lock (&registry_lock);
-  registry_ensure ();
-
-  if (g_hash_table_contains (registry_by_name, self->name))
-    {
-      _cg_mutex_unlock (&registry_lock);
-      g_set_error (error, CG_CALLER_ERROR, CG_CALLER_ERROR_EXISTS,
-                   _("A caller named “%s” exists already; choose another name or "
-                     "use cg_caller_get_instance() to find it"), self->name);
-      return FALSE;
-    }
-  if (self->thread != NULL && g_hash_table_contains (registry_by_thread, self->thread))
-    {
-      _cg_mutex_unlock (&registry_lock);
-      g_set_error_literal (error, CG_CALLER_ERROR, CG_CALLER_ERROR_EXISTS,
-                           _("That thread has a caller already; a thread has one "
-                             "caller at most"));
-      return FALSE;
-    }
-
-  g_hash_table_insert (registry_by_name, self->name, self);
-  if (self->thread != NULL)
-    g_hash_table_insert (registry_by_thread, self->thread, self);
-  registry_order = g_list_prepend (registry_order, g_object_ref (self));
-  _cg_mutex_unlock (&registry_lock);
-
-  return TRUE;
-}
-
-static void
-registry_set_thread (CgCaller *self)
-{
-  _cg_mutex_lock (&registry_lock);
-  registry_ensure ();
-  if (g_list_find (registry_order, self) != NULL)
-    g_hash_table_insert (registry_by_thread, self->thread, self);
-  _cg_mutex_unlock (&registry_lock);
-}
-
-static void
-registry_remove (CgCaller *self)
-{
-  GList *link;
-
-  _cg_mutex_lock (&registry_lock);
-  registry_ensure ();
-  link = g_list_find (registry_order, self);
-  if (link == NULL)
-    {
-      _cg_mutex_unlock (&registry_lock);
-      return;
-    }
-  registry_order = g_list_delete_link (registry_order, link);
-  if (g_hash_table_lookup (registry_by_name, self->name) == self)
-    g_hash_table_remove (registry_by_name, self->name);
-  if (self->thread != NULL && g_hash_table_lookup (registry_by_thread, self->thread) == self)
-    g_hash_table_remove (registry_by_thread, self->thread);
-  _cg_mutex_unlock (&registry_lock);
-
-  g_object_unref (self);
-}
-
-CgCaller *
-_cg_caller_dup_for_thread (GThread *thread)
-{
-  CgCaller *caller = NULL;
-
-  _cg_mutex_lock (&registry_lock);
-  if (registry_by_thread != NULL)
-    caller = g_hash_table_lookup (registry_by_thread, thread);
-  if (caller != NULL)
-    g_object_ref (caller);
-  _cg_mutex_unlock (&registry_lock);
-
-  return caller;
-}
-
-static CgCaller *
-registry_dup_by_name (const char *name)
-{
-  CgCaller *caller = NULL;
-
-  _cg_mutex_lock (&registry_lock);
-  if (registry_by_name != NULL)
-    caller = g_hash_table_lookup (registry_by_name, name);
-  if (caller != NULL)
-    g_object_ref (caller);
-  _cg_mutex_unlock (&registry_lock);
-
-  return caller;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
 }
 
 /* GObject --------------------------------------------------------------- */
@@ -337,10 +158,7 @@ cg_caller_constructed (GObject *object)
     self->log_domain = g_strdup (G_LOG_DOMAIN);
   if (self->name == NULL)
     {
-      _cg_mutex_lock (&registry_lock);
-      registry_ensure ();
-      self->name = registry_make_name ();
-      _cg_mutex_unlock (&registry_lock);
+      self->name = _cg_caller_registry_make_name ();
     }
 }
 
@@ -576,162 +394,6 @@ _cg_caller_get_lock (CgCaller *self)
   return &self->lock;
 }
 
-/* The caller of the current thread, if it has one (not a reference). */
-CgCaller *
-_cg_caller_peek_here (void)
-{
-  return g_private_get (&current_caller_key);
-}
-
-/* Answers owed to a caller's thread ------------------------------------------
- *
- * An `_async` call made on a caller's thread is answered there, in the
- * context that was current. Two things keep that promise when the caller
- * stops: a source made by _cg_caller_stop_source_new() lets whatever waits
- * on the thread's behalf give up with CG_CALLER_ERROR_CLOSED, and a hold
- * (_cg_caller_hold(), one per answer not yet delivered) keeps the thread of
- * a caller of cg_caller_start_new() iterating its context after its loop
- * ended, until every answer has run. */
-
-/* The caller whose context the current thread runs as its thread-default
- * context: the caller an answer made here goes through. A stopped caller
- * of cg_caller_start_new() still counts (its thread is ending, and must
- * deliver the answer before it does); a stopped caller of a context that
- * someone else runs does not (that loop goes on and delivers answers as
- * on a thread without a caller). A reference, or NULL. */
-CgCaller *
-_cg_caller_dup_serving_here (void)
-{
-  CgCaller *here = g_private_get (&current_caller_key);
-  GMainContext *context = g_main_context_get_thread_default ();
-
-  if (context == NULL)
-    context = g_main_context_default ();
-  if (here == NULL || here->context != context ||
-      (!here->owns_thread && _cg_caller_is_closed (here)))
-    return NULL;
-  return g_object_ref (here);
-}
-
-void
-_cg_caller_hold (CgCaller *self)
-{
-  g_atomic_int_inc (&self->holds);
-}
-
-/* On the caller's thread, once an answer has been delivered. */
-void
-_cg_caller_release (CgCaller *self)
-{
-  gint old = g_atomic_int_add (&self->holds, -1);
-
-  g_return_if_fail (old > 0);
-}
-
-/* A source that dispatches once, when its caller stops. The caller keeps
- * a weak list of them; a source leaves it in its dispose function, which
- * runs before the source is freed and under the same lock, so stop() can
- * take a reference to every source still in the list. */
-typedef struct
-{
-  GSource   source;
-  CgCaller *caller;
-} CgStopSource;
-
-static gboolean
-stop_source_dispatch (GSource     *source,
-                      GSourceFunc  callback,
-                      gpointer     user_data)
-{
-  if (callback != NULL)
-    callback (user_data);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-stop_source_dispose (GSource *source)
-{
-  CgCaller *self = ((CgStopSource *) source)->caller;
-
-  _cg_mutex_lock (&self->stop_lock);
-  if (self->stop_sources != NULL)
-    g_hash_table_remove (self->stop_sources, source);
-  _cg_mutex_unlock (&self->stop_lock);
-}
-
-static void
-stop_source_finalize (GSource *source)
-{
-  g_object_unref (((CgStopSource *) source)->caller);
-}
-
-static GSourceFuncs stop_source_funcs = {
-  NULL,
-  NULL,
-  stop_source_dispatch,
-  stop_source_finalize,
-  NULL,
-  NULL,
-};
-
-/* A source, not attached, that dispatches once @self has stopped (at
- * once if it has). Takes only a lock of its own: features call it with
- * theirs held, the caller's among them. */
-GSource *
-_cg_caller_stop_source_new (CgCaller *self)
-{
-  GSource *source = g_source_new (&stop_source_funcs, sizeof (CgStopSource));
-
-  ((CgStopSource *) source)->caller = g_object_ref (self);
-  g_source_set_dispose_function (source, stop_source_dispose);
-  g_source_set_static_name (source, "[caller-glib] caller stopped");
-
-  _cg_mutex_lock (&self->stop_lock);
-  if (self->stop_fired)
-    g_source_set_ready_time (source, 0);
-  else
-    {
-      if (self->stop_sources == NULL)
-        self->stop_sources = g_hash_table_new (NULL, NULL);
-      g_hash_table_add (self->stop_sources, source);
-    }
-  _cg_mutex_unlock (&self->stop_lock);
-
-  return source;
-}
-
-/* Makes every stop source of @self ready. */
-static void
-fire_stop_sources (CgCaller *self)
-{
-  GPtrArray *sources = g_ptr_array_new_with_free_func ((GDestroyNotify) g_source_unref);
-  GHashTableIter iter;
-  gpointer source;
-
-  _cg_mutex_lock (&self->stop_lock);
-  self->stop_fired = TRUE;
-  if (self->stop_sources != NULL)
-    {
-      g_hash_table_iter_init (&iter, self->stop_sources);
-      while (g_hash_table_iter_next (&iter, &source, NULL))
-        g_ptr_array_add (sources, g_source_ref (source));
-      g_hash_table_remove_all (self->stop_sources);
-    }
-  _cg_mutex_unlock (&self->stop_lock);
-
-  for (guint i = 0; i < sources->len; i++)
-    g_source_set_ready_time (g_ptr_array_index (sources, i), 0);
-  g_ptr_array_unref (sources);
-}
-
-/* An owned thread whose loop has ended delivers what it still owes. */
-static void
-deliver_owed_answers (CgCaller *self)
-{
-  while (g_atomic_int_get (&self->holds) > 0)
-    g_main_context_iteration (self->context, TRUE);
-}
-
 /* Thread-bound callers ------------------------------------------------------
  *
  * Some bindings can call and free the functions they hand out only on
@@ -745,7 +407,7 @@ deliver_owed_answers (CgCaller *self)
 static CgCaller *
 dup_bound_here (void)
 {
-  CgCaller *here = g_private_get (&current_caller_key);
+  CgCaller *here = _cg_caller_peek_here ();
 
   if (here == NULL || !g_atomic_int_get (&here->thread_bound) ||
       !cg_caller_get_running (here) || !_cg_caller_is_owner_thread (here))
@@ -896,654 +558,6 @@ caller_track_chained (CgCaller *self,
     _cg_future_add_hook (future, untrack_chained, g_object_ref (self), g_object_unref);
 }
 
-static void
-discard_list (CgCaller  *self,
-              CgInboxNode *list)
-{
-  while (list != NULL)
-    {
-      CgInboxNode *next = list->next;
-
-      list->next = NULL;
-      list->func (list, self, FALSE);
-      list = next;
-    }
-}
-
-/* Drops every piece of work the caller still holds; on its thread, or once
- * nothing else runs it. */
-static void
-discard_all (CgCaller *self)
-{
-  CgInboxNode *orphans, *timers;
-
-  for (;;)
-    {
-      _cg_mutex_lock (&self->lock);
-      orphans = self->orphans;
-      self->orphans = NULL;
-      timers = cg_timer_heap_steal_all (&self->timers);
-      _cg_mutex_unlock (&self->lock);
-
-      if (orphans == NULL && timers == NULL && self->inbox.local_head == NULL)
-        break;
-
-      discard_list (self, cg_inbox_steal_local (&self->inbox));
-      discard_list (self, orphans);
-      discard_list (self, timers);
-    }
-}
-
-static void
-run_due_timers (CgCaller *self)
-{
-  gint64 now = g_get_monotonic_time ();
-
-  for (;;)
-    {
-      CgInboxNode *node;
-
-      _cg_mutex_lock (&self->lock);
-      node = cg_timer_heap_pop_due (&self->timers, now);
-      _cg_mutex_unlock (&self->lock);
-
-      if (node == NULL)
-        break;
-      node->func (node, self, !_cg_caller_is_closed (self));
-    }
-}
-
-static gint64
-next_deadline (CgCaller *self)
-{
-  gint64 next;
-
-  _cg_mutex_lock (&self->lock);
-  next = cg_timer_heap_next (&self->timers);
-  _cg_mutex_unlock (&self->lock);
-
-  return next;
-}
-
-/* Runs a batch of work; FALSE once the caller is closed. Owner thread. */
-static gboolean
-caller_dispatch (CgCaller *self)
-{
-  gint64 start = g_get_monotonic_time ();
-  CgInboxNode *node;
-  guint n = 0;
-
-  if (_cg_caller_is_closed (self))
-    {
-      discard_all (self);
-      return FALSE;
-    }
-
-  cg_inbox_take (&self->inbox);
-
-  while ((node = cg_inbox_pop_local (&self->inbox)) != NULL)
-    {
-      node->func (node, self, !_cg_caller_is_closed (self));
-
-      if ((++n & 63) == 0 && g_get_monotonic_time () - start > DISPATCH_BUDGET_USEC)
-        break;
-    }
-
-  /* A delayed job still in the inbox may have an earlier deadline than
-   * those in the heap: due jobs wait until the inbox is drained, so that
-   * they start in the order of their deadlines, unless a flood keeps it
-   * full for longer than TIMER_MAX_WAIT_USEC. */
-  if ((self->inbox.local_head == NULL && !cg_inbox_has_pending (&self->inbox)) ||
-      g_get_monotonic_time () - next_deadline (self) > TIMER_MAX_WAIT_USEC)
-    run_due_timers (self);
-
-  return !_cg_caller_is_closed (self);
-}
-
-static gboolean
-caller_source_prepare (GSource *source,
-                       gint    *timeout)
-{
-  CgCaller *self = ((CgCallerSource *) source)->caller;
-  gint64 next;
-
-  if (cg_inbox_has_pending (&self->inbox) || _cg_caller_is_closed (self))
-    {
-      *timeout = 0;
-      return TRUE;
-    }
-
-  next = next_deadline (self);
-  if (next == G_MAXINT64)
-    {
-      *timeout = -1;
-    }
-  else
-    {
-      gint64 now = g_source_get_time (source);
-
-      if (next <= now)
-        {
-          *timeout = 0;
-          return TRUE;
-        }
-      *timeout = (gint) MIN ((next - now + 999) / 1000, G_MAXINT);
-    }
-
-  /* About to sleep: from now on producers wake the context. Check again
-   * after announcing it so a push made just before is not missed. */
-  cg_inbox_set_sleeping (&self->inbox, TRUE);
-  if (cg_inbox_has_pending (&self->inbox))
-    {
-      cg_inbox_set_sleeping (&self->inbox, FALSE);
-      *timeout = 0;
-      return TRUE;
-    }
-
-  return FALSE;
-}
-
-static gboolean
-caller_source_check (GSource *source)
-{
-  CgCaller *self = ((CgCallerSource *) source)->caller;
-
-  cg_inbox_set_sleeping (&self->inbox, FALSE);
-
-  return cg_inbox_has_pending (&self->inbox) ||
-         _cg_caller_is_closed (self) ||
-         next_deadline (self) <= g_source_get_time (source);
-}
-
-static gboolean
-caller_source_dispatch (GSource     *source,
-                        GSourceFunc  callback,
-                        gpointer     user_data)
-{
-  CgCaller *self = ((CgCallerSource *) source)->caller;
-
-  if (caller_dispatch (self))
-    return G_SOURCE_CONTINUE;
-
-  _cg_mutex_lock (&self->lock);
-  if (self->source == source)
-    {
-      self->source = NULL;
-      g_source_unref (source);
-    }
-  _cg_mutex_unlock (&self->lock);
-
-  return G_SOURCE_REMOVE;
-}
-
-static void
-caller_source_finalize (GSource *source)
-{
-  CgCaller *self = ((CgCallerSource *) source)->caller;
-
-  discard_all (self);
-  g_object_unref (self);
-}
-
-static GSourceFuncs caller_source_funcs = {
-  caller_source_prepare,
-  caller_source_check,
-  caller_source_dispatch,
-  caller_source_finalize,
-  NULL,
-  NULL,
-};
-
-/* Attaches the caller's source to its context; FALSE when it is closed. */
-static gboolean
-attach_source (CgCaller *self)
-{
-  GSource *source;
-
-  _cg_mutex_lock (&self->lock);
-  if (_cg_caller_is_closed (self) || self->source != NULL)
-    {
-      gboolean ok = self->source != NULL;
-
-      _cg_mutex_unlock (&self->lock);
-      return ok;
-    }
-
-  source = g_source_new (&caller_source_funcs, sizeof (CgCallerSource));
-  ((CgCallerSource *) source)->caller = g_object_ref (self);
-  g_source_set_static_name (source, "[caller-glib] caller");
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_can_recurse (source, TRUE);
-  self->source = source;
-  g_source_attach (source, self->context);
-  g_atomic_int_set (&self->started, 1);
-  _cg_mutex_unlock (&self->lock);
-
-  return TRUE;
-}
-
-static void
-detach_source (CgCaller *self)
-{
-  GSource *source;
-
-  _cg_mutex_lock (&self->lock);
-  source = self->source;
-  self->source = NULL;
-  _cg_mutex_unlock (&self->lock);
-
-  if (source != NULL)
-    {
-      g_source_destroy (source);
-      g_source_unref (source);
-    }
-}
-
-/* Owned threads ----------------------------------------------------------- */
-
-/* Idle caller threads that spin at once: at most half the processors, so
- * that a pool of many workers that just ran out of work does not take the
- * processors from the threads that have some. */
-static gint idle_spinners;
-
-static gint
-max_idle_spinners (void)
-{
-  static gsize value = 0;
-
-  if (g_once_init_enter (&value))
-    g_once_init_leave (&value, (gsize) MAX (1, g_get_num_processors () / 2));
-
-  return (gint) value;
-}
-
-/* Spins until work arrives or @usec pass; TRUE when there is work. */
-static gboolean
-spin_for_work (CgCaller *self,
-               gint64    usec)
-{
-  gint64 now, end;
-  gboolean found = FALSE;
-  guint i;
-
-  if (g_atomic_int_add (&idle_spinners, 1) >= max_idle_spinners ())
-    {
-      g_atomic_int_add (&idle_spinners, -1);
-      return FALSE;
-    }
-
-  now = g_get_monotonic_time ();
-  end = MIN (now + usec, next_deadline (self));
-  for (i = 0; now < end; i++)
-    {
-      if (cg_inbox_has_pending (&self->inbox) || g_atomic_int_get (&self->quit))
-        {
-          found = cg_inbox_has_pending (&self->inbox);
-          break;
-        }
-      _cg_cpu_relax ();
-      if ((i & 63) == 63)
-        now = g_get_monotonic_time ();
-    }
-
-  g_atomic_int_add (&idle_spinners, -1);
-  return found;
-}
-
-static gpointer
-caller_thread_main (gpointer data)
-{
-  CgCaller *self = data;
-  gint64 spin = _cg_spin_usec ();
-  guint direct = 0;
-
-  g_main_context_push_thread_default (self->context);
-  g_main_context_acquire (self->context);
-
-  self->thread = g_thread_ref (g_thread_self ());
-  g_private_replace (&current_caller_key, g_object_ref (self));
-  registry_set_thread (self);
-  attach_source (self);
-
-  _cg_mutex_lock (&self->lock);
-  self->ready = TRUE;
-  g_cond_broadcast (&self->ready_cond);
-  _cg_mutex_unlock (&self->lock);
-
-  while (!g_atomic_int_get (&self->quit))
-    {
-      if (spin > 0 && !g_atomic_int_get (&self->no_spin) && spin_for_work (self, spin))
-        {
-          /* Work arrived while spinning: run it without the poll() of a
-           * main-loop iteration, but let the context's other sources in
-           * every few batches. */
-          caller_dispatch (self);
-          if ((++direct & 31) != 0)
-            continue;
-          g_main_context_iteration (self->context, FALSE);
-          continue;
-        }
-      g_main_context_iteration (self->context, TRUE);
-    }
-
-  detach_source (self);
-  discard_all (self);
-  deliver_owed_answers (self);
-
-  g_main_context_release (self->context);
-  g_main_context_pop_thread_default (self->context);
-  g_private_replace (&current_caller_key, NULL);
-
-  g_object_unref (self);
-  return NULL;
-}
-
-/* Public API ------------------------------------------------------------- */
-
-/**
- * cg_caller_get:
- * @thread: (nullable): the thread whose caller is wanted, or %NULL for the
- *   current thread
- * @create: make the caller of the current thread if it has none
- * @protected_: whether a caller made now is protected from stopping
- * @error: return location for a #GError
- *
- * The caller of a thread, the counterpart of async_kernel's `Caller(...)`.
- * With @create, the current thread gets one bound to its thread-default
- * #GMainContext (named %CG_CALLER_MAIN_THREAD when that is
- * g_main_context_default()); it accepts work at once but runs it only
- * after cg_caller_start(), from the loop that runs that context.
- *
- * Fails with %CG_CALLER_ERROR_NOT_FOUND when the thread has no caller and
- * @create is %FALSE, and with %CG_CALLER_ERROR_WRONG_THREAD when asked to
- * create one for another thread.
- *
- * Returns: (transfer full): the caller, or %NULL with @error set
- */
-CgCaller *
-cg_caller_get (GThread   *thread,
-               gboolean   create,
-               gboolean   protected_,
-               GError   **error)
-{
-  g_autoptr(GMainContext) context = NULL;
-  g_autofree char *name = NULL;
-  CgCaller *self;
-
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  if (thread == NULL)
-    thread = g_thread_self ();
-
-  self = _cg_caller_dup_for_thread (thread);
-  if (self != NULL)
-    return self;
-
-  if (!create)
-    {
-      g_set_error_literal (error, CG_CALLER_ERROR, CG_CALLER_ERROR_NOT_FOUND,
-                           _("The thread has no caller; pass create=TRUE to make one"));
-      return NULL;
-    }
-
-  if (thread != g_thread_self ())
-    {
-      g_set_error_literal (error, CG_CALLER_ERROR, CG_CALLER_ERROR_WRONG_THREAD,
-                           _("A caller can be created only for the current thread; "
-                             "call this from the thread itself"));
-      return NULL;
-    }
-
-  context = g_main_context_ref_thread_default ();
-  if (context == g_main_context_default ())
-    {
-      g_autoptr(CgCaller) main_caller = registry_dup_by_name (CG_CALLER_MAIN_THREAD);
-
-      if (main_caller == NULL)
-        name = g_strdup (CG_CALLER_MAIN_THREAD);
-    }
-
-  self = g_object_new (CG_TYPE_CALLER,
-                       "name", name,
-                       "context", context,
-                       "protected", protected_,
-                       NULL);
-  self->thread = g_thread_ref (thread);
-
-  if (!registry_add (self, error))
-    {
-      g_object_unref (self);
-      /* Lost a race with another creator on this thread's behalf. */
-      return _cg_caller_dup_for_thread (thread);
-    }
-
-  g_private_replace (&current_caller_key, g_object_ref (self));
-
-  return self;
-}
-
-/**
- * cg_caller_get_current:
- *
- * The caller of the current thread, if it has one.
- *
- * Returns: (transfer none) (nullable): the current thread's caller
- */
-CgCaller *
-cg_caller_get_current (void)
-{
-  CgCaller *self = g_private_get (&current_caller_key);
-
-  if (self != NULL && !_cg_caller_is_closed (self))
-    return self;
-
-  /* The registry holds a reference while the caller runs. */
-  self = _cg_caller_dup_for_thread (g_thread_self ());
-  if (self != NULL)
-    g_object_unref (self);
-  return self;
-}
-
-/**
- * cg_caller_start_new:
- * @name: (nullable): a name for the caller, unique among running callers;
- *   %NULL makes one up
- * @protected_: whether the caller is protected from stopping
- * @context: (nullable): the #GMainContext the new thread runs (async_kernel's
- *   `backend`), or %NULL for a new one; nobody else may run it
- * @error: return location for a #GError
- *
- * Starts a new thread that runs @context in a main loop, with a caller
- * bound to it, and returns once the caller accepts jobs.
- *
- * Fails with %CG_CALLER_ERROR_EXISTS when @name is taken.
- *
- * Returns: (transfer full): the running caller, or %NULL with @error set
- */
-CgCaller *
-cg_caller_start_new (const char    *name,
-                     gboolean       protected_,
-                     GMainContext  *context,
-                     GError       **error)
-{
-  g_autoptr(GMainContext) own_context = NULL;
-  GThread *thread;
-  CgCaller *self;
-
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-  g_return_val_if_fail (name == NULL || *name != '\0', NULL);
-
-  if (context == NULL)
-    context = own_context = g_main_context_new ();
-
-  self = g_object_new (CG_TYPE_CALLER,
-                       "name", name,
-                       "context", context,
-                       "protected", protected_,
-                       NULL);
-  self->owns_thread = TRUE;
-
-  if (!registry_add (self, error))
-    {
-      g_atomic_int_set (&self->closed, 1);
-      g_object_unref (self);
-      return NULL;
-    }
-
-  thread = g_thread_try_new (self->name, caller_thread_main, g_object_ref (self), error);
-  if (thread == NULL)
-    {
-      g_object_unref (self); /* the thread's reference */
-      _cg_mutex_lock (&self->lock);
-      self->ready = self->spawned = TRUE; /* nothing to wait for */
-      g_cond_broadcast (&self->ready_cond);
-      _cg_mutex_unlock (&self->lock);
-      g_atomic_int_set (&self->closed, 1);
-      registry_remove (self);
-      g_object_unref (self);
-      return NULL;
-    }
-  g_thread_unref (thread); /* the thread keeps its own reference in self->thread */
-
-  /* Only now may stop() join the thread: GLib finishes setting up a
-   * GThread after the thread started. */
-  _cg_mutex_lock (&self->lock);
-  self->spawned = TRUE;
-  g_cond_broadcast (&self->ready_cond);
-  while (!self->ready)
-    _cg_cond_wait (&self->ready_cond, &self->lock);
-  _cg_mutex_unlock (&self->lock);
-
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
-
-  return self;
-}
-
-/**
- * cg_caller_get_instance:
- * @name: (nullable): the caller's name; %NULL means %CG_CALLER_MAIN_THREAD
- * @create: start the caller when there is none by that name
- * @error: return location for a #GError
- *
- * Finds a running caller by name. With @create, a missing one is started:
- * %CG_CALLER_MAIN_THREAD as the caller of g_main_context_default(), bound
- * to the main thread and started (someone must run that context), any
- * other name with cg_caller_start_new().
- *
- * Fails with %CG_CALLER_ERROR_NOT_FOUND when there is none and @create is
- * %FALSE, and with %CG_CALLER_ERROR_EXISTS when %CG_CALLER_MAIN_THREAD is
- * to be made but the main thread has a caller already, bound to another
- * context (a thread has one caller at most).
- *
- * Returns: (transfer full): the caller, or %NULL with @error set
- */
-CgCaller *
-cg_caller_get_instance (const char  *name,
-                        gboolean     create,
-                        GError     **error)
-{
-  CgCaller *self;
-
-  g_return_val_if_fail (name == NULL || *name != '\0', NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  if (name == NULL)
-    name = CG_CALLER_MAIN_THREAD;
-
-  for (;;)
-    {
-      GError *local = NULL;
-
-      self = registry_dup_by_name (name);
-      if (self != NULL)
-        return self;
-
-      if (!create)
-        {
-          g_set_error (error, CG_CALLER_ERROR, CG_CALLER_ERROR_NOT_FOUND,
-                       _("There is no caller named “%s”; pass create=TRUE to start one"),
-                       name);
-          return NULL;
-        }
-
-      if (g_str_equal (name, CG_CALLER_MAIN_THREAD))
-        {
-          g_autoptr(CgCaller) other = _cg_caller_dup_for_thread (_cg_main_thread ());
-
-          /* One caller a thread: a main thread that serves another
-           * context has no room for the caller of the default one. */
-          if (other != NULL && !g_str_equal (other->name, CG_CALLER_MAIN_THREAD))
-            {
-              g_set_error (error, CG_CALLER_ERROR, CG_CALLER_ERROR_EXISTS,
-                           _("The main thread has a caller already, “%s”, bound to "
-                             "another main context; a thread has one caller at most"),
-                           other->name);
-              return NULL;
-            }
-
-          self = g_object_new (CG_TYPE_CALLER,
-                               "name", name,
-                               "context", g_main_context_default (),
-                               NULL);
-          self->thread = g_thread_ref (_cg_main_thread ());
-          if (registry_add (self, &local))
-            {
-              if (self->thread == g_thread_self ())
-                g_private_replace (&current_caller_key, g_object_ref (self));
-              attach_source (self);
-              g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
-              return self;
-            }
-          g_object_unref (self);
-          self = NULL;
-        }
-      else
-        {
-          self = cg_caller_start_new (name, FALSE, NULL, &local);
-          if (self != NULL)
-            return self;
-        }
-
-      /* Someone else made it first: look again. Anything else is final. */
-      if (!g_error_matches (local, CG_CALLER_ERROR, CG_CALLER_ERROR_EXISTS) ||
-          (self = registry_dup_by_name (name)) != NULL)
-        {
-          if (self != NULL)
-            g_clear_error (&local);
-          else
-            g_propagate_error (error, local);
-          return self;
-        }
-      g_clear_error (&local);
-    }
-}
-
-/**
- * cg_caller_all_callers:
- * @running_only: list only the callers that are running
- *
- * The callers that have not been stopped, oldest first.
- *
- * Returns: (transfer full) (element-type CgCaller): the callers
- */
-GList *
-cg_caller_all_callers (gboolean running_only)
-{
-  GList *result = NULL, *l;
-
-  _cg_mutex_lock (&registry_lock);
-  for (l = registry_order; l != NULL; l = l->next)
-    {
-      CgCaller *caller = l->data;
-
-      if (!running_only || cg_caller_get_running (caller))
-        result = g_list_prepend (result, g_object_ref (caller));
-    }
-  _cg_mutex_unlock (&registry_lock);
-
-  return result;
-}
-
 /* Stop hooks: features that keep something per caller (the execution
  * queues) let go of it when the caller stops. A fixed array, filled once
  * per feature and never emptied, so stop() reads it without a lock. */
@@ -1570,75 +584,6 @@ run_stop_hooks (CgCaller *self)
     stop_hooks[i] (self);
 }
 
-typedef struct _StopAllHook StopAllHook;
-
-struct _StopAllHook
-{
-  StopAllHook   *next;
-  CgStopAllHook  func;
-  gpointer       data;
-};
-
-/* Newest first; atomic. Hooks are never removed, so whoever read the head
- * may walk the list without a lock. */
-static StopAllHook *stop_all_hooks;
-
-void
-_cg_caller_add_stop_all_hook (CgStopAllHook func,
-                              gpointer      data)
-{
-  StopAllHook *hook = g_new (StopAllHook, 1);
-
-  hook->func = func;
-  hook->data = data;
-  do
-    hook->next = g_atomic_pointer_get (&stop_all_hooks);
-  while (!g_atomic_pointer_compare_and_exchange (&stop_all_hooks, hook->next, hook));
-}
-
-static void
-run_stop_all_hooks (StopAllHook *hooks,
-                    gboolean     stopping,
-                    gboolean     force)
-{
-  for (StopAllHook *hook = hooks; hook != NULL; hook = hook->next)
-    hook->func (stopping, force, hook->data);
-}
-
-/**
- * cg_caller_stop_all:
- * @force: stop protected callers too
- *
- * Stops every unprotected caller (every caller with @force), newest
- * first, as cg_caller_stop() does.
- *
- * The workers of cg_caller_to_thread() are unprotected callers: once this
- * returns, no pool job submitted before it starts, and the jobs that were
- * waiting for a worker completed as cancelled. The pool serves later
- * calls again.
- */
-void
-cg_caller_stop_all (gboolean force)
-{
-  StopAllHook *hooks = g_atomic_pointer_get (&stop_all_hooks);
-  GList *callers = NULL, *l;
-
-  run_stop_all_hooks (hooks, TRUE, force);
-
-  _cg_mutex_lock (&registry_lock);
-  for (l = registry_order; l != NULL; l = l->next)
-    callers = g_list_prepend (callers, g_object_ref (l->data));
-  _cg_mutex_unlock (&registry_lock);
-  callers = g_list_reverse (callers); /* newest first */
-
-  for (l = callers; l != NULL; l = l->next)
-    cg_caller_stop (l->data, force);
-
-  g_list_free_full (callers, g_object_unref);
-
-  run_stop_all_hooks (hooks, FALSE, force);
-}
-
 /**
  * cg_caller_start:
  * @self: a #CgCaller
@@ -1662,7 +607,7 @@ cg_caller_start (CgCaller  *self,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   was_started = g_atomic_int_get (&self->started);
-  if (!attach_source (self))
+  if (!_cg_caller_attach_source (self))
     {
       g_set_error (error, CG_CALLER_ERROR, CG_CALLER_ERROR_CLOSED,
                    _("Caller “%s” is stopped; start a new one instead"), self->name);
@@ -1670,13 +615,11 @@ cg_caller_start (CgCaller  *self,
     }
 
   if (!was_started)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+    _cg_caller_notify_running (self);
 
   return TRUE;
 }
 
-static void caller_stop (CgCaller *self,
-                         gboolean  thread_exits);
 
 static void
 cancel_in_flight (CgCaller *self)
@@ -1753,12 +696,12 @@ cg_caller_stop (CgCaller *self,
   if (self->protected_ && !force)
     return;
 
-  caller_stop (self, FALSE);
+  _cg_caller_stop_now (self, FALSE);
 }
 
 /* @thread_exits: called from the caller's thread as it ends. */
-static void
-caller_stop (CgCaller *self,
+void
+_cg_caller_stop_now (CgCaller *self,
              gboolean  thread_exits)
 {
   CgInboxNode *pending;
@@ -1788,19 +731,19 @@ caller_stop (CgCaller *self,
       return;
     }
 
-  registry_remove (self);
+  _cg_caller_registry_remove (self);
   pending = cg_inbox_close (&self->inbox);
   cancel_in_flight (self);
-  fire_stop_sources (self);
+  _cg_caller_fire_stop_sources (self);
   run_stop_hooks (self);
 
   if (on_owner || (!self->owns_thread && self->source == NULL))
     {
-      discard_list (self, pending);
+      _cg_caller_discard_list (self, pending);
       if (!self->owns_thread)
         {
-          detach_source (self);
-          discard_all (self);
+          _cg_caller_detach_source (self);
+          _cg_caller_discard_all (self);
         }
     }
   else
@@ -1830,23 +773,9 @@ caller_stop (CgCaller *self,
     }
 
   g_atomic_int_set (&self->stopped, 1);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+  _cg_caller_notify_running (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STOPPED]);
 
-  g_object_unref (self);
-}
-
-/* The destroy notify of the current thread's caller: runs when the thread
- * ends (or binds another caller, which only happens once this one is
- * stopped). A caller of a context that someone else ran, left running by
- * a thread that ends, is stopped here: its jobs could never run again. */
-static void
-current_caller_free (gpointer data)
-{
-  CgCaller *self = data;
-
-  if (!self->owns_thread && !_cg_caller_is_closed (self))
-    caller_stop (self, TRUE);
   g_object_unref (self);
 }
 
