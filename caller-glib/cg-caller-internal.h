@@ -63,7 +63,14 @@ void        _cg_caller_discard_list       (CgCaller    *self,
 void        _cg_caller_discard_all        (CgCaller    *self);
 void        _cg_caller_fire_stop_sources  (CgCaller    *self);
 
+/* cg-caller-loop.c, its thread */
+gpointer    _cg_caller_thread_main        (gpointer     data);
+
 /* cg-caller-registry.c */
+typedef void (*CgCallerThreadExitFunc) (CgCaller *caller);
+void        _cg_caller_registry_set_thread_exit_func (CgCallerThreadExitFunc func);
+CgCaller   *_cg_caller_registry_dup_by_name (const char *name);
+GList      *_cg_caller_registry_list      (void);
 gboolean    _cg_caller_registry_add       (CgCaller    *self,
                                            GError     **error);
 void        _cg_caller_registry_remove    (CgCaller    *self);

@@ -25,6 +25,18 @@ typedef struct
   CgCaller *caller;
 } CgCallerSource;
 
+gboolean
+_cg_caller_is_owner_thread (CgCaller *self)
+{
+  return self->thread == g_thread_self ();
+}
+
+gboolean
+_cg_caller_is_closed (CgCaller *self)
+{
+  return g_atomic_int_get (&self->closed) != 0;
+}
+
 /* Answers owed to a caller's thread ------------------------------------------
  *
  * An `_async` call made on a caller's thread is answered there, in the
@@ -468,8 +480,8 @@ spin_for_work (CgCaller *self,
   return found;
 }
 
-static gpointer
-caller_thread_main (gpointer data)
+gpointer
+_cg_caller_thread_main (gpointer data)
 {
   CgCaller *self = data;
   gint64 spin = _cg_spin_usec ();
@@ -515,79 +527,3 @@ caller_thread_main (gpointer data)
   g_object_unref (self);
   return NULL;
 }
-
-/**
- * cg_caller_start_new:
- * @name: (nullable): a name for the caller, unique among running callers;
- *   %NULL makes one up
- * @protected_: whether the caller is protected from stopping
- * @context: (nullable): the #GMainContext the new thread runs (async_kernel's
- *   `backend`), or %NULL for a new one; nobody else may run it
- * @error: return location for a #GError
- *
- * Starts a new thread that runs @context in a main loop, with a caller
- * bound to it, and returns once the caller accepts jobs.
- *
- * Fails with %CG_CALLER_ERROR_EXISTS when @name is taken.
- *
- * Returns: (transfer full): the running caller, or %NULL with @error set
- */
-CgCaller *
-cg_caller_start_new (const char    *name,
-                     gboolean       protected_,
-                     GMainContext  *context,
-                     GError       **error)
-{
-  g_autoptr(GMainContext) own_context = NULL;
-  GThread *thread;
-  CgCaller *self;
-
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-  g_return_val_if_fail (name == NULL || *name != '\0', NULL);
-
-  if (context == NULL)
-    context = own_context = g_main_context_new ();
-
-  self = g_object_new (CG_TYPE_CALLER,
-                       "name", name,
-                       "context", context,
-                       "protected", protected_,
-                       NULL);
-  self->owns_thread = TRUE;
-
-  if (!_cg_caller_registry_add (self, error))
-    {
-      g_atomic_int_set (&self->closed, 1);
-      g_object_unref (self);
-      return NULL;
-    }
-
-  thread = g_thread_try_new (self->name, caller_thread_main, g_object_ref (self), error);
-  if (thread == NULL)
-    {
-      g_object_unref (self); /* the thread's reference */
-      _cg_mutex_lock (&self->lock);
-      self->ready = self->spawned = TRUE; /* nothing to wait for */
-      g_cond_broadcast (&self->ready_cond);
-      _cg_mutex_unlock (&self->lock);
-      g_atomic_int_set (&self->closed, 1);
-      _cg_caller_registry_remove (self);
-      g_object_unref (self);
-      return NULL;
-    }
-  g_thread_unref (thread); /* the thread keeps its own reference in self->thread */
-
-  /* Only now may stop() join the thread: GLib finishes setting up a
-   * GThread after the thread started. */
-  _cg_mutex_lock (&self->lock);
-  self->spawned = TRUE;
-  g_cond_broadcast (&self->ready_cond);
-  while (!self->ready)
-    _cg_cond_wait (&self->ready_cond, &self->lock);
-  _cg_mutex_unlock (&self->lock);
-
-  _cg_caller_notify_running (self);
-
-  return self;
-}
-

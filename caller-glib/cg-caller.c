@@ -239,6 +239,15 @@ static CgCaller *dup_bound_here (void);
 
 /* What the layers below need of a caller (cg-future-private.h,
  * cg-job-private.h). */
+/* A thread that ends stops the caller made for it by cg_caller_get() (and
+ * left running): its jobs could never run again. */
+static void
+caller_thread_exits (CgCaller *self)
+{
+  if (!self->owns_thread && !_cg_caller_is_closed (self))
+    _cg_caller_stop_now (self, TRUE);
+}
+
 static const CgOwnerFuncs owner_funcs = {
   _cg_caller_is_owner_thread,
   _cg_caller_is_closed,
@@ -264,6 +273,7 @@ cg_caller_class_init (CgCallerClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   _cg_future_set_owner_funcs (&owner_funcs);
+  _cg_caller_registry_set_thread_exit_func (caller_thread_exits);
   _cg_job_set_runner_funcs (&runner_funcs);
 
   object_class->constructed = cg_caller_constructed;
@@ -360,18 +370,6 @@ cg_caller_init (CgCaller *self)
 }
 
 /* Running work ----------------------------------------------------------- */
-
-gboolean
-_cg_caller_is_owner_thread (CgCaller *self)
-{
-  return self->thread == g_thread_self ();
-}
-
-gboolean
-_cg_caller_is_closed (CgCaller *self)
-{
-  return g_atomic_int_get (&self->closed) != 0;
-}
 
 const char *
 _cg_caller_peek_log_domain (CgCaller *self)
@@ -583,6 +581,373 @@ run_stop_hooks (CgCaller *self)
   for (gint i = 0; i < n; i++)
     stop_hooks[i] (self);
 }
+
+/* Public API ------------------------------------------------------------- */
+
+/**
+ * cg_caller_get:
+ * @thread: (nullable): the thread whose caller is wanted, or %NULL for the
+ *   current thread
+ * @create: make the caller of the current thread if it has none
+ * @protected_: whether a caller made now is protected from stopping
+ * @error: return location for a #GError
+ *
+ * The caller of a thread, the counterpart of async_kernel's `Caller(...)`.
+ * With @create, the current thread gets one bound to its thread-default
+ * #GMainContext (named %CG_CALLER_MAIN_THREAD when that is
+ * g_main_context_default()); it accepts work at once but runs it only
+ * after cg_caller_start(), from the loop that runs that context.
+ *
+ * Fails with %CG_CALLER_ERROR_NOT_FOUND when the thread has no caller and
+ * @create is %FALSE, and with %CG_CALLER_ERROR_WRONG_THREAD when asked to
+ * create one for another thread.
+ *
+ * Returns: (transfer full): the caller, or %NULL with @error set
+ */
+CgCaller *
+cg_caller_get (GThread   *thread,
+               gboolean   create,
+               gboolean   protected_,
+               GError   **error)
+{
+  g_autoptr(GMainContext) context = NULL;
+  g_autofree char *name = NULL;
+  CgCaller *self;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (thread == NULL)
+    thread = g_thread_self ();
+
+  self = _cg_caller_dup_for_thread (thread);
+  if (self != NULL)
+    return self;
+
+  if (!create)
+    {
+      g_set_error_literal (error, CG_CALLER_ERROR, CG_CALLER_ERROR_NOT_FOUND,
+                           _("The thread has no caller; pass create=TRUE to make one"));
+      return NULL;
+    }
+
+  if (thread != g_thread_self ())
+    {
+      g_set_error_literal (error, CG_CALLER_ERROR, CG_CALLER_ERROR_WRONG_THREAD,
+                           _("A caller can be created only for the current thread; "
+                             "call this from the thread itself"));
+      return NULL;
+    }
+
+  context = g_main_context_ref_thread_default ();
+  if (context == g_main_context_default ())
+    {
+      g_autoptr(CgCaller) main_caller = _cg_caller_registry_dup_by_name (CG_CALLER_MAIN_THREAD);
+
+      if (main_caller == NULL)
+        name = g_strdup (CG_CALLER_MAIN_THREAD);
+    }
+
+  self = g_object_new (CG_TYPE_CALLER,
+                       "name", name,
+                       "context", context,
+                       "protected", protected_,
+                       NULL);
+  self->thread = g_thread_ref (thread);
+
+  if (!_cg_caller_registry_add (self, error))
+    {
+      g_object_unref (self);
+      /* Lost a race with another creator on this thread's behalf. */
+      return _cg_caller_dup_for_thread (thread);
+    }
+
+  _cg_caller_bind_here (self);
+
+  return self;
+}
+
+/**
+ * cg_caller_get_current:
+ *
+ * The caller of the current thread, if it has one.
+ *
+ * Returns: (transfer none) (nullable): the current thread's caller
+ */
+CgCaller *
+cg_caller_get_current (void)
+{
+  CgCaller *self = _cg_caller_peek_here ();
+
+  if (self != NULL && !_cg_caller_is_closed (self))
+    return self;
+
+  /* The registry holds a reference while the caller runs. */
+  self = _cg_caller_dup_for_thread (g_thread_self ());
+  if (self != NULL)
+    g_object_unref (self);
+  return self;
+}
+
+/**
+ * cg_caller_get_instance:
+ * @name: (nullable): the caller's name; %NULL means %CG_CALLER_MAIN_THREAD
+ * @create: start the caller when there is none by that name
+ * @error: return location for a #GError
+ *
+ * Finds a running caller by name. With @create, a missing one is started:
+ * %CG_CALLER_MAIN_THREAD as the caller of g_main_context_default(), bound
+ * to the main thread and started (someone must run that context), any
+ * other name with cg_caller_start_new().
+ *
+ * Fails with %CG_CALLER_ERROR_NOT_FOUND when there is none and @create is
+ * %FALSE, and with %CG_CALLER_ERROR_EXISTS when %CG_CALLER_MAIN_THREAD is
+ * to be made but the main thread has a caller already, bound to another
+ * context (a thread has one caller at most).
+ *
+ * Returns: (transfer full): the caller, or %NULL with @error set
+ */
+CgCaller *
+cg_caller_get_instance (const char  *name,
+                        gboolean     create,
+                        GError     **error)
+{
+  CgCaller *self;
+
+  g_return_val_if_fail (name == NULL || *name != '\0', NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (name == NULL)
+    name = CG_CALLER_MAIN_THREAD;
+
+  for (;;)
+    {
+      GError *local = NULL;
+
+      self = _cg_caller_registry_dup_by_name (name);
+      if (self != NULL)
+        return self;
+
+      if (!create)
+        {
+          g_set_error (error, CG_CALLER_ERROR, CG_CALLER_ERROR_NOT_FOUND,
+                       _("There is no caller named “%s”; pass create=TRUE to start one"),
+                       name);
+          return NULL;
+        }
+
+      if (g_str_equal (name, CG_CALLER_MAIN_THREAD))
+        {
+          g_autoptr(CgCaller) other = _cg_caller_dup_for_thread (_cg_main_thread ());
+
+          /* One caller a thread: a main thread that serves another
+           * context has no room for the caller of the default one. */
+          if (other != NULL && !g_str_equal (other->name, CG_CALLER_MAIN_THREAD))
+            {
+              g_set_error (error, CG_CALLER_ERROR, CG_CALLER_ERROR_EXISTS,
+                           _("The main thread has a caller already, “%s”, bound to "
+                             "another main context; a thread has one caller at most"),
+                           other->name);
+              return NULL;
+            }
+
+          self = g_object_new (CG_TYPE_CALLER,
+                               "name", name,
+                               "context", g_main_context_default (),
+                               NULL);
+          self->thread = g_thread_ref (_cg_main_thread ());
+          if (_cg_caller_registry_add (self, &local))
+            {
+              if (self->thread == g_thread_self ())
+                _cg_caller_bind_here (self);
+              _cg_caller_attach_source (self);
+              _cg_caller_notify_running (self);
+              return self;
+            }
+          g_object_unref (self);
+          self = NULL;
+        }
+      else
+        {
+          self = cg_caller_start_new (name, FALSE, NULL, &local);
+          if (self != NULL)
+            return self;
+        }
+
+      /* Someone else made it first: look again. Anything else is final. */
+      if (!g_error_matches (local, CG_CALLER_ERROR, CG_CALLER_ERROR_EXISTS) ||
+          (self = _cg_caller_registry_dup_by_name (name)) != NULL)
+        {
+          if (self != NULL)
+            g_clear_error (&local);
+          else
+            g_propagate_error (error, local);
+          return self;
+        }
+      g_clear_error (&local);
+    }
+}
+
+/**
+ * cg_caller_all_callers:
+ * @running_only: list only the callers that are running
+ *
+ * The callers that have not been stopped, oldest first.
+ *
+ * Returns: (transfer full) (element-type CgCaller): the callers
+ */
+GList *
+cg_caller_all_callers (gboolean running_only)
+{
+  GList *callers = _cg_caller_registry_list (), *result = NULL;
+
+  /* Newest first there: oldest first here. */
+  for (GList *l = callers; l != NULL; l = l->next)
+    if (!running_only || cg_caller_get_running (l->data))
+      result = g_list_prepend (result, g_object_ref (l->data));
+  g_list_free_full (callers, g_object_unref);
+
+  return result;
+}
+
+typedef struct _StopAllHook StopAllHook;
+
+struct _StopAllHook
+{
+  StopAllHook   *next;
+  CgStopAllHook  func;
+  gpointer       data;
+};
+
+/* Newest first; atomic. Hooks are never removed, so whoever read the head
+ * may walk the list without a lock. */
+static StopAllHook *stop_all_hooks;
+
+void
+_cg_caller_add_stop_all_hook (CgStopAllHook func,
+                              gpointer      data)
+{
+  StopAllHook *hook = g_new (StopAllHook, 1);
+
+  hook->func = func;
+  hook->data = data;
+  do
+    hook->next = g_atomic_pointer_get (&stop_all_hooks);
+  while (!g_atomic_pointer_compare_and_exchange (&stop_all_hooks, hook->next, hook));
+}
+
+static void
+run_stop_all_hooks (StopAllHook *hooks,
+                    gboolean     stopping,
+                    gboolean     force)
+{
+  for (StopAllHook *hook = hooks; hook != NULL; hook = hook->next)
+    hook->func (stopping, force, hook->data);
+}
+
+/**
+ * cg_caller_stop_all:
+ * @force: stop protected callers too
+ *
+ * Stops every unprotected caller (every caller with @force), newest
+ * first, as cg_caller_stop() does.
+ *
+ * The workers of cg_caller_to_thread() are unprotected callers: once this
+ * returns, no pool job submitted before it starts, and the jobs that were
+ * waiting for a worker completed as cancelled. The pool serves later
+ * calls again.
+ */
+void
+cg_caller_stop_all (gboolean force)
+{
+  StopAllHook *hooks = g_atomic_pointer_get (&stop_all_hooks);
+  GList *callers, *l;
+
+  run_stop_all_hooks (hooks, TRUE, force);
+
+  callers = _cg_caller_registry_list ();
+  for (l = callers; l != NULL; l = l->next)
+    cg_caller_stop (l->data, force);
+
+  g_list_free_full (callers, g_object_unref);
+
+  run_stop_all_hooks (hooks, FALSE, force);
+}
+
+/**
+ * cg_caller_start_new:
+ * @name: (nullable): a name for the caller, unique among running callers;
+ *   %NULL makes one up
+ * @protected_: whether the caller is protected from stopping
+ * @context: (nullable): the #GMainContext the new thread runs (async_kernel's
+ *   `backend`), or %NULL for a new one; nobody else may run it
+ * @error: return location for a #GError
+ *
+ * Starts a new thread that runs @context in a main loop, with a caller
+ * bound to it, and returns once the caller accepts jobs.
+ *
+ * Fails with %CG_CALLER_ERROR_EXISTS when @name is taken.
+ *
+ * Returns: (transfer full): the running caller, or %NULL with @error set
+ */
+CgCaller *
+cg_caller_start_new (const char    *name,
+                     gboolean       protected_,
+                     GMainContext  *context,
+                     GError       **error)
+{
+  g_autoptr(GMainContext) own_context = NULL;
+  GThread *thread;
+  CgCaller *self;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  g_return_val_if_fail (name == NULL || *name != '\0', NULL);
+
+  if (context == NULL)
+    context = own_context = g_main_context_new ();
+
+  self = g_object_new (CG_TYPE_CALLER,
+                       "name", name,
+                       "context", context,
+                       "protected", protected_,
+                       NULL);
+  self->owns_thread = TRUE;
+
+  if (!_cg_caller_registry_add (self, error))
+    {
+      g_atomic_int_set (&self->closed, 1);
+      g_object_unref (self);
+      return NULL;
+    }
+
+  thread = g_thread_try_new (self->name, _cg_caller_thread_main, g_object_ref (self), error);
+  if (thread == NULL)
+    {
+      g_object_unref (self); /* the thread's reference */
+      _cg_mutex_lock (&self->lock);
+      self->ready = self->spawned = TRUE; /* nothing to wait for */
+      g_cond_broadcast (&self->ready_cond);
+      _cg_mutex_unlock (&self->lock);
+      g_atomic_int_set (&self->closed, 1);
+      _cg_caller_registry_remove (self);
+      g_object_unref (self);
+      return NULL;
+    }
+  g_thread_unref (thread); /* the thread keeps its own reference in self->thread */
+
+  /* Only now may stop() join the thread: GLib finishes setting up a
+   * GThread after the thread started. */
+  _cg_mutex_lock (&self->lock);
+  self->spawned = TRUE;
+  g_cond_broadcast (&self->ready_cond);
+  while (!self->ready)
+    _cg_cond_wait (&self->ready_cond, &self->lock);
+  _cg_mutex_unlock (&self->lock);
+
+  _cg_caller_notify_running (self);
+
+  return self;
+}
+
 
 /**
  * cg_caller_start:

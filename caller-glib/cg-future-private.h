@@ -145,7 +145,6 @@ guint       _cg_future_remove_hook      (CgFuture        *self,
                                          gpointer        user_data);
 gboolean    _cg_future_is_owner_thread  (CgFuture        *self);
 CgCaller   *_cg_future_dup_owner_caller (CgFuture        *self);
-void        _cg_future_wake_waiters     (CgFuture        *self);
 gboolean    _cg_future_wait_outcome     (CgFuture        *self,
                                          CgWaitFlags      flags,
                                          GError         **error);

@@ -10,44 +10,13 @@
 #include <math.h>
 
 #include "cg-future-private.h"
-
-/* Blocked waiters park in one of these buckets, chosen by the future's
- * address, instead of each future carrying a mutex and a condition. */
-#define N_BUCKETS 64
-
-typedef struct
-{
-  GMutex mutex;
-  GCond  cond;
-} ParkingBucket;
-
-static ParkingBucket buckets[N_BUCKETS];
-
-static ParkingBucket *
-bucket_for (gconstpointer address)
-{
-  guintptr key = GPOINTER_TO_SIZE (address);
-
-  key ^= key >> 7;
-  key ^= key >> 13;
-  return &buckets[key % N_BUCKETS];
-}
-
-void
-_cg_future_wake_waiters (CgFuture *self)
-{
-  ParkingBucket *bucket = bucket_for (self);
-
-  _cg_mutex_lock (&bucket->mutex);
-  g_cond_broadcast (&bucket->cond);
-  _cg_mutex_unlock (&bucket->mutex);
-}
+#include "cg-parking-private.h"
 
 static void
 wake_on_cancel (GCancellable *cancellable,
                 gpointer      user_data)
 {
-  _cg_future_wake_waiters (user_data);
+  _cg_parking_wake (user_data);
 }
 
 /* How long this thread's recent waits took (microseconds, a moving
@@ -158,7 +127,7 @@ cg_future_wait_sync (CgFuture      *self,
   gint64 deadline, spin_end, now, started;
   GCancellable *job_cancellable = NULL;
   gulong handler = 0, job_handler = 0;
-  ParkingBucket *bucket;
+  CgParkingLot *bucket;
   guint i;
 
   g_return_val_if_fail (CG_IS_FUTURE (self), FALSE);
@@ -209,7 +178,7 @@ cg_future_wait_sync (CgFuture      *self,
       if (cancellable != NULL)
         handler = g_cancellable_connect (cancellable, G_CALLBACK (wake_on_cancel), self, NULL);
 
-      bucket = bucket_for (self);
+      bucket = _cg_parking_lot_for (self);
       _cg_mutex_lock (&bucket->mutex);
       g_atomic_int_or (&self->state, CG_FUTURE_WAITERS);
       while (!cg_future_is_done (self) &&

@@ -9,6 +9,7 @@
 
 #include "cg-context-private.h"
 #include "cg-future-private.h"
+#include "cg-parking-private.h"
 
 /**
  * SECTION:cg-future
@@ -1195,7 +1196,7 @@ complete_full (CgFuture      *self,
   _cg_future_unlock (self);
 
   if (old & CG_FUTURE_WAITERS)
-    _cg_future_wake_waiters (self);
+    _cg_parking_wake (self);
 
   if (callbacks != NULL)
     dispatch_callbacks (self, callbacks, owner_thread, via, stack);
