@@ -72,6 +72,8 @@
  *
  * An asynchronous iteration over futures in the order they complete,
  * async_kernel's `Caller.as_completed()`. Its fields are private.
+ *
+ * Since: 0.1
  */
 
 /* State that the completion hooks share with the iteration; they hold a
@@ -447,6 +449,8 @@ cg_as_completed_init (CgAsCompleted *self)
  * gives %NULL.
  *
  * Returns: (transfer full): a new #CgAsCompleted
+ *
+ * Since: 0.1
  */
 CgAsCompleted *
 cg_as_completed_new (CgFuture **futures,
@@ -505,6 +509,8 @@ cg_as_completed_new (CgFuture **futures,
  * cancelled or finalized.
  *
  * Returns: (transfer full): a new #CgAsCompleted
+ *
+ * Since: 0.1
  */
 CgAsCompleted *
 cg_as_completed_new_from_generator (CgFutureGenerator generator,
@@ -575,6 +581,8 @@ next_caller_stopped_cb (gpointer user_data)
  *
  * One call may be pending at a time; a second one fails with
  * %G_IO_ERROR_PENDING.
+ *
+ * Since: 0.1
  */
 void
 cg_as_completed_next_async (CgAsCompleted       *self,
@@ -680,6 +688,8 @@ cg_as_completed_next_async (CgAsCompleted       *self,
  *   %NULL with no error once the iteration is over (every future came out,
  *   or it was cancelled earlier), or %NULL with %G_IO_ERROR_CANCELLED when
  *   this call was cancelled, or with %G_IO_ERROR_PENDING
+ *
+ * Since: 0.1
  */
 CgFuture *
 cg_as_completed_next_finish (CgAsCompleted  *self,
@@ -708,6 +718,8 @@ cg_as_completed_next_finish (CgAsCompleted  *self,
  *
  * Thread-safe; the generator's destroy notify may run on the calling
  * thread.
+ *
+ * Since: 0.1
  */
 void
 cg_as_completed_cancel (CgAsCompleted *self)
@@ -918,6 +930,8 @@ wait_many_caller_stopped_cb (gpointer user_data)
  * %G_IO_ERROR_CANCELLED.
  *
  * Thread-safe: futures of any thread may be waited for together.
+ *
+ * Since: 0.1
  */
 void
 cg_caller_wait_async (CgFuture            **futures,
@@ -1037,6 +1051,8 @@ borrowed_copy (GPtrArray *futures)
  * Returns: %TRUE with @done and @pending set, or %FALSE with
  *   %G_IO_ERROR_CANCELLED when the wait was cancelled (then @done and
  *   @pending are set to %NULL)
+ *
+ * Since: 0.1
  */
 gboolean
 cg_caller_wait_finish (GAsyncResult  *result,

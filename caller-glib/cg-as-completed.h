@@ -19,7 +19,7 @@ G_BEGIN_DECLS
 
 #define CG_TYPE_AS_COMPLETED (cg_as_completed_get_type ())
 
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 G_DECLARE_FINAL_TYPE (CgAsCompleted, cg_as_completed, CG, AS_COMPLETED, GObject)
 
 /**
@@ -31,6 +31,8 @@ G_DECLARE_FINAL_TYPE (CgAsCompleted, cg_as_completed, CG, AS_COMPLETED, GObject)
  *
  * Returns: (transfer full) (nullable): the next future, or %NULL when there
  *   are no more
+ *
+ * Since: 0.1
  */
 typedef CgFuture *(*CgFutureGenerator) (gpointer user_data);
 
@@ -42,6 +44,8 @@ typedef CgFuture *(*CgFutureGenerator) (gpointer user_data);
  *   cancelled), or when every future is done
  *
  * When cg_caller_wait_async() ends.
+ *
+ * Since: 0.1
  */
 typedef enum
 {
@@ -50,29 +54,29 @@ typedef enum
   CG_RETURN_WHEN_FIRST_EXCEPTION,
 } CgReturnWhen;
 
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 CgAsCompleted *cg_as_completed_new                (CgFuture          **futures,
                                                    guint               n_futures,
                                                    gboolean            shield);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 CgAsCompleted *cg_as_completed_new_from_generator (CgFutureGenerator   generator,
                                                    gpointer            user_data,
                                                    GDestroyNotify      destroy,
                                                    gint                max_concurrent,
                                                    gboolean            shield);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 void           cg_as_completed_next_async         (CgAsCompleted      *self,
                                                    GCancellable       *cancellable,
                                                    GAsyncReadyCallback callback,
                                                    gpointer            user_data);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 CgFuture      *cg_as_completed_next_finish        (CgAsCompleted      *self,
                                                    GAsyncResult       *result,
                                                    GError            **error);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 void           cg_as_completed_cancel             (CgAsCompleted      *self);
 
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 void           cg_caller_wait_async               (CgFuture          **futures,
                                                    guint               n_futures,
                                                    gdouble             timeout,
@@ -80,7 +84,7 @@ void           cg_caller_wait_async               (CgFuture          **futures,
                                                    GCancellable       *cancellable,
                                                    GAsyncReadyCallback callback,
                                                    gpointer            user_data);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 gboolean       cg_caller_wait_finish              (GAsyncResult       *result,
                                                    GPtrArray         **done,
                                                    GPtrArray         **pending,

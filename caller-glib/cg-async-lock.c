@@ -63,6 +63,8 @@
  *
  * An asynchronous mutex held by a context: async_kernel's `AsyncLock`. Also
  * the base class of #CgReentrantAsyncLock. Its fields are private.
+ *
+ * Since: 0.1
  */
 
 /**
@@ -71,6 +73,8 @@
  * An asynchronous lock that the holding context, and the jobs it spawns,
  * may acquire again: async_kernel's `ReentrantAsyncLock`. Its fields are
  * private.
+ *
+ * Since: 0.1
  */
 
 typedef struct
@@ -151,6 +155,8 @@ cg_reentrant_async_lock_init (CgReentrantAsyncLock *self)
  * Makes a mutex: an asynchronous lock that is not reentrant.
  *
  * Returns: (transfer full): a new lock
+ *
+ * Since: 0.1
  */
 CgAsyncLock *
 cg_async_lock_new (void)
@@ -164,6 +170,8 @@ cg_async_lock_new (void)
  * Makes a reentrant asynchronous lock.
  *
  * Returns: (transfer full): a new lock
+ *
+ * Since: 0.1
  */
 CgReentrantAsyncLock *
 cg_reentrant_async_lock_new (void)
@@ -306,6 +314,8 @@ waiter_caller_stopped (gpointer user_data)
  * Acquires the lock for the current context; @callback runs in the
  * current context once it is held (at the earliest from the next main loop
  * iteration) and calls cg_async_lock_acquire_finish().
+ *
+ * Since: 0.1
  */
 void
 cg_async_lock_acquire_async (CgAsyncLock         *self,
@@ -409,6 +419,8 @@ cg_async_lock_acquire_async (CgAsyncLock         *self,
  *
  * Returns: %TRUE when the lock is held: release it once with
  *   cg_async_lock_release()
+ *
+ * Since: 0.1
  */
 gboolean
 cg_async_lock_acquire_finish (CgAsyncLock   *self,
@@ -434,6 +446,8 @@ cg_async_lock_acquire_finish (CgAsyncLock   *self,
  * not hold the lock.
  *
  * Returns: %TRUE when the acquisition was given back
+ *
+ * Since: 0.1
  */
 gboolean
 cg_async_lock_release (CgAsyncLock  *self,
@@ -542,6 +556,8 @@ cg_async_lock_release (CgAsyncLock  *self,
  * the jobs the holding context spawned.
  *
  * Returns: whether the current context holds the lock
+ *
+ * Since: 0.1
  */
 gboolean
 cg_async_lock_is_in_context (CgAsyncLock *self)
@@ -570,6 +586,8 @@ cg_async_lock_is_in_context (CgAsyncLock *self)
  * acquisitions not yet released for a #CgReentrantAsyncLock.
  *
  * Returns: how many acquisitions hold the lock now (0 when it is free)
+ *
+ * Since: 0.1
  */
 guint
 cg_async_lock_get_count (CgAsyncLock *self)
@@ -594,6 +612,8 @@ cg_async_lock_get_count (CgAsyncLock *self)
  * Tells whether the lock lets the context that holds it in again.
  *
  * Returns: whether the lock is a #CgReentrantAsyncLock
+ *
+ * Since: 0.1
  */
 gboolean
 cg_async_lock_get_reentrant (CgAsyncLock *self)

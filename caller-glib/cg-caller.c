@@ -86,6 +86,8 @@
  * A thread's main context, open to jobs from other threads. An opaque
  * #GObject; read its state through its properties (#CgCaller:name,
  * #CgCaller:running and the others).
+ *
+ * Since: 0.1
  */
 
 typedef struct
@@ -286,6 +288,8 @@ cg_caller_class_init (CgCallerClass *klass)
    *
    * The caller's name, unique among running callers; see
    * cg_caller_get_instance().
+   *
+   * Since: 0.1
    */
   properties[PROP_NAME] =
     g_param_spec_string ("name", NULL, NULL, NULL,
@@ -295,6 +299,8 @@ cg_caller_class_init (CgCallerClass *klass)
    * CgCaller:context:
    *
    * The #GMainContext the caller's jobs run in: async_kernel's `backend`.
+   *
+   * Since: 0.1
    */
   properties[PROP_CONTEXT] =
     g_param_spec_boxed ("context", NULL, NULL, G_TYPE_MAIN_CONTEXT,
@@ -304,6 +310,8 @@ cg_caller_class_init (CgCallerClass *klass)
    * CgCaller:thread:
    *
    * The thread the caller's jobs run in.
+   *
+   * Since: 0.1
    */
   properties[PROP_THREAD] =
     g_param_spec_boxed ("thread", NULL, NULL, G_TYPE_THREAD,
@@ -314,6 +322,8 @@ cg_caller_class_init (CgCallerClass *klass)
    *
    * The log domain of the caller's messages (async_kernel's `log`), such as a
    * failing queued job.
+   *
+   * Since: 0.1
    */
   properties[PROP_LOG_DOMAIN] =
     g_param_spec_string ("log-domain", NULL, NULL, NULL,
@@ -324,6 +334,8 @@ cg_caller_class_init (CgCallerClass *klass)
    *
    * A protected caller ignores cg_caller_stop() and cg_caller_stop_all()
    * unless they are forced.
+   *
+   * Since: 0.1
    */
   properties[PROP_PROTECTED] =
     g_param_spec_boolean ("protected", NULL, NULL, FALSE,
@@ -333,6 +345,8 @@ cg_caller_class_init (CgCallerClass *klass)
    * CgCaller:running:
    *
    * Whether the caller runs jobs: started and not stopped.
+   *
+   * Since: 0.1
    */
   properties[PROP_RUNNING] =
     g_param_spec_boolean ("running", NULL, NULL, FALSE,
@@ -342,6 +356,8 @@ cg_caller_class_init (CgCallerClass *klass)
    * CgCaller:stopped:
    *
    * Whether cg_caller_stop() has stopped the caller.
+   *
+   * Since: 0.1
    */
   properties[PROP_STOPPED] =
     g_param_spec_boolean ("stopped", NULL, NULL, FALSE,
@@ -352,6 +368,8 @@ cg_caller_class_init (CgCallerClass *klass)
    *
    * Whether what the caller's thread hands to other threads must come
    * back to it: see cg_caller_set_thread_bound().
+   *
+   * Since: 0.1
    */
   properties[PROP_THREAD_BOUND] =
     g_param_spec_boolean ("thread-bound", NULL, NULL, FALSE,
@@ -603,6 +621,8 @@ run_stop_hooks (CgCaller *self)
  * create one for another thread.
  *
  * Returns: (transfer full): the caller, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 CgCaller *
 cg_caller_get (GThread   *thread,
@@ -672,6 +692,8 @@ cg_caller_get (GThread   *thread,
  * The caller of the current thread, if it has one.
  *
  * Returns: (transfer none) (nullable): the current thread's caller
+ *
+ * Since: 0.1
  */
 CgCaller *
 cg_caller_get_current (void)
@@ -705,6 +727,8 @@ cg_caller_get_current (void)
  * context (a thread has one caller at most).
  *
  * Returns: (transfer full): the caller, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 CgCaller *
 cg_caller_get_instance (const char  *name,
@@ -794,6 +818,8 @@ cg_caller_get_instance (const char  *name,
  * The callers that have not been stopped, oldest first.
  *
  * Returns: (transfer full) (element-type CgCaller): the callers
+ *
+ * Since: 0.1
  */
 GList *
 cg_caller_all_callers (gboolean running_only)
@@ -855,6 +881,8 @@ run_stop_all_hooks (StopAllHook *hooks,
  * returns, no pool job submitted before it starts, and the jobs that were
  * waiting for a worker completed as cancelled. The pool serves later
  * calls again.
+ *
+ * Since: 0.1
  */
 void
 cg_caller_stop_all (gboolean force)
@@ -888,6 +916,8 @@ cg_caller_stop_all (gboolean force)
  * Fails with %CG_CALLER_ERROR_EXISTS when @name is taken.
  *
  * Returns: (transfer full): the running caller, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 CgCaller *
 cg_caller_start_new (const char    *name,
@@ -961,6 +991,8 @@ cg_caller_start_new (const char    *name,
  * Fails with %CG_CALLER_ERROR_CLOSED when the caller is stopped.
  *
  * Returns: %TRUE when the caller runs
+ *
+ * Since: 0.1
  */
 gboolean
 cg_caller_start (CgCaller  *self,
@@ -1051,6 +1083,8 @@ cancel_in_flight (CgCaller *self)
  * cg_future_get_cancellable().
  *
  * A thread that ends stops the caller made for it by cg_caller_get().
+ *
+ * Since: 0.1
  */
 void
 cg_caller_stop (CgCaller *self,
@@ -1152,6 +1186,8 @@ _cg_caller_stop_now (CgCaller *self,
  * callers.
  *
  * Returns: the caller's name
+ *
+ * Since: 0.1
  */
 const char *
 cg_caller_get_name (CgCaller *self)
@@ -1169,6 +1205,8 @@ cg_caller_get_name (CgCaller *self)
  * (#CgCaller:context).
  *
  * Returns: (transfer none): the #GMainContext the caller's jobs run in
+ *
+ * Since: 0.1
  */
 GMainContext *
 cg_caller_get_context (CgCaller *self)
@@ -1185,6 +1223,8 @@ cg_caller_get_context (CgCaller *self)
  * Gets the thread the caller runs its jobs in (#CgCaller:thread).
  *
  * Returns: (transfer none): the thread the caller's jobs run in
+ *
+ * Since: 0.1
  */
 GThread *
 cg_caller_get_thread (CgCaller *self)
@@ -1201,6 +1241,8 @@ cg_caller_get_thread (CgCaller *self)
  * Gets the log domain of the caller's messages (#CgCaller:log-domain).
  *
  * Returns: the log domain of the caller's messages
+ *
+ * Since: 0.1
  */
 const char *
 cg_caller_get_log_domain (CgCaller *self)
@@ -1218,6 +1260,8 @@ cg_caller_get_log_domain (CgCaller *self)
  * (#CgCaller:protected).
  *
  * Returns: whether the caller ignores unforced stop requests
+ *
+ * Since: 0.1
  */
 gboolean
 cg_caller_get_protected (CgCaller *self)
@@ -1234,6 +1278,8 @@ cg_caller_get_protected (CgCaller *self)
  * Gets whether the caller runs jobs (#CgCaller:running).
  *
  * Returns: whether the caller runs jobs: started and not stopped
+ *
+ * Since: 0.1
  */
 gboolean
 cg_caller_get_running (CgCaller *self)
@@ -1250,6 +1296,8 @@ cg_caller_get_running (CgCaller *self)
  * Gets whether the caller was stopped (#CgCaller:stopped).
  *
  * Returns: whether the caller was stopped
+ *
+ * Since: 0.1
  */
 gboolean
 cg_caller_get_stopped (CgCaller *self)
@@ -1310,6 +1358,8 @@ submit_job (CgCaller       *self,
  * @destroy runs at once).
  *
  * Returns: (transfer full): the job's future, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 CgFuture *
 cg_caller_call_soon (CgCaller        *self,
@@ -1383,6 +1433,8 @@ caller_drop_timer (CgCaller *self,
  * @destroy runs, on the caller's thread, as soon as the caller gets to it.
  *
  * Returns: (transfer full): the job's future, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 CgFuture *
 cg_caller_call_later (CgCaller        *self,
@@ -1466,6 +1518,8 @@ direct_node_func (CgInboxNode *node,
  * @destroy runs at once).
  *
  * Returns: %TRUE when the call was queued
+ *
+ * Since: 0.1
  */
 gboolean
 cg_caller_call_direct (CgCaller        *self,
@@ -1507,9 +1561,10 @@ cg_caller_call_direct (CgCaller        *self,
  * @thread_bound: whether the caller's thread is thread-bound
  *
  * Declares that the functions and data that the caller's thread hands to
- * the library can be called and freed on this thread only, as with GJS,
- * whose JavaScript functions run on the JavaScript thread alone. Set it
- * on the caller of such a thread before it hands out work; then, while
+ * the library can be called and freed on this thread only, as with a
+ * binding whose functions run on one thread alone (docs/gjs.md says how a
+ * GJS program uses it). Set it on the caller of such a thread before it
+ * hands out work; then, while
  * the caller runs:
  *
  * - the destroy notify of a job or call that this thread gives to another
@@ -1528,6 +1583,8 @@ cg_caller_call_direct (CgCaller        *self,
  * the callback ran), and a done callback runs on the future's thread.
  *
  * Thread-safe.
+ *
+ * Since: 0.1
  */
 void
 cg_caller_set_thread_bound (CgCaller *self,
@@ -1548,6 +1605,8 @@ cg_caller_set_thread_bound (CgCaller *self,
  * Thread-safe.
  *
  * Returns: %TRUE when the caller is thread-bound
+ *
+ * Since: 0.1
  */
 gboolean
 cg_caller_get_thread_bound (CgCaller *self)
@@ -1565,6 +1624,8 @@ cg_caller_get_thread_bound (CgCaller *self)
  *
  * Returns: (transfer none) (nullable): the running job's future, or %NULL
  *   outside a job
+ *
+ * Since: 0.1
  */
 CgFuture *
 cg_caller_current_future (void)

@@ -19,7 +19,7 @@ G_BEGIN_DECLS
 
 #define CG_TYPE_CALLER (cg_caller_get_type ())
 
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 G_DECLARE_FINAL_TYPE (CgCaller, cg_caller, CG, CALLER, GObject)
 
 /**
@@ -27,77 +27,79 @@ G_DECLARE_FINAL_TYPE (CgCaller, cg_caller, CG, CALLER, GObject)
  *
  * The name of the caller of g_main_context_default(), as
  * cg_caller_get_instance() knows it.
+ *
+ * Since: 0.1
  */
 #define CG_CALLER_MAIN_THREAD "MainThread"
 
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 CgCaller     *cg_caller_get               (GThread       *thread,
                                            gboolean       create,
                                            gboolean       protected_,
                                            GError       **error);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 CgCaller     *cg_caller_get_current       (void);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 CgCaller     *cg_caller_start_new         (const char    *name,
                                            gboolean       protected_,
                                            GMainContext  *context,
                                            GError       **error);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 CgCaller     *cg_caller_get_instance      (const char    *name,
                                            gboolean       create,
                                            GError       **error);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 GList        *cg_caller_all_callers       (gboolean       running_only);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 void          cg_caller_stop_all          (gboolean       force);
 
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 gboolean      cg_caller_start             (CgCaller      *self,
                                            GError       **error);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 void          cg_caller_stop              (CgCaller      *self,
                                            gboolean       force);
 
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 const char   *cg_caller_get_name          (CgCaller      *self);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 GMainContext *cg_caller_get_context       (CgCaller      *self);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 GThread      *cg_caller_get_thread        (CgCaller      *self);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 const char   *cg_caller_get_log_domain    (CgCaller      *self);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 gboolean      cg_caller_get_protected     (CgCaller      *self);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 gboolean      cg_caller_get_running       (CgCaller      *self);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 gboolean      cg_caller_get_stopped       (CgCaller      *self);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 gboolean      cg_caller_get_thread_bound  (CgCaller      *self);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 void          cg_caller_set_thread_bound  (CgCaller      *self,
                                            gboolean       thread_bound);
 
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 CgFuture     *cg_caller_call_soon         (CgCaller      *self,
                                            CgJobFunc      func,
                                            gpointer       user_data,
                                            GDestroyNotify destroy,
                                            GError       **error);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 CgFuture     *cg_caller_call_later        (CgCaller      *self,
                                            gdouble        delay,
                                            CgJobFunc      func,
                                            gpointer       user_data,
                                            GDestroyNotify destroy,
                                            GError       **error);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 gboolean      cg_caller_call_direct       (CgCaller      *self,
                                            CgDirectFunc   func,
                                            gpointer       user_data,
                                            GDestroyNotify destroy,
                                            GError       **error);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 CgFuture     *cg_caller_current_future    (void);
 
 

@@ -30,7 +30,7 @@ void          _cg_context_leave        (CgContextMap **slot,
 
 /* Exported for the tests only: how many entries the current context's map
  * holds, those of finalized variables not yet left out included. */
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 guint         _cg_context_count_current_entries (void);
 
 GTask        *_cg_context_task_new     (gpointer             source_object,

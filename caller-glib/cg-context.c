@@ -55,6 +55,8 @@
  * A context variable, the counterpart of Python's
  * `contextvars.ContextVar`: its value belongs to the current context and
  * follows the work submitted from it. Its fields are private.
+ *
+ * Since: 0.1
  */
 
 /**
@@ -64,6 +66,8 @@
  * cg_context_copy_current() or by the library when it submits work, the
  * counterpart of Python's `contextvars.Context`. A reference-counted boxed
  * type; run code inside it with cg_context_run().
+ *
+ * Since: 0.1
  */
 
 /**
@@ -72,6 +76,8 @@
  * What cg_context_var_set() returns: hand it to cg_context_var_reset() to
  * restore the value the variable had before, Python's
  * `contextvars.Token`. A reference-counted boxed type; use it once.
+ *
+ * Since: 0.1
  */
 
 /* What a context map holds of a variable: a key of its own, not the
@@ -356,6 +362,8 @@ cg_context_var_init (CgContextVar *self)
  * for it is freed with the context, or when the context next changes.
  *
  * Returns: (transfer full): a new variable
+ *
+ * Since: 0.1
  */
 CgContextVar *
 cg_context_var_new (const char   *name,
@@ -384,6 +392,8 @@ cg_context_var_new (const char   *name,
  * Gets the name the variable was made with.
  *
  * Returns: the variable's name
+ *
+ * Since: 0.1
  */
 const char *
 cg_context_var_get_name (CgContextVar *self)
@@ -422,6 +432,8 @@ lookup_in (CgContextMap *map,
  *
  * Returns: %FALSE when the variable has neither (then @value is left
  *   alone)
+ *
+ * Since: 0.1
  */
 gboolean
 cg_context_var_get (CgContextVar *self,
@@ -442,6 +454,8 @@ cg_context_var_get (CgContextVar *self,
  *
  * Returns: (transfer full): a token that cg_context_var_reset() takes to
  *   restore the previous value
+ *
+ * Since: 0.1
  */
 CgContextToken *
 cg_context_var_set (CgContextVar *self,
@@ -484,6 +498,8 @@ cg_context_var_set (CgContextVar *self,
  * it was used already.
  *
  * Returns: %TRUE when the value was restored
+ *
+ * Since: 0.1
  */
 gboolean
 cg_context_var_reset (CgContextVar    *self,
@@ -528,6 +544,8 @@ cg_context_var_reset (CgContextVar    *self,
  *
  * Returns: (transfer none) (nullable): the value, or %NULL when there is
  *   none or it is not a pointer
+ *
+ * Since: 0.1
  */
 gpointer
 cg_context_var_get_pointer (CgContextVar *self)
@@ -558,6 +576,8 @@ cg_context_var_get_pointer (CgContextVar *self)
  * the context does not own it.
  *
  * Returns: (transfer full): the token, as cg_context_var_set()
+ *
+ * Since: 0.1
  */
 CgContextToken *
 cg_context_var_set_pointer (CgContextVar *self,
@@ -579,6 +599,8 @@ cg_context_var_set_pointer (CgContextVar *self,
  * Takes a reference to @self.
  *
  * Returns: (transfer full): @self
+ *
+ * Since: 0.1
  */
 CgContextToken *
 cg_context_token_ref (CgContextToken *self)
@@ -594,6 +616,8 @@ cg_context_token_ref (CgContextToken *self)
  * @self: (transfer full): a #CgContextToken
  *
  * Drops a reference to @self.
+ *
+ * Since: 0.1
  */
 void
 cg_context_token_unref (CgContextToken *self)
@@ -617,6 +641,8 @@ cg_context_token_unref (CgContextToken *self)
  * Makes an empty context: every variable has its default in it.
  *
  * Returns: (transfer full): a new context
+ *
+ * Since: 0.1
  */
 CgContext *
 cg_context_new (void)
@@ -634,6 +660,8 @@ cg_context_new (void)
  * Cheap: the copy shares the current, immutable map.
  *
  * Returns: (transfer full): the copy
+ *
+ * Since: 0.1
  */
 CgContext *
 cg_context_copy_current (void)
@@ -653,6 +681,8 @@ cg_context_copy_current (void)
  * cg_context_copy_current() is.
  *
  * Returns: (transfer full): a copy of @self
+ *
+ * Since: 0.1
  */
 CgContext *
 cg_context_copy (CgContext *self)
@@ -673,6 +703,8 @@ cg_context_copy (CgContext *self)
  * Takes a reference to @self.
  *
  * Returns: (transfer full): @self
+ *
+ * Since: 0.1
  */
 CgContext *
 cg_context_ref (CgContext *self)
@@ -688,6 +720,8 @@ cg_context_ref (CgContext *self)
  * @self: (transfer full): a #CgContext
  *
  * Drops a reference to @self.
+ *
+ * Since: 0.1
  */
 void
 cg_context_unref (CgContext *self)
@@ -710,6 +744,8 @@ cg_context_unref (CgContext *self)
  * Reads @variable as it is in @self, without entering it.
  *
  * Returns: %FALSE when the variable has no value there and no default
+ *
+ * Since: 0.1
  */
 gboolean
 cg_context_lookup (CgContext    *self,
@@ -736,6 +772,8 @@ cg_context_lookup (CgContext    *self,
  * left fails with %CG_FUTURE_ERROR_INVALID_STATE.
  *
  * Returns: %TRUE when @func ran
+ *
+ * Since: 0.1
  */
 gboolean
 cg_context_run (CgContext     *self,

@@ -38,6 +38,8 @@
  * The quark of the %CG_FUTURE_ERROR domain. Thread-safe.
  *
  * Returns: the quark
+ *
+ * Since: 0.1
  */
 G_DEFINE_QUARK (cg-future-error-quark, cg_future_error)
 
@@ -47,5 +49,7 @@ G_DEFINE_QUARK (cg-future-error-quark, cg_future_error)
  * The quark of the %CG_CALLER_ERROR domain. Thread-safe.
  *
  * Returns: the quark
+ *
+ * Since: 0.1
  */
 G_DEFINE_QUARK (cg-caller-error-quark, cg_caller_error)

@@ -22,6 +22,8 @@ G_BEGIN_DECLS
  *
  * The error domain of a #CgFuture's outcome: the counterparts of async_kernel's
  * `FutureCancelledError` and `InvalidStateError`. See #CgFutureError.
+ *
+ * Since: 0.1
  */
 #define CG_FUTURE_ERROR (cg_future_error_quark ())
 
@@ -29,6 +31,8 @@ G_BEGIN_DECLS
  * CG_CALLER_ERROR:
  *
  * The error domain of #CgCaller and of waits. See #CgCallerError.
+ *
+ * Since: 0.1
  */
 #define CG_CALLER_ERROR (cg_caller_error_quark ())
 
@@ -41,6 +45,8 @@ G_BEGIN_DECLS
  *   not done
  *
  * Errors of the %CG_FUTURE_ERROR domain.
+ *
+ * Since: 0.1
  */
 typedef enum
 {
@@ -64,6 +70,8 @@ typedef enum
  * @CG_CALLER_ERROR_FAILED: the operation failed for another reason
  *
  * Errors of the %CG_CALLER_ERROR domain.
+ *
+ * Since: 0.1
  */
 typedef enum
 {
@@ -78,9 +86,9 @@ typedef enum
   CG_CALLER_ERROR_FAILED,
 } CgCallerError;
 
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 GQuark cg_future_error_quark (void);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 GQuark cg_caller_error_quark (void);
 
 G_END_DECLS

@@ -83,6 +83,8 @@ static guint max_buffer_size = CG_DEFAULT_MAX_BUFFER_SIZE;
  * given one: async_kernel's `Caller.MAX_BUFFER_SIZE`. Thread-safe.
  *
  * Returns: the default buffer size
+ *
+ * Since: 0.1
  */
 guint
 cg_caller_get_max_buffer_size (void)
@@ -96,6 +98,8 @@ cg_caller_get_max_buffer_size (void)
  *
  * Sets the default of cg_caller_get_max_buffer_size() for queues made from
  * now on. Thread-safe.
+ *
+ * Since: 0.1
  */
 void
 cg_caller_set_max_buffer_size (guint max_buffer_size_)
@@ -425,6 +429,8 @@ static gboolean queue_call_keyed (CgCaller *self, gconstpointer key, CgJobFunc f
  * failure @destroy runs at once.
  *
  * Returns: %TRUE when the call was queued
+ *
+ * Since: 0.1
  */
 gboolean
 cg_caller_queue_call (CgCaller        *self,
@@ -464,6 +470,8 @@ cg_caller_queue_call (CgCaller        *self,
  * it cannot name its queue itself.
  *
  * Returns: %TRUE when the call was queued
+ *
+ * Since: 0.1
  */
 gboolean
 cg_caller_queue_call_named (CgCaller        *self,
@@ -607,6 +615,8 @@ static void queue_call_async_keyed (CgCaller *self, gconstpointer key, CgJobFunc
  * As cg_caller_queue_call(), but when the queue is full it waits for room
  * instead of failing: async_kernel's `queue_call(..., wait=True)`. @callback
  * runs in the current context once the call is in the queue.
+ *
+ * Since: 0.1
  */
 void
 cg_caller_queue_call_async (CgCaller            *self,
@@ -646,6 +656,8 @@ cg_caller_queue_call_async (CgCaller            *self,
  * cg_caller_queue_call_async() for a queue of cg_caller_queue_call_named():
  * when the queue is full it waits for room. Finish it with
  * cg_caller_queue_call_finish().
+ *
+ * Since: 0.1
  */
 void
 cg_caller_queue_call_named_async (CgCaller            *self,
@@ -755,6 +767,8 @@ queue_call_async_keyed (CgCaller            *self,
  * Finishes cg_caller_queue_call_async() or cg_caller_queue_call_named_async().
  *
  * Returns: %TRUE when the call was queued
+ *
+ * Since: 0.1
  */
 gboolean
 cg_caller_queue_call_finish (CgCaller      *self,
@@ -780,6 +794,8 @@ static gboolean queue_exists_keyed (CgCaller *self, gconstpointer key, GObject *
  * still waiting in it (a call that runs right now finishes). Thread-safe.
  *
  * Returns: %TRUE when there was such a queue
+ *
+ * Since: 0.1
  */
 gboolean
 cg_caller_queue_close (CgCaller  *self,
@@ -802,6 +818,8 @@ cg_caller_queue_close (CgCaller  *self,
  * Thread-safe.
  *
  * Returns: %TRUE when there was such a queue
+ *
+ * Since: 0.1
  */
 gboolean
 cg_caller_queue_close_named (CgCaller   *self,
@@ -846,6 +864,8 @@ queue_close_keyed (CgCaller      *self,
  * Whether an execution queue of @func and @instance is open. Thread-safe.
  *
  * Returns: %TRUE when there is one
+ *
+ * Since: 0.1
  */
 gboolean
 cg_caller_queue_exists (CgCaller  *self,
@@ -868,6 +888,8 @@ cg_caller_queue_exists (CgCaller  *self,
  * Thread-safe.
  *
  * Returns: %TRUE when there is one
+ *
+ * Since: 0.1
  */
 gboolean
 cg_caller_queue_exists_named (CgCaller   *self,

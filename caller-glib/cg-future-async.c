@@ -147,6 +147,8 @@ wait_caller_stopped_cb (gpointer user_data)
  *
  * Timeouts and cancellation behave as in cg_future_wait_sync(): unless
  * @flags has %CG_WAIT_FLAGS_SHIELD, they cancel the future.
+ *
+ * Since: 0.1
  */
 void
 cg_future_wait_async (CgFuture            *self,
@@ -223,6 +225,8 @@ cg_future_wait_async (CgFuture            *self,
  *   had %CG_WAIT_FLAGS_NO_RESULT); otherwise %FALSE with the future's
  *   failure, %CG_FUTURE_ERROR_CANCELLED, %CG_CALLER_ERROR_TIMED_OUT or
  *   %G_IO_ERROR_CANCELLED
+ *
+ * Since: 0.1
  */
 gboolean
 cg_future_wait_finish (CgFuture      *self,

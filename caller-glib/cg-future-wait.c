@@ -116,6 +116,8 @@ _cg_future_wait_cancelled (CgFuture      *self,
  *
  * Returns: %TRUE when the future is done (and succeeded, unless
  *   %CG_WAIT_FLAGS_NO_RESULT)
+ *
+ * Since: 0.1
  */
 gboolean
 cg_future_wait_sync (CgFuture      *self,

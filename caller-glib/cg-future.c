@@ -66,6 +66,8 @@
  * The outcome of work that finishes later: a value, an error or
  * cancellation, delivered on the future's own thread. An opaque
  * #GObject that implements #GAsyncResult; its fields are private.
+ *
+ * Since: 0.1
  */
 
 struct _CgCallback
@@ -575,9 +577,7 @@ cg_future_class_init (CgFutureClass *klass)
    * The thread the future belongs to; see cg_future_get_thread(). Set
    * when the future is made (cg_future_new_for_thread()).
    *
-   * A property costs a notify queue on every g_object_new(); futures are
-   * recycled (see above), so that cost is paid only when a thread has no
-   * spare future.
+   * Since: 0.1
    */
   g_object_class_install_property (object_class, PROP_THREAD,
                                    g_param_spec_boxed ("thread", NULL, NULL, G_TYPE_THREAD,
@@ -655,6 +655,8 @@ cg_future_async_result_iface_init (GAsyncResultIface *iface)
  * `cg_future_return_*()` function.
  *
  * Returns: (transfer full): a new future
+ *
+ * Since: 0.1
  */
 CgFuture *
 cg_future_new (void)
@@ -678,6 +680,8 @@ cg_future_new (void)
  * them.
  *
  * Returns: (transfer full): a new future
+ *
+ * Since: 0.1
  */
 CgFuture *
 cg_future_new_for_thread (GThread *thread)
@@ -804,6 +808,8 @@ _cg_future_peek_owner_caller (CgFuture *self)
  * waits for a free worker has no thread yet.
  *
  * Returns: (transfer none) (nullable): the owner thread
+ *
+ * Since: 0.1
  */
 GThread *
 cg_future_get_thread (CgFuture *self)
@@ -852,6 +858,8 @@ _cg_future_dup_owner_caller (CgFuture *self)
  *
  * Returns: (transfer none) (nullable): the caller of the owner thread, or
  *   %NULL when that thread has none
+ *
+ * Since: 0.1
  */
 CgCaller *
 cg_future_get_caller (CgFuture *self)
@@ -879,6 +887,8 @@ cg_future_get_caller (CgFuture *self)
  * was set after the cancellation. Lock-free.
  *
  * Returns: %TRUE when the future is done
+ *
+ * Since: 0.1
  */
 gboolean
 cg_future_is_done (CgFuture *self)
@@ -895,6 +905,8 @@ cg_future_is_done (CgFuture *self)
  * Whether cg_future_cancel() succeeded on this future. Lock-free.
  *
  * Returns: %TRUE when the future is cancelled
+ *
+ * Since: 0.1
  */
 gboolean
 cg_future_is_cancelled (CgFuture *self)
@@ -1228,6 +1240,8 @@ complete (CgFuture      *self,
  * %CG_CALLER_ERROR_NOT_FOUND when that thread has no caller).
  *
  * Returns: %TRUE when the future was completed
+ *
+ * Since: 0.1
  */
 gboolean
 cg_future_return_value (CgFuture      *self,
@@ -1256,6 +1270,8 @@ cg_future_return_value (CgFuture      *self,
  * Completes the future with a boolean, as cg_future_return_value() does.
  *
  * Returns: %TRUE when the future was completed
+ *
+ * Since: 0.1
  */
 gboolean
 cg_future_return_boolean (CgFuture  *self,
@@ -1280,6 +1296,8 @@ cg_future_return_boolean (CgFuture  *self,
  * Completes the future with an integer, as cg_future_return_value() does.
  *
  * Returns: %TRUE when the future was completed
+ *
+ * Since: 0.1
  */
 gboolean
 cg_future_return_int (CgFuture  *self,
@@ -1308,6 +1326,8 @@ cg_future_return_int (CgFuture  *self,
  * cancelled).
  *
  * Returns: %TRUE when the future was completed
+ *
+ * Since: 0.1
  */
 gboolean
 cg_future_return_pointer (CgFuture        *self,
@@ -1340,6 +1360,8 @@ cg_future_return_pointer (CgFuture        *self,
  * the future keeps a reference.
  *
  * Returns: %TRUE when the future was completed
+ *
+ * Since: 0.1
  */
 gboolean
 cg_future_return_object (CgFuture  *self,
@@ -1369,6 +1391,8 @@ cg_future_return_object (CgFuture  *self,
  * the future owns @failure. Readers get a copy of it.
  *
  * Returns: %TRUE when the future was completed
+ *
+ * Since: 0.1
  */
 gboolean
 cg_future_return_error (CgFuture  *self,
@@ -1401,6 +1425,8 @@ cg_future_return_error (CgFuture  *self,
  * Completes the future with a new failure, as cg_future_return_error() does.
  *
  * Returns: %TRUE when the future was completed
+ *
+ * Since: 0.1
  */
 gboolean
 cg_future_return_new_error (CgFuture    *self,
@@ -1490,6 +1516,8 @@ waits_for (CgFuture *self,
  * already, or when @other is @self.
  *
  * Returns: %TRUE when @self now follows @other
+ *
+ * Since: 0.1
  */
 gboolean
 cg_future_return_future (CgFuture  *self,
@@ -1629,6 +1657,8 @@ set_type_error (GError     **error,
  * not), %CG_FUTURE_ERROR_INVALID_STATE when it is not done.
  *
  * Returns: %TRUE when the future is done and succeeded
+ *
+ * Since: 0.1
  */
 gboolean
 cg_future_check (CgFuture  *self,
@@ -1652,6 +1682,8 @@ cg_future_check (CgFuture  *self,
  * pointer or no value as %G_TYPE_POINTER. Fails as cg_future_check() does.
  *
  * Returns: %TRUE when @value was set
+ *
+ * Since: 0.1
  */
 gboolean
 cg_future_propagate_value (CgFuture  *self,
@@ -1704,6 +1736,8 @@ cg_future_propagate_value (CgFuture  *self,
  * %CG_FUTURE_ERROR_INVALID_STATE when the result is not a boolean.
  *
  * Returns: the result, or %FALSE with @error set
+ *
+ * Since: 0.1
  */
 gboolean
 cg_future_propagate_boolean (CgFuture  *self,
@@ -1738,6 +1772,8 @@ cg_future_propagate_boolean (CgFuture  *self,
  * the result is not an integer.
  *
  * Returns: the result, or -1 with @error set
+ *
+ * Since: 0.1
  */
 gssize
 cg_future_propagate_int (CgFuture  *self,
@@ -1786,6 +1822,8 @@ cg_future_propagate_int (CgFuture  *self,
  * cg_future_check() does.
  *
  * Returns: (transfer none) (nullable): the result
+ *
+ * Since: 0.1
  */
 gpointer
 cg_future_propagate_pointer (CgFuture  *self,
@@ -1832,6 +1870,8 @@ cg_future_propagate_pointer (CgFuture  *self,
  * when the result is not an object.
  *
  * Returns: (transfer full) (nullable): the result
+ *
+ * Since: 0.1
  */
 GObject *
 cg_future_propagate_object (CgFuture  *self,
@@ -1867,6 +1907,8 @@ cg_future_propagate_object (CgFuture  *self,
  *
  * Returns: (transfer full) (nullable): a copy of the failure, or %NULL when
  *   the future succeeded (or when @error is set)
+ *
+ * Since: 0.1
  */
 GError *
 cg_future_dup_exception (CgFuture  *self,
@@ -2011,6 +2053,8 @@ cancel_one (CgFuture    *self,
  * Thread-safe.
  *
  * Returns: whether the future is cancelled (cg_future_is_cancelled())
+ *
+ * Since: 0.1
  */
 gboolean
 cg_future_cancel (CgFuture   *self,
@@ -2048,6 +2092,8 @@ cg_future_cancel (CgFuture   *self,
  * is cancelled it is cancelled too.
  *
  * Returns: (transfer none): the future's cancellable
+ *
+ * Since: 0.1
  */
 GCancellable *
 cg_future_get_cancellable (CgFuture *self)
@@ -2084,6 +2130,8 @@ cg_future_get_cancellable (CgFuture *self)
  * cg_future_get_cancellable()).
  *
  * Returns: %TRUE when @cancellable was taken
+ *
+ * Since: 0.1
  */
 gboolean
 cg_future_set_cancellable (CgFuture      *self,
@@ -2225,6 +2273,8 @@ home_callback_hook (CgFuture *future,
  * instead, through its caller, and is dropped if that caller has stopped.
  *
  * Thread-safe; @callback still runs on the owner thread.
+ *
+ * Since: 0.1
  */
 void
 cg_future_add_done_callback (CgFuture         *self,
@@ -2314,6 +2364,8 @@ remove_callbacks (CgFuture         *self,
  * yet, calling their destroy notifies. Thread-safe.
  *
  * Returns: how many registrations were removed
+ *
+ * Since: 0.1
  */
 guint
 cg_future_remove_done_callback (CgFuture         *self,
@@ -2340,6 +2392,8 @@ cg_future_remove_done_callback (CgFuture         *self,
  * thread and costs no thread hop: it is meant for bridges to other event
  * loops (asyncio's `loop.call_soon_threadsafe()`, a #GTask of another context)
  * and must stay short and must not block. Thread-safe.
+ *
+ * Since: 0.1
  */
 void
 cg_future_add_completion_hook (CgFuture         *self,

@@ -19,120 +19,120 @@ G_BEGIN_DECLS
 
 #define CG_TYPE_FUTURE (cg_future_get_type ())
 
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 G_DECLARE_FINAL_TYPE (CgFuture, cg_future, CG, FUTURE, GObject)
 
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 CgFuture     *cg_future_new                   (void);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 CgFuture     *cg_future_new_for_thread        (GThread           *thread);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 GThread      *cg_future_get_thread            (CgFuture          *self);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 CgCaller     *cg_future_get_caller            (CgFuture          *self);
 
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 gboolean      cg_future_is_done               (CgFuture          *self);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 gboolean      cg_future_is_cancelled          (CgFuture          *self);
 
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 gboolean      cg_future_return_value          (CgFuture          *self,
                                                const GValue      *value,
                                                GError           **error);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 gboolean      cg_future_return_boolean        (CgFuture          *self,
                                                gboolean           value,
                                                GError           **error);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 gboolean      cg_future_return_int            (CgFuture          *self,
                                                gssize             value,
                                                GError           **error);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 gboolean      cg_future_return_pointer        (CgFuture          *self,
                                                gpointer           value,
                                                GDestroyNotify     destroy,
                                                GError           **error);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 gboolean      cg_future_return_object         (CgFuture          *self,
                                                GObject           *object,
                                                GError           **error);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 gboolean      cg_future_return_error          (CgFuture          *self,
                                                GError            *failure,
                                                GError           **error);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 gboolean      cg_future_return_new_error      (CgFuture          *self,
                                                GQuark             domain,
                                                gint               code,
                                                GError           **error,
                                                const char        *format,
                                                ...) G_GNUC_PRINTF (5, 6);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 gboolean      cg_future_return_future         (CgFuture          *self,
                                                CgFuture          *other,
                                                GError           **error);
 
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 gboolean      cg_future_propagate_value       (CgFuture          *self,
                                                GValue            *value,
                                                GError           **error);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 gboolean      cg_future_propagate_boolean     (CgFuture          *self,
                                                GError           **error);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 gssize        cg_future_propagate_int         (CgFuture          *self,
                                                GError           **error);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 gpointer      cg_future_propagate_pointer     (CgFuture          *self,
                                                GError           **error);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 GObject      *cg_future_propagate_object      (CgFuture          *self,
                                                GError           **error);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 gboolean      cg_future_check                 (CgFuture          *self,
                                                GError           **error);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 GError       *cg_future_dup_exception         (CgFuture          *self,
                                                GError           **error);
 
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 gboolean      cg_future_cancel                (CgFuture          *self,
                                                const char        *message);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 GCancellable *cg_future_get_cancellable       (CgFuture          *self);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 gboolean      cg_future_set_cancellable       (CgFuture          *self,
                                                GCancellable      *cancellable,
                                                GError           **error);
 
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 void          cg_future_add_done_callback     (CgFuture          *self,
                                                CgFutureCallback   callback,
                                                gpointer           user_data,
                                                GDestroyNotify     destroy);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 guint         cg_future_remove_done_callback  (CgFuture          *self,
                                                CgFutureCallback   callback,
                                                gpointer           user_data);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 void          cg_future_add_completion_hook   (CgFuture          *self,
                                                CgFutureCallback   callback,
                                                gpointer           user_data,
                                                GDestroyNotify     destroy);
 
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 void          cg_future_wait_async            (CgFuture          *self,
                                                gdouble            timeout,
                                                CgWaitFlags        flags,
                                                GCancellable      *cancellable,
                                                GAsyncReadyCallback callback,
                                                gpointer           user_data);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 gboolean      cg_future_wait_finish           (CgFuture          *self,
                                                GAsyncResult      *result,
                                                GError           **error);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 gboolean      cg_future_wait_sync             (CgFuture          *self,
                                                gdouble            timeout,
                                                CgWaitFlags        flags,

@@ -146,6 +146,8 @@ cg_future_new_from_async (gpointer           source_object,
  *                          cg_future_get_cancellable (future),
  *                          cg_future_async_ready_callback, g_object_ref (future));
  * ]|
+ *
+ * Since: 0.1
  */
 void
 cg_future_async_ready_callback (GObject      *source_object,
@@ -213,6 +215,8 @@ return_to_task_cb (CgFuture *future,
  * value stays owned by the future, which @task keeps alive; an object comes
  * as a new reference, read with g_task_propagate_pointer()). The task's
  * callback runs in the task's context, as GTask does.
+ *
+ * Since: 0.1
  */
 void
 cg_future_return_to_task (CgFuture *self,

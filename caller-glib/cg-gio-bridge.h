@@ -30,6 +30,8 @@ G_BEGIN_DECLS
  * Starts a GIO-style asynchronous operation, for instance
  * `g_file_load_contents_async (source_object, cancellable, callback,
  * callback_data)`.
+ *
+ * Since: 0.1
  */
 typedef void (*CgAsyncBeginFunc)  (gpointer             source_object,
                                    GCancellable        *cancellable,
@@ -48,23 +50,25 @@ typedef void (*CgAsyncBeginFunc)  (gpointer             source_object,
  * Finishes the operation started by a #CgAsyncBeginFunc and reports its
  * outcome into @future with a `cg_future_return_*()` function. If it
  * reports nothing, @future completes with no value.
+ *
+ * Since: 0.1
  */
 typedef void (*CgAsyncFinishFunc) (gpointer             source_object,
                                    GAsyncResult        *result,
                                    CgFuture            *future,
                                    gpointer             user_data);
 
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 CgFuture *cg_future_new_from_async          (gpointer             source_object,
                                              CgAsyncBeginFunc     begin,
                                              CgAsyncFinishFunc    finish,
                                              gpointer             user_data,
                                              GDestroyNotify       destroy);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 void      cg_future_async_ready_callback    (GObject             *source_object,
                                              GAsyncResult        *result,
                                              gpointer             user_data);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 void      cg_future_return_to_task          (CgFuture            *self,
                                              GTask               *task);
 

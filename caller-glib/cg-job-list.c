@@ -65,6 +65,8 @@ static CgJobList *dup_current_list (void);
  * An item of the #GListModel of cg_caller_get_jobs(): one job that is not
  * done yet, with its future, label, #CgJobState and progress. Its fields
  * are private.
+ *
+ * Since: 0.1
  */
 
 struct _CgJob
@@ -163,6 +165,8 @@ cg_job_class_init (CgJobClass *klass)
    * CgJob:future:
    *
    * The job's future.
+   *
+   * Since: 0.1
    */
   properties[PROP_FUTURE] =
     g_param_spec_object ("future", NULL, NULL, CG_TYPE_FUTURE,
@@ -172,6 +176,8 @@ cg_job_class_init (CgJobClass *klass)
    * CgJob:label:
    *
    * What the job is, for people: see cg_future_set_label().
+   *
+   * Since: 0.1
    */
   properties[PROP_LABEL] =
     g_param_spec_string ("label", NULL, NULL, NULL,
@@ -181,6 +187,8 @@ cg_job_class_init (CgJobClass *klass)
    * CgJob:state:
    *
    * Where the job stands.
+   *
+   * Since: 0.1
    */
   properties[PROP_STATE] =
     g_param_spec_enum ("state", NULL, NULL, CG_TYPE_JOB_STATE, CG_JOB_STATE_PENDING,
@@ -191,6 +199,8 @@ cg_job_class_init (CgJobClass *klass)
    *
    * The fraction of its work the job reported done, from 0 to 1; see
    * cg_future_report_progress().
+   *
+   * Since: 0.1
    */
   properties[PROP_PROGRESS] =
     g_param_spec_double ("progress", NULL, NULL, 0.0, 1.0, 0.0,
@@ -211,6 +221,8 @@ cg_job_init (CgJob *self)
  * Gets the future of the job the item stands for.
  *
  * Returns: (transfer none): the job's future
+ *
+ * Since: 0.1
  */
 CgFuture *
 cg_job_get_future (CgJob *self)
@@ -227,6 +239,8 @@ cg_job_get_future (CgJob *self)
  * Read it on the thread of the list the job is in.
  *
  * Returns: (nullable): the job's label
+ *
+ * Since: 0.1
  */
 const char *
 cg_job_get_label (CgJob *self)
@@ -243,6 +257,8 @@ cg_job_get_label (CgJob *self)
  * Read it on the thread of the list the job is in.
  *
  * Returns: where the job stands
+ *
+ * Since: 0.1
  */
 CgJobState
 cg_job_get_state (CgJob *self)
@@ -259,6 +275,8 @@ cg_job_get_state (CgJob *self)
  * Read it on the thread of the list the job is in.
  *
  * Returns: the fraction of its work the job reported done
+ *
+ * Since: 0.1
  */
 gdouble
 cg_job_get_progress (CgJob *self)
@@ -591,6 +609,8 @@ job_apply_progress (gpointer data)
  * as long as someone holds the model.
  *
  * Returns: (transfer full): the model of the caller's jobs
+ *
+ * Since: 0.1
  */
 GListModel *
 cg_caller_get_jobs (CgCaller *self)
@@ -639,6 +659,8 @@ label_change_apply (gpointer data)
  * submitting the job (from another thread, the label changes on the list's
  * thread a moment later). A future that no #CgJob list tracks ignores it.
  * Thread-safe.
+ *
+ * Since: 0.1
  */
 void
 cg_future_set_label (CgFuture   *self,
@@ -671,6 +693,8 @@ cg_future_set_label (CgFuture   *self,
  * Reports a job's progress to the #CgJob list that tracks it (if any),
  * typically from inside the job. Thread-safe and cheap: reports made
  * faster than the list's thread takes them are folded into one.
+ *
+ * Since: 0.1
  */
 void
 cg_future_report_progress (CgFuture *self,

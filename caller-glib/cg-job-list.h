@@ -25,6 +25,8 @@ G_BEGIN_DECLS
  * @CG_JOB_STATE_DONE: its future is done; the job leaves the model
  *
  * Where a #CgJob stands.
+ *
+ * Since: 0.1
  */
 typedef enum
 {
@@ -35,25 +37,25 @@ typedef enum
 
 #define CG_TYPE_JOB (cg_job_get_type ())
 
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 G_DECLARE_FINAL_TYPE (CgJob, cg_job, CG, JOB, GObject)
 
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 CgFuture    *cg_job_get_future          (CgJob       *self);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 const char  *cg_job_get_label           (CgJob       *self);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 CgJobState   cg_job_get_state           (CgJob       *self);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 gdouble      cg_job_get_progress        (CgJob       *self);
 
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 GListModel  *cg_caller_get_jobs         (CgCaller    *self);
 
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 void         cg_future_set_label        (CgFuture    *self,
                                          const char  *label);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 void         cg_future_report_progress  (CgFuture    *self,
                                          gdouble      fraction);
 

@@ -78,6 +78,8 @@ typedef struct _CgCaller CgCaller;
  * A long job should watch cg_future_get_cancellable() and stop early when
  * it is cancelled; whatever it reports then, its future completes as
  * cancelled.
+ *
+ * Since: 0.1
  */
 typedef void (*CgJobFunc) (CgFuture *future,
                            gpointer  user_data);
@@ -87,6 +89,8 @@ typedef void (*CgJobFunc) (CgFuture *future,
  * @user_data: (closure): the data given to cg_caller_call_direct()
  *
  * A lightweight call run by cg_caller_call_direct(): no future, no context.
+ *
+ * Since: 0.1
  */
 typedef void (*CgDirectFunc) (gpointer user_data);
 
@@ -97,6 +101,8 @@ typedef void (*CgDirectFunc) (gpointer user_data);
  *
  * A done callback, see cg_future_add_done_callback(). It runs on the thread
  * of @future.
+ *
+ * Since: 0.1
  */
 typedef void (*CgFutureCallback) (CgFuture *future,
                                   gpointer  user_data);
@@ -111,6 +117,8 @@ typedef void (*CgFutureCallback) (CgFuture *future,
  *   whatever its outcome (async_kernel's `result=False`)
  *
  * How cg_future_wait_async() and cg_future_wait_sync() behave.
+ *
+ * Since: 0.1
  */
 typedef enum /*< flags >*/
 {
@@ -124,6 +132,8 @@ typedef enum /*< flags >*/
  *
  * A timeout, in seconds, that never expires: any negative timeout means
  * "wait for as long as it takes".
+ *
+ * Since: 0.1
  */
 #define CG_TIMEOUT_INFINITE (-1.0)
 

@@ -762,6 +762,8 @@ pool_job_returned (CgFuture *future)
  * Thread-safe.
  *
  * Returns: (transfer full): the job's future, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 CgFuture *
 cg_caller_to_thread (CgJobFunc        func,
@@ -840,6 +842,8 @@ cg_caller_to_thread (CgJobFunc        func,
  * Thread-safe.
  *
  * Returns: (transfer full): the job's future, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 CgFuture *
 cg_caller_to_thread_by_name (const char      *name,
@@ -878,6 +882,8 @@ cg_caller_to_thread_by_name (const char      *name,
  * Process-wide and thread-safe.
  *
  * Returns: the limit; %CG_DEFAULT_MAX_IDLE_POOL_INSTANCES unless changed
+ *
+ * Since: 0.1
  */
 guint
 cg_caller_get_max_idle_pool_instances (void)
@@ -896,6 +902,8 @@ cg_caller_get_max_idle_pool_instances (void)
  * until their jobs are over.
  *
  * Process-wide and thread-safe.
+ *
+ * Since: 0.1
  */
 void
 cg_caller_set_max_idle_pool_instances (guint max_idle)

@@ -21,23 +21,25 @@ G_BEGIN_DECLS
  * CG_DEFAULT_MAX_IDLE_POOL_INSTANCES:
  *
  * The default of cg_caller_get_max_idle_pool_instances(), as in async_kernel.
+ *
+ * Since: 0.1
  */
 #define CG_DEFAULT_MAX_IDLE_POOL_INSTANCES 10
 
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 CgFuture *cg_caller_to_thread                      (CgJobFunc       func,
                                                     gpointer        user_data,
                                                     GDestroyNotify  destroy,
                                                     GError        **error);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 CgFuture *cg_caller_to_thread_by_name              (const char     *name,
                                                     CgJobFunc       func,
                                                     gpointer        user_data,
                                                     GDestroyNotify  destroy,
                                                     GError        **error);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 guint     cg_caller_get_max_idle_pool_instances    (void);
-CG_AVAILABLE_IN_ALL
+CG_AVAILABLE_IN_0_1
 void      cg_caller_set_max_idle_pool_instances    (guint           max_idle);
 
 G_END_DECLS
