@@ -14,7 +14,8 @@ A thin skin over the library, whose queues, waits, done callbacks and
 and a coroutine runner: coroutine jobs run on their caller's GLib main loop
 and may await Cg futures, ``Cg.sleep()``, waits, locks, ``Caller.wait()`` and
 ``Caller.as_completed()``, not asyncio objects. Jobs run in a copy of the
-``contextvars`` context current at submission.
+``contextvars`` context current at submission. The C documentation of each
+``cg_`` function says the rest.
 """
 
 import asyncio
@@ -61,10 +62,7 @@ _PY_ERROR_QUARK = GLib.quark_from_string(_PY_ERROR_DOMAIN)
 
 class _Error:
     domain = _FUTURE_DOMAIN
-
-    @property
-    def message(self):
-        return str(self)
+    message = property(str)
 
 
 class FutureCancelledError(_Error, Exception):
@@ -79,6 +77,12 @@ class InvalidStateError(_Error, RuntimeError):
 
     code = int(Cg.FutureError.INVALID_STATE)
 
+
+_EXCEPTIONS = {
+    (_FUTURE_DOMAIN, FutureCancelledError.code): FutureCancelledError,
+    (_FUTURE_DOMAIN, InvalidStateError.code): InvalidStateError,
+    (_CALLER_DOMAIN, int(Cg.CallerError.TIMED_OUT)): TimeoutError,
+}
 
 # A failed future's exception is kept in the attributes of the future's
 # wrapper, which PyGObject keeps alive with the GObject (a toggle reference)
@@ -99,18 +103,15 @@ _exc_next_token = 1
 
 
 def _translate(error):
-    """The Python exception for a GLib.Error of the library (its message)."""
-    domain, code = error.domain, error.code
-    if domain == _PY_ERROR_DOMAIN:
-        held = _exc_registry.get(code)
+    """The Python exception for an exception, a GLib.Error of the library
+    among them (with its message)."""
+    if not isinstance(error, GLib.Error):
+        return error
+    if error.domain == _PY_ERROR_DOMAIN:
+        held = _exc_registry.get(error.code)
         return error if held is None else held[0]
-    if domain == _FUTURE_DOMAIN and code == Cg.FutureError.CANCELLED:
-        return FutureCancelledError(error.message)
-    if domain == _FUTURE_DOMAIN and code == Cg.FutureError.INVALID_STATE:
-        return InvalidStateError(error.message)
-    if domain == _CALLER_DOMAIN and code == Cg.CallerError.TIMED_OUT:
-        return TimeoutError(error.message)
-    return error
+    kind = _EXCEPTIONS.get((error.domain, error.code))
+    return error if kind is None else kind(error.message)
 
 
 def _call(func, *args):
@@ -139,25 +140,23 @@ def _fail(future, exc, owner=None):
         exc = exc()
     if not isinstance(exc, BaseException):
         raise TypeError('not an exception: %r' % (exc,))
-    owner = future if owner is None else owner
     held = _Held((exc,))
     with _exc_lock:  # in place before other threads can see the failure
         while _exc_next_token in _exc_registry:
             _exc_next_token = _exc_next_token % 0x7FFFFFFE + 1
         token = _exc_next_token
         _exc_next_token = token % 0x7FFFFFFE + 1
-        kept = owner.__dict__.setdefault('_cg_exceptions', {})
+        kept = (future if owner is None else owner).__dict__.setdefault('_cg_exceptions', {})
         kept[token] = _exc_registry[token] = held
     try:
         _CgFuture.return_error(future, GLib.Error.new_literal(
             _PY_ERROR_QUARK, _describe(exc), token))
+        return
     except GLib.Error as e:
         with _exc_lock:
             kept.pop(token, None)
             _exc_registry.pop(token, None)
         error = e
-    else:
-        return
     raise _translate(error)
 
 
@@ -210,7 +209,7 @@ def _finish_op(op, source, result):
     try:
         return True, op.finish(source, result)
     except BaseException as e:  # noqa: B902
-        return False, _translate(e) if isinstance(e, GLib.Error) else e
+        return False, _translate(e)
 
 
 def _asyncio_op(op, loop):
@@ -241,7 +240,7 @@ def _asyncio_op(op, loop):
         try:
             op.start(cancellable, lambda s, r, *unused: post(*_finish_op(op, s, r)))
         except BaseException as e:  # noqa: B902
-            post(False, _translate(e) if isinstance(e, GLib.Error) else e)
+            post(False, _translate(e))
 
     _bridge_call(start)
     try:
@@ -263,10 +262,9 @@ def _bridge_main(ready):
     global _bridge_context
     context = GLib.MainContext.new()
     context.push_thread_default()
-    loop = GLib.MainLoop.new(context, False)
     _bridge_context = context
     ready.set()
-    loop.run()
+    GLib.MainLoop.new(context, False).run()
 
 
 def _bridge_call(func):
@@ -291,9 +289,37 @@ def _bridge_call(func):
     source.attach(_bridge_context)
 
 
+def _asyncio_done(future, loop):
+    """Waits in @loop until @future is done: its completion hook wakes the
+    loop, with no thread in between. As in asyncio, a cancelled await
+    cancels the future (with the task's cancel message)."""
+    done = loop.create_future()
+
+    def resolve():
+        if not done.done():
+            done.set_result(None)
+
+    def hook(*unused):
+        try:
+            loop.call_soon_threadsafe(resolve)
+        except RuntimeError:  # the loop is closed
+            pass
+
+    _CgFuture.add_completion_hook(future, hook, None)
+    try:
+        yield from done
+    except asyncio.CancelledError as e:
+        Future.cancel(future, *e.args[:1])
+        raise
+
+
 def _timeout(timeout):
     """None as the library's no limit (as are NaN and negative timeouts)."""
     return -1.0 if timeout is None else float(timeout)
+
+
+def _flags(shield, result):
+    return (_WAIT_SHIELD if shield else _WAIT_NONE) | (_WAIT_NONE if result else _WAIT_NO_RESULT)
 
 
 def _wait_sync(future, timeout, flags):
@@ -308,15 +334,15 @@ def _wait_sync(future, timeout, flags):
 @types.coroutine
 def _wait_async(future, timeout, flags):
     """cg_future_wait_async(): (True, value) or (False, exception)."""
-    if _CgFuture.is_done(future):  # the library answers at once
-        return _wait_sync(future, timeout, flags)
-    try:
-        yield from _GOp(lambda cancellable, callback: _CgFuture.wait_async(
-                            future, timeout, flags, cancellable, callback),
-                        lambda source, result: _CgFuture.wait_finish(future, result)).__await__()
-    except Exception as e:  # noqa: B902
-        return False, e
-    return (True, None) if flags & _WAIT_NO_RESULT else _outcome(future)
+    if not _CgFuture.is_done(future):  # else the library answers at once
+        try:
+            yield from _GOp(lambda cancellable, callback: _CgFuture.wait_async(
+                                future, timeout, flags, cancellable, callback),
+                            lambda source, result: _CgFuture.wait_finish(future, result)
+                            ).__await__()
+        except Exception as e:  # noqa: B902
+            return False, e
+    return _wait_sync(future, timeout, flags)  # done: at once
 
 
 async def _wait(future, timeout, flags):
@@ -325,10 +351,6 @@ async def _wait(future, timeout, flags):
         return value
     del future  # see _outcome()
     raise value
-
-
-def _flags(shield, result):
-    return (_WAIT_SHIELD if shield else _WAIT_NONE) | (_WAIT_NONE if result else _WAIT_NO_RESULT)
 
 
 class _Done:
@@ -347,7 +369,7 @@ class Future(Cg.Future):
     """A result that another thread delivers, as asyncio.Future.
 
     ``Cg.Future()`` belongs to the current thread, ``Cg.Future(thread)`` to a
-    #GLib.Thread, where its done callbacks run. Any Python value can be the
+    GLib.Thread, where its done callbacks run. Any Python value can be the
     result; ``result()``, ``exception()`` and ``await`` give back the very
     exception object that was set or that a job raised.
     """
@@ -362,21 +384,16 @@ class Future(Cg.Future):
         state = 'cancelled' if self.is_cancelled() else 'done' if self.is_done() else 'pending'
         return '<Cg.Future %s at 0x%x>' % (state, id(self))
 
-    thread = property(lambda self: _CgFuture.get_thread(self),
-                      doc='The #GLib.Thread the future belongs to.')
-
-    def done(self):
-        return _CgFuture.is_done(self)
-
-    def cancelled(self):
-        return _CgFuture.is_cancelled(self)
+    thread = property(_CgFuture.get_thread, doc='The GLib.Thread the future belongs to.')
+    done = _CgFuture.is_done
+    cancelled = _CgFuture.is_cancelled
 
     def cancel(self, msg=None):
         """Cancels the future unless done (thread-safe); returns cancelled()."""
         return _CgFuture.cancel(self, None if msg is None else str(msg))
 
     def set_result(self, value):
-        """Completes the future with @value (thread-safe)."""
+        """Completes the future with @value, any Python object (thread-safe)."""
         _set_value(self, value)
 
     def set_exception(self, exception):
@@ -399,16 +416,8 @@ class Future(Cg.Future):
     def exception(self):
         """The future's exception or None; raises FutureCancelledError or
         InvalidStateError."""
-        if _CgFuture.is_cancelled(self) or not _CgFuture.is_done(self):
-            self.result()  # raises
-        try:
-            _CgFuture.check(self)
-        except GLib.Error as e:
-            return _translate(e)
-        return None
-
-    def get_caller(self):
-        return _CgFuture.get_caller(self)
+        error = _call(_CgFuture.dup_exception, self)
+        return None if error is None else _translate(error)
 
     def add_done_callback(self, fn):
         """Calls ``fn(future)`` once done, in the context current now, with the
@@ -429,14 +438,13 @@ class Future(Cg.Future):
         return removed
 
     def wait(self, timeout=None, shield=False, result=True):
-        """Waits for the future (a coroutine, for asyncio or a coroutine job).
-        A timeout raises TimeoutError; it and a cancelled wait cancel the
-        future unless @shield. Returns the result when @result."""
+        """A coroutine waiting for the future, in asyncio or a coroutine job;
+        see cg_future_wait_async(). TimeoutError on timeout. Returns the
+        result when @result."""
         return _wait(self, timeout, _flags(shield, result))
 
     def wait_sync(self, timeout=None, shield=False, result=True):
-        """Blocks until the future is done (not on its own thread); the rules
-        of wait()."""
+        """Blocks until the future is done; see cg_future_wait_sync()."""
         ok, value = _wait_sync(self, _timeout(timeout), _flags(shield, result))
         if ok:
             return value
@@ -444,7 +452,10 @@ class Future(Cg.Future):
         raise value
 
     def __await__(self):
-        return _wait(self, None, _WAIT_NONE).__await__()
+        loop = _asyncio_loop()
+        if loop is not None and not _CgFuture.is_done(self):
+            yield from _asyncio_done(self, loop)
+        return (yield from _wait(self, None, _WAIT_NONE).__await__())
 
 
 Future = override(Future)
@@ -549,7 +560,7 @@ class _Runner:
                 try:
                     return op.start(self.cancellable, self._callback(op))
                 except BaseException as e:  # noqa: B902
-                    exc = _translate(e) if isinstance(e, GLib.Error) else e
+                    exc = _translate(e)
         finally:
             _tls.runner_loop = saved
 
@@ -659,16 +670,13 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
 
     MAX_BUFFER_SIZE = property(lambda self: type(self).MAX_BUFFER_SIZE)
     MAX_IDLE_POOL_INSTANCES = property(lambda self: type(self).MAX_IDLE_POOL_INSTANCES)
-    name = property(lambda self: _CgCaller.get_name(self))
-    protected = property(lambda self: _CgCaller.get_protected(self))
-    running = property(lambda self: _CgCaller.get_running(self))
-    stopped = property(lambda self: _CgCaller.get_stopped(self))
-    thread = property(lambda self: _CgCaller.get_thread(self),
-                      doc='The #GLib.Thread the caller\'s jobs run in.')
-    context = property(lambda self: _CgCaller.get_context(self),
-                       doc='The #GLib.MainContext the caller\'s jobs run in.')
-    log = property(lambda self: _CgCaller.get_log_domain(self),
-                   doc='The log domain of the caller\'s messages.')
+    name = property(_CgCaller.get_name)
+    protected = property(_CgCaller.get_protected)
+    running = property(_CgCaller.get_running)
+    stopped = property(_CgCaller.get_stopped)
+    thread = property(_CgCaller.get_thread, doc="The GLib.Thread of the caller's jobs.")
+    context = property(_CgCaller.get_context, doc="The GLib.MainContext of its jobs.")
+    log = property(_CgCaller.get_log_domain, doc="The log domain of its messages.")
 
     @classmethod
     def start_new(cls, *, name=None, protected=False, context=None, backend=None,
@@ -750,11 +758,10 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
         return future if future is not None else _CgCaller.current_future()
 
     def queue_call(self, func, /, *args, max_buffer_size=None, wait=False):
-        """Queues ``func(*args)`` in the library's FIFO queue of @func (of a
-        bound method and its object) in this caller, from its own thread. A
-        full queue raises WOULD_BLOCK; with @wait, this returns an awaitable
-        that waits for room. @max_buffer_size is the room of a queue this call
-        makes; None, 0 or less mean MAX_BUFFER_SIZE. Failures are logged."""
+        """Queues ``func(*args)`` in the library's queue of @func (of a bound
+        method and its object), from the caller's thread; see
+        cg_caller_queue_call_named(). With @wait, returns an awaitable that
+        waits for room. @max_buffer_size: None means MAX_BUFFER_SIZE."""
         name, instance, anchors = _queue_id(func)
         payload = (func, args, {}, contextvars.copy_context())
         size = 0 if max_buffer_size is None else int(max_buffer_size)
@@ -782,21 +789,13 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
 
     @classmethod
     async def as_completed(cls, items, *, max_concurrent=None, shield=False):
-        """Yields the futures of @items as they complete (``async for``).
-
-        @items is a collection (watched all at once) or an iterator (drawn
-        lazily, at most @max_concurrent futures outstanding; default
-        MAX_IDLE_POOL_INSTANCES). Leaving early cancels the rest unless
+        """Yields the futures of @items as they complete (``async for``): a
+        collection is watched all at once, an iterator drawn lazily; see
+        cg_caller_as_completed(). Leaving early cancels the rest unless
         @shield."""
         own = cls.current_future()
         if isinstance(items, collections.abc.Collection):
-            futures = [f for f in items if f is not own]
-            for future in futures:
-                if not isinstance(future, _CgFuture):
-                    raise TypeError('not a Cg future: %r' % (future,))
-            iteration = Cg.AsCompleted.new(futures, bool(shield))
-        elif hasattr(items, '__aiter__'):
-            raise TypeError('not a collection nor a plain iterator: %r' % (items,))
+            iteration = Cg.AsCompleted.new([f for f in items if f is not own], bool(shield))
         else:
             iteration = Cg.AsCompleted.new_from_generator(
                 _Generator(iter(items), own), None,
@@ -941,7 +940,7 @@ def _run_in_c_context(c_context, func):
     c_context.run(run)
     ok, value = outcome[0]
     if not ok:
-        raise _translate(value) if isinstance(value, GLib.Error) else value
+        raise _translate(value)
     return value
 
 
@@ -995,8 +994,8 @@ class _LockMixin:
             return False
         return _run_in_c_context(_c_context(), lambda: _CgAsyncLock.is_in_context(self))
 
-    count = property(lambda self: _CgAsyncLock.get_count(self))
-    reentrant = property(lambda self: _CgAsyncLock.get_reentrant(self))
+    count = property(_CgAsyncLock.get_count)
+    reentrant = property(_CgAsyncLock.get_reentrant)
 
     async def __aenter__(self):
         await _LockAcquire(self)
@@ -1016,9 +1015,7 @@ AsyncLock = override(AsyncLock)
 
 # Cg.ReentrantAsyncLock derives from the override of Cg.AsyncLock, made
 # above, so it has the mixin already.
-class ReentrantAsyncLock(*((Cg.ReentrantAsyncLock,) if issubclass(Cg.ReentrantAsyncLock,
-                                                                   _LockMixin)
-                           else (_LockMixin, Cg.ReentrantAsyncLock))):
+class ReentrantAsyncLock(Cg.ReentrantAsyncLock):
     """An asynchronous lock that the holding context, and the jobs it
     spawns, enter again."""
 
