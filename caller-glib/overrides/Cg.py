@@ -4,18 +4,17 @@
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
-"""Pythonic caller-glib, shaped as the Python async_kernel ``Caller`` API it
-is modelled on: ``Cg.Caller``, ``Cg.Future``, ``Cg.AsyncLock``,
-``Cg.ReentrantAsyncLock``, ``Cg.sleep()``, ``Cg.FutureCancelledError`` and
-``Cg.InvalidStateError``.
+"""Pythonic caller-glib, shaped as the async_kernel ``Caller`` API: ``Caller``,
+``Future``, ``AsyncLock``, ``ReentrantAsyncLock``, ``sleep()``,
+``FutureCancelledError`` and ``InvalidStateError``.
 
-A thin skin over the library, whose queues, waits, done callbacks and
-(translated) messages these are. It adds Python exceptions, asyncio support
-and a coroutine runner: coroutine jobs run on their caller's GLib main loop
-and may await Cg futures, ``Cg.sleep()``, waits, locks, ``Caller.wait()`` and
+A thin skin over the library (its queues, waits, done callbacks and
+translated messages): Python exceptions, asyncio support and a coroutine
+runner. Coroutine jobs run on their caller's GLib main loop and may await
+Cg futures, ``sleep()``, waits, locks, ``Caller.wait()`` and
 ``Caller.as_completed()``, not asyncio objects. Jobs run in a copy of the
-``contextvars`` context current at submission. The C documentation of each
-``cg_`` function says the rest.
+``contextvars`` context current at submission. The C documentation of the
+``cg_`` functions says the rest.
 """
 
 import asyncio
@@ -84,17 +83,15 @@ _EXCEPTIONS = {
     (_CALLER_DOMAIN, int(Cg.CallerError.TIMED_OUT)): TimeoutError,
 }
 
-# A failed future's exception is kept in the attributes of the future's
-# wrapper, which PyGObject keeps alive with the GObject (a toggle reference)
-# and the garbage collector frees with it; the registry finds it by token
-# through weak references. A coroutine job's exception is kept by the job's
-# future, not by the coroutine's future that it follows in C, out of the
-# collector's sight: a traceback referring to the job's future would keep
-# both alive for ever.
-
+# A failed future's exception lives in its wrapper's attributes, which
+# PyGObject keeps with the GObject (a toggle reference) and the collector
+# frees with it; the registry finds it by token through a weak reference.
+# A coroutine job's exception is kept by the job's future, not by the
+# coroutine's future it follows in C, out of the collector's sight: a
+# traceback referring to the job's future would keep both alive for ever.
 
 class _Held(list):
-    """[exception], weakly referable."""
+    """[exception], weakly referable (built-in exceptions are not)."""
 
 
 _exc_lock = threading.Lock()
@@ -187,8 +184,7 @@ def _asyncio_loop():
 
 
 class _GOp:
-    """An awaitable over a GIO ``_async``/``_finish`` pair: ``start(cancellable,
-    callback)``, ``finish(source, result)``. It starts on the caller's thread
+    """An awaitable ``_async``/``_finish`` pair, started on the caller's thread
     in the coroutine runner, on the bridge thread in asyncio. ``abandon(value)``
     undoes a success nobody awaits any more."""
 
@@ -258,24 +254,17 @@ _bridge_lock = threading.Lock()
 _bridge_context = None
 
 
-def _bridge_main(ready):
-    global _bridge_context
-    context = GLib.MainContext.new()
-    context.push_thread_default()
-    _bridge_context = context
-    ready.set()
-    GLib.MainLoop.new(context, False).run()
-
-
 def _bridge_call(func):
     """Calls func() on a private thread whose GLib main loop runs the
     callbacks of the ``_async`` calls made for asyncio."""
+    global _bridge_context
     with _bridge_lock:
         if _bridge_context is None:
-            ready = threading.Event()
-            threading.Thread(target=_bridge_main, args=(ready,), name='cg-asyncio-bridge',
-                             daemon=True).start()
-            ready.wait()
+            context = GLib.MainContext.new()
+            threading.Thread(target=lambda: (context.push_thread_default(),
+                                             GLib.MainLoop.new(context, False).run()),
+                             name='cg-asyncio-bridge', daemon=True).start()
+            _bridge_context = context
 
     def run(*unused):
         try:
@@ -289,10 +278,10 @@ def _bridge_call(func):
     source.attach(_bridge_context)
 
 
-def _asyncio_done(future, loop):
-    """Waits in @loop until @future is done: its completion hook wakes the
-    loop, with no thread in between. As in asyncio, a cancelled await
-    cancels the future (with the task's cancel message)."""
+def _asyncio_await(future, loop):
+    """``await future`` in @loop: the future's completion hook wakes the loop,
+    no thread in between. As in asyncio, a cancelled await cancels the
+    future (with the task's cancel message)."""
     done = loop.create_future()
 
     def resolve():
@@ -311,6 +300,11 @@ def _asyncio_done(future, loop):
     except asyncio.CancelledError as e:
         Future.cancel(future, *e.args[:1])
         raise
+    ok, value = _outcome(future)
+    if ok:
+        return value
+    del future  # see _outcome()
+    raise value
 
 
 def _timeout(timeout):
@@ -389,15 +383,15 @@ class Future(Cg.Future):
     cancelled = _CgFuture.is_cancelled
 
     def cancel(self, msg=None):
-        """Cancels the future unless done (thread-safe); returns cancelled()."""
+        """Cancels the future unless done; returns cancelled()."""
         return _CgFuture.cancel(self, None if msg is None else str(msg))
 
     def set_result(self, value):
-        """Completes the future with @value, any Python object (thread-safe)."""
+        """Completes the future with @value, any Python object."""
         _set_value(self, value)
 
     def set_exception(self, exception):
-        """Completes the future with @exception (thread-safe)."""
+        """Completes the future with @exception, kept as it is."""
         _fail(self, exception)
 
     def set_cancel_scope(self, cancellable):
@@ -420,8 +414,8 @@ class Future(Cg.Future):
         return None if error is None else _translate(error)
 
     def add_done_callback(self, fn):
-        """Calls ``fn(future)`` once done, in the context current now, with the
-        library's order (the reverse of registration) and thread rules."""
+        """Calls ``fn(future)`` once done, in the context current now; see
+        cg_future_add_done_callback()."""
         entry = (fn, contextvars.copy_context())
         with _callbacks_lock:
             self.__dict__.setdefault('_cg_callbacks', []).append(entry)
@@ -453,9 +447,9 @@ class Future(Cg.Future):
 
     def __await__(self):
         loop = _asyncio_loop()
-        if loop is not None and not _CgFuture.is_done(self):
-            yield from _asyncio_done(self, loop)
-        return (yield from _wait(self, None, _WAIT_NONE).__await__())
+        if loop is None:
+            return _wait(self, None, _WAIT_NONE).__await__()
+        return _asyncio_await(self, loop)
 
 
 Future = override(Future)
@@ -527,7 +521,7 @@ class _Runner:
     FutureCancelledError into the coroutine. @owner, the job's future that
     follows ``future``, keeps its exception (see _fail())."""
 
-    __slots__ = ('coro', 'ctx', 'future', 'owner', 'cancellable', 'caller')
+    __slots__ = ('coro', 'ctx', 'future', 'owner', 'cancellable')
 
     def __init__(self, awaitable, ctx, owner=None):
         self.coro = awaitable if inspect.iscoroutine(awaitable) else _await_any(awaitable)
@@ -535,7 +529,6 @@ class _Runner:
         self.future = Future()
         self.owner = owner
         self.cancellable = _CgFuture.get_cancellable(self.future)
-        self.caller = _CgCaller.get_current()
 
     def step(self, value=None, exc=None):
         saved = getattr(_tls, 'runner_loop', 0)
@@ -587,10 +580,11 @@ class _Runner:
             self.step()
             return GLib.SOURCE_REMOVE
 
-        if self.caller is not None:
+        caller = _CgCaller.get_current()
+        if caller is not None:
             try:
-                return _CgCaller.call_direct(self.caller, resume, None)
-            except GLib.Error:
+                return _CgCaller.call_direct(caller, resume, None)
+            except GLib.Error:  # stopped
                 pass
         source = GLib.Idle()
         source.set_callback(resume)
@@ -651,11 +645,9 @@ def _submit(submit, func, args, kwargs):
 class Caller(Cg.Caller, metaclass=_CallerMeta):
     """Calls functions in a thread's GLib main loop and gives futures back.
 
-    ``Cg.Caller()`` is the caller of the current thread (RuntimeError, a
-    GLib.Error NOT_FOUND, when it has none); ``Cg.Caller(create=True)`` makes
-    one bound to the thread-default main context, which runs its jobs once
-    ``start()`` was called and the context runs (``with caller:`` and ``async
-    with caller:`` start and stop it).
+    ``Cg.Caller()`` is the current thread's caller; ``Cg.Caller(create=True)``
+    makes one for the thread-default main context (see cg_caller_get()).
+    ``with caller:`` and ``async with caller:`` start and stop it.
     """
 
     def __new__(cls, *, thread=None, log=None, create=False, protected=False):
@@ -681,9 +673,8 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
     @classmethod
     def start_new(cls, *, name=None, protected=False, context=None, backend=None,
                   log=None, backend_options=None):
-        """Starts a caller in a new thread running a GLib main loop (of
-        @context, or of a GLib.MainContext given as @backend, or a new one);
-        returns once it accepts jobs."""
+        """Starts a caller in a new thread; see cg_caller_start_new(). A
+        GLib.MainContext given as @backend is its context."""
         if context is None and isinstance(backend, GLib.MainContext):
             context = backend
         return _CgCaller.start_new(name, bool(protected), context)
@@ -736,8 +727,8 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
         return _submit(lambda f, p: _CgCaller.call_later(self, delay, f, p), func, args, kwargs)
 
     def call_direct(self, func, /, *args, **kwargs):
-        """Runs ``func(*args, **kwargs)`` in the caller's loop: no future, no
-        context copy; failures are logged."""
+        """As call_soon(), with no future and no context copy; failures are
+        logged."""
         _CgCaller.call_direct(self, _direct_trampoline, (func, args, kwargs))
 
     @classmethod
@@ -747,8 +738,8 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
 
     @classmethod
     def to_thread_by_name(cls, name, func, /, *args, **kwargs):
-        """Runs ``func(*args, **kwargs)`` in the caller named @name, started
-        when absent; None means to_thread()."""
+        """As to_thread(), in the caller named @name; see
+        cg_caller_to_thread_by_name()."""
         return _submit(lambda f, p: _CgCaller.to_thread_by_name(name, f, p), func, args, kwargs)
 
     @classmethod
@@ -765,19 +756,14 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
         name, instance, anchors = _queue_id(func)
         payload = (func, args, {}, contextvars.copy_context())
         size = 0 if max_buffer_size is None else int(max_buffer_size)
-        existed = _CgCaller.queue_exists_named(self, name, instance)
-
-        def queued(*unused):
-            if not existed:
-                _queue_anchor(self, name, anchors)
+        _queue_anchor(self, name, anchors)
         if wait:
             return _await_any(_GOp(
                 lambda cancellable, callback: _CgCaller.queue_call_named_async(
                     self, name, instance, _job_trampoline, (payload,), size, cancellable,
                     callback),  # PyGObject spreads this tuple: the job gets payload
-                lambda source, result: queued(_CgCaller.queue_call_finish(self, result))))
-        return queued(_CgCaller.queue_call_named(
-            self, name, instance, _job_trampoline, payload, size))
+                lambda source, result: _CgCaller.queue_call_finish(self, result) and None))
+        _CgCaller.queue_call_named(self, name, instance, _job_trampoline, payload, size)
 
     def queue_close(self, func):
         """Closes the queue of @func, dropping its waiting calls (thread-safe)."""
@@ -794,11 +780,12 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
         cg_caller_as_completed(). Leaving early cancels the rest unless
         @shield."""
         own = cls.current_future()
+        futures = (f for f in items if f is not own)  # iter(items) now: TypeError here
         if isinstance(items, collections.abc.Collection):
-            iteration = Cg.AsCompleted.new([f for f in items if f is not own], bool(shield))
+            iteration = Cg.AsCompleted.new(list(futures), bool(shield))
         else:
             iteration = Cg.AsCompleted.new_from_generator(
-                _Generator(iter(items), own), None,
+                _generator(futures), None,
                 0 if max_concurrent is None else int(max_concurrent), bool(shield))
         op = _GOp(lambda cancellable, callback: iteration.next_async(cancellable, callback),
                   lambda source, result: iteration.next_finish(result))
@@ -813,8 +800,8 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
 
     @classmethod
     async def wait(cls, items, *, timeout=None, return_when='ALL_COMPLETED'):
-        """Waits for the futures of @items; returns the sets (done, pending).
-        A timeout is no error."""
+        """Waits for the futures of @items; returns the sets (done, pending);
+        see cg_caller_wait_async()."""
         futures, timeout = list(items), _timeout(timeout)
         when = getattr(Cg.ReturnWhen, return_when) if isinstance(return_when, str) else return_when
 
@@ -828,40 +815,33 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
 Caller = override(Caller)
 
 
-class _Generator:
-    """The CgFutureGenerator of as_completed() over a Python iterator."""
+def _generator(futures):
+    """The CgFutureGenerator of as_completed(): next(@futures), in the
+    context current now; None ends the iteration."""
+    ctx = contextvars.copy_context()
 
-    __slots__ = ('iterator', 'own', 'ctx')
-
-    def __init__(self, iterator, own):
-        self.iterator, self.own, self.ctx = iterator, own, contextvars.copy_context()
-
-    def __call__(self, *unused):
-        while True:
-            try:
-                future = self.ctx.run(next, self.iterator)
-            except StopIteration:
-                return None
-            except BaseException:  # noqa: B902
-                _log.exception('Cg: the generator of as_completed() failed')
-                return None
-            if future is self.own:
-                continue
-            if isinstance(future, _CgFuture):
-                return future
-            _log.error('Cg: as_completed() got %r, not a Cg future; it ends there', future)
+    def generate(*unused):
+        try:
+            future = ctx.run(next, futures, None)
+        except BaseException:  # noqa: B902
+            _log.exception('Cg: the generator of as_completed() failed')
             return None
+        if future is None or isinstance(future, _CgFuture):
+            return future
+        _log.error('Cg: as_completed() got %r, not a Cg future; it ends there', future)
+        return None
+    return generate
 
 
 # Execution queues ------------------------------------------------------------
 #
-# A Python function reaches C as a new pointer on every call, so a Python
-# queue is a named C queue, named for its function (and a bound method's
-# object). A GObject is the queue's C instance: C closes its queue when it is
-# finalized. The queues of other objects and of functions close when these
-# die; what cannot be weakly referenced is kept alive until then.
+# A Python function reaches C as a new pointer each time, so a Python queue
+# is a named C queue, named for its function (and bound object). A GObject
+# is the queue's C instance, whose finalization closes it in C; the queues
+# of other objects and of functions close when these die (what cannot be
+# weakly referenced is kept alive).
 
-_queues_lock = threading.Lock()
+_queues_lock = threading.RLock()  # a collection may run _queue_gone()
 _queue_owners = weakref.WeakSet()  # callers with _cg_queues
 
 
@@ -879,18 +859,20 @@ def _queue_id(func):
 
 
 def _queue_anchor(caller, name, anchors):
-    """Ties the new queue @name of @caller to the life of @anchors."""
-    caller_ref, held = weakref.ref(caller), []
+    """Ties the queue @name of @caller, once, to the life of @anchors."""
+    if not anchors:
+        return
+    with _queues_lock:
+        queues = caller.__dict__.setdefault('_cg_queues', {})
+        if name in queues:
+            return
+        _queue_owners.add(caller)
+        queues[name] = held = []
     for obj in anchors:
         try:
-            held.append(weakref.finalize(obj, _queue_gone, caller_ref, name))
+            held.append(weakref.finalize(obj, _queue_gone, weakref.ref(caller), name))
         except TypeError:
             held.append(obj)  # not weakly referable: kept alive
-    with _queues_lock:
-        _queue_owners.add(caller)
-        queues = caller.__dict__.setdefault('_cg_queues', {})
-        old, queues[name] = queues.get(name, ()), held
-    _queue_release(old)
 
 
 def _queue_gone(caller_ref, name):
@@ -919,11 +901,10 @@ def _queue_forget(caller):
 
 # Locks ---------------------------------------------------------------------
 #
-# A C lock belongs to a C context (CgContext), but asyncio tasks that share a
-# thread share its C context. So a Python context variable carries a C
-# context, copied as Python contexts are (into asyncio tasks and jobs), and
-# every lock call runs in a copy of it: a Python context is a lock context,
-# as in async_kernel.
+# A C lock belongs to a CgContext, which the asyncio tasks of a thread share.
+# So a Python context variable carries a CgContext, copied with the Python
+# context (into tasks and jobs), and lock calls run in a copy of it: as in
+# async_kernel, a Python context is a lock context.
 
 _lock_context = contextvars.ContextVar('Cg.lock_context', default=None)
 
@@ -949,30 +930,23 @@ def _c_context():
     return current.copy() if current is not None else Cg.Context.copy_current()
 
 
-class _LockAcquire:
-    __slots__ = ('lock',)
+async def _acquire(lock):
+    # A coroutine runs in the context that awaits it: the acquisition names
+    # that context in c_context, kept for the release and for the jobs this
+    # context spawns.
+    c_context = _c_context()
+    _lock_context.set(c_context)
 
-    def __init__(self, lock):
-        self.lock = lock
+    def abandon(unused):
+        try:
+            _run_in_c_context(c_context.copy(), lambda: _CgAsyncLock.release(lock))
+        except Exception:  # noqa: B902
+            _log.exception('Cg: releasing an abandoned lock acquisition failed')
 
-    def __await__(self):
-        lock, c_context = self.lock, _c_context()
-        # The acquisition names this context in c_context; keep it for the
-        # release and for the jobs this context spawns.
-        _lock_context.set(c_context)
-
-        def abandon(unused):
-            try:
-                _run_in_c_context(c_context.copy(), lambda: _CgAsyncLock.release(lock))
-            except Exception:  # noqa: B902
-                _log.exception('Cg: releasing an abandoned lock acquisition failed')
-
-        yield from _GOp(lambda cancellable, callback: _run_in_c_context(
-                            c_context, lambda: _CgAsyncLock.acquire_async(
-                                lock, cancellable, callback)),
-                        lambda source, result: _CgAsyncLock.acquire_finish(lock, result),
-                        abandon).__await__()
-        return lock
+    await _GOp(lambda cancellable, callback: _run_in_c_context(
+                   c_context, lambda: _CgAsyncLock.acquire_async(lock, cancellable, callback)),
+               lambda source, result: _CgAsyncLock.acquire_finish(lock, result), abandon)
+    return lock
 
 
 class _LockMixin:
@@ -980,7 +954,7 @@ class _LockMixin:
 
     def acquire(self):
         """Acquires the lock for the current context (awaitable)."""
-        return _LockAcquire(self)
+        return _acquire(self)
 
     def release(self):
         """Gives back one acquisition of the current context; returns an
@@ -998,8 +972,7 @@ class _LockMixin:
     reentrant = property(_CgAsyncLock.get_reentrant)
 
     async def __aenter__(self):
-        await _LockAcquire(self)
-        return self
+        return await _acquire(self)
 
     async def __aexit__(self, *exc_info):
         self.release()
@@ -1031,8 +1004,4 @@ def sleep(delay, result=None):
     caller = _CgCaller.get_current()
     if caller is None:
         raise RuntimeError('Cg.sleep() needs a caller or an asyncio loop')
-    return Caller.call_later(caller, max(float(delay), 0.0), _identity, result)
-
-
-def _identity(value):
-    return value
+    return Caller.call_later(caller, max(float(delay), 0.0), lambda: result)
