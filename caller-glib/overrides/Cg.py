@@ -4,17 +4,17 @@
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
-"""Pythonic caller-glib, shaped as the Python async_kernel ``Caller`` API it
-is modelled on: ``Cg.Caller``, ``Cg.Future``, ``Cg.AsyncLock``,
-``Cg.ReentrantAsyncLock``, ``Cg.sleep()``, ``Cg.FutureCancelledError`` and
-``Cg.InvalidStateError``.
+"""Pythonic caller-glib, shaped as the async_kernel ``Caller`` API: ``Caller``,
+``Future``, ``AsyncLock``, ``ReentrantAsyncLock``, ``sleep()``,
+``FutureCancelledError`` and ``InvalidStateError``.
 
-A thin skin over the library, whose queues, waits, done callbacks and
-(translated) messages these are. It adds Python exceptions, asyncio support
-and a coroutine runner: coroutine jobs run on their caller's GLib main loop
-and may await Cg futures, ``Cg.sleep()``, waits, locks, ``Caller.wait()`` and
+A thin skin over the library (its queues, waits, done callbacks and
+translated messages): Python exceptions, asyncio support and a coroutine
+runner. Coroutine jobs run on their caller's GLib main loop and may await
+Cg futures, ``sleep()``, waits, locks, ``Caller.wait()`` and
 ``Caller.as_completed()``, not asyncio objects. Jobs run in a copy of the
-``contextvars`` context current at submission.
+``contextvars`` context current at submission. The C documentation of the
+``cg_`` functions says the rest.
 """
 
 import asyncio
@@ -61,10 +61,7 @@ _PY_ERROR_QUARK = GLib.quark_from_string(_PY_ERROR_DOMAIN)
 
 class _Error:
     domain = _FUTURE_DOMAIN
-
-    @property
-    def message(self):
-        return str(self)
+    message = property(str)
 
 
 class FutureCancelledError(_Error, Exception):
@@ -80,17 +77,21 @@ class InvalidStateError(_Error, RuntimeError):
     code = int(Cg.FutureError.INVALID_STATE)
 
 
-# A failed future's exception is kept in the attributes of the future's
-# wrapper, which PyGObject keeps alive with the GObject (a toggle reference)
-# and the garbage collector frees with it; the registry finds it by token
-# through weak references. A coroutine job's exception is kept by the job's
-# future, not by the coroutine's future that it follows in C, out of the
-# collector's sight: a traceback referring to the job's future would keep
-# both alive for ever.
+_EXCEPTIONS = {
+    (_FUTURE_DOMAIN, FutureCancelledError.code): FutureCancelledError,
+    (_FUTURE_DOMAIN, InvalidStateError.code): InvalidStateError,
+    (_CALLER_DOMAIN, int(Cg.CallerError.TIMED_OUT)): TimeoutError,
+}
 
+# A failed future's exception lives in its wrapper's attributes, which
+# PyGObject keeps with the GObject (a toggle reference) and the collector
+# frees with it; the registry finds it by token through a weak reference.
+# A coroutine job's exception is kept by the job's future, not by the
+# coroutine's future it follows in C, out of the collector's sight: a
+# traceback referring to the job's future would keep both alive for ever.
 
 class _Held(list):
-    """[exception], weakly referable."""
+    """[exception], weakly referable (built-in exceptions are not)."""
 
 
 _exc_lock = threading.Lock()
@@ -99,18 +100,15 @@ _exc_next_token = 1
 
 
 def _translate(error):
-    """The Python exception for a GLib.Error of the library (its message)."""
-    domain, code = error.domain, error.code
-    if domain == _PY_ERROR_DOMAIN:
-        held = _exc_registry.get(code)
+    """The Python exception for an exception, a GLib.Error of the library
+    among them (with its message)."""
+    if not isinstance(error, GLib.Error):
+        return error
+    if error.domain == _PY_ERROR_DOMAIN:
+        held = _exc_registry.get(error.code)
         return error if held is None else held[0]
-    if domain == _FUTURE_DOMAIN and code == Cg.FutureError.CANCELLED:
-        return FutureCancelledError(error.message)
-    if domain == _FUTURE_DOMAIN and code == Cg.FutureError.INVALID_STATE:
-        return InvalidStateError(error.message)
-    if domain == _CALLER_DOMAIN and code == Cg.CallerError.TIMED_OUT:
-        return TimeoutError(error.message)
-    return error
+    kind = _EXCEPTIONS.get((error.domain, error.code))
+    return error if kind is None else kind(error.message)
 
 
 def _call(func, *args):
@@ -139,25 +137,23 @@ def _fail(future, exc, owner=None):
         exc = exc()
     if not isinstance(exc, BaseException):
         raise TypeError('not an exception: %r' % (exc,))
-    owner = future if owner is None else owner
     held = _Held((exc,))
     with _exc_lock:  # in place before other threads can see the failure
         while _exc_next_token in _exc_registry:
             _exc_next_token = _exc_next_token % 0x7FFFFFFE + 1
         token = _exc_next_token
         _exc_next_token = token % 0x7FFFFFFE + 1
-        kept = owner.__dict__.setdefault('_cg_exceptions', {})
+        kept = (future if owner is None else owner).__dict__.setdefault('_cg_exceptions', {})
         kept[token] = _exc_registry[token] = held
     try:
         _CgFuture.return_error(future, GLib.Error.new_literal(
             _PY_ERROR_QUARK, _describe(exc), token))
+        return
     except GLib.Error as e:
         with _exc_lock:
             kept.pop(token, None)
             _exc_registry.pop(token, None)
         error = e
-    else:
-        return
     raise _translate(error)
 
 
@@ -188,8 +184,7 @@ def _asyncio_loop():
 
 
 class _GOp:
-    """An awaitable over a GIO ``_async``/``_finish`` pair: ``start(cancellable,
-    callback)``, ``finish(source, result)``. It starts on the caller's thread
+    """An awaitable ``_async``/``_finish`` pair, started on the caller's thread
     in the coroutine runner, on the bridge thread in asyncio. ``abandon(value)``
     undoes a success nobody awaits any more."""
 
@@ -210,7 +205,7 @@ def _finish_op(op, source, result):
     try:
         return True, op.finish(source, result)
     except BaseException as e:  # noqa: B902
-        return False, _translate(e) if isinstance(e, GLib.Error) else e
+        return False, _translate(e)
 
 
 def _asyncio_op(op, loop):
@@ -241,7 +236,7 @@ def _asyncio_op(op, loop):
         try:
             op.start(cancellable, lambda s, r, *unused: post(*_finish_op(op, s, r)))
         except BaseException as e:  # noqa: B902
-            post(False, _translate(e) if isinstance(e, GLib.Error) else e)
+            post(False, _translate(e))
 
     _bridge_call(start)
     try:
@@ -259,25 +254,17 @@ _bridge_lock = threading.Lock()
 _bridge_context = None
 
 
-def _bridge_main(ready):
-    global _bridge_context
-    context = GLib.MainContext.new()
-    context.push_thread_default()
-    loop = GLib.MainLoop.new(context, False)
-    _bridge_context = context
-    ready.set()
-    loop.run()
-
-
 def _bridge_call(func):
     """Calls func() on a private thread whose GLib main loop runs the
     callbacks of the ``_async`` calls made for asyncio."""
+    global _bridge_context
     with _bridge_lock:
         if _bridge_context is None:
-            ready = threading.Event()
-            threading.Thread(target=_bridge_main, args=(ready,), name='cg-asyncio-bridge',
-                             daemon=True).start()
-            ready.wait()
+            context = GLib.MainContext.new()
+            threading.Thread(target=lambda: (context.push_thread_default(),
+                                             GLib.MainLoop.new(context, False).run()),
+                             name='cg-asyncio-bridge', daemon=True).start()
+            _bridge_context = context
 
     def run(*unused):
         try:
@@ -291,9 +278,42 @@ def _bridge_call(func):
     source.attach(_bridge_context)
 
 
+def _asyncio_await(future, loop):
+    """``await future`` in @loop: the future's completion hook wakes the loop,
+    no thread in between. As in asyncio, a cancelled await cancels the
+    future (with the task's cancel message)."""
+    done = loop.create_future()
+
+    def resolve():
+        if not done.done():
+            done.set_result(None)
+
+    def hook(*unused):
+        try:
+            loop.call_soon_threadsafe(resolve)
+        except RuntimeError:  # the loop is closed
+            pass
+
+    _CgFuture.add_completion_hook(future, hook, None)
+    try:
+        yield from done
+    except asyncio.CancelledError as e:
+        Future.cancel(future, *e.args[:1])
+        raise
+    ok, value = _outcome(future)
+    if ok:
+        return value
+    del future  # see _outcome()
+    raise value
+
+
 def _timeout(timeout):
     """None as the library's no limit (as are NaN and negative timeouts)."""
     return -1.0 if timeout is None else float(timeout)
+
+
+def _flags(shield, result):
+    return (_WAIT_SHIELD if shield else _WAIT_NONE) | (_WAIT_NONE if result else _WAIT_NO_RESULT)
 
 
 def _wait_sync(future, timeout, flags):
@@ -308,15 +328,15 @@ def _wait_sync(future, timeout, flags):
 @types.coroutine
 def _wait_async(future, timeout, flags):
     """cg_future_wait_async(): (True, value) or (False, exception)."""
-    if _CgFuture.is_done(future):  # the library answers at once
-        return _wait_sync(future, timeout, flags)
-    try:
-        yield from _GOp(lambda cancellable, callback: _CgFuture.wait_async(
-                            future, timeout, flags, cancellable, callback),
-                        lambda source, result: _CgFuture.wait_finish(future, result)).__await__()
-    except Exception as e:  # noqa: B902
-        return False, e
-    return (True, None) if flags & _WAIT_NO_RESULT else _outcome(future)
+    if not _CgFuture.is_done(future):  # else the library answers at once
+        try:
+            yield from _GOp(lambda cancellable, callback: _CgFuture.wait_async(
+                                future, timeout, flags, cancellable, callback),
+                            lambda source, result: _CgFuture.wait_finish(future, result)
+                            ).__await__()
+        except Exception as e:  # noqa: B902
+            return False, e
+    return _wait_sync(future, timeout, flags)  # done: at once
 
 
 async def _wait(future, timeout, flags):
@@ -325,10 +345,6 @@ async def _wait(future, timeout, flags):
         return value
     del future  # see _outcome()
     raise value
-
-
-def _flags(shield, result):
-    return (_WAIT_SHIELD if shield else _WAIT_NONE) | (_WAIT_NONE if result else _WAIT_NO_RESULT)
 
 
 class _Done:
@@ -347,7 +363,7 @@ class Future(Cg.Future):
     """A result that another thread delivers, as asyncio.Future.
 
     ``Cg.Future()`` belongs to the current thread, ``Cg.Future(thread)`` to a
-    #GLib.Thread, where its done callbacks run. Any Python value can be the
+    GLib.Thread, where its done callbacks run. Any Python value can be the
     result; ``result()``, ``exception()`` and ``await`` give back the very
     exception object that was set or that a job raised.
     """
@@ -362,25 +378,20 @@ class Future(Cg.Future):
         state = 'cancelled' if self.is_cancelled() else 'done' if self.is_done() else 'pending'
         return '<Cg.Future %s at 0x%x>' % (state, id(self))
 
-    thread = property(lambda self: _CgFuture.get_thread(self),
-                      doc='The #GLib.Thread the future belongs to.')
-
-    def done(self):
-        return _CgFuture.is_done(self)
-
-    def cancelled(self):
-        return _CgFuture.is_cancelled(self)
+    thread = property(_CgFuture.get_thread, doc='The GLib.Thread the future belongs to.')
+    done = _CgFuture.is_done
+    cancelled = _CgFuture.is_cancelled
 
     def cancel(self, msg=None):
-        """Cancels the future unless done (thread-safe); returns cancelled()."""
+        """Cancels the future unless done; returns cancelled()."""
         return _CgFuture.cancel(self, None if msg is None else str(msg))
 
     def set_result(self, value):
-        """Completes the future with @value (thread-safe)."""
+        """Completes the future with @value, any Python object."""
         _set_value(self, value)
 
     def set_exception(self, exception):
-        """Completes the future with @exception (thread-safe)."""
+        """Completes the future with @exception, kept as it is."""
         _fail(self, exception)
 
     def set_cancel_scope(self, cancellable):
@@ -399,20 +410,12 @@ class Future(Cg.Future):
     def exception(self):
         """The future's exception or None; raises FutureCancelledError or
         InvalidStateError."""
-        if _CgFuture.is_cancelled(self) or not _CgFuture.is_done(self):
-            self.result()  # raises
-        try:
-            _CgFuture.check(self)
-        except GLib.Error as e:
-            return _translate(e)
-        return None
-
-    def get_caller(self):
-        return _CgFuture.get_caller(self)
+        error = _call(_CgFuture.dup_exception, self)
+        return None if error is None else _translate(error)
 
     def add_done_callback(self, fn):
-        """Calls ``fn(future)`` once done, in the context current now, with the
-        library's order (the reverse of registration) and thread rules."""
+        """Calls ``fn(future)`` once done, in the context current now; see
+        cg_future_add_done_callback()."""
         entry = (fn, contextvars.copy_context())
         with _callbacks_lock:
             self.__dict__.setdefault('_cg_callbacks', []).append(entry)
@@ -429,14 +432,13 @@ class Future(Cg.Future):
         return removed
 
     def wait(self, timeout=None, shield=False, result=True):
-        """Waits for the future (a coroutine, for asyncio or a coroutine job).
-        A timeout raises TimeoutError; it and a cancelled wait cancel the
-        future unless @shield. Returns the result when @result."""
+        """A coroutine waiting for the future, in asyncio or a coroutine job;
+        see cg_future_wait_async(). TimeoutError on timeout. Returns the
+        result when @result."""
         return _wait(self, timeout, _flags(shield, result))
 
     def wait_sync(self, timeout=None, shield=False, result=True):
-        """Blocks until the future is done (not on its own thread); the rules
-        of wait()."""
+        """Blocks until the future is done; see cg_future_wait_sync()."""
         ok, value = _wait_sync(self, _timeout(timeout), _flags(shield, result))
         if ok:
             return value
@@ -444,7 +446,10 @@ class Future(Cg.Future):
         raise value
 
     def __await__(self):
-        return _wait(self, None, _WAIT_NONE).__await__()
+        loop = _asyncio_loop()
+        if loop is None:
+            return _wait(self, None, _WAIT_NONE).__await__()
+        return _asyncio_await(self, loop)
 
 
 Future = override(Future)
@@ -516,7 +521,7 @@ class _Runner:
     FutureCancelledError into the coroutine. @owner, the job's future that
     follows ``future``, keeps its exception (see _fail())."""
 
-    __slots__ = ('coro', 'ctx', 'future', 'owner', 'cancellable', 'caller')
+    __slots__ = ('coro', 'ctx', 'future', 'owner', 'cancellable')
 
     def __init__(self, awaitable, ctx, owner=None):
         self.coro = awaitable if inspect.iscoroutine(awaitable) else _await_any(awaitable)
@@ -524,7 +529,6 @@ class _Runner:
         self.future = Future()
         self.owner = owner
         self.cancellable = _CgFuture.get_cancellable(self.future)
-        self.caller = _CgCaller.get_current()
 
     def step(self, value=None, exc=None):
         saved = getattr(_tls, 'runner_loop', 0)
@@ -549,7 +553,7 @@ class _Runner:
                 try:
                     return op.start(self.cancellable, self._callback(op))
                 except BaseException as e:  # noqa: B902
-                    exc = _translate(e) if isinstance(e, GLib.Error) else e
+                    exc = _translate(e)
         finally:
             _tls.runner_loop = saved
 
@@ -576,10 +580,11 @@ class _Runner:
             self.step()
             return GLib.SOURCE_REMOVE
 
-        if self.caller is not None:
+        caller = _CgCaller.get_current()
+        if caller is not None:
             try:
-                return _CgCaller.call_direct(self.caller, resume, None)
-            except GLib.Error:
+                return _CgCaller.call_direct(caller, resume, None)
+            except GLib.Error:  # stopped
                 pass
         source = GLib.Idle()
         source.set_callback(resume)
@@ -640,11 +645,9 @@ def _submit(submit, func, args, kwargs):
 class Caller(Cg.Caller, metaclass=_CallerMeta):
     """Calls functions in a thread's GLib main loop and gives futures back.
 
-    ``Cg.Caller()`` is the caller of the current thread (RuntimeError, a
-    GLib.Error NOT_FOUND, when it has none); ``Cg.Caller(create=True)`` makes
-    one bound to the thread-default main context, which runs its jobs once
-    ``start()`` was called and the context runs (``with caller:`` and ``async
-    with caller:`` start and stop it).
+    ``Cg.Caller()`` is the current thread's caller; ``Cg.Caller(create=True)``
+    makes one for the thread-default main context (see cg_caller_get()).
+    ``with caller:`` and ``async with caller:`` start and stop it.
     """
 
     def __new__(cls, *, thread=None, log=None, create=False, protected=False):
@@ -659,23 +662,19 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
 
     MAX_BUFFER_SIZE = property(lambda self: type(self).MAX_BUFFER_SIZE)
     MAX_IDLE_POOL_INSTANCES = property(lambda self: type(self).MAX_IDLE_POOL_INSTANCES)
-    name = property(lambda self: _CgCaller.get_name(self))
-    protected = property(lambda self: _CgCaller.get_protected(self))
-    running = property(lambda self: _CgCaller.get_running(self))
-    stopped = property(lambda self: _CgCaller.get_stopped(self))
-    thread = property(lambda self: _CgCaller.get_thread(self),
-                      doc='The #GLib.Thread the caller\'s jobs run in.')
-    context = property(lambda self: _CgCaller.get_context(self),
-                       doc='The #GLib.MainContext the caller\'s jobs run in.')
-    log = property(lambda self: _CgCaller.get_log_domain(self),
-                   doc='The log domain of the caller\'s messages.')
+    name = property(_CgCaller.get_name)
+    protected = property(_CgCaller.get_protected)
+    running = property(_CgCaller.get_running)
+    stopped = property(_CgCaller.get_stopped)
+    thread = property(_CgCaller.get_thread, doc="The GLib.Thread of the caller's jobs.")
+    context = property(_CgCaller.get_context, doc="The GLib.MainContext of its jobs.")
+    log = property(_CgCaller.get_log_domain, doc="The log domain of its messages.")
 
     @classmethod
     def start_new(cls, *, name=None, protected=False, context=None, backend=None,
                   log=None, backend_options=None):
-        """Starts a caller in a new thread running a GLib main loop (of
-        @context, or of a GLib.MainContext given as @backend, or a new one);
-        returns once it accepts jobs."""
+        """Starts a caller in a new thread; see cg_caller_start_new(). A
+        GLib.MainContext given as @backend is its context."""
         if context is None and isinstance(backend, GLib.MainContext):
             context = backend
         return _CgCaller.start_new(name, bool(protected), context)
@@ -728,8 +727,8 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
         return _submit(lambda f, p: _CgCaller.call_later(self, delay, f, p), func, args, kwargs)
 
     def call_direct(self, func, /, *args, **kwargs):
-        """Runs ``func(*args, **kwargs)`` in the caller's loop: no future, no
-        context copy; failures are logged."""
+        """As call_soon(), with no future and no context copy; failures are
+        logged."""
         _CgCaller.call_direct(self, _direct_trampoline, (func, args, kwargs))
 
     @classmethod
@@ -739,8 +738,8 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
 
     @classmethod
     def to_thread_by_name(cls, name, func, /, *args, **kwargs):
-        """Runs ``func(*args, **kwargs)`` in the caller named @name, started
-        when absent; None means to_thread()."""
+        """As to_thread(), in the caller named @name; see
+        cg_caller_to_thread_by_name()."""
         return _submit(lambda f, p: _CgCaller.to_thread_by_name(name, f, p), func, args, kwargs)
 
     @classmethod
@@ -750,27 +749,21 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
         return future if future is not None else _CgCaller.current_future()
 
     def queue_call(self, func, /, *args, max_buffer_size=None, wait=False):
-        """Queues ``func(*args)`` in the library's FIFO queue of @func (of a
-        bound method and its object) in this caller, from its own thread. A
-        full queue raises WOULD_BLOCK; with @wait, this returns an awaitable
-        that waits for room. @max_buffer_size is the room of a queue this call
-        makes; None, 0 or less mean MAX_BUFFER_SIZE. Failures are logged."""
+        """Queues ``func(*args)`` in the library's queue of @func (of a bound
+        method and its object), from the caller's thread; see
+        cg_caller_queue_call_named(). With @wait, returns an awaitable that
+        waits for room. @max_buffer_size: None means MAX_BUFFER_SIZE."""
         name, instance, anchors = _queue_id(func)
         payload = (func, args, {}, contextvars.copy_context())
         size = 0 if max_buffer_size is None else int(max_buffer_size)
-        existed = _CgCaller.queue_exists_named(self, name, instance)
-
-        def queued(*unused):
-            if not existed:
-                _queue_anchor(self, name, anchors)
+        _queue_anchor(self, name, anchors)
         if wait:
             return _await_any(_GOp(
                 lambda cancellable, callback: _CgCaller.queue_call_named_async(
                     self, name, instance, _job_trampoline, (payload,), size, cancellable,
                     callback),  # PyGObject spreads this tuple: the job gets payload
-                lambda source, result: queued(_CgCaller.queue_call_finish(self, result))))
-        return queued(_CgCaller.queue_call_named(
-            self, name, instance, _job_trampoline, payload, size))
+                lambda source, result: _CgCaller.queue_call_finish(self, result) and None))
+        _CgCaller.queue_call_named(self, name, instance, _job_trampoline, payload, size)
 
     def queue_close(self, func):
         """Closes the queue of @func, dropping its waiting calls (thread-safe)."""
@@ -782,24 +775,17 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
 
     @classmethod
     async def as_completed(cls, items, *, max_concurrent=None, shield=False):
-        """Yields the futures of @items as they complete (``async for``).
-
-        @items is a collection (watched all at once) or an iterator (drawn
-        lazily, at most @max_concurrent futures outstanding; default
-        MAX_IDLE_POOL_INSTANCES). Leaving early cancels the rest unless
+        """Yields the futures of @items as they complete (``async for``): a
+        collection is watched all at once, an iterator drawn lazily; see
+        cg_caller_as_completed(). Leaving early cancels the rest unless
         @shield."""
         own = cls.current_future()
+        futures = (f for f in items if f is not own)  # iter(items) now: TypeError here
         if isinstance(items, collections.abc.Collection):
-            futures = [f for f in items if f is not own]
-            for future in futures:
-                if not isinstance(future, _CgFuture):
-                    raise TypeError('not a Cg future: %r' % (future,))
-            iteration = Cg.AsCompleted.new(futures, bool(shield))
-        elif hasattr(items, '__aiter__'):
-            raise TypeError('not a collection nor a plain iterator: %r' % (items,))
+            iteration = Cg.AsCompleted.new(list(futures), bool(shield))
         else:
             iteration = Cg.AsCompleted.new_from_generator(
-                _Generator(iter(items), own), None,
+                _generator(futures), None,
                 0 if max_concurrent is None else int(max_concurrent), bool(shield))
         op = _GOp(lambda cancellable, callback: iteration.next_async(cancellable, callback),
                   lambda source, result: iteration.next_finish(result))
@@ -814,8 +800,8 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
 
     @classmethod
     async def wait(cls, items, *, timeout=None, return_when='ALL_COMPLETED'):
-        """Waits for the futures of @items; returns the sets (done, pending).
-        A timeout is no error."""
+        """Waits for the futures of @items; returns the sets (done, pending);
+        see cg_caller_wait_async()."""
         futures, timeout = list(items), _timeout(timeout)
         when = getattr(Cg.ReturnWhen, return_when) if isinstance(return_when, str) else return_when
 
@@ -829,40 +815,33 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
 Caller = override(Caller)
 
 
-class _Generator:
-    """The CgFutureGenerator of as_completed() over a Python iterator."""
+def _generator(futures):
+    """The CgFutureGenerator of as_completed(): next(@futures), in the
+    context current now; None ends the iteration."""
+    ctx = contextvars.copy_context()
 
-    __slots__ = ('iterator', 'own', 'ctx')
-
-    def __init__(self, iterator, own):
-        self.iterator, self.own, self.ctx = iterator, own, contextvars.copy_context()
-
-    def __call__(self, *unused):
-        while True:
-            try:
-                future = self.ctx.run(next, self.iterator)
-            except StopIteration:
-                return None
-            except BaseException:  # noqa: B902
-                _log.exception('Cg: the generator of as_completed() failed')
-                return None
-            if future is self.own:
-                continue
-            if isinstance(future, _CgFuture):
-                return future
-            _log.error('Cg: as_completed() got %r, not a Cg future; it ends there', future)
+    def generate(*unused):
+        try:
+            future = ctx.run(next, futures, None)
+        except BaseException:  # noqa: B902
+            _log.exception('Cg: the generator of as_completed() failed')
             return None
+        if future is None or isinstance(future, _CgFuture):
+            return future
+        _log.error('Cg: as_completed() got %r, not a Cg future; it ends there', future)
+        return None
+    return generate
 
 
 # Execution queues ------------------------------------------------------------
 #
-# A Python function reaches C as a new pointer on every call, so a Python
-# queue is a named C queue, named for its function (and a bound method's
-# object). A GObject is the queue's C instance: C closes its queue when it is
-# finalized. The queues of other objects and of functions close when these
-# die; what cannot be weakly referenced is kept alive until then.
+# A Python function reaches C as a new pointer each time, so a Python queue
+# is a named C queue, named for its function (and bound object). A GObject
+# is the queue's C instance, whose finalization closes it in C; the queues
+# of other objects and of functions close when these die (what cannot be
+# weakly referenced is kept alive).
 
-_queues_lock = threading.Lock()
+_queues_lock = threading.RLock()  # a collection may run _queue_gone()
 _queue_owners = weakref.WeakSet()  # callers with _cg_queues
 
 
@@ -880,18 +859,20 @@ def _queue_id(func):
 
 
 def _queue_anchor(caller, name, anchors):
-    """Ties the new queue @name of @caller to the life of @anchors."""
-    caller_ref, held = weakref.ref(caller), []
+    """Ties the queue @name of @caller, once, to the life of @anchors."""
+    if not anchors:
+        return
+    with _queues_lock:
+        queues = caller.__dict__.setdefault('_cg_queues', {})
+        if name in queues:
+            return
+        _queue_owners.add(caller)
+        queues[name] = held = []
     for obj in anchors:
         try:
-            held.append(weakref.finalize(obj, _queue_gone, caller_ref, name))
+            held.append(weakref.finalize(obj, _queue_gone, weakref.ref(caller), name))
         except TypeError:
             held.append(obj)  # not weakly referable: kept alive
-    with _queues_lock:
-        _queue_owners.add(caller)
-        queues = caller.__dict__.setdefault('_cg_queues', {})
-        old, queues[name] = queues.get(name, ()), held
-    _queue_release(old)
 
 
 def _queue_gone(caller_ref, name):
@@ -920,11 +901,10 @@ def _queue_forget(caller):
 
 # Locks ---------------------------------------------------------------------
 #
-# A C lock belongs to a C context (CgContext), but asyncio tasks that share a
-# thread share its C context. So a Python context variable carries a C
-# context, copied as Python contexts are (into asyncio tasks and jobs), and
-# every lock call runs in a copy of it: a Python context is a lock context,
-# as in async_kernel.
+# A C lock belongs to a CgContext, which the asyncio tasks of a thread share.
+# So a Python context variable carries a CgContext, copied with the Python
+# context (into tasks and jobs), and lock calls run in a copy of it: as in
+# async_kernel, a Python context is a lock context.
 
 _lock_context = contextvars.ContextVar('Cg.lock_context', default=None)
 
@@ -941,7 +921,7 @@ def _run_in_c_context(c_context, func):
     c_context.run(run)
     ok, value = outcome[0]
     if not ok:
-        raise _translate(value) if isinstance(value, GLib.Error) else value
+        raise _translate(value)
     return value
 
 
@@ -950,30 +930,23 @@ def _c_context():
     return current.copy() if current is not None else Cg.Context.copy_current()
 
 
-class _LockAcquire:
-    __slots__ = ('lock',)
+async def _acquire(lock):
+    # A coroutine runs in the context that awaits it: the acquisition names
+    # that context in c_context, kept for the release and for the jobs this
+    # context spawns.
+    c_context = _c_context()
+    _lock_context.set(c_context)
 
-    def __init__(self, lock):
-        self.lock = lock
+    def abandon(unused):
+        try:
+            _run_in_c_context(c_context.copy(), lambda: _CgAsyncLock.release(lock))
+        except Exception:  # noqa: B902
+            _log.exception('Cg: releasing an abandoned lock acquisition failed')
 
-    def __await__(self):
-        lock, c_context = self.lock, _c_context()
-        # The acquisition names this context in c_context; keep it for the
-        # release and for the jobs this context spawns.
-        _lock_context.set(c_context)
-
-        def abandon(unused):
-            try:
-                _run_in_c_context(c_context.copy(), lambda: _CgAsyncLock.release(lock))
-            except Exception:  # noqa: B902
-                _log.exception('Cg: releasing an abandoned lock acquisition failed')
-
-        yield from _GOp(lambda cancellable, callback: _run_in_c_context(
-                            c_context, lambda: _CgAsyncLock.acquire_async(
-                                lock, cancellable, callback)),
-                        lambda source, result: _CgAsyncLock.acquire_finish(lock, result),
-                        abandon).__await__()
-        return lock
+    await _GOp(lambda cancellable, callback: _run_in_c_context(
+                   c_context, lambda: _CgAsyncLock.acquire_async(lock, cancellable, callback)),
+               lambda source, result: _CgAsyncLock.acquire_finish(lock, result), abandon)
+    return lock
 
 
 class _LockMixin:
@@ -981,7 +954,7 @@ class _LockMixin:
 
     def acquire(self):
         """Acquires the lock for the current context (awaitable)."""
-        return _LockAcquire(self)
+        return _acquire(self)
 
     def release(self):
         """Gives back one acquisition of the current context; returns an
@@ -995,12 +968,11 @@ class _LockMixin:
             return False
         return _run_in_c_context(_c_context(), lambda: _CgAsyncLock.is_in_context(self))
 
-    count = property(lambda self: _CgAsyncLock.get_count(self))
-    reentrant = property(lambda self: _CgAsyncLock.get_reentrant(self))
+    count = property(_CgAsyncLock.get_count)
+    reentrant = property(_CgAsyncLock.get_reentrant)
 
     async def __aenter__(self):
-        await _LockAcquire(self)
-        return self
+        return await _acquire(self)
 
     async def __aexit__(self, *exc_info):
         self.release()
@@ -1016,9 +988,7 @@ AsyncLock = override(AsyncLock)
 
 # Cg.ReentrantAsyncLock derives from the override of Cg.AsyncLock, made
 # above, so it has the mixin already.
-class ReentrantAsyncLock(*((Cg.ReentrantAsyncLock,) if issubclass(Cg.ReentrantAsyncLock,
-                                                                   _LockMixin)
-                           else (_LockMixin, Cg.ReentrantAsyncLock))):
+class ReentrantAsyncLock(Cg.ReentrantAsyncLock):
     """An asynchronous lock that the holding context, and the jobs it
     spawns, enter again."""
 
@@ -1034,8 +1004,4 @@ def sleep(delay, result=None):
     caller = _CgCaller.get_current()
     if caller is None:
         raise RuntimeError('Cg.sleep() needs a caller or an asyncio loop')
-    return Caller.call_later(caller, max(float(delay), 0.0), _identity, result)
-
-
-def _identity(value):
-    return value
+    return Caller.call_later(caller, max(float(delay), 0.0), lambda: result)

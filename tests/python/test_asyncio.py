@@ -123,6 +123,29 @@ def test_cancelling_the_asyncio_task_cancels_the_future(worker):
     assert run(main()).cancelled()
 
 
+def test_cancelling_a_task_that_awaits_a_future_cancels_it(worker):
+    # As with asyncio's own futures: the task's cancel message goes along.
+    async def wait_for(future):
+        return await future
+
+    async def main():
+        future = worker.call_later(10, lambda: None)
+        task = asyncio.ensure_future(wait_for(future))
+        await asyncio.sleep(0.01)
+        task.cancel('no longer needed')
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        timed = worker.call_later(10, lambda: None)
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(timed, 0.01)
+        return future, timed
+
+    future, timed = run(main())
+    assert future.cancelled() and timed.cancelled()
+    with pytest.raises(Cg.FutureCancelledError, match='no longer needed'):
+        future.result()
+
+
 def test_cg_sleep_in_asyncio():
     async def main():
         start = time.monotonic()
