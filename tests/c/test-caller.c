@@ -2220,6 +2220,105 @@ test_bad_input (void)
 
 /* ------------------------------------------------------------------ */
 
+/* Thread-bound callers ------------------------------------------------- */
+
+typedef struct
+{
+  GThread *destroy_thread;
+  gint     destroyed;   /* atomic */
+  GThread *callback_thread;
+  gint     called;      /* atomic */
+} BoundProbe;
+
+static void
+bound_destroy (gpointer data)
+{
+  BoundProbe *probe = data;
+
+  probe->destroy_thread = g_thread_self ();
+  g_atomic_int_inc (&probe->destroyed);
+}
+
+static void
+bound_job (CgFuture *future,
+           gpointer  data)
+{
+  cg_future_return_int (future, 1, NULL);
+}
+
+static void
+bound_direct (gpointer data)
+{
+}
+
+static void
+bound_done (CgFuture *future,
+            gpointer  data)
+{
+  BoundProbe *probe = data;
+
+  probe->callback_thread = g_thread_self ();
+  g_atomic_int_inc (&probe->called);
+}
+
+static void
+unbind (gpointer caller)
+{
+  cg_caller_set_thread_bound (caller, FALSE);
+}
+
+/* Without thread-bound, a destroy notify runs where the data was used; a
+ * thread-bound caller's thread gets back the destroy notifies of what it
+ * handed to other threads, and runs its done callbacks on other threads'
+ * futures itself. */
+static void
+test_thread_bound (void)
+{
+  CgCaller *here = cg_test_main_caller ();
+  GMainContext *context = g_main_context_default ();
+  BoundProbe unbound = { 0 }, job = { 0 }, direct = { 0 }, pooled = { 0 }, done = { 0 };
+  CgCaller *worker;
+  CgFuture *future;
+  GError *error = NULL;
+  gboolean bound = FALSE;
+
+  g_test_queue_destroy (cg_test_stop_unprotected, NULL);
+  worker = start_new_ok ("test-bound", FALSE);
+  g_assert_false (cg_caller_get_thread_bound (here));
+
+  future = call_soon_ok (worker, bound_job, &unbound, bound_destroy);
+  wait_done (future);
+  CG_TEST_POLL_UNTIL (g_atomic_int_get (&unbound.destroyed) == 1);
+  g_assert_true (unbound.destroy_thread == cg_caller_get_thread (worker));
+  g_object_unref (future);
+
+  g_test_queue_destroy (unbind, here);
+  g_object_set (here, "thread-bound", TRUE, NULL);
+  g_object_get (here, "thread-bound", &bound, NULL);
+  g_assert_true (bound);
+  g_assert_true (cg_caller_get_thread_bound (here));
+
+  future = call_soon_ok (worker, bound_job, &job, bound_destroy);
+  g_assert_true (cg_caller_call_direct (worker, bound_direct, &direct, bound_destroy, &error));
+  g_assert_no_error (error);
+  g_object_unref (cg_caller_to_thread (bound_job, &pooled, bound_destroy, &error));
+  g_assert_no_error (error);
+  cg_future_add_done_callback (future, bound_done, &done, bound_destroy);
+
+  CG_TEST_ITERATE_UNTIL (context, g_atomic_int_get (&job.destroyed) == 1 &&
+                                  g_atomic_int_get (&direct.destroyed) == 1 &&
+                                  g_atomic_int_get (&pooled.destroyed) == 1 &&
+                                  g_atomic_int_get (&done.destroyed) == 1);
+  g_assert_true (job.destroy_thread == g_thread_self ());
+  g_assert_true (direct.destroy_thread == g_thread_self ());
+  g_assert_true (pooled.destroy_thread == g_thread_self ());
+  g_assert_cmpint (g_atomic_int_get (&done.called), ==, 1);
+  g_assert_true (done.callback_thread == g_thread_self ());
+  g_assert_true (done.destroy_thread == g_thread_self ());
+  g_assert_true (cg_future_get_thread (future) == cg_caller_get_thread (worker));
+  g_object_unref (future);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -2231,6 +2330,7 @@ main (int    argc,
   cg_test_main_caller ();
 
   cg_test_add ("/caller/get/not-found", test_get_not_found);
+  cg_test_add ("/caller/thread-bound", test_thread_bound);
   cg_test_add ("/caller/get/main-thread", test_get_main_thread);
   cg_test_add ("/caller/get/queue-before-start", test_queue_before_start);
 
