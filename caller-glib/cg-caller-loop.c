@@ -28,7 +28,7 @@ typedef struct
 gboolean
 _cg_caller_is_owner_thread (CgCaller *self)
 {
-  return self->thread == g_thread_self ();
+  return self->thread == _cg_thread_self ();
 }
 
 gboolean

@@ -139,7 +139,7 @@ G_DEFINE_BOXED_TYPE (CgContextToken, cg_context_token, cg_context_token_ref, cg_
 /* The current map of each thread (a reference, or NULL when empty). A
  * thread that ever had one registers thread_map_key, whose destructor drops
  * it when the thread ends. */
-static __thread CgContextMap *current_map;
+static CG_THREAD_LOCAL CgContextMap *current_map;
 
 static void
 thread_map_release (gpointer data)

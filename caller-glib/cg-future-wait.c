@@ -23,7 +23,7 @@ wake_on_cancel (GCancellable *cancellable,
  * average): a thread whose replies take 40 us (a binding's job, say) spins
  * a little longer than one whose replies take 1 us, so that it still
  * catches them without parking. */
-static __thread gint64 recent_wait_usec;
+static CG_THREAD_LOCAL gint64 recent_wait_usec;
 
 static gint64
 spin_budget (void)

@@ -60,3 +60,13 @@ _cg_spin_usec (void)
 
   return (gint64) value - 1;
 }
+
+static CG_THREAD_LOCAL GThread *thread_self;
+
+GThread *
+_cg_thread_self (void)
+{
+  if (G_UNLIKELY (thread_self == NULL))
+    thread_self = g_thread_self ();
+  return thread_self;
+}

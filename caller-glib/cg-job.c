@@ -14,7 +14,7 @@ static const CgJobRunnerFuncs *runner_funcs;
 static const CgJobObserver *observers[8];
 static guint n_observers;
 static GMutex observers_lock;
-static __thread CgFuture *current_job;
+static CG_THREAD_LOCAL CgFuture *current_job;
 
 static inline const CgJobRunnerFuncs *
 runner (void)

@@ -23,6 +23,15 @@ void        _cg_init_i18n        (void);
 
 GThread    *_cg_main_thread      (void);
 
+/* Thread-local variables of the library, on its hot paths. The
+ * initial-exec model reads them without a call into the dynamic linker;
+ * the few bytes they take fit in the static TLS space glibc keeps for
+ * libraries loaded later (by a binding, say). */
+#define CG_THREAD_LOCAL __thread __attribute__ ((tls_model ("initial-exec")))
+
+/* g_thread_self() without its thread-specific-data lookup. */
+GThread    *_cg_thread_self      (void);
+
 /* How long a waiting thread, or an owned caller thread that ran out of
  * work, spins before it parks (microseconds). Parking and being woken
  * costs tens of microseconds on a virtual machine; a short spin catches a
