@@ -2317,6 +2317,7 @@ test_thread_bound (void)
   g_assert_true (done.destroy_thread == g_thread_self ());
   g_assert_true (cg_future_get_thread (future) == cg_caller_get_thread (worker));
   g_object_unref (future);
+  g_object_unref (worker);
 }
 
 int
