@@ -688,15 +688,10 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
     def stop_all(cls, force=False, *, _stop_protected=False):
         """Stops every unprotected caller (every caller with @force)."""
         _CgCaller.stop_all(bool(force or _stop_protected))
-        for caller in list(_queue_owners):
-            if caller.stopped:
-                _queue_forget(caller)
 
     def stop(self, force=False):
         """Stops the caller; a protected one only with @force."""
         _CgCaller.stop(self, bool(force))
-        if self.stopped:
-            _queue_forget(self)
 
     def __enter__(self):
         _CgCaller.start(self)
@@ -839,7 +834,6 @@ def _generator(futures):
 # weakly referenced is kept alive).
 
 _queues_lock = threading.RLock()  # a collection may run _queue_gone()
-_queue_owners = weakref.WeakSet()  # callers with _cg_queues
 
 
 def _queue_id(func):
@@ -856,14 +850,17 @@ def _queue_id(func):
 
 
 def _queue_anchor(caller, name, anchors):
-    """Ties the queue @name of @caller, once, to the life of @anchors."""
+    """Ties the queue @name of @caller, once, to the life of @anchors,
+    until the caller stops (which closes its queues)."""
     if not anchors:
         return
     with _queues_lock:
-        queues = caller.__dict__.setdefault('_cg_queues', {})
+        queues = caller.__dict__.get('_cg_queues')
+        if queues is None:
+            queues = caller.__dict__['_cg_queues'] = {}
+            caller.connect('notify::stopped', _queue_forget)
         if name in queues:
             return
-        _queue_owners.add(caller)
         queues[name] = held = []
     for obj in anchors:
         try:
@@ -887,9 +884,9 @@ def _queue_release(held):
             obj.detach()
 
 
-def _queue_forget(caller):
+def _queue_forget(caller, *unused):
     """Drops the anchors of a stopped caller's queues (the library closed
-    them)."""
+    them), however it was stopped."""
     with _queues_lock:
         queues = caller.__dict__.pop('_cg_queues', None) or {}
     for held in queues.values():
