@@ -2468,3 +2468,140 @@ _cg_future_settle (CgFuture *self)
   if (!cg_future_is_done (self))
     complete (self, CG_OUTCOME_NONE, &data, FALSE, NULL);
 }
+
+/* Done callbacks by id ---------------------------------------------------- */
+
+/* A done callback of cg_future_add_done_callback_full(): the id is what
+ * finds it again, for bindings whose callbacks reach C as a new function
+ * pointer or new data on every call. */
+typedef struct
+{
+  guint             id;
+  CgFutureCallback  func;
+  gpointer          data;
+  GDestroyNotify    destroy;
+} IdCallback;
+
+static void
+id_callback_run (CgFuture *future,
+                 gpointer  user_data)
+{
+  IdCallback *entry = user_data;
+
+  entry->func (future, entry->data);
+}
+
+static void
+id_callback_free (gpointer user_data)
+{
+  IdCallback *entry = user_data;
+
+  if (entry->destroy != NULL)
+    entry->destroy (entry->data);
+  g_free (entry);
+}
+
+/* Whether the registration (@func, @data) is the one of @id. */
+static gboolean
+id_callback_matches (CgFutureCallback  func,
+                     gpointer          data,
+                     guint             id)
+{
+  if (func == home_callback_hook)
+    {
+      HomeCallback *call = data;
+
+      func = call->func;
+      data = call->data;
+    }
+
+  return func == id_callback_run && ((IdCallback *) data)->id == id;
+}
+
+/**
+ * cg_future_add_done_callback_full:
+ * @self: a #CgFuture
+ * @callback: (scope notified) (closure user_data) (destroy destroy): called
+ *   with the future once it is done
+ * @user_data: data for @callback
+ * @destroy: (nullable): frees @user_data after the call or the removal
+ *
+ * As cg_future_add_done_callback() (same thread, order and context), and
+ * returns an id that cg_future_remove_done_callback_by_id() takes. It is
+ * for bindings, where a function reaches C as a new pointer on every call
+ * so that cg_future_remove_done_callback() cannot find it again: they keep
+ * the ids of the functions they were given. Ids are unique in the process
+ * (until 2^32 registrations wrap them) and never 0. Thread-safe.
+ *
+ * Returns: the id of the registration
+ *
+ * Since: 0.1
+ */
+guint
+cg_future_add_done_callback_full (CgFuture         *self,
+                                  CgFutureCallback  callback,
+                                  gpointer          user_data,
+                                  GDestroyNotify    destroy)
+{
+  static guint last_id;
+  IdCallback *entry;
+  guint id;
+
+  g_return_val_if_fail (CG_IS_FUTURE (self), 0);
+  g_return_val_if_fail (callback != NULL, 0);
+
+  do
+    id = (guint) g_atomic_int_add ((gint *) &last_id, 1) + 1;
+  while (id == 0);
+
+  entry = g_new (IdCallback, 1);
+  entry->id = id;
+  entry->func = callback;
+  entry->data = user_data;
+  entry->destroy = destroy;
+  cg_future_add_done_callback (self, id_callback_run, entry, id_callback_free);
+
+  return id;
+}
+
+/**
+ * cg_future_remove_done_callback_by_id:
+ * @self: a #CgFuture
+ * @id: an id that cg_future_add_done_callback_full() returned for @self
+ *
+ * Removes the registration @id unless its callback ran or is scheduled to
+ * run (the future is done), calling its destroy notify as
+ * cg_future_remove_done_callback() does.
+ * An id of another future, or one removed already, is no error: nothing
+ * happens. Thread-safe.
+ *
+ * Returns: %TRUE when the registration was removed
+ *
+ * Since: 0.1
+ */
+gboolean
+cg_future_remove_done_callback_by_id (CgFuture *self,
+                                      guint     id)
+{
+  CgCallback **link, *removed = NULL;
+
+  g_return_val_if_fail (CG_IS_FUTURE (self), FALSE);
+  g_return_val_if_fail (id != 0, FALSE);
+
+  _cg_future_lock (self);
+  for (link = &self->callbacks; *link != NULL; link = &(*link)->next)
+    {
+      if (id_callback_matches ((*link)->func, (*link)->data, id))
+        {
+          removed = *link;
+          *link = removed->next;
+          removed->next = NULL;
+          break;
+        }
+    }
+  _cg_future_unlock (self);
+
+  callbacks_free (removed);
+
+  return removed != NULL;
+}

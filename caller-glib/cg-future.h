@@ -139,5 +139,14 @@ gboolean      cg_future_wait_sync             (CgFuture          *self,
                                                GCancellable      *cancellable,
                                                GError           **error);
 
+CG_AVAILABLE_IN_0_1
+guint         cg_future_add_done_callback_full (CgFuture         *self,
+                                                CgFutureCallback  callback,
+                                                gpointer          user_data,
+                                                GDestroyNotify    destroy);
+CG_AVAILABLE_IN_0_1
+gboolean      cg_future_remove_done_callback_by_id (CgFuture     *self,
+                                                    guint         id);
+
 
 G_END_DECLS

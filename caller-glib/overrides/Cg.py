@@ -356,7 +356,7 @@ class _Done:
 
 # Futures -------------------------------------------------------------------
 
-_callbacks_lock = threading.Lock()
+_callbacks_lock = threading.RLock()
 
 
 class Future(Cg.Future):
@@ -416,20 +416,19 @@ class Future(Cg.Future):
     def add_done_callback(self, fn):
         """Calls ``fn(future)`` once done, in the context current now; see
         cg_future_add_done_callback()."""
-        entry = (fn, contextvars.copy_context())
-        with _callbacks_lock:
+        entry = [fn, contextvars.copy_context()]
+        with _callbacks_lock:  # re-entered if the library runs it from here
             self.__dict__.setdefault('_cg_callbacks', []).append(entry)
-        _CgFuture.add_done_callback(self, _run_done_callback, entry)
+            entry.append(_CgFuture.add_done_callback_full(self, _run_done_callback, entry))
 
     def remove_done_callback(self, fn):
-        """Removes the registrations of @fn that did not run; returns how many."""
-        # A Python function reaches C as a new pointer each time, so C cannot
-        # match it: a removed registration stays in C, and does nothing.
+        """Removes the registrations of @fn that are not run or scheduled;
+        returns how many. See cg_future_remove_done_callback_by_id()."""
         with _callbacks_lock:
             entries = self.__dict__.get('_cg_callbacks') or []
-            kept = [entry for entry in entries if entry[0] != fn]
-            removed, entries[:] = len(entries) - len(kept), kept
-        return removed
+            ids = [entry[2] for entry in entries if entry[0] == fn]
+            entries[:] = [entry for entry in entries if entry[0] != fn]
+        return sum(_CgFuture.remove_done_callback_by_id(self, i) for i in ids)
 
     def wait(self, timeout=None, shield=False, result=True):
         """A coroutine waiting for the future, in asyncio or a coroutine job;
@@ -458,8 +457,6 @@ Future = override(Future)
 def _run_done_callback(future, entry):
     with _callbacks_lock:
         entries = future.__dict__.get('_cg_callbacks') or []
-        if not any(other is entry for other in entries):
-            return  # removed
         entries[:] = [other for other in entries if other is not entry]
     try:
         entry[1].run(entry[0], future)
@@ -691,15 +688,10 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
     def stop_all(cls, force=False, *, _stop_protected=False):
         """Stops every unprotected caller (every caller with @force)."""
         _CgCaller.stop_all(bool(force or _stop_protected))
-        for caller in list(_queue_owners):
-            if caller.stopped:
-                _queue_forget(caller)
 
     def stop(self, force=False):
         """Stops the caller; a protected one only with @force."""
         _CgCaller.stop(self, bool(force))
-        if self.stopped:
-            _queue_forget(self)
 
     def __enter__(self):
         _CgCaller.start(self)
@@ -842,7 +834,6 @@ def _generator(futures):
 # weakly referenced is kept alive).
 
 _queues_lock = threading.RLock()  # a collection may run _queue_gone()
-_queue_owners = weakref.WeakSet()  # callers with _cg_queues
 
 
 def _queue_id(func):
@@ -859,14 +850,17 @@ def _queue_id(func):
 
 
 def _queue_anchor(caller, name, anchors):
-    """Ties the queue @name of @caller, once, to the life of @anchors."""
+    """Ties the queue @name of @caller, once, to the life of @anchors,
+    until the caller stops (which closes its queues)."""
     if not anchors:
         return
     with _queues_lock:
-        queues = caller.__dict__.setdefault('_cg_queues', {})
+        queues = caller.__dict__.get('_cg_queues')
+        if queues is None:
+            queues = caller.__dict__['_cg_queues'] = {}
+            caller.connect('notify::stopped', _queue_forget)
         if name in queues:
             return
-        _queue_owners.add(caller)
         queues[name] = held = []
     for obj in anchors:
         try:
@@ -890,9 +884,9 @@ def _queue_release(held):
             obj.detach()
 
 
-def _queue_forget(caller):
+def _queue_forget(caller, *unused):
     """Drops the anchors of a stopped caller's queues (the library closed
-    them)."""
+    them), however it was stopped."""
     with _queues_lock:
         queues = caller.__dict__.pop('_cg_queues', None) or {}
     for held in queues.values():

@@ -945,6 +945,63 @@ test_callbacks_remove (void)
   cb_log_clear (&log);
 }
 
+/* Registrations by id: each is found by its id alone, also among
+ * registrations of the same function and data. */
+static void
+test_callbacks_remove_by_id (void)
+{
+  GError *error = NULL;
+  CgFuture *future = cg_future_new ();
+  g_autoptr(CgFuture) other = cg_future_new ();
+  CbLog log;
+  CbItem one, two;
+  guint first, second, third;
+  g_autofree char *order = NULL;
+
+  cb_log_init (&log, g_thread_self ());
+  cb_item_init (&one, &log, '1', future);
+  cb_item_init (&two, &log, '2', future);
+
+  first = cg_future_add_done_callback_full (future, record_cb, &one, item_destroyed);
+  second = cg_future_add_done_callback_full (future, record_cb, &one, item_destroyed);
+  third = cg_future_add_done_callback_full (future, record_cb, &two, item_destroyed);
+  g_assert_cmpuint (first, !=, 0);
+  g_assert_cmpuint (second, !=, first);
+  g_assert_cmpuint (third, !=, second);
+  g_assert_cmpuint (third, !=, first);
+
+  /* removed right away, its destroy notify called here */
+  g_assert_true (cg_future_remove_done_callback_by_id (future, second));
+  g_assert_cmpint (g_atomic_int_get (&one.destroyed), ==, 1);
+  g_assert_false (cg_future_remove_done_callback_by_id (future, second));
+  /* an id of another future, or none at all, removes nothing */
+  g_assert_false (cg_future_remove_done_callback_by_id (other, first));
+  g_assert_false (cg_future_remove_done_callback_by_id (future, G_MAXUINT));
+  /* the function-pointer removal does not see them */
+  g_assert_cmpuint (cg_future_remove_done_callback (future, record_cb, &one), ==, 0);
+
+  g_assert_true (cg_future_return_int (future, 0, &error));
+  g_assert_no_error (error);
+  CG_TEST_ITERATE_UNTIL (MAIN_CTX, g_atomic_int_get (&log.calls) == 2);
+  order = cb_log_dup_order (&log);
+  g_assert_cmpstr (order, ==, "21");  /* reverse order, as the others */
+  g_assert_cmpint (log.wrong_thread, ==, 0);
+
+  /* run: nothing left to remove */
+  g_assert_false (cg_future_remove_done_callback_by_id (future, first));
+
+  /* on a done future: scheduled, so no longer removable */
+  third = cg_future_add_done_callback_full (future, record_cb, &two, item_destroyed);
+  g_assert_false (cg_future_remove_done_callback_by_id (future, third));
+  CG_TEST_ITERATE_UNTIL (MAIN_CTX, g_atomic_int_get (&log.calls) == 3);
+
+  cg_test_unref_and_wait_finalized (MAIN_CTX, future);
+  g_assert_cmpint (g_atomic_int_get (&one.destroyed), ==, 2);
+  g_assert_cmpint (g_atomic_int_get (&two.destroyed), ==, 2);
+  g_assert_cmpint (g_atomic_int_get (&log.calls), ==, 3);
+  cb_log_clear (&log);
+}
+
 static void
 test_callbacks_cancelled (void)
 {
@@ -2300,6 +2357,7 @@ main (int    argc,
   cg_test_add ("/future/callbacks/other-thread", test_callbacks_other_thread);
   cg_test_add ("/future/callbacks/already-done", test_callbacks_already_done);
   cg_test_add ("/future/callbacks/remove", test_callbacks_remove);
+  cg_test_add ("/future/callbacks/remove-by-id", test_callbacks_remove_by_id);
   cg_test_add ("/future/callbacks/cancelled", test_callbacks_cancelled);
   cg_test_add ("/future/callbacks/no-caller", test_callbacks_no_caller);
 

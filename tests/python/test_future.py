@@ -383,6 +383,40 @@ def test_remove_done_callback_counts(main_caller):
     assert calls == ['kept']
 
 
+
+class _Callback:
+    def __init__(self, calls):
+        self.calls = calls
+
+    def __call__(self, future):
+        self.calls.append(future)
+
+
+def test_removed_done_callback_is_let_go_at_once(main_caller):
+    # The library drops a removed registration (by its id) right away: the
+    # pending future no longer holds the callback.
+    future = Cg.Future()
+    calls = []
+    callback = _Callback(calls)
+    gone = weakref.ref(callback)
+    future.add_done_callback(callback)
+    assert future.remove_done_callback(callback) == 1
+    del callback
+    gc.collect()
+    assert gone() is None
+    future.set_result(None)
+    assert calls == []
+
+
+def test_done_callback_scheduled_on_done_future_is_not_removed(main_caller):
+    # As in asyncio: once the future is done its callbacks are scheduled.
+    future = Cg.Future()
+    future.set_result(1)
+    calls = []
+    future.add_done_callback(calls.append)
+    assert future.remove_done_callback(calls.append) == 0
+    run_until(lambda: calls == [future])
+
 def test_done_callback_runs_in_context_of_registration(main_caller):
     var = contextvars.ContextVar('var', default='default')
     future = Cg.Future()

@@ -263,3 +263,27 @@ def test_stop_closes_queues(worker):
     assert worker.call_soon(job).wait_sync(5)
     worker.stop()
     assert not worker.queue_exists(print)
+
+
+def test_a_stopped_caller_lets_its_queue_anchors_go(worker):
+    # However the caller stops (here by the C function itself), the objects
+    # its Python queues were tied to are let go, as the queues are closed.
+    class Unreferable:
+        __slots__ = ('items',)  # no weak references: kept while its queue lives
+
+        def __init__(self):
+            self.items = []
+
+        def put(self, item):
+            self.items.append(item)
+
+    sink = Unreferable()
+
+    def job():
+        Cg.Caller().queue_call(sink.put, 1)
+
+    worker.call_soon(job).wait_sync(5)
+    assert sys.getrefcount(sink) > 2  # held by the anchor
+    _override().Cg.Caller.stop(worker, False)
+    assert not worker.queue_exists(sink.put)
+    assert sys.getrefcount(sink) == 2

@@ -344,6 +344,12 @@ test_future (void)
             g_assert_cmpuint (cg_future_remove_done_callback (done, NULL, NULL), ==, 0));
   FINE ("cg_future_remove_done_callback", "a callback never added", "0",
         g_assert_cmpuint (cg_future_remove_done_callback (done, nop_callback, &value), ==, 0));
+  CRITICAL ("cg_future_add_done_callback_full", "NULL callback",
+            g_assert_cmpuint (cg_future_add_done_callback_full (done, NULL, NULL, NULL), ==, 0));
+  CRITICAL ("cg_future_remove_done_callback_by_id", "id 0",
+            g_assert_false (cg_future_remove_done_callback_by_id (done, 0)));
+  FINE ("cg_future_remove_done_callback_by_id", "an id never given", "FALSE",
+        g_assert_false (cg_future_remove_done_callback_by_id (done, G_MAXUINT)));
   CRITICAL ("cg_future_add_completion_hook", "NULL callback",
             cg_future_add_completion_hook (done, NULL, NULL, NULL));
   CRITICAL ("cg_future_add_completion_hook", "a GObject",
