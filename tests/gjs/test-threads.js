@@ -12,7 +12,7 @@ import Cg from 'gi://Cg';
 import CgTest from 'gi://CgTest';
 
 import {
-    assert, assertEqual, mainCaller, runIsolated, run, test, testFile,
+    assert, assertEqual, mainCaller, runIsolated, run, test, testFile, waitUntil,
 } from './harness.js';
 
 test('the supported way: JS jobs stay on the main thread, native work on workers', async () => {
@@ -27,6 +27,11 @@ test('the supported way: JS jobs stay on the main thread, native work on workers
     job.add_done_callback(() => threads.push(CgTest.is_main_thread()));
     assertEqual(await job.wait_async(5, Cg.WaitFlags.NONE, null), true);
     assertEqual(job.propagate_int(), 16);
+    // The job's future completes on the worker (it follows the native
+    // future): its done callback comes to the main thread through the
+    // main caller, and the wait's answer through the main context, in
+    // either order.
+    await waitUntil(() => threads.length === 2, 5, 'the done callback');
     assertEqual(threads, [true, true], 'JS ran off the main thread');
 });
 
