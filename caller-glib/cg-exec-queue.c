@@ -23,9 +23,12 @@
  * awaited before the next one starts. This serialises work per function,
  * such as writes to one file or messages to one peer, without a lock.
  *
- * A queue is made on first use with room for `max_buffer_size` waiting
- * calls (%CG_DEFAULT_MAX_BUFFER_SIZE unless set with
- * cg_caller_set_max_buffer_size()). When it is full, cg_caller_queue_call()
+ * A queue is made on first use with room for `max_buffer_size` calls
+ * not yet started (%CG_DEFAULT_MAX_BUFFER_SIZE unless set with
+ * cg_caller_set_max_buffer_size()): every call counts until it starts,
+ * the one already handed to the caller's loop too, so a queue with room
+ * for two takes exactly two calls before the loop runs, as async_kernel's
+ * does. When it is full, cg_caller_queue_call()
  * fails with %CG_CALLER_ERROR_WOULD_BLOCK and cg_caller_queue_call_async()
  * waits for room. A call that fails is logged with the caller's name (in
  * its #CgCaller:log-domain) and the queue goes on.
@@ -61,7 +64,8 @@ typedef struct
   GObject   *instance;   /* weak */
   guint      max;
   gboolean   closed;
-  gboolean   busy;
+  gboolean   busy;       /* an item is handed to the caller, not done */
+  gboolean   handed;     /* ... and has not started yet */
   GQueue     items;      /* CgFuture, not yet handed to the caller */
   GQueue     waiters;    /* Waiter */
 } ExecQueue;
@@ -191,6 +195,70 @@ drop_item (CgFuture   *item,
   g_object_unref (item);
 }
 
+/* Every item not yet started takes room in the buffer: those in the
+ * queue, and the one handed to the caller until it starts. */
+static guint
+occupancy_locked (ExecQueue *queue)
+{
+  return g_queue_get_length (&queue->items) + (queue->handed ? 1 : 0);
+}
+
+static GSList *admit_waiters_locked (ExecQueue *queue);
+static void waiter_admitted (gpointer data);
+
+/* An item's job: the call, and the queue it belongs to once it is in one,
+ * so that its start frees its room in the buffer. */
+typedef struct
+{
+  ExecQueue      *queue;   /* strong, or NULL */
+  CgJobFunc       func;
+  gpointer        data;
+  GDestroyNotify  destroy;
+} QueuedCall;
+
+static void
+queued_call_free (gpointer data)
+{
+  QueuedCall *call = data;
+
+  if (call->destroy != NULL)
+    call->destroy (call->data);
+  if (call->queue != NULL)
+    exec_queue_unref (call->queue);
+  g_free (call);
+}
+
+static void
+queued_call_run (CgFuture *future,
+                 gpointer  data)
+{
+  QueuedCall *call = data;
+
+  if (call->queue != NULL)
+    {
+      GMutex *lock = _cg_caller_get_lock (call->queue->caller);
+      GSList *admitted;
+
+      _cg_mutex_lock (lock);
+      call->queue->handed = FALSE;
+      admitted = admit_waiters_locked (call->queue);
+      _cg_mutex_unlock (lock);
+      g_slist_free_full (admitted, waiter_admitted);
+    }
+
+  call->func (future, call->data);
+}
+
+/* Links @item to @queue. Caller lock held. */
+static void
+item_join_locked (CgFuture  *item,
+                  ExecQueue *queue)
+{
+  QueuedCall *call = item->func_data;
+
+  call->queue = exec_queue_ref (queue);
+}
+
 static void item_done (CgFuture *item, gpointer user_data);
 
 /* Picks the next item to hand to the caller. Caller lock held. */
@@ -204,6 +272,7 @@ pump_locked (ExecQueue *queue)
 
   item = g_queue_pop_head (&queue->items);
   queue->busy = TRUE;
+  queue->handed = TRUE;
   _cg_future_add_hook (item, item_done, exec_queue_ref (queue), exec_queue_unref);
 
   return item;
@@ -216,11 +285,11 @@ admit_waiters_locked (ExecQueue *queue)
 {
   GSList *admitted = NULL;
 
-  while (!g_queue_is_empty (&queue->waiters) &&
-         g_queue_get_length (&queue->items) < queue->max)
+  while (!g_queue_is_empty (&queue->waiters) && occupancy_locked (queue) < queue->max)
     {
       Waiter *waiter = g_queue_pop_head (&queue->waiters);
 
+      item_join_locked (waiter->item, queue);
       g_queue_push_tail (&queue->items, g_steal_pointer (&waiter->item));
       admitted = g_slist_prepend (admitted, waiter);
     }
@@ -284,6 +353,7 @@ item_done (CgFuture *item,
 
   _cg_mutex_lock (lock);
   queue->busy = FALSE;
+  queue->handed = FALSE; /* dropped without starting */
   /* The next item leaves the buffer first, which makes room for a waiter;
    * then an empty queue may take its next item from the admitted ones. */
   next = pump_locked (queue);
@@ -395,7 +465,13 @@ new_item (CgCaller       *self,
           gpointer        user_data,
           GDestroyNotify  destroy)
 {
-  CgFuture *item = _cg_job_new (self, func, user_data, destroy);
+  QueuedCall *call = g_new0 (QueuedCall, 1);
+  CgFuture *item;
+
+  call->func = func;
+  call->data = user_data;
+  call->destroy = destroy;
+  item = _cg_job_new (self, queued_call_run, call, queued_call_free);
 
   item->context = _cg_context_capture ();
   return item;
@@ -532,7 +608,7 @@ queue_call_keyed (CgCaller        *self,
     }
   max = queue->max;
   /* Waiting enqueuers come first: the queue counts as full for others. */
-  if (g_queue_get_length (&queue->items) >= max || !g_queue_is_empty (&queue->waiters))
+  if (occupancy_locked (queue) >= max || !g_queue_is_empty (&queue->waiters))
     {
       _cg_mutex_unlock (lock);
       drop_item (item, NULL);
@@ -541,6 +617,7 @@ queue_call_keyed (CgCaller        *self,
                      "or use cg_caller_queue_call_async()"), max);
       return FALSE;
     }
+  item_join_locked (item, queue);
   g_queue_push_tail (&queue->items, item);
   next = pump_locked (queue);
   _cg_mutex_unlock (lock);
@@ -726,8 +803,9 @@ queue_call_async_keyed (CgCaller            *self,
                                cg_caller_get_name (self));
       return;
     }
-  if (g_queue_get_length (&queue->items) < queue->max && g_queue_is_empty (&queue->waiters))
+  if (occupancy_locked (queue) < queue->max && g_queue_is_empty (&queue->waiters))
     {
+      item_join_locked (item, queue);
       g_queue_push_tail (&queue->items, item);
       next = pump_locked (queue);
       _cg_mutex_unlock (lock);

@@ -515,48 +515,54 @@ test_full (void)
   g_assert_cmpuint (cg_caller_get_max_buffer_size (), ==, CG_DEFAULT_MAX_BUFFER_SIZE);
   g_assert_cmpuint (CG_DEFAULT_MAX_BUFFER_SIZE, ==, 1000);
 
-  /* room for two waiting; the one running does not count */
+  /* Room for two items not yet started, the one handed to the loop among
+   * them: with the loop not run yet, two calls fit and the third does not. */
   queue_ok (&s, func_a, NULL, 0, 0, ITEM_PENDING, 2);
   queue_ok (&s, func_a, NULL, 0, 1, ITEM_PLAIN, 2);
-  queue_ok (&s, func_a, NULL, 0, 2, ITEM_PLAIN, 2);
-  queue_refused (&s, func_a, NULL, 0, 3, ITEM_PLAIN, 2, CG_CALLER_ERROR_WOULD_BLOCK);
+  queue_refused (&s, func_a, NULL, 0, 2, ITEM_PLAIN, 2, CG_CALLER_ERROR_WOULD_BLOCK);
 
+  /* a0 has started (and waits): it no longer takes room */
   CG_TEST_ITERATE_UNTIL (MAIN_CTX, ran (&s, 0));
+  queue_ok (&s, func_a, NULL, 0, 3, ITEM_PLAIN, 2);
   queue_refused (&s, func_a, NULL, 0, 4, ITEM_PLAIN, 2, CG_CALLER_ERROR_WOULD_BLOCK);
   /* a bigger size does not resize a queue that exists */
   queue_refused (&s, func_a, NULL, 0, 5, ITEM_PLAIN, 100, CG_CALLER_ERROR_WOULD_BLOCK);
 
   complete_pending (&s, 0);
-  CG_TEST_ITERATE_UNTIL (MAIN_CTX, ran (&s, 2));
+  CG_TEST_ITERATE_UNTIL (MAIN_CTX, ran (&s, 3));
   queue_ok (&s, func_a, NULL, 0, 6, ITEM_PLAIN, 2);
   CG_TEST_ITERATE_UNTIL (MAIN_CTX, ran (&s, 6));
-  assert_order (&s, "a0 a1 a2 a6 ");
+  assert_order (&s, "a0 a1 a3 a6 ");
 
-  /* the process-wide default applies to queues made from then on */
+  /* the process-wide default applies to queues made from then on (a size
+   * of 0 or less means the default) */
   cg_caller_set_max_buffer_size (1);
   g_assert_cmpuint (cg_caller_get_max_buffer_size (), ==, 1);
   queue_ok (&s, func_b, NULL, 1, 10, ITEM_PENDING, -1);
-  queue_ok (&s, func_b, NULL, 1, 11, ITEM_PLAIN, 0);
-  queue_refused (&s, func_b, NULL, 1, 12, ITEM_PLAIN, -1, CG_CALLER_ERROR_WOULD_BLOCK);
+  queue_refused (&s, func_b, NULL, 1, 11, ITEM_PLAIN, 0, CG_CALLER_ERROR_WOULD_BLOCK);
+  CG_TEST_ITERATE_UNTIL (MAIN_CTX, ran (&s, 10));
+  queue_ok (&s, func_b, NULL, 1, 12, ITEM_PLAIN, 0);
+  queue_refused (&s, func_b, NULL, 1, 13, ITEM_PLAIN, -1, CG_CALLER_ERROR_WOULD_BLOCK);
   cg_caller_set_max_buffer_size (CG_DEFAULT_MAX_BUFFER_SIZE);
   g_assert_cmpuint (cg_caller_get_max_buffer_size (), ==, CG_DEFAULT_MAX_BUFFER_SIZE);
-  queue_refused (&s, func_b, NULL, 1, 13, ITEM_PLAIN, -1, CG_CALLER_ERROR_WOULD_BLOCK);
-  CG_TEST_ITERATE_UNTIL (MAIN_CTX, ran (&s, 10));
+  queue_refused (&s, func_b, NULL, 1, 14, ITEM_PLAIN, -1, CG_CALLER_ERROR_WOULD_BLOCK);
   complete_pending (&s, 10);
-  CG_TEST_ITERATE_UNTIL (MAIN_CTX, ran (&s, 11));
+  CG_TEST_ITERATE_UNTIL (MAIN_CTX, ran (&s, 12));
 
   settle ();
-  for (guint i = 3; i <= 5; i++)
-    g_assert_false (ran (&s, i));
-  g_assert_false (ran (&s, 12));
+  g_assert_false (ran (&s, 2));
+  g_assert_false (ran (&s, 4));
+  g_assert_false (ran (&s, 5));
+  g_assert_false (ran (&s, 11));
   g_assert_false (ran (&s, 13));
+  g_assert_false (ran (&s, 14));
   check_no_overlap (&s);
 
   g_assert_true (cg_caller_queue_close (main_caller, func_a, NULL));
   g_assert_true (cg_caller_queue_close (main_caller, func_b, NULL));
   for (guint i = 0; i <= 6; i++)
     g_assert_cmpint (g_atomic_int_get (&s.destroyed[i]), ==, 1);
-  for (guint i = 10; i <= 13; i++)
+  for (guint i = 10; i <= 14; i++)
     g_assert_cmpint (g_atomic_int_get (&s.destroyed[i]), ==, 1);
   qstate_clear (&s);
 }
@@ -575,10 +581,11 @@ test_async_wait_basic (void)
 
   qstate_init (&s);
   queue_ok (&s, func_a, NULL, 0, 0, ITEM_PENDING, 1);
+  /* a0 starts: from then on it takes no room in the buffer */
+  CG_TEST_ITERATE_UNTIL (MAIN_CTX, ran (&s, 0));
   queue_ok (&s, func_a, NULL, 0, 1, ITEM_PLAIN, 1);
   queue_async (&s, main_caller, func_a, 0, 2, ITEM_PLAIN, 1, NULL, &r);
 
-  CG_TEST_ITERATE_UNTIL (MAIN_CTX, ran (&s, 0));
   settle ();
   g_assert_false (g_atomic_int_get (&r.done));
   g_assert_false (ran (&s, 1));
@@ -615,6 +622,8 @@ test_async_wait_named (void)
                                              qitem_new (&s, func_a, NULL, 0, 0, ITEM_PENDING),
                                              qitem_free, 1, &error));
   g_assert_no_error (error);
+  /* a0 starts: from then on it takes no room in the buffer */
+  CG_TEST_ITERATE_UNTIL (MAIN_CTX, ran (&s, 0));
   g_assert_true (cg_caller_queue_call_named (main_caller, "named-wait", NULL, func_b,
                                              qitem_new (&s, func_b, NULL, 0, 1, ITEM_PLAIN),
                                              qitem_free, 1, &error));
@@ -625,7 +634,6 @@ test_async_wait_named (void)
   /* not the queue of func_a */
   g_assert_false (cg_caller_queue_exists (main_caller, func_a, NULL));
 
-  CG_TEST_ITERATE_UNTIL (MAIN_CTX, ran (&s, 0));
   settle ();
   g_assert_false (g_atomic_int_get (&r.done));
 
@@ -654,9 +662,10 @@ test_async_wait_admitted_when_room (void)
 
   qstate_init (&s);
   queue_ok (&s, func_a, NULL, 0, 0, ITEM_PENDING, 1);
+  /* a0 starts: from then on it takes no room in the buffer */
+  CG_TEST_ITERATE_UNTIL (MAIN_CTX, ran (&s, 0));
   queue_ok (&s, func_a, NULL, 0, 1, ITEM_PENDING, 1);
   queue_async (&s, main_caller, func_a, 0, 2, ITEM_PLAIN, 1, NULL, &r);
-  CG_TEST_ITERATE_UNTIL (MAIN_CTX, ran (&s, 0));
   settle ();
   g_assert_false (g_atomic_int_get (&r.done));
 
@@ -687,10 +696,11 @@ test_async_wait_cancel_and_close (void)
 
   qstate_init (&s);
   queue_ok (&s, func_a, NULL, 0, 0, ITEM_PENDING, 1);
+  /* a0 starts: from then on it takes no room in the buffer */
+  CG_TEST_ITERATE_UNTIL (MAIN_CTX, ran (&s, 0));
   queue_ok (&s, func_a, NULL, 0, 1, ITEM_PLAIN, 1);
   queue_async (&s, main_caller, func_a, 0, 2, ITEM_PLAIN, 1, cancellable, &cancelled);
   queue_async (&s, main_caller, func_a, 0, 3, ITEM_PLAIN, 1, NULL, &closed);
-  CG_TEST_ITERATE_UNTIL (MAIN_CTX, ran (&s, 0));
 
   g_cancellable_cancel (cancellable);
   CG_TEST_ITERATE_UNTIL (MAIN_CTX, g_atomic_int_get (&cancelled.done));
@@ -757,10 +767,11 @@ test_close_from_other_thread (void)
 
   qstate_init (&s);
   queue_ok (&s, func_a, NULL, 0, 0, ITEM_PENDING, 3);
+  /* a0 starts: from then on it takes no room in the buffer */
+  CG_TEST_ITERATE_UNTIL (MAIN_CTX, ran (&s, 0));
   for (guint i = 1; i <= 3; i++)
     queue_ok (&s, func_a, NULL, 0, i, ITEM_PLAIN, 3);
   queue_async (&s, main_caller, func_a, 0, 4, ITEM_PLAIN, 3, NULL, &waiter);
-  CG_TEST_ITERATE_UNTIL (MAIN_CTX, ran (&s, 0));
 
   cl.caller = main_caller;
   thread = g_thread_new ("queue-closer", closer_thread, &cl);
@@ -894,12 +905,13 @@ queue_five_job (CgFuture *future,
   CgCaller *self = cg_caller_get_current ();
   GError *error = NULL;
 
-  sq->all_ok = queue_item_full (sq->s, self, func_a, NULL, 0, 0, ITEM_PENDING, 4, &error);
+  /* five calls, none started: a buffer of five */
+  sq->all_ok = queue_item_full (sq->s, self, func_a, NULL, 0, 0, ITEM_PENDING, 5, &error);
   g_assert_no_error (error);
   for (guint i = 1; i <= 4; i++)
     {
       sq->all_ok = sq->all_ok &&
-                   queue_item_full (sq->s, self, func_a, NULL, 0, i, ITEM_PLAIN, 4, &error);
+                   queue_item_full (sq->s, self, func_a, NULL, 0, i, ITEM_PLAIN, 5, &error);
       g_assert_no_error (error);
     }
   sq->exists = cg_caller_queue_exists (self, func_a, NULL);

@@ -50,7 +50,6 @@ SCRIPT = textwrap.dedent('''
         def fill():
             caller = Cg.Caller()
             caller.queue_call(nothing, max_buffer_size=1)
-            caller.queue_call(nothing)
             try:
                 caller.queue_call(nothing)
             except GLib.Error as e:
