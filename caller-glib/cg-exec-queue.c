@@ -228,6 +228,26 @@ queued_call_free (gpointer data)
   g_free (call);
 }
 
+/* Answers the waiters of the list @data points to, once: from the source,
+ * or when the source goes away without having run. */
+static void
+answer_admitted_now (gpointer data)
+{
+  GSList **admitted = data;
+
+  g_slist_free_full (g_steal_pointer (admitted), waiter_admitted);
+  g_free (admitted);
+}
+
+static gboolean
+answer_admitted (gpointer data)
+{
+  GSList **admitted = data;
+
+  g_slist_free_full (g_steal_pointer (admitted), waiter_admitted);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 queued_call_run (CgFuture *future,
                  gpointer  data)
@@ -243,7 +263,20 @@ queued_call_run (CgFuture *future,
       call->queue->handed = FALSE;
       admitted = admit_waiters_locked (call->queue);
       _cg_mutex_unlock (lock);
-      g_slist_free_full (admitted, waiter_admitted);
+
+      /* The waiters that got in are told from a source of their own, not
+       * from inside the caller's dispatch that runs this call: their
+       * callbacks may iterate the context and expect the caller to run. */
+      if (admitted != NULL)
+        {
+          GSource *source = g_idle_source_new ();
+
+          g_source_set_callback (source, answer_admitted, g_memdup2 (&admitted, sizeof admitted),
+                                 answer_admitted_now);
+          g_source_set_static_name (source, "[caller-glib] queue room");
+          g_source_attach (source, cg_caller_get_context (call->queue->caller));
+          g_source_unref (source);
+        }
     }
 
   call->func (future, call->data);
