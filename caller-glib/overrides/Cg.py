@@ -484,10 +484,14 @@ def _job_trampoline(future, payload):
     except BaseException as e:  # noqa: B902
         _complete(_fail, future, e)
         return
-    if isinstance(value, _CgFuture):
+    if value is future:
+        # A job that returns its own future completes it with itself, as in
+        # the async_kernel Caller API (C would refuse to chain it to itself).
+        _complete(_set_value, future, value)
+    elif isinstance(value, _CgFuture):
         try:
             _CgFuture.return_future(future, value)
-        except GLib.Error as e:  # its own future, say
+        except GLib.Error as e:
             _complete(_fail, future, _translate(e))
     elif inspect.isawaitable(value):
         runner = _Runner(value, ctx, future)

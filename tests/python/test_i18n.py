@@ -38,11 +38,11 @@ SCRIPT = textwrap.dedent('''
                 print('asyncio timeout:', e)
         asyncio.run(asyncio.wait_for(in_asyncio(), 10))
 
-        own = worker.call_soon(Cg.Caller.current_future)
+        own = Cg.Future()
         try:
-            own.wait_sync(5)
-        except Cg.InvalidStateError as e:
-            print('own future:', e)
+            Cg.Future.return_future(own, own)
+        except GLib.Error as e:
+            print('own future:', e.message)
 
         def nothing(*unused):
             pass
