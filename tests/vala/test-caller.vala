@@ -57,6 +57,18 @@ static async void worker_yield () throws Error {
     /* Jobs that one thread submits to one caller start in order. */
     for (int i = 0; i < 20; i++)
         assert_cmpint (order.pop (), CompareOperator.EQ, i + 1);
+    /* The waits' arguments have defaults (no limit, no flags, no
+     * cancellable); run_async bounds the test as a whole. */
+    var last = worker.call_soon ((f) => {
+        try {
+            f.return_int (7);
+        } catch (Error e) {
+            error ("%s", e.message);
+        }
+    });
+    assert_true (yield last.wait_async ());
+    assert_true (last.wait_sync ());
+    assert_cmpint ((int) last.propagate_int (), CompareOperator.EQ, 7);
     worker.stop (false);
 }
 
