@@ -1,0 +1,110 @@
+// test-idioms.js: cg.js, the JavaScript idioms compiled into the library
+// (resource:///org/gnome/CallerGlib/js/cg.js).
+//
+// SPDX-License-Identifier: LGPL-2.1-or-later
+
+import GLib from 'gi://GLib';
+import Gio from 'gi://Gio';
+import Cg from 'gi://Cg';
+import CgTest from 'gi://CgTest';
+
+import {
+    assert, assertEqual, mainCaller, run, sleep, test,
+} from './harness.js';
+
+// The module is compiled into the library, which is loaded once a type of
+// Cg is used: then the module can be imported.
+function loadCgJS() {
+    void Cg.Future.$gtype;
+    return import('resource:///org/gnome/CallerGlib/js/cg.js');
+}
+
+test('an async function as a job completes its future when its promise settles', async () => {
+    const CgJS = await loadCgJS();
+    const main = mainCaller();
+    const future = CgJS.callSoon(main, async (a, b) => {
+        await sleep(20);
+        return a + b;
+    }, 2, 3);
+    assertEqual(await CgJS.wait(future, {timeout: 5}), 5);
+    assertEqual(future.propagate_int(), 5);
+});
+
+test('a job that throws fails its future with G_IO_ERROR_FAILED and its message', async () => {
+    const CgJS = await loadCgJS();
+    const main = mainCaller();
+    const future = CgJS.callSoon(main, () => {
+        throw new TypeError('bad input');
+    });
+    try {
+        await CgJS.wait(future, {timeout: 5});
+        assert(false, 'the wait did not reject');
+    } catch (e) {
+        assert(e.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.FAILED), `${e}`);
+        assertEqual(e.message, 'TypeError: bad input');
+    }
+});
+
+test('an async job that rejects fails its future; a GLib.Error stays itself', async () => {
+    const CgJS = await loadCgJS();
+    const main = mainCaller();
+    const future = CgJS.callSoon(main, async () => {
+        await sleep(5);
+        throw new GLib.Error(Gio.IOErrorEnum, Gio.IOErrorEnum.NOT_FOUND, 'no such file');
+    });
+    try {
+        await CgJS.wait(future, {timeout: 5});
+        assert(false, 'the wait did not reject');
+    } catch (e) {
+        assert(e.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.NOT_FOUND), `${e}`);
+    }
+});
+
+test('wait() resolves to the typed value: strings, booleans, objects, native futures', async () => {
+    const CgJS = await loadCgJS();
+    const main = mainCaller();
+    assertEqual(await CgJS.wait(CgJS.callSoon(main, () => 'text'), {timeout: 5}), 'text');
+    assertEqual(await CgJS.wait(CgJS.callSoon(main, () => true), {timeout: 5}), true);
+    const object = new Gio.SimpleAction({name: 'x'});
+    assertEqual(await CgJS.wait(CgJS.callSoon(main, () => object), {timeout: 5}), object);
+    assertEqual(await CgJS.wait(CgTest.native_work_pooled(8, 0.01), {timeout: 5}), 16);
+    assertEqual(await CgJS.wait(CgJS.callLater(main, 0.01, () => 7), {timeout: 5}), 7);
+});
+
+test('wait() with a timeout rejects with TIMED_OUT and cancels, unless shielded', async () => {
+    const CgJS = await loadCgJS();
+    const main = mainCaller();
+    const slow = main.call_later(10, () => {});
+    try {
+        await CgJS.wait(slow, {timeout: 0.02, shield: true});
+        assert(false, 'no timeout');
+    } catch (e) {
+        assert(e.matches(Cg.CallerError, Cg.CallerError.TIMED_OUT), `${e}`);
+    }
+    assertEqual(slow.is_cancelled(), false);
+    try {
+        await CgJS.wait(slow, {timeout: 0.02});
+        assert(false, 'no timeout');
+    } catch (e) {
+        assert(e.matches(Cg.CallerError, Cg.CallerError.TIMED_OUT), `${e}`);
+    }
+    assertEqual(slow.is_cancelled(), true);
+});
+
+test('withLock(): two async functions of the JS thread take the lock in turn', async () => {
+    const CgJS = await loadCgJS();
+    const lock = new Cg.AsyncLock();
+    const trace = [];
+    const user = name => CgJS.withLock(lock, async () => {
+        trace.push(`${name}+`);
+        await sleep(20);
+        trace.push(`${name}-`);
+        return name;
+    });
+    const results = await Promise.all([user('a'), user('b')]);
+    assertEqual(results, ['a', 'b']);
+    assertEqual(trace, ['a+', 'a-', 'b+', 'b-']);
+    assertEqual(lock.get_count(), 0);
+});
+
+run();
