@@ -109,6 +109,9 @@ test_to_thread_burst (Fixture *fx)
   g_autoptr(GPtrArray) out = NULL;
   g_autoptr(CgAsCompleted) iter = NULL;
 
+  /* 40 jobs that wait for one another need 40 threads: a cap that allows
+   * them (the default is the processors plus 4). */
+  cg_caller_set_max_pool_threads (40);
   run_blocking_burst (fx, 40, &futures);
   iter = cg_as_completed_new ((CgFuture **) futures->pdata, futures->len, FALSE);
   out = drain_all (iter, 40, NULL);
@@ -131,12 +134,14 @@ test_pool_shrinks (Fixture *fx)
   CgFuture *future;
 
   cg_caller_set_max_idle_pool_instances (1);
+  cg_caller_set_max_pool_threads (12);
   run_blocking_burst (fx, 12, &futures);
   for (guint i = 0; i < futures->len; i++)
     wait_done (g_ptr_array_index (futures, i));
   g_assert_cmpuint (n_threads (fx), ==, 12);
 
-  /* once the work is over, only one worker stays */
+  /* once the work is over, only one worker stays (the others stop after
+   * the idle timeout, shortened in main()) */
   CG_TEST_POLL_UNTIL (count_callers ("pool-") == 1);
 
   /* and it is the one the next job gets */
@@ -153,6 +158,7 @@ test_pool_lower_limit (Fixture *fx)
 {
   g_autoptr(GPtrArray) futures = NULL;
 
+  cg_caller_set_max_pool_threads (5);
   run_blocking_burst (fx, 5, &futures);
   for (guint i = 0; i < futures->len; i++)
     wait_done (g_ptr_array_index (futures, i));
@@ -562,6 +568,9 @@ int
 main (int    argc,
       char **argv)
 {
+  /* Idle workers beyond the limit stop after 0.2 s instead of 60 s (read
+   * once, before the pool's first use). */
+  g_setenv ("CG_POOL_IDLE_TIMEOUT_USEC", "200000", TRUE);
   cg_test_init (&argc, &argv);
 
   pool_test_add ("/pool/max-idle/setting", test_max_idle_setting);
