@@ -114,6 +114,8 @@ typedef struct
   gint64       idle_since;  /* under pool_lock */
   CgInboxNode *batch;       /* atomic: taken, not started (see above) */
   gint         ran;         /* atomic: jobs run, for progress */
+  gint         started;     /* atomic: jobs taken out of batch to run */
+  guint        taken;       /* under pool_lock: jobs taken from the queue, not given back */
   gint         ran_seen;    /* the manager's last look at ran */
   guint        ran_counted; /* ran already added to pool_jobs_run, under pool_lock */
   guint        blocked;     /* its thread only: nested library waits */
@@ -256,15 +258,16 @@ queue_push_tail_locked (CgFuture *job)
   g_atomic_int_set (&queue_length, queue_length + 1);
 }
 
-/* Puts @list (jobs taken out of the queue, in order) back in front. */
-static void
+/* Puts @list (jobs taken out of the queue, in order) back in front;
+ * returns how many. */
+static guint
 queue_push_front_locked (CgInboxNode *list)
 {
   CgInboxNode *last = list;
   gint n = 1;
 
   if (list == NULL)
-    return;
+    return 0;
   while (last->next != NULL)
     last = last->next, n++;
   last->next = queue_head;
@@ -272,16 +275,20 @@ queue_push_front_locked (CgInboxNode *list)
   if (queue_tail == NULL)
     queue_tail = last;
   g_atomic_int_set (&queue_length, queue_length + n);
+  return (guint) n;
 }
 
-/* Takes up to @max jobs from the front, in order. */
+/* Takes up to @max jobs from the front, in order; *@n_taken says how
+ * many. */
 static CgInboxNode *
-queue_pop_locked (guint max)
+queue_pop_locked (guint  max,
+                  guint *n_taken)
 {
   CgInboxNode *first = queue_head, *last = queue_head;
   gint64 now = g_get_monotonic_time ();
   guint n = 0;
 
+  *n_taken = 0;
   if (first == NULL || max == 0)
     return NULL;
   for (;;)
@@ -299,6 +306,7 @@ queue_pop_locked (guint max)
     queue_tail = NULL;
   last->next = NULL;
   g_atomic_int_set (&queue_length, queue_length - (gint) n);
+  *n_taken = n;
   return first;
 }
 
@@ -329,7 +337,22 @@ queue_remove_locked (CgFuture *job)
 static void
 pool_return_batch_locked (PoolWorker *worker)
 {
-  queue_push_front_locked (g_atomic_pointer_exchange (&worker->batch, NULL));
+  worker->taken -= queue_push_front_locked (g_atomic_pointer_exchange (&worker->batch, NULL));
+}
+
+/* Jobs workers took from the queue and have not started. */
+static guint
+pool_batched_locked (void)
+{
+  guint n = 0;
+
+  for (GList *l = pool_workers.head; l != NULL; l = l->next)
+    {
+      PoolWorker *worker = l->data;
+
+      n += worker->taken - (guint) g_atomic_int_get (&worker->started);
+    }
+  return n;
 }
 
 /* Workers -------------------------------------------------------------------- */
@@ -552,7 +575,10 @@ pool_worker_work (CgCaller *caller,
 
       if (queue_head != NULL)
         {
-          batch = queue_pop_locked (pool_batch_size_locked ());
+          guint n;
+
+          batch = queue_pop_locked (pool_batch_size_locked (), &n);
+          worker->taken += n;
           _cg_mutex_unlock (&pool_lock);
           break;
         }
@@ -587,6 +613,7 @@ pool_worker_work (CgCaller *caller,
       CgInboxNode *node = batch;
 
       g_atomic_pointer_set (&worker->batch, node->next);
+      g_atomic_int_inc (&worker->started);
       pool_run_job (caller, node);
       g_atomic_int_inc (&worker->ran);
       batch = g_atomic_pointer_exchange (&worker->batch, NULL);
@@ -1464,7 +1491,7 @@ cg_caller_get_pool_stats (CgPoolStats *stats)
   stats->n_threads = pool_workers.length;
   stats->n_idle = pool_idle.length;
   stats->n_blocked = pool_blocked;
-  stats->n_queued = (guint) queue_length;
+  stats->n_queued = (guint) queue_length + pool_batched_locked ();
   stats->jobs_run = pool_jobs_run;
   for (GList *l = pool_workers.head; l != NULL; l = l->next)
     {
