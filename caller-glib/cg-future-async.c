@@ -8,6 +8,7 @@
 #include "cg-private.h"
 
 #include "cg-async-reply-private.h"
+#include "cg-caller-private.h"
 #include "cg-future-private.h"
 
 /* wait_async ------------------------------------------------------------ */
@@ -129,6 +130,239 @@ wait_caller_stopped_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* The common wait: no timeout, no cancellable, from a thread whose
+ * caller runs its context (a GTK main loop, a worker). The answer comes
+ * through that caller's inbox (cg-async-reply.c), without a GTask or a
+ * GSource per wait; the caller's stop hook answers the waits still
+ * pending when it stops, as the stop source of the general case does. The
+ * waits pending on a caller are a list, qdata of the caller under its
+ * lock. */
+typedef struct _FastWait FastWait;
+
+/* The waits pending on one caller: qdata of the caller, also cached by
+ * the thread that waits (it is that caller's thread). */
+typedef struct
+{
+  FastWait *head;   /* under the caller's lock */
+  CgCaller *caller; /* no reference: the qdata lives as long as it */
+  gint      alive;  /* atomic: FALSE once the caller is finalized */
+} FastWaitList;
+
+struct _FastWait
+{
+  CgReply       reply;
+  CgFuture     *future;
+  FastWaitList *list;
+  CgWaitFlags   flags;
+  gint          finished;   /* atomic: the first outcome wins */
+  gboolean      linked;     /* under the caller's lock: in its list */
+  FastWait     *prev;
+  FastWait     *next;
+};
+
+static GQuark
+fast_waits_quark (void)
+{
+  static gsize quark = 0;
+
+  if (g_once_init_enter (&quark))
+    g_once_init_leave (&quark, g_quark_from_static_string ("cg-fast-waits"));
+  return (GQuark) quark;
+}
+
+static void
+fast_wait_list_unref (gpointer data)
+{
+  FastWaitList *list = data;
+
+  _CG_TSAN_RELEASE (list);
+  g_atomic_rc_box_release (list);
+}
+
+static void
+fast_wait_list_finalized (gpointer data)
+{
+  FastWaitList *list = data;
+
+  g_atomic_int_set (&list->alive, FALSE);
+  fast_wait_list_unref (list);
+}
+
+/* A reference, dropped when the thread ends. */
+static GPrivate cached_list = G_PRIVATE_INIT (fast_wait_list_unref);
+
+/* The list of @caller, this thread's caller; with the caller's lock held. */
+static FastWaitList *
+fast_wait_list_locked (CgCaller *caller)
+{
+  FastWaitList *list = g_private_get (&cached_list);
+
+  if (list != NULL && list->caller == caller && g_atomic_int_get (&list->alive))
+    return list;
+
+  list = g_object_get_qdata (G_OBJECT (caller), fast_waits_quark ());
+  if (list == NULL)
+    {
+      list = g_atomic_rc_box_new0 (FastWaitList);
+      list->caller = caller;
+      list->alive = TRUE;
+      g_object_set_qdata_full (G_OBJECT (caller), fast_waits_quark (), list,
+                               fast_wait_list_finalized);
+    }
+  g_private_replace (&cached_list, g_atomic_rc_box_acquire (list));
+  return list;
+}
+
+static void
+fast_wait_clear (gpointer data)
+{
+  FastWait *wait = data;
+
+  _cg_reply_clear (&wait->reply);
+  g_object_unref (wait->future);
+}
+
+static void
+fast_wait_unref (gpointer data)
+{
+  _CG_TSAN_RELEASE (data);
+  g_atomic_rc_box_release_full (data, fast_wait_clear);
+}
+
+/* With the caller's lock held. */
+static void
+fast_wait_unlink_locked (FastWait *wait)
+{
+  if (wait->prev != NULL)
+    wait->prev->next = wait->next;
+  else
+    wait->list->head = wait->next;
+  if (wait->next != NULL)
+    wait->next->prev = wait->prev;
+  wait->prev = wait->next = NULL;
+  wait->linked = FALSE;
+}
+
+static void
+fast_wait_done (CgFuture *future,
+                gpointer  data)
+{
+  FastWait *wait = data;
+  GMutex *lock;
+  gboolean was_linked;
+  GError *error = NULL;
+
+  /* The winner alone touches the reply (the stop hook may have won). */
+  if (!g_atomic_int_compare_and_exchange (&wait->finished, 0, 1))
+    return;
+
+  lock = _cg_caller_get_lock (wait->reply.caller);
+  _cg_mutex_lock (lock);
+  was_linked = wait->linked;
+  if (was_linked)
+    fast_wait_unlink_locked (wait);
+  _cg_mutex_unlock (lock);
+
+  if (_cg_future_wait_outcome (wait->future, wait->flags, &error))
+    _cg_reply_return_boolean (&wait->reply, TRUE);
+  else
+    _cg_reply_return_error (&wait->reply, error);
+
+  if (was_linked)
+    fast_wait_unref (wait); /* the list's reference */
+}
+
+/* A caller stops: its pending waits end as the general case's do. */
+static void
+fast_waits_caller_stopped (CgCaller *caller)
+{
+  GMutex *lock = _cg_caller_get_lock (caller);
+  FastWaitList *waits;
+  FastWait *list = NULL;
+
+  _cg_mutex_lock (lock);
+  waits = g_object_get_qdata (G_OBJECT (caller), fast_waits_quark ());
+  if (waits != NULL)
+    {
+      list = waits->head;
+      waits->head = NULL;
+    }
+  for (FastWait *w = list; w != NULL; w = w->next)
+    w->linked = FALSE;
+  _cg_mutex_unlock (lock);
+
+  while (list != NULL)
+    {
+      FastWait *wait = list;
+
+      list = wait->next;
+      wait->prev = wait->next = NULL;
+      if (g_atomic_int_compare_and_exchange (&wait->finished, 0, 1))
+        {
+          _cg_future_remove_hook (wait->future, fast_wait_done, wait);
+          if (!(wait->flags & CG_WAIT_FLAGS_SHIELD))
+            cg_future_cancel (wait->future, _("The caller of the waiting thread was stopped"));
+          _cg_reply_return_error (&wait->reply, _cg_reply_new_closed_error ());
+        }
+      fast_wait_unref (wait); /* the list's reference */
+    }
+}
+
+/* Starts the common wait; FALSE when this thread has no caller to answer
+ * through (the general case then). */
+static gboolean
+fast_wait_start (CgFuture            *self,
+                 CgWaitFlags          flags,
+                 GAsyncReadyCallback  callback,
+                 gpointer             user_data)
+{
+  static gsize hooked = 0;
+  FastWait *wait;
+  CgCaller *caller;
+  GMutex *lock;
+  FastWait *head;
+
+  if (g_once_init_enter (&hooked))
+    {
+      _cg_caller_add_stop_hook (fast_waits_caller_stopped);
+      g_once_init_leave (&hooked, 1);
+    }
+
+  wait = g_atomic_rc_box_new0 (FastWait);
+  _cg_reply_init (&wait->reply, self, NULL, callback, user_data, cg_future_wait_async);
+  if (wait->reply.task != NULL || wait->reply.caller == NULL)
+    {
+      _cg_reply_clear (&wait->reply);
+      g_atomic_rc_box_release (wait);
+      return FALSE;
+    }
+  wait->future = g_object_ref (self);
+  wait->flags = flags;
+  caller = wait->reply.caller;
+  lock = _cg_caller_get_lock (caller);
+
+  _cg_mutex_lock (lock);
+  if (_cg_caller_is_closed (caller))
+    {
+      /* Stopping: its stop hook may have run already. */
+      _cg_mutex_unlock (lock);
+      fast_wait_unref (wait);
+      return FALSE;
+    }
+  wait->list = fast_wait_list_locked (caller);
+  head = wait->list->head;
+  wait->next = head;
+  if (head != NULL)
+    head->prev = wait;
+  wait->list->head = wait;
+  wait->linked = TRUE;
+  g_atomic_rc_box_acquire (wait); /* the list's; the hook has the first */
+  _cg_mutex_unlock (lock);
+
+  _cg_future_add_hook (self, fast_wait_done, wait, fast_wait_unref);
+  return TRUE;
+}
+
 /**
  * cg_future_wait_async:
  * @self: a #CgFuture
@@ -164,6 +398,10 @@ cg_future_wait_async (CgFuture            *self,
 
   g_return_if_fail (CG_IS_FUTURE (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  if (!(timeout >= 0) && cancellable == NULL && callback != NULL &&
+      fast_wait_start (self, flags, callback, user_data))
+    return;
 
   task = _cg_reply_task_new (self, cancellable, callback, user_data, cg_future_wait_async);
   g_task_set_name (task, "[caller-glib] cg_future_wait_async");
@@ -234,8 +472,7 @@ cg_future_wait_finish (CgFuture      *self,
                        GError       **error)
 {
   g_return_val_if_fail (CG_IS_FUTURE (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == cg_future_wait_async, FALSE);
+  g_return_val_if_fail (_cg_reply_is_valid (result, self, cg_future_wait_async), FALSE);
 
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return _cg_reply_propagate_boolean (result, error);
 }
