@@ -16,7 +16,7 @@
  * @title: Worker pool
  * @short_description: running blocking jobs in pooled worker threads
  *
- * cg_caller_to_thread() runs a job in a thread of its own, the C
+ * cg_caller_to_thread() runs a job in a pooled worker thread, the C
  * counterpart of async_kernel's `Caller.to_thread()`. The threads are ordinary
  * #CgCaller workers, started with cg_caller_start_new() and named
  * `pool-1`, `pool-2` and so on; they show up in cg_caller_all_callers()
@@ -26,25 +26,45 @@
  * worker are cancelled, so are the jobs submitted while it runs, and no
  * worker starts meanwhile; the pool serves the calls that come after it.
  *
- * A worker runs one pool job at a time. A job goes to an idle worker when
- * there is one; otherwise it waits in the pool's queue while a new worker
- * starts, so a burst of blocking jobs never waits behind one another, only
- * for threads to start. Workers start one at a time, and a worker that
- * finishes its job takes the next queued one: a burst of short jobs is
- * therefore served by the workers already there instead of a thread per
- * job. Once its job is done and nothing is queued, a worker goes back to
- * the idle pool while fewer than cg_caller_get_max_idle_pool_instances()
- * workers are idle or other pool jobs are still running (work is
- * outstanding), and stops otherwise (after the work already queued to it);
- * when the last pool job ends, the idle pool shrinks back to the limit. A
- * worker that someone else stopped leaves the pool.
+ * The pool's rules:
  *
- * A worker counts as free from the moment its job has finished: its future
- * is done and its function has returned, before any done callback or
- * waiter learns of it when the function returned first. So whoever reacts
- * to a completion by calling cg_caller_to_thread() again reuses that worker
- * rather than starting a new thread; and a job that completes its future
- * early and goes on working keeps its worker until it returns.
+ * - **A cap.** At most cg_caller_get_max_pool_threads() workers run jobs
+ *   at once: by default the number of processors plus 4, at most 32, as
+ *   Python's `ThreadPoolExecutor`; cg_caller_set_max_pool_threads()
+ *   changes it for the process.
+ * - **A queue.** Jobs beyond the cap wait in one queue, first in, first
+ *   out. Cancelling a waiting job's future (or the cancellable given to
+ *   cg_caller_to_thread_full()) completes it at once as cancelled; it never
+ *   runs and its destroy notify runs on the cancelling thread.
+ * - **Workers pull their jobs.** A worker takes a small batch of jobs (a
+ *   fair share of the queue, at most 32) with one lock and runs them one
+ *   after the other, running its own main context (done callbacks,
+ *   replies) between batches. A parked worker is woken only when no other
+ *   worker is awake to see a new job, and the pool adds a thread only when
+ *   no worker finished a job for a tick (1 ms) while jobs wait; a worker
+ *   stuck in a long job for a tick gives back the jobs it took and has not
+ *   started. A burst of tiny jobs is thus run by a thread or two, and a
+ *   burst of blocking jobs grows the pool to its cap, one thread per tick.
+ * - **Blocking in the library's waits.** A pool job blocked in
+ *   cg_future_wait_sync() (on another pool job, say) does not count
+ *   against the cap while it blocks: the pool may run one more thread past
+ *   the cap meanwhile, as Go's scheduler and tokio's `block_in_place` do,
+ *   so pool jobs that wait for pool jobs never deadlock a full pool. A job
+ *   that blocks anywhere else keeps its place; a pool that stays
+ *   saturated (no job finishing while jobs wait) for half a second adds a
+ *   thread past the cap, one per half second, up to
+ *   %CG_POOL_HARD_MAX_THREADS threads in all.
+ * - **Idle workers.** cg_caller_get_max_idle_pool_instances() idle workers
+ *   stay, as async_kernel's `MAX_IDLE_POOL_INSTANCES`; idle workers beyond
+ *   that stop once they have been idle for 60 seconds, as in
+ *   async_kernel's newest version.
+ * - **Free at once.** A worker takes its next job as soon as its job's
+ *   function returns with its future done, so whoever reacts to a
+ *   completion by calling cg_caller_to_thread() again reuses that worker
+ *   rather than starting a new thread. A job that returns a future not
+ *   done yet (cg_future_return_future()) keeps its worker until then.
+ * - **Visible.** cg_caller_get_pool_stats() reads the counts: threads, idle
+ *   and blocked workers, jobs queued and run, queue waits.
  *
  * |[<!-- language="C" -->
  * static void
@@ -120,6 +140,9 @@ typedef struct
   guint        ran_counted; /* ran already added to pool_jobs_run, under pool_lock */
   guint        blocked;     /* its thread only: nested library waits */
   gboolean     blocked_counted; /* under pool_lock: in pool_blocked */
+  gboolean     looked;      /* under pool_lock: its thread asked for work */
+  CgFuture    *held;        /* under pool_lock: a job that returned a future
+                             * not done yet keeps its worker (a reference) */
 } PoolWorker;
 
 static GMutex pool_lock;
@@ -130,6 +153,7 @@ static GQueue pool_workers = G_QUEUE_INIT; /* PoolWorker in the pool */
 static GQueue pool_idle = G_QUEUE_INIT; /* PoolWorker parked, most recently parked last */
 static guint pool_blocked;              /* workers blocked in library waits */
 static guint pool_starting;             /* workers the manager is starting (0 or 1) */
+static guint pool_fresh;                /* workers started that have not asked for work yet */
 static GCond pool_started_cond;         /* pool_starting went 0, with pool_lock */
 static GCond pool_manager_cond;         /* wakes the manager, with pool_lock */
 static gboolean pool_manager_parked;    /* the manager waits without a deadline */
@@ -426,6 +450,8 @@ pool_leave_locked (PoolWorker *worker)
   worker->idle = FALSE;
   g_queue_unlink (&pool_workers, &worker->link);
   worker->in_pool = FALSE;
+  if (!worker->looked)
+    pool_fresh--;
   if (worker->blocked_counted)
     {
       worker->blocked_counted = FALSE;
@@ -530,6 +556,44 @@ pool_run_job (CgCaller    *caller,
   _cg_job_node_func (node, caller, !_cg_caller_is_closed (caller));
 }
 
+/* The future that held @worker is done: it takes jobs again. */
+static void
+pool_held_done (CgFuture *future,
+                gpointer  data)
+{
+  PoolWorker *worker = data;
+  CgFuture *held = NULL;
+  CgCaller *wake = NULL;
+
+  _cg_mutex_lock (&pool_lock);
+  if (worker->held == future)
+    {
+      held = g_steal_pointer (&worker->held);
+      if (worker->in_pool)
+        wake = g_object_ref (worker->caller);
+    }
+  _cg_mutex_unlock (&pool_lock);
+
+  pool_wake (wake);
+  g_clear_object (&held);
+}
+
+/* A job that returned a future (cg_future_return_future(), a coroutine
+ * in Python) keeps its worker until that future is done, as in
+ * async_kernel: the worker's thread serves it meanwhile and takes no
+ * other job. Takes the reference given. */
+static void
+pool_hold_worker (PoolWorker *worker,
+                  CgFuture   *job)
+{
+  _cg_mutex_lock (&pool_lock);
+  worker->held = job;
+  pool_return_batch_locked (worker);
+  _cg_mutex_unlock (&pool_lock);
+
+  _cg_future_add_hook (job, pool_held_done, worker, NULL);
+}
+
 /* The work function of a worker's loop (_cg_caller_set_work_func()): runs
  * a batch of jobs from the queue; FALSE when there is none (the worker is
  * idle then, or has left the pool). */
@@ -550,6 +614,17 @@ pool_worker_work (CgCaller *caller,
       _cg_mutex_lock (&pool_lock);
       if (!worker->in_pool)
         {
+          _cg_mutex_unlock (&pool_lock);
+          return FALSE;
+        }
+      if (!worker->looked)
+        {
+          worker->looked = TRUE;
+          pool_fresh--;
+        }
+      if (worker->held != NULL)
+        {
+          /* Its job waits for another future: this thread serves it. */
           _cg_mutex_unlock (&pool_lock);
           return FALSE;
         }
@@ -611,11 +686,18 @@ pool_worker_work (CgCaller *caller,
   while (batch != NULL)
     {
       CgInboxNode *node = batch;
+      CgFuture *job = g_object_ref (_cg_job_from_node (node));
 
       g_atomic_pointer_set (&worker->batch, node->next);
       g_atomic_int_inc (&worker->started);
       pool_run_job (caller, node);
       g_atomic_int_inc (&worker->ran);
+      if (G_UNLIKELY (!cg_future_is_done (job)))
+        {
+          pool_hold_worker (worker, job);
+          return TRUE;
+        }
+      g_object_unref (job);
       batch = g_atomic_pointer_exchange (&worker->batch, NULL);
     }
 
@@ -757,6 +839,7 @@ pool_start_worker_locked (void)
         {
           worker->caller = g_object_ref (caller);
           worker->in_pool = TRUE;
+          pool_fresh++;
           g_queue_push_tail_link (&pool_workers, &worker->link);
           _cg_mutex_unlock (&pool_lock);
           g_signal_connect (caller, "notify::stopped", G_CALLBACK (caller_notify_stopped), worker);
@@ -905,7 +988,8 @@ pool_manager_main (gpointer data)
           worker->ran_seen = ran;
           progress += (guint) ran;
         }
-      stuck = progress == progress_seen;
+      /* A worker that has not asked for work yet will take some. */
+      stuck = progress == progress_seen && pool_fresh == 0;
       progress_seen = progress;
       next_tick = now + pool_grow_usec ();
 
