@@ -9,6 +9,7 @@
 
 #include "cg-async-reply-private.h"
 #include "cg-caller-private.h"
+#include "cg-context-private.h"
 #include "cg-future-private.h"
 
 /* wait_async ------------------------------------------------------------ */
@@ -150,14 +151,19 @@ typedef struct
 
 struct _FastWait
 {
-  CgReply       reply;
-  CgFuture     *future;
-  FastWaitList *list;
-  CgWaitFlags   flags;
-  gint          finished;   /* atomic: the first outcome wins */
-  gboolean      linked;     /* under the caller's lock: in its list */
-  FastWait     *prev;
-  FastWait     *next;
+  CgInboxNode          node;       /* in the caller's inbox, with the answer */
+  CgCaller            *caller;     /* a reference, and a hold on its thread */
+  CgFuture            *future;     /* the future waited for */
+  GAsyncReadyCallback  callback;
+  gpointer             user_data;
+  CgContextMap        *context;    /* the context current at the wait */
+  FastWaitList        *list;
+  CgWaitFlags          flags;
+  gint                 finished;   /* atomic: the first outcome wins */
+  gboolean             closed;     /* the answer: the caller stopped */
+  gboolean             linked;     /* under the caller's lock: in its list */
+  FastWait            *prev;
+  FastWait            *next;
 };
 
 static GQuark
@@ -218,7 +224,8 @@ fast_wait_clear (gpointer data)
 {
   FastWait *wait = data;
 
-  _cg_reply_clear (&wait->reply);
+  _cg_context_map_unref (wait->context);
+  g_clear_object (&wait->caller);
   g_object_unref (wait->future);
 }
 
@@ -243,6 +250,80 @@ fast_wait_unlink_locked (FastWait *wait)
   wait->linked = FALSE;
 }
 
+/* On the waiting thread: the callback, in the context of the wait. Its
+ * result is the future itself when the wait has no flags and ended with
+ * it (cg_future_wait_finish() then checks the future), else a done
+ * future carrying the wait's outcome, as cg-async-reply.c makes. */
+static void
+fast_wait_deliver (FastWait *wait)
+{
+  CgFuture *result = NULL;
+  CgContextMap *saved;
+  GError *error = NULL;
+
+  if (wait->closed || wait->flags != CG_WAIT_FLAGS_NONE)
+    {
+      result = cg_future_new ();
+      _cg_future_set_source_tag (result, cg_future_wait_async);
+      _cg_future_set_source_object (result, wait->future);
+      if (wait->closed)
+        cg_future_return_error (result, _cg_reply_new_closed_error (), NULL);
+      else if (_cg_future_wait_outcome (wait->future, wait->flags, &error))
+        cg_future_return_boolean (result, TRUE, NULL);
+      else
+        cg_future_return_error (result, error, NULL);
+    }
+
+  saved = _cg_context_enter (&wait->context);
+  wait->callback (G_OBJECT (wait->future),
+                  G_ASYNC_RESULT (result != NULL ? result : wait->future),
+                  wait->user_data);
+  _cg_context_leave (&wait->context, saved);
+
+  g_clear_object (&result);
+  _cg_caller_release (wait->caller);
+  fast_wait_unref (wait); /* the answer's reference */
+}
+
+static void
+fast_wait_node_func (CgInboxNode *node,
+                     CgCaller    *caller,
+                     gboolean     run)
+{
+  /* From the inbox, or from its discarding when the caller stops: the
+   * answer is owed either way. */
+  fast_wait_deliver ((FastWait *) node);
+}
+
+static gboolean
+fast_wait_late (gpointer data)
+{
+  _CG_TSAN_ACQUIRE (data);
+  fast_wait_deliver (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Sends the answer to the waiting thread; takes a reference for it. */
+static void
+fast_wait_answer (FastWait *wait)
+{
+  g_atomic_rc_box_acquire (wait);
+  wait->node.func = fast_wait_node_func;
+  wait->node.next = NULL;
+  if (!_cg_caller_post_node (wait->caller, &wait->node))
+    {
+      /* Stopped: its thread still runs its context until every answer
+       * it is owed has run (_cg_caller_hold()). */
+      GSource *source = g_idle_source_new ();
+
+      _CG_TSAN_RELEASE (wait);
+      g_source_set_callback (source, fast_wait_late, wait, NULL);
+      g_source_set_static_name (source, "[caller-glib] wait answer after stop");
+      g_source_attach (source, cg_caller_get_context (wait->caller));
+      g_source_unref (source);
+    }
+}
+
 static void
 fast_wait_done (CgFuture *future,
                 gpointer  data)
@@ -250,23 +331,19 @@ fast_wait_done (CgFuture *future,
   FastWait *wait = data;
   GMutex *lock;
   gboolean was_linked;
-  GError *error = NULL;
 
-  /* The winner alone touches the reply (the stop hook may have won). */
+  /* The winner alone answers (the stop hook may have won). */
   if (!g_atomic_int_compare_and_exchange (&wait->finished, 0, 1))
     return;
 
-  lock = _cg_caller_get_lock (wait->reply.caller);
+  lock = _cg_caller_get_lock (wait->caller);
   _cg_mutex_lock (lock);
   was_linked = wait->linked;
   if (was_linked)
     fast_wait_unlink_locked (wait);
   _cg_mutex_unlock (lock);
 
-  if (_cg_future_wait_outcome (wait->future, wait->flags, &error))
-    _cg_reply_return_boolean (&wait->reply, TRUE);
-  else
-    _cg_reply_return_error (&wait->reply, error);
+  fast_wait_answer (wait);
 
   if (was_linked)
     fast_wait_unref (wait); /* the list's reference */
@@ -302,7 +379,8 @@ fast_waits_caller_stopped (CgCaller *caller)
           _cg_future_remove_hook (wait->future, fast_wait_done, wait);
           if (!(wait->flags & CG_WAIT_FLAGS_SHIELD))
             cg_future_cancel (wait->future, _("The caller of the waiting thread was stopped"));
-          _cg_reply_return_error (&wait->reply, _cg_reply_new_closed_error ());
+          wait->closed = TRUE;
+          fast_wait_answer (wait);
         }
       fast_wait_unref (wait); /* the list's reference */
     }
@@ -317,10 +395,14 @@ fast_wait_start (CgFuture            *self,
                  gpointer             user_data)
 {
   static gsize hooked = 0;
-  FastWait *wait;
   CgCaller *caller;
+  FastWait *wait;
   GMutex *lock;
   FastWait *head;
+
+  caller = _cg_caller_dup_serving_here ();
+  if (caller == NULL)
+    return FALSE;
 
   if (g_once_init_enter (&hooked))
     {
@@ -329,23 +411,22 @@ fast_wait_start (CgFuture            *self,
     }
 
   wait = g_atomic_rc_box_new0 (FastWait);
-  _cg_reply_init (&wait->reply, self, NULL, callback, user_data, cg_future_wait_async);
-  if (wait->reply.task != NULL || wait->reply.caller == NULL)
-    {
-      _cg_reply_clear (&wait->reply);
-      g_atomic_rc_box_release (wait);
-      return FALSE;
-    }
+  wait->caller = caller;
   wait->future = g_object_ref (self);
+  wait->callback = callback;
+  wait->user_data = user_data;
   wait->flags = flags;
-  caller = wait->reply.caller;
-  lock = _cg_caller_get_lock (caller);
+  wait->context = _cg_context_capture ();
+  /* The thread runs its context until the callback ran. */
+  _cg_caller_hold (caller);
 
+  lock = _cg_caller_get_lock (caller);
   _cg_mutex_lock (lock);
   if (_cg_caller_is_closed (caller))
     {
       /* Stopping: its stop hook may have run already. */
       _cg_mutex_unlock (lock);
+      _cg_caller_release (caller);
       fast_wait_unref (wait);
       return FALSE;
     }
@@ -472,6 +553,12 @@ cg_future_wait_finish (CgFuture      *self,
                        GError       **error)
 {
   g_return_val_if_fail (CG_IS_FUTURE (self), FALSE);
+
+  /* The common wait answers with the future itself (see
+   * fast_wait_deliver()). */
+  if (result == G_ASYNC_RESULT (self))
+    return cg_future_check (self, error);
+
   g_return_val_if_fail (_cg_reply_is_valid (result, self, cg_future_wait_async), FALSE);
 
   return _cg_reply_propagate_boolean (result, error);
