@@ -153,6 +153,7 @@ static GQueue pool_workers = G_QUEUE_INIT; /* PoolWorker in the pool */
 static GQueue pool_idle = G_QUEUE_INIT; /* PoolWorker parked, most recently parked last */
 static guint pool_blocked;              /* workers blocked in library waits */
 static guint pool_starting;             /* workers the manager is starting (0 or 1) */
+static guint pool_extra;                /* threads allowed past the cap while saturated */
 static guint pool_fresh;                /* workers started that have not asked for work yet */
 static GCond pool_started_cond;         /* pool_starting went 0, with pool_lock */
 static GCond pool_manager_cond;         /* wakes the manager, with pool_lock */
@@ -389,11 +390,12 @@ pool_awake_locked (void)
 }
 
 /* The cap on threads that make progress; workers blocked in the library's
- * waits do not count, up to the hard maximum. */
+ * waits do not count, and a saturated pool may have a few more, up to the
+ * hard maximum. */
 static guint
 pool_room_locked (void)
 {
-  return MIN (max_threads () + pool_blocked, CG_POOL_HARD_MAX_THREADS);
+  return MIN (max_threads () + pool_blocked + pool_extra, CG_POOL_HARD_MAX_THREADS);
 }
 
 static void
@@ -654,6 +656,8 @@ pool_worker_work (CgCaller *caller,
 
           batch = queue_pop_locked (pool_batch_size_locked (), &n);
           worker->taken += n;
+          if (n > 1)
+            pool_manager_signal_locked (FALSE); /* it watches this batch too */
           _cg_mutex_unlock (&pool_lock);
           break;
         }
@@ -670,6 +674,16 @@ pool_worker_work (CgCaller *caller,
               _cg_mutex_unlock (&pool_lock);
               continue;
             }
+        }
+
+      if (pool_workers.length + pool_starting > pool_room_locked ())
+        {
+          /* Past the cap with nothing to do (threads added while the pool
+           * was saturated, or the cap was lowered): one worker less. */
+          leaving = pool_leave_locked (worker);
+          _cg_mutex_unlock (&pool_lock);
+          caller_stop_soon (leaving);
+          return FALSE;
         }
 
       /* Nothing to do: park. The most recently parked is woken first, so
@@ -879,11 +893,21 @@ pool_start_worker_locked (void)
 /* The manager --------------------------------------------------------------- */
 
 /* Stops the idle workers beyond the limit whose idle time is over (all of
- * them with @now_too), oldest first; returns when the next one is due. */
+ * them with @now_too), oldest first, and at once those past the cap;
+ * returns when the next one is due. */
 static gint64
 pool_retire_idle_locked (gboolean now_too)
 {
   guint max_idle = (guint) g_atomic_int_get (&pool_max_idle);
+
+  while (pool_idle.length > 0 && pool_workers.length + pool_starting > pool_room_locked ())
+    {
+      CgCaller *caller = pool_leave_locked (pool_idle.head->data);
+
+      _cg_mutex_unlock (&pool_lock);
+      caller_stop_soon (caller);
+      _cg_mutex_lock (&pool_lock);
+    }
 
   while (pool_idle.length > max_idle)
     {
@@ -922,8 +946,16 @@ pool_manager_main (gpointer data)
       CgCaller *wake = NULL;
       gboolean stuck = FALSE;
 
-      if (queue_head == NULL || pool_closed > 0)
+      if ((queue_head == NULL && pool_batched_locked () == 0) || pool_closed > 0)
         {
+          /* Nothing waits (in the queue, or taken by a worker and not
+           * started): the threads past the cap stop once their jobs are
+           * done, those idle now. */
+          if (pool_extra > 0)
+            {
+              pool_extra = 0;
+              continue; /* the loop's top retires them, and looks again */
+            }
           pool_manager_urgent = FALSE;
           stalled_since = 0;
           next_tick = 0;
@@ -964,6 +996,7 @@ pool_manager_main (gpointer data)
           if (next_tick == 0)
             {
               next_tick = now + pool_grow_usec ();
+              progress_seen = 0;
               for (GList *l = pool_workers.head; l != NULL; l = l->next)
                 {
                   PoolWorker *worker = l->data;
@@ -1020,7 +1053,11 @@ pool_manager_main (gpointer data)
                 pool_workers.length + pool_starting < CG_POOL_HARD_MAX_THREADS))
         {
           if (pool_workers.length + pool_starting >= pool_room_locked ())
-            stalled_since = now; /* one more per period past the cap */
+            {
+              /* One more per period past the cap. */
+              pool_extra++;
+              stalled_since = now;
+            }
           if (!pool_start_worker_locked ())
             {
               _cg_mutex_unlock (&pool_lock);
@@ -1511,8 +1548,10 @@ cg_caller_set_max_pool_threads (guint max_threads)
 
   g_atomic_int_set (&pool_max_threads, (gint) max_threads);
 
-  /* The manager may start workers for jobs that wait. */
+  /* Idle workers past a lower cap stop now; the manager may start
+   * workers for jobs that wait under a higher one. */
   _cg_mutex_lock (&pool_lock);
+  pool_retire_idle_locked (FALSE);
   if (queue_head != NULL)
     pool_manager_signal_locked (TRUE);
   _cg_mutex_unlock (&pool_lock);

@@ -126,6 +126,26 @@ test_to_thread_burst (Fixture *fx)
     g_assert_cmpint (cg_future_propagate_int (g_ptr_array_index (out, i), NULL), ==, 1);
 }
 
+/* Two jobs that wait for each other (outside the library's waits) with a
+ * cap of one: only the saturation rule, a thread past the cap once no job
+ * finished for half a second, lets the second one start. */
+static void
+test_saturation_past_cap (Fixture *fx)
+{
+  g_autoptr(GPtrArray) futures = NULL;
+  CgPoolStats stats;
+
+  cg_caller_set_max_pool_threads (1);
+  run_blocking_burst (fx, 2, &futures);
+  for (guint i = 0; i < futures->len; i++)
+    wait_done (g_ptr_array_index (futures, i));
+  g_assert_true (cg_test_gate_is_open (&fx->gate));
+  g_assert_cmpuint (n_threads (fx), ==, 2);
+
+  /* Once nothing waits, the pool goes back under its cap. */
+  CG_TEST_POLL_UNTIL ((cg_caller_get_pool_stats (&stats), stats.n_threads <= 1));
+}
+
 static void
 test_pool_shrinks (Fixture *fx)
 {
@@ -578,6 +598,7 @@ main (int    argc,
   pool_test_add ("/pool/to-thread/reuse", test_to_thread_reuse);
   pool_test_add ("/pool/to-thread/burst", test_to_thread_burst);
   pool_test_add ("/pool/shrinks", test_pool_shrinks);
+  pool_test_add ("/pool/saturation/past-cap", test_saturation_past_cap);
   pool_test_add ("/pool/max-idle/lower", test_pool_lower_limit);
   pool_test_add ("/pool/worker-stopped-by-others", test_pool_worker_stopped_by_others);
   pool_test_add ("/pool/to-thread/from-pool-job", test_to_thread_from_pool_job);
