@@ -1136,8 +1136,9 @@ pool_hook_locked (void)
   pool_hooked = TRUE;
 }
 
-/* Queues @job (and the reference given); FALSE when it was cancelled
- * instead, the pool being stopped or its manager unable to start. */
+/* Queues @job (and the reference given), or completes it as cancelled
+ * when the pool is being stopped or its manager cannot start. Wakes a
+ * parked worker only when no worker is awake to see the job. */
 static void
 pool_submit (CgFuture *job)
 {
