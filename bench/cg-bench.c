@@ -550,6 +550,64 @@ w3_glib (void)
   return n / (now_seconds () - start) / 1e6;
 }
 
+/* W3w: W3 with the documented way to collect a future on the main loop,
+ * cg_future_wait_async(); both sides run the same number of jobs. */
+
+static guint
+w3w_jobs (void)
+{
+  return n_fanout / 2;
+}
+
+static void
+fanout_waited (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  cg_future_wait_finish (CG_FUTURE (source), result, NULL);
+  fanout_done++;
+}
+
+static gdouble
+w3w_caller_glib (void)
+{
+  guint n = w3w_jobs ();
+  gdouble start = now_seconds ();
+
+  fanout_done = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(CgFuture) future = cg_caller_to_thread (tiny_job, NULL, NULL, NULL);
+
+      cg_future_wait_async (future, CG_TIMEOUT_INFINITE, CG_WAIT_FLAGS_NONE, NULL,
+                            fanout_waited, NULL);
+    }
+  while (fanout_done < n)
+    g_main_context_iteration (NULL, TRUE);
+
+  return n / (now_seconds () - start) / 1e6;
+}
+
+static gdouble
+w3w_glib (void)
+{
+  guint n = w3w_jobs ();
+  gdouble start = now_seconds ();
+
+  fanout_done = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      GTask *task = g_task_new (NULL, NULL, gtask_done, NULL);
+
+      g_task_run_in_thread (task, gtask_tiny);
+      g_object_unref (task);
+    }
+  while (fanout_done < n)
+    g_main_context_iteration (NULL, TRUE);
+
+  return n / (now_seconds () - start) / 1e6;
+}
+
 /* W3 has no libdex figure: libdex 1.0's continuations (dex_future_then)
  * and fibers on its thread pool scheduler, reporting back to the default
  * main context, hung or crashed in this harness. */
@@ -864,6 +922,8 @@ static Workload workloads[] = {
   { "W2m", "M/s", FALSE, "W2 while a job list is watched", 0, 0, 0, 0, NULL },
   { "W3", "M/s", FALSE, "fan-out to a pool, back on the main loop", 0, 0, 0, 0,
     "GTask in a thread" },
+  { "W3w", "M/s", FALSE, "W3, collected with cg_future_wait_async()", 0, 0, 0, 0,
+    "GTask in a thread" },
   { "W4", "% core", TRUE, "idle caller", 0, 0, 0, 0, NULL },
   { "W5", "bytes", TRUE, "memory of a pending future", 0, 0, 0, 0, NULL },
   { "W6", "us", TRUE, "as_completed, per future", 0, 0, 0, 0, NULL },
@@ -1004,6 +1064,8 @@ main (int    argc,
         {
           ours = w3_caller_glib, glib = w3_glib;
         }
+      else if (g_str_equal (w->key, "W3w"))
+        ours = w3w_caller_glib, glib = w3w_glib;
       else if (g_str_equal (w->key, "W4"))
         ours = w4_caller_glib;
       else if (g_str_equal (w->key, "W5"))

@@ -36,6 +36,8 @@ struct _CgCaller
   gint          thread_bound; /* atomic, see cg_caller_set_thread_bound() */
   CgFuture     *running_job;  /* atomic, with a reference while set */
   gint          holds;        /* atomic: answers owed to this thread, see _cg_caller_hold() */
+  CgCallerWorkFunc work_func; /* atomic, see _cg_caller_set_work_func() */
+  gpointer      work_data;
 
   GMutex        lock;         /* the fields below */
   GSource      *source;

@@ -480,6 +480,36 @@ spin_for_work (CgCaller *self,
   return found;
 }
 
+void
+_cg_caller_set_work_func (CgCaller         *self,
+                          CgCallerWorkFunc  func,
+                          gpointer          data)
+{
+  self->work_data = data;
+  g_atomic_pointer_set (&self->work_func, func);
+  /* The thread may be parked already: let it look. */
+  g_main_context_wakeup (self->context);
+}
+
+/* A thread with a work function: runs what it gives, and what its inbox
+ * holds between batches, with the rest of its context every few
+ * batches; parks in its context when there is nothing. */
+static void
+run_work_func (CgCaller         *self,
+               CgCallerWorkFunc  func,
+               guint            *batches)
+{
+  if (!func (self, self->work_data))
+    {
+      g_main_context_iteration (self->context, TRUE);
+      return;
+    }
+  if ((++*batches & 15) == 0)
+    g_main_context_iteration (self->context, FALSE);
+  else if (cg_inbox_has_pending (&self->inbox) || self->inbox.local_head != NULL)
+    caller_dispatch (self);
+}
+
 gpointer
 _cg_caller_thread_main (gpointer data)
 {
@@ -502,6 +532,13 @@ _cg_caller_thread_main (gpointer data)
 
   while (!g_atomic_int_get (&self->quit))
     {
+      CgCallerWorkFunc work = g_atomic_pointer_get (&self->work_func);
+
+      if (work != NULL)
+        {
+          run_work_func (self, work, &direct);
+          continue;
+        }
       if (spin > 0 && !g_atomic_int_get (&self->no_spin) && spin_for_work (self, spin))
         {
           /* Work arrived while spinning: run it without the poll() of a

@@ -27,6 +27,20 @@ const char *_cg_caller_peek_log_domain  (CgCaller   *self);
 void        _cg_caller_set_idle_spin    (CgCaller   *self,
                                          gboolean    spin);
 
+/* Work from elsewhere than the inbox, for a caller of
+ * cg_caller_start_new() (the pool's workers): its thread calls @func
+ * between iterations of its loop, instead of spinning. @func runs what it
+ * finds and returns TRUE when it did something: the loop then runs what
+ * the inbox holds without blocking and calls it again. FALSE: nothing to
+ * do, the thread blocks in its main context until something wakes it
+ * (its inbox, or g_main_context_wakeup() from whoever has work for it).
+ * Set once; @data must live as long as the caller. */
+typedef gboolean (*CgCallerWorkFunc) (CgCaller *caller,
+                                      gpointer  data);
+void        _cg_caller_set_work_func    (CgCaller        *self,
+                                         CgCallerWorkFunc func,
+                                         gpointer         data);
+
 /* The caller's lock: features that keep state per caller (the execution
  * queues) may guard it with this lock, held briefly, calling nothing of
  * the caller while they hold it. */

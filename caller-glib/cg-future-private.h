@@ -120,6 +120,21 @@ typedef struct
 
 void        _cg_future_set_job_funcs    (const CgFutureJobFuncs *funcs);
 
+/* A thread about to block in the library's own waits (cg_future_wait_sync()
+ * once it stops spinning and parks) and done blocking: a feature that
+ * counts the threads making progress (the worker pool) fills this in, so
+ * that a pool worker blocked here does not hold a place of the pool. Both
+ * run on the blocking thread, with no lock of the library held; @begin
+ * returns what @end gets (NULL: nothing to undo, @end is not called). Set
+ * once, before the first wait it matters for. */
+typedef struct
+{
+  gpointer    (*begin)     (void);
+  void        (*end)       (gpointer token);
+} CgBlockingFuncs;
+
+void        _cg_future_set_blocking_funcs (const CgBlockingFuncs *funcs);
+
 /* For the layers above ------------------------------------------------------ */
 
 CgFuture   *_cg_future_new_for_caller   (CgCaller        *caller);

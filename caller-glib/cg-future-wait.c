@@ -12,6 +12,14 @@
 #include "cg-future-private.h"
 #include "cg-parking-private.h"
 
+static const CgBlockingFuncs *blocking_funcs;
+
+void
+_cg_future_set_blocking_funcs (const CgBlockingFuncs *funcs)
+{
+  g_atomic_pointer_set (&blocking_funcs, funcs);
+}
+
 static void
 wake_on_cancel (GCancellable *cancellable,
                 gpointer      user_data)
@@ -167,6 +175,8 @@ cg_future_wait_sync (CgFuture      *self,
   if (!cg_future_is_done (self))
     {
       CgFuture *job = _cg_future_current_job ();
+      const CgBlockingFuncs *blocking = g_atomic_pointer_get (&blocking_funcs);
+      gpointer blocking_token = NULL;
 
       /* A job that blocks here is cancelled when its caller stops (or
        * anyone cancels it): its wait ends then, or stopping the caller
@@ -179,6 +189,11 @@ cg_future_wait_sync (CgFuture      *self,
         }
       if (cancellable != NULL)
         handler = g_cancellable_connect (cancellable, G_CALLBACK (wake_on_cancel), self, NULL);
+
+      /* This thread stops making progress: a pool worker lets the pool
+       * run another thread meanwhile (cg-worker-pool.c). */
+      if (blocking != NULL)
+        blocking_token = blocking->begin ();
 
       bucket = _cg_parking_lot_for (self);
       _cg_mutex_lock (&bucket->mutex);
@@ -193,6 +208,9 @@ cg_future_wait_sync (CgFuture      *self,
             break;
         }
       _cg_mutex_unlock (&bucket->mutex);
+
+      if (blocking_token != NULL)
+        blocking->end (blocking_token);
 
       if (handler != 0)
         g_cancellable_disconnect (cancellable, handler);

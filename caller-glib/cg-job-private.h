@@ -62,6 +62,13 @@ typedef struct
 
 void        _cg_job_set_runner_funcs (const CgJobRunnerFuncs *funcs);
 
+/* A job made without a caller (a pool job waiting for a worker) is
+ * cancelled for the first time before it has one: the feature that keeps
+ * such jobs waiting (the pool) may drop it at once. On the cancelling
+ * thread, with no lock of the library held. Set once. */
+typedef void (*CgJobUnownedCancelFunc) (CgFuture *job);
+void        _cg_job_set_unowned_cancel_func (CgJobUnownedCancelFunc func);
+
 /* Observers: features that want to know when some jobs start and return
  * (the job list, the pool). An observer gets a mark; only jobs given that
  * mark (before they are posted) are reported to it, so a job nobody

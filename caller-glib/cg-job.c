@@ -11,6 +11,7 @@
 #include "cg-job-private.h"
 
 static const CgJobRunnerFuncs *runner_funcs;
+static CgJobUnownedCancelFunc unowned_cancel_func;
 static const CgJobObserver *observers[8];
 static guint n_observers;
 static GMutex observers_lock;
@@ -26,6 +27,12 @@ void
 _cg_job_set_runner_funcs (const CgJobRunnerFuncs *funcs)
 {
   g_atomic_pointer_set (&runner_funcs, funcs);
+}
+
+void
+_cg_job_set_unowned_cancel_func (CgJobUnownedCancelFunc func)
+{
+  g_atomic_pointer_set (&unowned_cancel_func, func);
 }
 
 CgFuture *
@@ -61,14 +68,24 @@ cancel_reach_node_func (CgInboxNode *node,
 
 /* A delayed job that has not started: its caller reaches it now rather
  * than at its deadline, so whoever waits for it is not kept waiting, and
- * drops it, so its data does not wait either. */
+ * drops it, so its data does not wait either. A job without a caller yet
+ * goes to whoever keeps it (the pool's queue). */
 static void
 job_cancelled (CgFuture *job)
 {
   CgCaller *caller = _cg_future_peek_owner_caller (job);
   CancelReach *reach;
 
-  if (job->deadline <= 0 || caller == NULL)
+  if (caller == NULL)
+    {
+      /* Not handed to a caller yet: whoever keeps it may drop it now. */
+      CgJobUnownedCancelFunc func = g_atomic_pointer_get (&unowned_cancel_func);
+
+      if (func != NULL)
+        func (job);
+      return;
+    }
+  if (job->deadline <= 0)
     return;
 
   reach = g_new (CancelReach, 1);

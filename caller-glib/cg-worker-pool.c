@@ -7,6 +7,8 @@
 
 #include "cg-private.h"
 
+#include <string.h>
+
 #include "cg-caller-private.h"
 
 /**
@@ -14,7 +16,7 @@
  * @title: Worker pool
  * @short_description: running blocking jobs in pooled worker threads
  *
- * cg_caller_to_thread() runs a job in a thread of its own, the C
+ * cg_caller_to_thread() runs a job in a pooled worker thread, the C
  * counterpart of async_kernel's `Caller.to_thread()`. The threads are ordinary
  * #CgCaller workers, started with cg_caller_start_new() and named
  * `pool-1`, `pool-2` and so on; they show up in cg_caller_all_callers()
@@ -24,25 +26,45 @@
  * worker are cancelled, so are the jobs submitted while it runs, and no
  * worker starts meanwhile; the pool serves the calls that come after it.
  *
- * A worker runs one pool job at a time. A job goes to an idle worker when
- * there is one; otherwise it waits in the pool's queue while a new worker
- * starts, so a burst of blocking jobs never waits behind one another, only
- * for threads to start. Workers start one at a time, and a worker that
- * finishes its job takes the next queued one: a burst of short jobs is
- * therefore served by the workers already there instead of a thread per
- * job. Once its job is done and nothing is queued, a worker goes back to
- * the idle pool while fewer than cg_caller_get_max_idle_pool_instances()
- * workers are idle or other pool jobs are still running (work is
- * outstanding), and stops otherwise (after the work already queued to it);
- * when the last pool job ends, the idle pool shrinks back to the limit. A
- * worker that someone else stopped leaves the pool.
+ * The pool's rules:
  *
- * A worker counts as free from the moment its job has finished: its future
- * is done and its function has returned, before any done callback or
- * waiter learns of it when the function returned first. So whoever reacts
- * to a completion by calling cg_caller_to_thread() again reuses that worker
- * rather than starting a new thread; and a job that completes its future
- * early and goes on working keeps its worker until it returns.
+ * - **A cap.** At most cg_caller_get_max_pool_threads() workers run jobs
+ *   at once: by default the number of processors plus 4, at most 32, as
+ *   Python's `ThreadPoolExecutor`; cg_caller_set_max_pool_threads()
+ *   changes it for the process.
+ * - **A queue.** Jobs beyond the cap wait in one queue, first in, first
+ *   out. Cancelling a waiting job's future (or the cancellable given to
+ *   cg_caller_to_thread_full()) completes it at once as cancelled; it never
+ *   runs and its destroy notify runs on the cancelling thread.
+ * - **Workers pull their jobs.** A worker takes a small batch of jobs (a
+ *   fair share of the queue, at most 32) with one lock and runs them one
+ *   after the other, running its own main context (done callbacks,
+ *   replies) between batches. A parked worker is woken only when no other
+ *   worker is awake to see a new job, and the pool adds a thread only when
+ *   no worker finished a job for a tick (1 ms) while jobs wait; a worker
+ *   stuck in a long job for a tick gives back the jobs it took and has not
+ *   started. A burst of tiny jobs is thus run by a thread or two, and a
+ *   burst of blocking jobs grows the pool to its cap, one thread per tick.
+ * - **Blocking in the library's waits.** A pool job blocked in
+ *   cg_future_wait_sync() (on another pool job, say) does not count
+ *   against the cap while it blocks: the pool may run one more thread past
+ *   the cap meanwhile, as Go's scheduler and tokio's `block_in_place` do,
+ *   so pool jobs that wait for pool jobs never deadlock a full pool. A job
+ *   that blocks anywhere else keeps its place; a pool that stays
+ *   saturated (no job finishing while jobs wait) for half a second adds a
+ *   thread past the cap, one per half second, up to
+ *   %CG_POOL_HARD_MAX_THREADS threads in all.
+ * - **Idle workers.** cg_caller_get_max_idle_pool_instances() idle workers
+ *   stay, as async_kernel's `MAX_IDLE_POOL_INSTANCES`; idle workers beyond
+ *   that stop once they have been idle for 60 seconds, as in
+ *   async_kernel's newest version.
+ * - **Free at once.** A worker takes its next job as soon as its job's
+ *   function returns with its future done, so whoever reacts to a
+ *   completion by calling cg_caller_to_thread() again reuses that worker
+ *   rather than starting a new thread. A job that returns a future not
+ *   done yet (cg_future_return_future()) keeps its worker until then.
+ * - **Visible.** cg_caller_get_pool_stats() reads the counts: threads, idle
+ *   and blocked workers, jobs queued and run, queue waits.
  *
  * |[<!-- language="C" -->
  * static void
@@ -72,60 +94,155 @@
  * All functions here are thread-safe.
  */
 
-/* A pool worker (an atomic reference-counted box). The pool holds one
- * reference while the worker is in pool_idle or pool_busy, and each
- * completion hook holds one. */
+/* How the pool works ----------------------------------------------------
+ *
+ * One queue of pending jobs, linked through the jobs' own inbox nodes
+ * (so queueing allocates nothing), under pool_lock. Each job in it holds
+ * the reference its worker will run it with, and its queueing time in
+ * its deadline field (a pool job has no deadline; it is set back to 0
+ * before the job runs).
+ *
+ * A worker is a caller of cg_caller_start_new() whose loop asks
+ * pool_worker_work() for work (_cg_caller_set_work_func()). It takes a
+ * batch of jobs with one lock, keeps what it has not started in
+ * worker->batch and runs them one after the other in a plain loop; its
+ * loop runs its inbox (done callbacks, replies) between batches. A batch
+ * never holds more than a fair share of the queue, and what a worker
+ * has not started goes back to the front of the queue when the worker
+ * blocks in the library's waits (pool_blocking_begin()) or when the
+ * manager sees it make no progress, so no job waits behind a blocked one
+ * while another thread could run it.
+ *
+ * worker->batch: only its worker stores a list there; anyone may take
+ * the list out (an atomic exchange with NULL) to put it back in the queue,
+ * and its worker takes it out before running the next job; so a job is
+ * never in two places.
+ *
+ * An idle worker parks in its main context (the pool remembers it in
+ * pool_idle); a submission wakes one (g_main_context_wakeup()) only when
+ * no worker is awake to see the job. The manager thread starts workers,
+ * watches for a lack of progress while jobs wait, and retires idle
+ * workers beyond the limit after the idle timeout. */
+
 typedef struct
 {
-  GList     link;   /* in ->queue, under pool_lock */
-  GQueue   *queue;  /* &pool_idle, &pool_busy or NULL, under pool_lock */
-  CgCaller *caller; /* strong */
-  CgFuture *job;    /* strong, under pool_lock: the pool job it runs; NULL
-                     * when idle */
+  CgCaller    *caller;      /* strong while in the pool, under pool_lock */
+  GList        link;        /* in pool_workers */
+  GList        idle_link;   /* in pool_idle */
+  gboolean     in_pool;     /* under pool_lock */
+  gboolean     idle;        /* under pool_lock: in pool_idle */
+  gint64       idle_since;  /* under pool_lock */
+  CgInboxNode *batch;       /* atomic: taken, not started (see above) */
+  gint         ran;         /* atomic: jobs run, for progress */
+  gint         started;     /* atomic: jobs taken out of batch to run */
+  guint        taken;       /* under pool_lock: jobs taken from the queue, not given back */
+  gint         ran_seen;    /* the manager's last look at ran */
+  guint        ran_counted; /* ran already added to pool_jobs_run, under pool_lock */
+  guint        blocked;     /* its thread only: nested library waits */
+  gboolean     blocked_counted; /* under pool_lock: in pool_blocked */
+  gboolean     looked;      /* under pool_lock: its thread asked for work */
+  CgFuture    *held;        /* under pool_lock: a job that returned a future
+                             * not done yet keeps its worker (a reference) */
 } PoolWorker;
 
 static GMutex pool_lock;
-static GQueue pool_idle = G_QUEUE_INIT;    /* PoolWorker, most recently used last */
-static GQueue pool_busy = G_QUEUE_INIT;    /* PoolWorker */
-static GQueue pool_pending = G_QUEUE_INIT; /* PendingJob, jobs waiting for a worker */
-static GCond pool_manager_cond;            /* wakes the manager, with pool_lock */
+static CgInboxNode *queue_head;         /* under pool_lock */
+static CgInboxNode *queue_tail;         /* under pool_lock */
+static gint queue_length;               /* written under pool_lock, read atomically */
+static GQueue pool_workers = G_QUEUE_INIT; /* PoolWorker in the pool */
+static GQueue pool_idle = G_QUEUE_INIT; /* PoolWorker parked, most recently parked last */
+static guint pool_blocked;              /* workers blocked in library waits */
+static guint pool_starting;             /* workers the manager is starting (0 or 1) */
+static guint pool_extra;                /* threads allowed past the cap while saturated */
+static guint pool_fresh;                /* workers started that have not asked for work yet */
+static GCond pool_started_cond;         /* pool_starting went 0, with pool_lock */
+static GCond pool_manager_cond;         /* wakes the manager, with pool_lock */
+static gboolean pool_manager_parked;    /* the manager waits without a deadline */
+static gboolean pool_manager_urgent;    /* start a worker without waiting for a tick */
 static GThread *pool_manager;
-static gboolean pool_hooked;               /* on cg_caller_stop_all(), under pool_lock */
-static guint pool_closed;                  /* stop_all() calls under way, under pool_lock */
-static guint pool_generation;              /* stop_all() calls begun, under pool_lock */
-static gboolean pool_starting;             /* the manager starts a worker, under pool_lock */
-static GCond pool_started_cond;            /* pool_starting went FALSE, with pool_lock */
-static guint pool_outstanding;             /* pool jobs not done yet */
-static gint pool_counter;                  /* atomic */
+static gboolean pool_hooked;            /* on cg_caller_stop_all(), under pool_lock */
+static guint pool_closed;               /* stop_all() calls under way, under pool_lock */
+static guint pool_generation;           /* stop_all() calls begun, under pool_lock */
+static guint64 pool_jobs_run;           /* under pool_lock */
+static gint64 pool_longest_wait;        /* under pool_lock */
+static gint pool_counter;               /* atomic */
 static gint pool_max_idle = CG_DEFAULT_MAX_IDLE_POOL_INSTANCES; /* atomic */
+static gint pool_max_threads;           /* atomic; 0 until first read: the default */
+static gint pool_spinners;              /* atomic: workers spinning for work */
+static CG_THREAD_LOCAL PoolWorker *current_worker;
 
-/* A job waiting for a worker, and since when. */
-typedef struct
+/* Reads a number of microseconds from the environment once; for tests. */
+static gint64
+env_usec (gsize      *value,
+          const char *name,
+          gint64      fallback,
+          gint64      max)
 {
-  CgFuture *job;       /* a reference */
-  gint64    queued_at;
-} PendingJob;
+  if (g_once_init_enter (value))
+    {
+      const char *env = g_getenv (name);
+      gint64 usec = fallback;
 
-/* How long the oldest waiting job waits for a busy worker to finish before
- * the manager starts another one. Short jobs are served by the workers
- * there are; a burst of blocking jobs grows the pool by a thread per
- * period until every job runs. CG_POOL_GROW_USEC overrides it. */
+      if (env != NULL)
+        usec = CLAMP (g_ascii_strtoll (env, NULL, 10), 0, max);
+      g_once_init_leave (value, (gsize) usec + 1);
+    }
+
+  return (gint64) *value - 1;
+}
+
+/* The manager's tick while jobs wait: a worker that ran no job during a
+ * tick is stuck (its unstarted jobs go back to the queue), and when no
+ * worker ran one the pool grows by one thread (up to the cap).
+ * CG_POOL_GROW_USEC overrides it. */
 static gint64
 pool_grow_usec (void)
 {
   static gsize value = 0;
 
+  return MAX (env_usec (&value, "CG_POOL_GROW_USEC", 1000, G_USEC_PER_SEC), 100);
+}
+
+/* How long the pool may stay full, no worker making progress while jobs
+ * wait, before it starts a thread past its cap (one per period, up to
+ * CG_POOL_HARD_MAX_THREADS). CG_POOL_SATURATION_USEC overrides it. */
+static gint64
+pool_saturation_usec (void)
+{
+  static gsize value = 0;
+
+  return env_usec (&value, "CG_POOL_SATURATION_USEC", 500000, (gint64) 3600 * G_USEC_PER_SEC);
+}
+
+/* How long a worker beyond cg_caller_get_max_idle_pool_instances() stays
+ * idle before it stops, as async_kernel does (60 s).
+ * CG_POOL_IDLE_TIMEOUT_USEC overrides it. */
+static gint64
+pool_idle_timeout_usec (void)
+{
+  static gsize value = 0;
+
+  return env_usec (&value, "CG_POOL_IDLE_TIMEOUT_USEC", 60 * G_USEC_PER_SEC,
+                   (gint64) 3600 * G_USEC_PER_SEC);
+}
+
+static guint
+default_max_threads (void)
+{
+  static gsize value = 0;
+
+  /* g_get_num_processors() reads a file of /sys on every call. */
   if (g_once_init_enter (&value))
-    {
-      const char *env = g_getenv ("CG_POOL_GROW_USEC");
-      gint64 usec = 1000;
+    g_once_init_leave (&value, (gsize) MIN (32, g_get_num_processors () + 4));
+  return (guint) value;
+}
 
-      if (env != NULL)
-        usec = CLAMP (g_ascii_strtoll (env, NULL, 10), 0, G_USEC_PER_SEC);
-      g_once_init_leave (&value, (gsize) usec + 1);
-    }
+static guint
+max_threads (void)
+{
+  gint value = g_atomic_int_get (&pool_max_threads);
 
-  return (gint64) value - 1;
+  return value > 0 ? (guint) value : default_max_threads ();
 }
 
 /* Completes a pool job that will not run as cancelled with @reason (its
@@ -138,44 +255,214 @@ pool_cancel_job (CgFuture   *job,
   g_object_unref (job);
 }
 
-/* Workers ---------------------------------------------------------------- */
-
 static void
-pool_worker_clear (gpointer data)
+pool_cancel_list (CgInboxNode *list,
+                  const char  *reason)
 {
-  PoolWorker *worker = data;
+  while (list != NULL)
+    {
+      CgInboxNode *next = list->next;
 
-  /* GLib's reference count is not instrumented: tell ThreadSanitizer
-   * that the last release follows every earlier one. */
-  _CG_TSAN_ACQUIRE (worker);
-  g_assert (worker->queue == NULL);
-  g_clear_object (&worker->job);
-  g_object_unref (worker->caller);
+      list->next = NULL;
+      pool_cancel_job (_cg_job_from_node (list), reason);
+      list = next;
+    }
 }
 
-static PoolWorker *
-pool_worker_ref (PoolWorker *worker)
+/* The queue ----------------------------------------------------------------- */
+
+static void
+queue_push_tail_locked (CgFuture *job)
 {
-  return g_atomic_rc_box_acquire (worker);
+  job->node.next = NULL;
+  if (queue_tail != NULL)
+    queue_tail->next = &job->node;
+  else
+    queue_head = &job->node;
+  queue_tail = &job->node;
+  g_atomic_int_set (&queue_length, queue_length + 1);
+}
+
+/* Puts @list (jobs taken out of the queue, in order) back in front;
+ * returns how many. */
+static guint
+queue_push_front_locked (CgInboxNode *list)
+{
+  CgInboxNode *last = list;
+  gint n = 1;
+
+  if (list == NULL)
+    return 0;
+  while (last->next != NULL)
+    last = last->next, n++;
+  last->next = queue_head;
+  queue_head = list;
+  if (queue_tail == NULL)
+    queue_tail = last;
+  g_atomic_int_set (&queue_length, queue_length + n);
+  return (guint) n;
+}
+
+/* Takes up to @max jobs from the front, in order; *@n_taken says how
+ * many. */
+static CgInboxNode *
+queue_pop_locked (guint  max,
+                  guint *n_taken)
+{
+  CgInboxNode *first = queue_head, *last = queue_head;
+  gint64 now = g_get_monotonic_time ();
+  guint n = 0;
+
+  *n_taken = 0;
+  if (first == NULL || max == 0)
+    return NULL;
+  for (;;)
+    {
+      CgFuture *job = _cg_job_from_node (last);
+
+      pool_longest_wait = MAX (pool_longest_wait, now - job->deadline);
+      n++;
+      if (n == max || last->next == NULL)
+        break;
+      last = last->next;
+    }
+  queue_head = last->next;
+  if (queue_head == NULL)
+    queue_tail = NULL;
+  last->next = NULL;
+  g_atomic_int_set (&queue_length, queue_length - (gint) n);
+  *n_taken = n;
+  return first;
+}
+
+/* Takes @job out of the queue; FALSE when it is not there. */
+static gboolean
+queue_remove_locked (CgFuture *job)
+{
+  CgInboxNode *prev = NULL;
+
+  for (CgInboxNode *node = queue_head; node != NULL; prev = node, node = node->next)
+    {
+      if (node != &job->node)
+        continue;
+      if (prev != NULL)
+        prev->next = node->next;
+      else
+        queue_head = node->next;
+      if (queue_tail == node)
+        queue_tail = prev;
+      node->next = NULL;
+      g_atomic_int_set (&queue_length, queue_length - 1);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* Puts back in the queue what @worker took and has not started. */
+static void
+pool_return_batch_locked (PoolWorker *worker)
+{
+  worker->taken -= queue_push_front_locked (g_atomic_pointer_exchange (&worker->batch, NULL));
+}
+
+/* Jobs workers took from the queue and have not started. */
+static guint
+pool_batched_locked (void)
+{
+  guint n = 0;
+
+  for (GList *l = pool_workers.head; l != NULL; l = l->next)
+    {
+      PoolWorker *worker = l->data;
+
+      n += worker->taken - (guint) g_atomic_int_get (&worker->started);
+    }
+  return n;
+}
+
+/* Workers -------------------------------------------------------------------- */
+
+/* Workers that run jobs or will look for some: neither parked nor blocked. */
+static guint
+pool_awake_locked (void)
+{
+  return pool_workers.length + pool_starting - pool_idle.length - pool_blocked;
+}
+
+/* The cap on threads that make progress; workers blocked in the library's
+ * waits do not count, and a saturated pool may have a few more, up to the
+ * hard maximum. */
+static guint
+pool_room_locked (void)
+{
+  return MIN (max_threads () + pool_blocked + pool_extra, CG_POOL_HARD_MAX_THREADS);
 }
 
 static void
-pool_worker_unref (gpointer worker)
+pool_manager_signal_locked (gboolean urgent)
 {
-  _CG_TSAN_RELEASE (worker);
-  g_atomic_rc_box_release_full (worker, pool_worker_clear);
+  if (urgent)
+    pool_manager_urgent = TRUE;
+  if (pool_manager_parked || urgent)
+    {
+      pool_manager_parked = FALSE;
+      g_cond_signal (&pool_manager_cond);
+    }
 }
 
-/* With the pool lock held. */
-static void
-pool_worker_move_locked (PoolWorker *worker,
-                         GQueue     *queue)
+/* A job waits and no worker is awake to see it: wakes an idle one (a
+ * reference, to wake once the lock is released with pool_wake()) or asks
+ * the manager for a new one. */
+static CgCaller *
+pool_kick_locked (void)
 {
-  if (worker->queue != NULL)
-    g_queue_unlink (worker->queue, &worker->link);
-  worker->queue = queue;
-  if (queue != NULL)
-    g_queue_push_tail_link (queue, &worker->link);
+  PoolWorker *worker;
+
+  if (pool_idle.length > 0)
+    {
+      worker = pool_idle.tail->data;
+      g_queue_unlink (&pool_idle, &worker->idle_link);
+      worker->idle = FALSE;
+      return g_object_ref (worker->caller);
+    }
+  if (pool_workers.length + pool_starting < pool_room_locked ())
+    pool_manager_signal_locked (TRUE);
+  return NULL;
+}
+
+static void
+pool_wake (CgCaller *caller)
+{
+  if (caller != NULL)
+    {
+      g_main_context_wakeup (cg_caller_get_context (caller));
+      g_object_unref (caller);
+    }
+}
+
+/* Takes @worker out of the pool; returns the pool's reference to its
+ * caller, for the caller of this to drop (and stop) without the lock. */
+static CgCaller *
+pool_leave_locked (PoolWorker *worker)
+{
+  if (!worker->in_pool)
+    return NULL;
+  if (worker->idle)
+    g_queue_unlink (&pool_idle, &worker->idle_link);
+  worker->idle = FALSE;
+  g_queue_unlink (&pool_workers, &worker->link);
+  worker->in_pool = FALSE;
+  if (!worker->looked)
+    pool_fresh--;
+  if (worker->blocked_counted)
+    {
+      worker->blocked_counted = FALSE;
+      pool_blocked--;
+    }
+  pool_jobs_run += (guint) g_atomic_int_get (&worker->ran) - worker->ran_counted;
+  worker->ran_counted = (guint) g_atomic_int_get (&worker->ran);
+  pool_return_batch_locked (worker);
+  return g_steal_pointer (&worker->caller);
 }
 
 static void
@@ -187,81 +474,326 @@ worker_stop_self (gpointer user_data)
 }
 
 /* Stops @caller without blocking the calling thread, which may be another
- * worker, or @caller itself finishing a job. Work already queued to it
- * runs first. */
+ * worker, or @caller itself. Work already queued to it runs first. Drops
+ * the reference given. */
 static void
 caller_stop_soon (CgCaller *caller)
 {
-  if (cg_caller_get_stopped (caller))
+  if (caller == NULL)
     return;
-
-  cg_caller_call_direct (caller, worker_stop_self, g_object_ref (caller), g_object_unref, NULL);
+  if (!cg_caller_get_stopped (caller))
+    cg_caller_call_direct (caller, worker_stop_self, g_object_ref (caller), g_object_unref, NULL);
+  g_object_unref (caller);
 }
 
-/* Takes the idle workers beyond the limit out of the pool, oldest first;
- * call with the pool lock held, then pool_drop_list() without it. */
-static GSList *
-pool_steal_surplus_locked (void)
-{
-  guint max_idle = (guint) g_atomic_int_get (&pool_max_idle);
-  GSList *surplus = NULL;
-
-  while (pool_idle.length > max_idle)
-    {
-      PoolWorker *worker = pool_idle.head->data;
-
-      pool_worker_move_locked (worker, NULL);
-      surplus = g_slist_prepend (surplus, worker);
-    }
-
-  return surplus;
-}
-
-/* Drops the pool's references to @workers, stopping them if @stop. */
-static void
-pool_drop_list (GSList   *workers,
-                gboolean  stop)
-{
-  for (GSList *l = workers; l != NULL; l = l->next)
-    {
-      PoolWorker *worker = l->data;
-
-      if (stop)
-        caller_stop_soon (worker->caller);
-      pool_worker_unref (worker);
-    }
-  g_slist_free (workers);
-}
-
-/* Someone stopped a worker: an idle one leaves the pool now, a busy one
- * when its job is over. */
+/* Someone stopped a worker: it leaves the pool, and what it took and has
+ * not started goes back to the queue. */
 static void
 caller_notify_stopped (GObject    *object,
                        GParamSpec *pspec,
                        gpointer    user_data)
 {
-  CgCaller *caller = CG_CALLER (object);
-  PoolWorker *dropped = NULL;
+  PoolWorker *worker = user_data;
+  CgCaller *caller = NULL;
+  CgCaller *wake = NULL;
 
-  if (!cg_caller_get_stopped (caller))
+  if (!cg_caller_get_stopped (CG_CALLER (object)))
     return;
 
   _cg_mutex_lock (&pool_lock);
-  for (GList *l = pool_idle.head; l != NULL; l = l->next)
-    {
-      PoolWorker *worker = l->data;
+  caller = pool_leave_locked (worker);
+  if (caller != NULL && queue_length > 0 && pool_awake_locked () == 0)
+    wake = pool_kick_locked ();
+  _cg_mutex_unlock (&pool_lock);
 
-      if (worker->caller == caller)
-        {
-          pool_worker_move_locked (worker, NULL);
-          dropped = worker;
-          break;
-        }
+  pool_wake (wake);
+  g_clear_object (&caller);
+}
+
+/* How many jobs a worker takes at once: a fair share of the queue among
+ * the threads there may be, at most 32, at least one. */
+static guint
+pool_batch_size_locked (void)
+{
+  guint share = (guint) queue_length / MAX (max_threads (), pool_workers.length);
+
+  return CLAMP (share, 1, 32);
+}
+
+/* Spins a little for a job before parking, one worker at a time: a burst
+ * that arrives job by job is then served without a wake-up per job. */
+static gboolean
+pool_spin_for_work (void)
+{
+  gint64 end;
+  guint i;
+
+  if (g_atomic_int_add (&pool_spinners, 1) > 0)
+    {
+      g_atomic_int_add (&pool_spinners, -1);
+      return FALSE;
+    }
+
+  end = g_get_monotonic_time () + _cg_spin_usec ();
+  for (i = 0; g_atomic_int_get (&queue_length) == 0; i++)
+    {
+      _cg_cpu_relax ();
+      if ((i & 63) == 63 && g_get_monotonic_time () >= end)
+        break;
+    }
+
+  g_atomic_int_add (&pool_spinners, -1);
+  return g_atomic_int_get (&queue_length) > 0;
+}
+
+static void
+pool_run_job (CgCaller    *caller,
+              CgInboxNode *node)
+{
+  CgFuture *job = _cg_job_from_node (node);
+
+  node->next = NULL;
+  job->deadline = 0; /* it held the queueing time */
+  _cg_future_set_owner_caller (job, caller);
+  _cg_job_node_func (node, caller, !_cg_caller_is_closed (caller));
+}
+
+/* The future that held @worker is done: it takes jobs again. */
+static void
+pool_held_done (CgFuture *future,
+                gpointer  data)
+{
+  PoolWorker *worker = data;
+  CgFuture *held = NULL;
+  CgCaller *wake = NULL;
+
+  _cg_mutex_lock (&pool_lock);
+  if (worker->held == future)
+    {
+      held = g_steal_pointer (&worker->held);
+      if (worker->in_pool)
+        wake = g_object_ref (worker->caller);
     }
   _cg_mutex_unlock (&pool_lock);
 
-  if (dropped != NULL)
-    pool_worker_unref (dropped);
+  pool_wake (wake);
+  g_clear_object (&held);
+}
+
+/* A job that returned a future (cg_future_return_future(), a coroutine
+ * in Python) keeps its worker until that future is done, as in
+ * async_kernel: the worker's thread serves it meanwhile and takes no
+ * other job. Takes the reference given. */
+static void
+pool_hold_worker (PoolWorker *worker,
+                  CgFuture   *job)
+{
+  _cg_mutex_lock (&pool_lock);
+  worker->held = job;
+  pool_return_batch_locked (worker);
+  _cg_mutex_unlock (&pool_lock);
+
+  _cg_future_add_hook (job, pool_held_done, worker, NULL);
+}
+
+/* The work function of a worker's loop (_cg_caller_set_work_func()): runs
+ * a batch of jobs from the queue; FALSE when there is none (the worker is
+ * idle then, or has left the pool). */
+static gboolean
+pool_worker_work (CgCaller *caller,
+                  gpointer  data)
+{
+  PoolWorker *worker = data;
+  CgInboxNode *batch;
+  CgCaller *leaving = NULL;
+  gboolean spun = FALSE;
+
+  current_worker = worker;
+
+  batch = g_atomic_pointer_exchange (&worker->batch, NULL);
+  while (batch == NULL)
+    {
+      _cg_mutex_lock (&pool_lock);
+      if (!worker->in_pool)
+        {
+          _cg_mutex_unlock (&pool_lock);
+          return FALSE;
+        }
+      if (!worker->looked)
+        {
+          worker->looked = TRUE;
+          pool_fresh--;
+        }
+      if (worker->held != NULL)
+        {
+          /* Its job waits for another future: this thread serves it. */
+          _cg_mutex_unlock (&pool_lock);
+          return FALSE;
+        }
+      if (worker->idle)
+        {
+          /* Woken by something else than the pool: look anyway. */
+          g_queue_unlink (&pool_idle, &worker->idle_link);
+          worker->idle = FALSE;
+        }
+      pool_jobs_run += (guint) g_atomic_int_get (&worker->ran) - worker->ran_counted;
+      worker->ran_counted = (guint) g_atomic_int_get (&worker->ran);
+
+      if (pool_workers.length + pool_starting - pool_idle.length - pool_blocked >
+          pool_room_locked ())
+        {
+          /* Past the cap (it was lowered, or a blocked worker is back):
+           * one worker less. */
+          leaving = pool_leave_locked (worker);
+          _cg_mutex_unlock (&pool_lock);
+          caller_stop_soon (leaving);
+          return FALSE;
+        }
+
+      if (queue_head != NULL)
+        {
+          guint n;
+
+          batch = queue_pop_locked (pool_batch_size_locked (), &n);
+          worker->taken += n;
+          if (n > 1)
+            pool_manager_signal_locked (FALSE); /* it watches this batch too */
+          _cg_mutex_unlock (&pool_lock);
+          break;
+        }
+
+      if (!spun)
+        {
+          _cg_mutex_unlock (&pool_lock);
+          spun = TRUE;
+          if (pool_spin_for_work ())
+            continue;
+          _cg_mutex_lock (&pool_lock);
+          if (queue_head != NULL || !worker->in_pool)
+            {
+              _cg_mutex_unlock (&pool_lock);
+              continue;
+            }
+        }
+
+      if (pool_workers.length + pool_starting > pool_room_locked ())
+        {
+          /* Past the cap with nothing to do (threads added while the pool
+           * was saturated, or the cap was lowered): one worker less. */
+          leaving = pool_leave_locked (worker);
+          _cg_mutex_unlock (&pool_lock);
+          caller_stop_soon (leaving);
+          return FALSE;
+        }
+
+      /* Nothing to do: park. The most recently parked is woken first, so
+       * the others stay parked and can retire. */
+      worker->idle = TRUE;
+      worker->idle_since = g_get_monotonic_time ();
+      g_queue_push_tail_link (&pool_idle, &worker->idle_link);
+      if (pool_idle.length > (guint) g_atomic_int_get (&pool_max_idle))
+        pool_manager_signal_locked (FALSE); /* it retires the surplus */
+      _cg_mutex_unlock (&pool_lock);
+      return FALSE;
+    }
+
+  while (batch != NULL)
+    {
+      CgInboxNode *node = batch;
+      CgFuture *job = g_object_ref (_cg_job_from_node (node));
+
+      g_atomic_pointer_set (&worker->batch, node->next);
+      g_atomic_int_inc (&worker->started);
+      pool_run_job (caller, node);
+      g_atomic_int_inc (&worker->ran);
+      if (G_UNLIKELY (!cg_future_is_done (job)))
+        {
+          pool_hold_worker (worker, job);
+          return TRUE;
+        }
+      g_object_unref (job);
+      batch = g_atomic_pointer_exchange (&worker->batch, NULL);
+    }
+
+  return TRUE;
+}
+
+/* Blocking in the library's waits (cg-future-wait.c) --------------------- */
+
+static gpointer
+pool_blocking_begin (void)
+{
+  PoolWorker *worker = current_worker;
+  CgCaller *wake = NULL;
+
+  if (worker == NULL)
+    return NULL;
+  if (worker->blocked++ > 0)
+    return worker;
+
+  _cg_mutex_lock (&pool_lock);
+  if (worker->in_pool)
+    {
+      worker->blocked_counted = TRUE;
+      pool_blocked++;
+    }
+  pool_return_batch_locked (worker);
+  if (queue_length > 0 && pool_awake_locked () == 0)
+    wake = pool_kick_locked ();
+  _cg_mutex_unlock (&pool_lock);
+
+  pool_wake (wake);
+  return worker;
+}
+
+static void
+pool_blocking_end (gpointer token)
+{
+  PoolWorker *worker = token;
+
+  if (--worker->blocked > 0)
+    return;
+
+  _cg_mutex_lock (&pool_lock);
+  if (worker->blocked_counted)
+    {
+      worker->blocked_counted = FALSE;
+      pool_blocked--;
+    }
+  _cg_mutex_unlock (&pool_lock);
+}
+
+static const CgBlockingFuncs pool_blocking_funcs = {
+  pool_blocking_begin,
+  pool_blocking_end,
+};
+
+/* A job waiting in the queue (or taken by a worker that has not started
+ * it) is cancelled: it leaves the queue and completes now. */
+static void
+pool_unowned_cancelled (CgFuture *job)
+{
+  gboolean found;
+
+  _cg_mutex_lock (&pool_lock);
+  for (GList *l = pool_workers.head; l != NULL; l = l->next)
+    pool_return_batch_locked (l->data);
+  found = queue_remove_locked (job);
+  _cg_mutex_unlock (&pool_lock);
+
+  if (found)
+    pool_cancel_job (job, NULL);
+}
+
+/* Starting workers ----------------------------------------------------------- */
+
+static void
+pool_worker_free (gpointer data)
+{
+  PoolWorker *worker = data;
+
+  g_assert (!worker->in_pool);
+  g_free (worker);
 }
 
 static CgCaller *
@@ -276,11 +808,7 @@ pool_start_caller (GError **error)
 
       caller = cg_caller_start_new (name, FALSE, NULL, &local);
       if (caller != NULL)
-        {
-          _cg_caller_set_idle_spin (caller, FALSE);
-          g_signal_connect (caller, "notify::stopped", G_CALLBACK (caller_notify_stopped), NULL);
-          return caller;
-        }
+        return caller;
 
       /* Someone else uses that name: take the next one. */
       if (!g_error_matches (local, CG_CALLER_ERROR, CG_CALLER_ERROR_EXISTS))
@@ -292,190 +820,251 @@ pool_start_caller (GError **error)
     }
 }
 
-/* A pool job is finished when its future is done and its function has
- * returned: a job that completes its future early and goes on working
- * keeps its worker until it returns. */
+/* Starts one worker, with the pool lock held (released meanwhile). A
+ * failure to start a thread cancels the waiting jobs with its message.
+ * While cg_caller_stop_all() runs no worker starts. */
 static gboolean
-job_finished (CgFuture *job)
+pool_start_worker_locked (void)
 {
-  return _cg_job_is_finished (job);
-}
+  GError *error = NULL;
+  CgCaller *caller;
+  PoolWorker *worker;
+  CgInboxNode *failed;
+  guint generation;
 
-/* Whether some worker runs a pool job that is not done: it will take the
- * next waiting job when it finishes. With the pool lock held. */
-static gboolean
-pool_has_running_locked (void)
-{
-  for (GList *l = pool_busy.head; l != NULL; l = l->next)
+  if (pool_closed > 0)
+    return TRUE;
+  pool_starting++;
+  generation = pool_generation;
+  _cg_mutex_unlock (&pool_lock);
+
+  caller = pool_start_caller (&error);
+  if (caller != NULL)
     {
-      PoolWorker *worker = l->data;
+      worker = g_new0 (PoolWorker, 1);
+      worker->link.data = worker;
+      worker->idle_link.data = worker;
+      g_object_set_data_full (G_OBJECT (caller), "cg-pool-worker", worker, pool_worker_free);
 
-      if (worker->job != NULL && !job_finished (worker->job))
-        return TRUE;
+      _cg_mutex_lock (&pool_lock);
+      pool_starting--;
+      g_cond_broadcast (&pool_started_cond);
+      if (pool_generation == generation)
+        {
+          worker->caller = g_object_ref (caller);
+          worker->in_pool = TRUE;
+          pool_fresh++;
+          g_queue_push_tail_link (&pool_workers, &worker->link);
+          _cg_mutex_unlock (&pool_lock);
+          g_signal_connect (caller, "notify::stopped", G_CALLBACK (caller_notify_stopped), worker);
+          _cg_caller_set_work_func (caller, pool_worker_work, worker);
+          if (cg_caller_get_stopped (caller))
+            caller_notify_stopped (G_OBJECT (caller), NULL, worker);
+          g_object_unref (caller);
+        }
+      else
+        {
+          /* A cg_caller_stop_all() began meanwhile and waited for this
+           * start: the worker is one of the callers it stops, and the pool
+           * does not take it. */
+          _cg_mutex_unlock (&pool_lock);
+          caller_stop_soon (caller);
+        }
+      _cg_mutex_lock (&pool_lock);
+      return TRUE;
     }
+
+  _cg_mutex_lock (&pool_lock);
+  pool_starting--;
+  g_cond_broadcast (&pool_started_cond);
+  failed = queue_head;
+  queue_head = queue_tail = NULL;
+  g_atomic_int_set (&queue_length, 0);
+  _cg_mutex_unlock (&pool_lock);
+
+  g_warning ("%s", error->message);
+  pool_cancel_list (failed, error->message);
+  g_error_free (error);
+
+  _cg_mutex_lock (&pool_lock);
   return FALSE;
 }
 
-/* A free worker, in pool_busy: a busy one whose job is done already (its
- * completion hook may not have run yet, but whoever reacts to that
- * completion must find the worker free; it is awake), else, with
- * @wake_idle, an idle one (parked: waking it costs a few microseconds).
- * Never the worker of the calling thread: what runs there now would hold
- * up the new job, or wait for it forever. Stopped idle workers are moved
- * to @dropped. With the pool lock held. */
-static PoolWorker *
-pool_free_worker_locked (GSList   **dropped,
-                         gboolean   wake_idle)
+/* The manager --------------------------------------------------------------- */
+
+/* Stops the idle workers beyond the limit whose idle time is over (all of
+ * them with @now_too), oldest first, and at once those past the cap;
+ * returns when the next one is due. */
+static gint64
+pool_retire_idle_locked (gboolean now_too)
 {
-  GThread *self = g_thread_self ();
+  guint max_idle = (guint) g_atomic_int_get (&pool_max_idle);
 
-  for (GList *l = pool_busy.head; l != NULL; l = l->next)
+  while (pool_idle.length > 0 && pool_workers.length + pool_starting > pool_room_locked ())
     {
-      PoolWorker *candidate = l->data;
+      CgCaller *caller = pool_leave_locked (pool_idle.head->data);
 
-      if (candidate->job != NULL && job_finished (candidate->job) &&
-          !cg_caller_get_stopped (candidate->caller) &&
-          cg_caller_get_thread (candidate->caller) != self)
-        return candidate;
-    }
-
-  if (!wake_idle)
-    return NULL;
-
-  for (GList *l = pool_idle.tail, *prev; l != NULL; l = prev)
-    {
-      PoolWorker *candidate = l->data;
-
-      prev = l->prev;
-      if (cg_caller_get_stopped (candidate->caller))
-        {
-          pool_worker_move_locked (candidate, NULL);
-          *dropped = g_slist_prepend (*dropped, candidate);
-        }
-      else if (cg_caller_get_thread (candidate->caller) != self)
-        {
-          pool_worker_move_locked (candidate, &pool_busy);
-          return candidate;
-        }
-    }
-
-  return NULL;
-}
-
-static void pool_job_done_hook (CgFuture *future, gpointer user_data);
-
-/* Gives @job (and the reference given) to @worker, which the pool lock
- * reserved for it (worker->job is @job). */
-static void
-pool_assign (PoolWorker *worker,
-             CgFuture   *job)
-{
-  /* The job may run, and the worker be retired, the moment it is posted. */
-  g_autoptr(CgCaller) caller = g_object_ref (worker->caller);
-
-  _cg_future_set_owner_caller (job, caller);
-
-  /* Registered before the job can run, so the worker learns of the end of
-   * its job; at once when the job was completed while it waited. */
-  _cg_future_add_hook (job, pool_job_done_hook, pool_worker_ref (worker), pool_worker_unref);
-
-  /* A worker stopped a moment ago drops the job as cancelled. */
-  _cg_caller_post_job (caller, job);
-}
-
-static gboolean pool_start_worker (void);
-
-/* Hands waiting jobs to free workers; what is left waits for a running
- * worker to finish, or for the manager.
- *
- * An idle worker is woken only when no worker runs a pool job (or by the
- * manager, for a job that waited): a burst of short jobs is then drained
- * by the workers that are awake, as a thread pool drains its queue,
- * instead of waking a parked thread for every job; a burst of blocking
- * jobs still reaches every idle worker, one each pool_grow_usec(). */
-static void
-pool_dispatch (gboolean from_manager)
-{
-  GSList *dropped = NULL;
-
-  for (;;)
-    {
-      PoolWorker *worker = NULL;
-      CgFuture *job, *old_job = NULL;
-      PendingJob *pending;
-
-      _cg_mutex_lock (&pool_lock);
-      if (g_queue_is_empty (&pool_pending))
-        {
-          _cg_mutex_unlock (&pool_lock);
-          break;
-        }
-      worker = pool_free_worker_locked (&dropped, from_manager || !pool_has_running_locked ());
-      if (worker == NULL)
-        {
-          g_cond_signal (&pool_manager_cond);
-          _cg_mutex_unlock (&pool_lock);
-          break;
-        }
-      pending = g_queue_pop_head (&pool_pending);
-      job = pending->job;
-      g_free (pending);
-      old_job = worker->job;
-      if (old_job != NULL)
-        pool_outstanding--; /* finished; its hook finds the worker taken */
-      worker->job = g_object_ref (job);
       _cg_mutex_unlock (&pool_lock);
-
-      g_clear_object (&old_job);
-      pool_assign (worker, job);
+      caller_stop_soon (caller);
+      _cg_mutex_lock (&pool_lock);
     }
 
-  pool_drop_list (dropped, FALSE);
+  while (pool_idle.length > max_idle)
+    {
+      PoolWorker *worker = pool_idle.head->data;
+      gint64 due = worker->idle_since + pool_idle_timeout_usec ();
+
+      if (!now_too && due > g_get_monotonic_time ())
+        return due;
+      {
+        CgCaller *caller = pool_leave_locked (worker);
+
+        _cg_mutex_unlock (&pool_lock);
+        caller_stop_soon (caller);
+        _cg_mutex_lock (&pool_lock);
+      }
+    }
+  return G_MAXINT64;
 }
 
-/* The pool manager: starts workers, one at a time, while jobs wait. The
- * first worker starts at once; later ones once the oldest waiting job has
- * waited pool_grow_usec(). Thread creation thus never slows down
- * cg_caller_to_thread() itself. */
+/* The pool manager: starts workers while jobs wait and no worker makes
+ * progress, puts back in the queue the jobs of workers that are stuck,
+ * and retires idle workers beyond the limit. Thread creation thus never
+ * slows down cg_caller_to_thread() itself. */
 static gpointer
 pool_manager_main (gpointer data)
 {
+  gint64 next_tick = 0, stalled_since = 0;
+  guint64 progress_seen = 0;
+
   _cg_mutex_lock (&pool_lock);
   for (;;)
     {
-      PendingJob *oldest = g_queue_peek_head (&pool_pending);
-      gint64 due;
+      gint64 now = g_get_monotonic_time ();
+      gint64 wake_at = pool_retire_idle_locked (FALSE);
+      guint64 progress = 0;
+      CgCaller *wake = NULL;
+      gboolean stuck = FALSE;
 
-      if (oldest == NULL)
+      if ((queue_head == NULL && pool_batched_locked () == 0) || pool_closed > 0)
         {
-          _cg_cond_wait (&pool_manager_cond, &pool_lock);
+          /* Nothing waits (in the queue, or taken by a worker and not
+           * started): the threads past the cap stop once their jobs are
+           * done, those idle now. */
+          if (pool_extra > 0)
+            {
+              pool_extra = 0;
+              continue; /* the loop's top retires them, and looks again */
+            }
+          pool_manager_urgent = FALSE;
+          stalled_since = 0;
+          next_tick = 0;
+          if (wake_at == G_MAXINT64)
+            {
+              pool_manager_parked = TRUE;
+              while (pool_manager_parked)
+                _cg_cond_wait (&pool_manager_cond, &pool_lock);
+            }
+          else
+            {
+              pool_manager_parked = TRUE;
+              _cg_cond_wait_until (&pool_manager_cond, &pool_lock, wake_at);
+              pool_manager_parked = FALSE;
+            }
           continue;
         }
 
-      due = oldest->queued_at;
-      if (pool_idle.length + pool_busy.length > 0)
-        due += pool_grow_usec ();
-
-      if (g_get_monotonic_time () < due)
+      if (pool_manager_urgent || pool_workers.length + pool_starting == 0)
         {
-          _cg_cond_wait_until (&pool_manager_cond, &pool_lock, due);
+          /* Nobody is there, or every worker blocks: start one now. */
+          pool_manager_urgent = FALSE;
+          if (pool_awake_locked () == 0 && pool_idle.length == 0 &&
+              pool_workers.length + pool_starting < pool_room_locked ())
+            {
+              if (!pool_start_worker_locked ())
+                {
+                  _cg_mutex_unlock (&pool_lock);
+                  g_usleep (G_USEC_PER_SEC / 10); /* reported; do not spin */
+                  _cg_mutex_lock (&pool_lock);
+                }
+              continue;
+            }
+        }
+
+      if (next_tick == 0 || now < next_tick)
+        {
+          if (next_tick == 0)
+            {
+              next_tick = now + pool_grow_usec ();
+              progress_seen = 0;
+              for (GList *l = pool_workers.head; l != NULL; l = l->next)
+                {
+                  PoolWorker *worker = l->data;
+
+                  worker->ran_seen = g_atomic_int_get (&worker->ran);
+                  progress_seen += (guint) worker->ran_seen;
+                }
+            }
+          _cg_cond_wait_until (&pool_manager_cond, &pool_lock, MIN (next_tick, wake_at));
           continue;
         }
 
-      _cg_mutex_unlock (&pool_lock);
+      /* A tick passed with jobs waiting. A worker that ran nothing is
+       * stuck in a long job: what it took goes back to the queue. */
+      for (GList *l = pool_workers.head; l != NULL; l = l->next)
+        {
+          PoolWorker *worker = l->data;
+          gint ran = g_atomic_int_get (&worker->ran);
 
-      /* An idle worker first; a new one when none is left. */
-      pool_dispatch (TRUE);
-      _cg_mutex_lock (&pool_lock);
-      oldest = g_queue_peek_head (&pool_pending);
-      if (oldest == NULL || oldest->queued_at > g_get_monotonic_time () - pool_grow_usec ())
-        continue;
-      _cg_mutex_unlock (&pool_lock);
+          if (ran == worker->ran_seen && !worker->idle)
+            pool_return_batch_locked (worker);
+          worker->ran_seen = ran;
+          progress += (guint) ran;
+        }
+      /* A worker that has not asked for work yet will take some. */
+      stuck = progress == progress_seen && pool_fresh == 0;
+      progress_seen = progress;
+      next_tick = now + pool_grow_usec ();
 
-      if (!pool_start_worker ())
-        g_usleep (G_USEC_PER_SEC / 10); /* the failure was reported; do not spin */
-      pool_dispatch (TRUE);
-      _cg_mutex_lock (&pool_lock);
+      if (!stuck)
+        {
+          stalled_since = 0;
+          if (pool_awake_locked () == 0)
+            wake = pool_kick_locked ();
+          _cg_mutex_unlock (&pool_lock);
+          pool_wake (wake);
+          _cg_mutex_lock (&pool_lock);
+          continue;
+        }
+
+      /* No worker ran a job: wake an idle one, or start one below the cap,
+       * or, once the pool has stayed full for a while, past it. */
+      if (stalled_since == 0)
+        stalled_since = now;
+      if (pool_idle.length > 0)
+        {
+          wake = pool_kick_locked ();
+          _cg_mutex_unlock (&pool_lock);
+          pool_wake (wake);
+          _cg_mutex_lock (&pool_lock);
+        }
+      else if (pool_workers.length + pool_starting < pool_room_locked () ||
+               (now - stalled_since >= pool_saturation_usec () &&
+                pool_workers.length + pool_starting < CG_POOL_HARD_MAX_THREADS))
+        {
+          if (pool_workers.length + pool_starting >= pool_room_locked ())
+            {
+              /* One more per period past the cap. */
+              pool_extra++;
+              stalled_since = now;
+            }
+          if (!pool_start_worker_locked ())
+            {
+              _cg_mutex_unlock (&pool_lock);
+              g_usleep (G_USEC_PER_SEC / 10);
+              _cg_mutex_lock (&pool_lock);
+            }
+        }
     }
 
   return NULL;
@@ -497,221 +1086,156 @@ pool_start_manager_locked (GError **error)
   return FALSE;
 }
 
-/* Starts one worker and puts it in the idle pool. A failure to start a
- * thread cancels the waiting jobs with its message. While
- * cg_caller_stop_all() runs no worker starts. */
-static gboolean
-pool_start_worker (void)
-{
-  GError *error = NULL;
-  CgCaller *caller;
-  PoolWorker *worker = NULL;
-  GQueue failed = G_QUEUE_INIT;
-  PendingJob *pending;
-  guint generation;
-  gboolean stale;
-
-  _cg_mutex_lock (&pool_lock);
-  if (pool_closed > 0)
-    {
-      /* Nothing waits: stop_all() cancelled it and refuses new jobs. */
-      _cg_mutex_unlock (&pool_lock);
-      return TRUE;
-    }
-  pool_starting = TRUE;
-  generation = pool_generation;
-  _cg_mutex_unlock (&pool_lock);
-
-  caller = pool_start_caller (&error);
-  if (caller != NULL)
-    {
-      worker = g_atomic_rc_box_new0 (PoolWorker);
-      worker->link.data = worker;
-      worker->caller = caller;
-    }
-
-  _cg_mutex_lock (&pool_lock);
-  pool_starting = FALSE;
-  g_cond_broadcast (&pool_started_cond);
-  stale = pool_generation != generation;
-  if (worker != NULL && !stale)
-    pool_worker_move_locked (worker, &pool_idle);
-  _cg_mutex_unlock (&pool_lock);
-
-  if (worker != NULL)
-    {
-      if (stale)
-        {
-          /* A cg_caller_stop_all() began meanwhile and waited for this
-           * start: the worker is one of the callers it stops, and the pool
-           * does not take it. */
-          caller_stop_soon (caller);
-          pool_worker_unref (worker);
-        }
-      return TRUE;
-    }
-
-  _cg_mutex_lock (&pool_lock);
-  failed = pool_pending;
-  g_queue_init (&pool_pending);
-  pool_outstanding -= failed.length;
-  _cg_mutex_unlock (&pool_lock);
-
-  g_warning ("%s", error->message);
-  while ((pending = g_queue_pop_head (&failed)) != NULL)
-    {
-      pool_cancel_job (pending->job, error->message);
-      g_free (pending);
-    }
-  g_error_free (error);
-  return FALSE;
-}
-
 /* cg_caller_stop_all() begins (@stopping) or ends. From its beginning to
- * its end the pool is closed: the jobs waiting for a worker are cancelled,
- * new ones are cancelled at once and the manager starts no worker, so that
- * no pool job submitted before stop_all() returns starts after it. The
- * workers are callers: stop_all() itself stops them, including one the
- * manager was starting (waited for here, so that it is registered by
- * then). Every job already handed to a worker runs before its worker
- * stops or is cancelled with it. */
+ * its end the pool is closed: the jobs waiting for a worker (and those
+ * workers took and have not started) are cancelled, new ones are
+ * cancelled at once and the manager starts no worker, so that no pool job
+ * submitted before stop_all() returns starts after it. The workers are
+ * callers: stop_all() itself stops them, including one the manager was
+ * starting (waited for here, so that it is registered by then). */
 static void
 pool_stop_all_hook (gboolean stopping,
                     gboolean force,
                     gpointer user_data)
 {
-  GQueue cancelled = G_QUEUE_INIT;
-  PendingJob *pending;
+  CgInboxNode *cancelled;
 
   _cg_mutex_lock (&pool_lock);
   if (!stopping)
     {
       pool_closed--;
+      if (pool_closed == 0 && queue_head != NULL)
+        pool_manager_signal_locked (TRUE);
       _cg_mutex_unlock (&pool_lock);
       return;
     }
 
   pool_closed++;
   pool_generation++;
-  while (pool_starting)
+  while (pool_starting > 0)
     _cg_cond_wait (&pool_started_cond, &pool_lock);
-  cancelled = pool_pending;
-  g_queue_init (&pool_pending);
-  pool_outstanding -= cancelled.length;
+  for (GList *l = pool_workers.head; l != NULL; l = l->next)
+    pool_return_batch_locked (l->data);
+  cancelled = queue_head;
+  queue_head = queue_tail = NULL;
+  g_atomic_int_set (&queue_length, 0);
   _cg_mutex_unlock (&pool_lock);
 
-  while ((pending = g_queue_pop_head (&cancelled)) != NULL)
-    {
-      pool_cancel_job (pending->job, _("The worker pool was stopped before the job ran"));
-      g_free (pending);
-    }
+  pool_cancel_list (cancelled, _("The worker pool was stopped before the job ran"));
 }
 
-/* The job of @worker is done: the worker takes the next queued job, goes
- * back to the idle pool, or stops when enough are idle. Runs on the
- * completing thread; does nothing when a new job was handed to the worker
- * already. */
-static void pool_job_release (PoolWorker *worker, CgFuture *future);
-
+/* Sets up what the pool hooks into, once; with the pool lock held. */
 static void
-pool_job_done_hook (CgFuture *future,
-                    gpointer  user_data)
+pool_hook_locked (void)
 {
-  pool_job_release (user_data, future);
+  if (G_LIKELY (pool_hooked))
+    return;
+  _cg_caller_add_stop_all_hook (pool_stop_all_hook, NULL);
+  _cg_future_set_blocking_funcs (&pool_blocking_funcs);
+  _cg_job_set_unowned_cancel_func (pool_unowned_cancelled);
+  pool_hooked = TRUE;
 }
 
-/* Frees @worker of @future once the job is finished (its future done and
- * its function returned): from the future's completion hook and from the
- * end of the job, whichever comes last. */
+/* Queues @job (and the reference given), or completes it as cancelled
+ * when the pool is being stopped or its manager cannot start. Wakes a
+ * parked worker only when no worker is awake to see the job. */
 static void
-pool_job_release (PoolWorker *worker,
-                  CgFuture   *future)
+pool_submit (CgFuture *job)
 {
-  guint max_idle = (guint) g_atomic_int_get (&pool_max_idle);
-  GSList *surplus, *stopped = NULL;
-  CgFuture *next = NULL;
+  CgCaller *wake = NULL;
+  GError *local = NULL;
+
+  job->deadline = g_get_monotonic_time (); /* the queueing time */
 
   _cg_mutex_lock (&pool_lock);
-  if (worker->job != future || worker->queue != &pool_busy || !job_finished (future))
+  pool_hook_locked ();
+  if (G_UNLIKELY (pool_closed > 0))
     {
       _cg_mutex_unlock (&pool_lock);
+      pool_cancel_job (job, _("The worker pool is being stopped"));
+      return;
+    }
+  if (G_UNLIKELY (pool_manager == NULL) && !pool_start_manager_locked (&local))
+    {
+      _cg_mutex_unlock (&pool_lock);
+
+      /* Nothing was queued: a later call tries again. */
+      g_warning ("%s", local->message);
+      pool_cancel_job (job, local->message);
+      g_error_free (local);
       return;
     }
 
-  g_clear_object (&worker->job); /* the hook's caller holds a reference */
-  pool_outstanding--;
-  if (cg_caller_get_stopped (worker->caller))
-    {
-      pool_worker_move_locked (worker, NULL);
-      stopped = g_slist_prepend (NULL, worker);
-    }
-  else if (!g_queue_is_empty (&pool_pending))
-    {
-      /* Work is outstanding: serve it. */
-      PendingJob *pending = g_queue_pop_head (&pool_pending);
-
-      next = pending->job;
-      g_free (pending);
-      worker->job = g_object_ref (next);
-    }
-  else if (pool_idle.length < max_idle || pool_outstanding > 0)
-    {
-      /* While other pool jobs run, a burst is still going on: stay. */
-      pool_worker_move_locked (worker, &pool_idle);
-    }
-  else
-    {
-      pool_worker_move_locked (worker, NULL);
-      stopped = g_slist_prepend (NULL, worker);
-    }
-  surplus = pool_outstanding == 0 ? pool_steal_surplus_locked () : NULL;
+  queue_push_tail_locked (job);
+  if (pool_awake_locked () == 0)
+    wake = pool_kick_locked ();
+  else if (queue_length == 1)
+    pool_manager_signal_locked (FALSE); /* it watches for progress */
   _cg_mutex_unlock (&pool_lock);
 
-  if (next != NULL)
-    pool_assign (worker, next);
-  pool_drop_list (stopped, TRUE);
-  pool_drop_list (surplus, TRUE);
+  pool_wake (wake);
 }
 
-static void pool_job_returned (CgFuture *future);
-
-static const CgJobObserver pool_observer = {
-  NULL,
-  NULL,
-  pool_job_returned,
-};
-
-/* The pool's mark on its jobs, registered on first use. */
-static guint
-pool_observer_mark (void)
+/* A cancellable given at submission: cancelling it cancels the job. */
+typedef struct
 {
-  static gsize mark = 0;
+  GMutex        lock;
+  CgFuture     *job;         /* under lock: no reference, NULL once done */
+  gulong        handler;     /* under lock */
+} CancelLink;
 
-  if (g_once_init_enter (&mark))
-    g_once_init_leave (&mark, _cg_job_add_observer (&pool_observer) + 1);
-  return (guint) mark - 1;
-}
-
-/* The function of pool job @future returned (an observer of cg-job.c). */
 static void
-pool_job_returned (CgFuture *future)
+cancel_link_clear (gpointer data)
 {
-  PoolWorker *worker = NULL;
+  CancelLink *link = data;
 
-  _cg_mutex_lock (&pool_lock);
-  for (GList *l = pool_busy.head; l != NULL; l = l->next)
-    if (((PoolWorker *) l->data)->job == future)
-      {
-        worker = pool_worker_ref (l->data);
-        break;
-      }
-  _cg_mutex_unlock (&pool_lock);
+  g_mutex_clear (&link->lock);
+}
 
-  if (worker != NULL)
+static void
+cancel_link_release (gpointer data)
+{
+  _CG_TSAN_RELEASE (data);
+  g_atomic_rc_box_release_full (data, cancel_link_clear);
+}
+
+static void
+cancel_link_cancelled (GCancellable *cancellable,
+                       gpointer      data)
+{
+  CancelLink *link = data;
+  CgFuture *job;
+
+  _cg_mutex_lock (&link->lock);
+  job = link->job != NULL ? g_object_ref (link->job) : NULL;
+  _cg_mutex_unlock (&link->lock);
+
+  if (job != NULL)
     {
-      pool_job_release (worker, future);
-      pool_worker_unref (worker);
+      cg_future_cancel (job, _("The job's cancellable was cancelled"));
+      g_object_unref (job);
     }
+}
+
+static void
+cancel_link_done (CgFuture *job,
+                  gpointer  data)
+{
+  CancelLink *link = data;
+  GCancellable *cancellable = cg_future_get_cancellable (job); /* the one given */
+  gulong handler;
+
+  _cg_mutex_lock (&link->lock);
+  link->job = NULL;
+  handler = link->handler;
+  link->handler = 0;
+  _cg_mutex_unlock (&link->lock);
+
+  /* A cancelled cancellable never calls its handlers again (unless reset,
+   * which finds the job gone): the handler's data goes with it. Not
+   * disconnected then, since this may run inside that very handler. */
+  if (handler != 0 && !g_cancellable_is_cancelled (cancellable))
+    g_cancellable_disconnect (cancellable, handler);
 }
 
 /* Public API ------------------------------------------------------------- */
@@ -728,20 +1252,16 @@ pool_job_returned (CgFuture *future)
  * and returns the future of its outcome, as cg_caller_call_soon() does for
  * one caller. The future belongs to the worker's thread: its done callbacks
  * run there unless you wait with cg_future_wait_async() from your own
- * thread.
+ * thread. cg_caller_to_thread_full() does the same with a label and a
+ * cancellable given at submission.
  *
- * The job goes to an idle worker (or one whose job's future is done);
- * when there is none it waits in the pool's queue while a new worker (a
- * #CgCaller named `pool-N`) starts, or until a worker finishes, whichever
- * comes first. It never waits behind another pool job that is not done.
- * Once the job's future is done and no job waits, its worker goes back to
- * the idle pool while fewer than cg_caller_get_max_idle_pool_instances()
- * workers are idle or other pool jobs still run; otherwise the worker
- * stops after the work already queued to it. A job that completes through cg_future_return_future()
- * keeps its worker until then.
- *
- * While it waits for a worker, the job's future has no thread yet
- * (cg_future_get_thread() returns %NULL).
+ * The job waits in the pool's queue, in the order of submission, until a
+ * worker takes it; at most cg_caller_get_max_pool_threads() workers run
+ * jobs at once (more only while some of them block in
+ * cg_future_wait_sync(), see the section above). Cancelling the future
+ * while the job waits completes it at once, as cancelled: the job never
+ * runs and @destroy runs on the cancelling thread. While it waits, the
+ * job's future has no thread yet (cg_future_get_thread() returns %NULL).
  *
  * cg_caller_stop_all() (with or without force: the workers are not
  * protected) cancels the jobs waiting for a worker and the jobs submitted
@@ -771,49 +1291,101 @@ cg_caller_to_thread (CgJobFunc        func,
                      GDestroyNotify   destroy,
                      GError         **error)
 {
-  PendingJob *pending;
   CgFuture *job;
-  GError *local = NULL;
 
   g_return_val_if_fail (func != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   job = _cg_caller_make_job (NULL, func, user_data, destroy);
-  _cg_job_observe (job, pool_observer_mark ());
+  pool_submit (g_object_ref (job));
 
-  pending = g_new (PendingJob, 1);
-  pending->job = g_object_ref (job);
-  pending->queued_at = g_get_monotonic_time ();
+  return job;
+}
 
-  _cg_mutex_lock (&pool_lock);
-  if (G_UNLIKELY (!pool_hooked))
+/**
+ * cg_caller_to_thread_full:
+ * @func: (scope notified) (closure user_data) (destroy destroy): the job
+ * @user_data: data for @func
+ * @destroy: (nullable): frees @user_data once the job has run or was
+ *   dropped
+ * @label: (nullable): what the job is, for people: its label in the job
+ *   list of the submitting thread's caller (cg_caller_get_jobs())
+ * @cancellable: (nullable): cancels the job
+ * @error: return location for a #GError
+ *
+ * cg_caller_to_thread() with options given at submission, so that nothing
+ * has to be attached to the future after its job may have started.
+ *
+ * @label is set as cg_future_set_label() would, before this returns and
+ * before the job can start: a #CgJob list of the submitting thread's
+ * caller shows it.
+ *
+ * @cancellable becomes the future's cancellable before the job can start:
+ * the job finds it with cg_future_get_cancellable(), and cancelling the
+ * future cancels it (as cg_future_set_cancellable() would). Cancelling
+ * @cancellable cancels the future: a job still waiting for a worker
+ * completes at once as cancelled and never runs, a running job sees its
+ * cancellable cancelled. A @cancellable cancelled already gives a future
+ * cancelled at once. One cancellable may serve many jobs.
+ *
+ * The pool takes jobs in the order they were submitted; a job has no
+ * priority of its own.
+ *
+ * Thread-safe.
+ *
+ * Returns: (transfer full): the job's future, or %NULL with @error set
+ *
+ * Since: 0.1
+ */
+CgFuture *
+cg_caller_to_thread_full (CgJobFunc        func,
+                          gpointer         user_data,
+                          GDestroyNotify   destroy,
+                          const char      *label,
+                          GCancellable    *cancellable,
+                          GError         **error)
+{
+  CgFuture *job;
+
+  g_return_val_if_fail (func != NULL, NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  job = _cg_caller_make_job (NULL, func, user_data, destroy);
+  if (label != NULL)
+    cg_future_set_label (job, label);
+
+  if (cancellable != NULL)
     {
-      _cg_caller_add_stop_all_hook (pool_stop_all_hook, NULL);
-      pool_hooked = TRUE;
+      CancelLink *link = g_atomic_rc_box_new0 (CancelLink);
+      gulong handler;
+
+      g_mutex_init (&link->lock);
+      link->job = job;
+      cg_future_set_cancellable (job, cancellable, NULL);
+      /* One reference for the hook, one for the handler. */
+      _cg_future_add_hook (job, cancel_link_done, g_atomic_rc_box_acquire (link),
+                           cancel_link_release);
+      /* Cancelled already: the handler runs now and cancels the job. */
+      handler = g_cancellable_connect (cancellable, G_CALLBACK (cancel_link_cancelled),
+                                       link, cancel_link_release);
+      _cg_mutex_lock (&link->lock);
+      link->handler = handler;
+      _cg_mutex_unlock (&link->lock);
     }
-  if (G_UNLIKELY (pool_closed > 0))
+
+  if (cg_future_is_cancelled (job))
     {
-      _cg_mutex_unlock (&pool_lock);
-      g_free (pending);
-      pool_cancel_job (job, _("The worker pool is being stopped"));
+      pool_cancel_job (g_object_ref (job), NULL);
       return job;
     }
-  if (G_UNLIKELY (pool_manager == NULL) && !pool_start_manager_locked (&local))
-    {
-      _cg_mutex_unlock (&pool_lock);
-      g_free (pending);
 
-      /* Nothing was queued: a later call tries again. */
-      g_warning ("%s", local->message);
-      pool_cancel_job (job, local->message);
-      g_error_free (local);
-      return job;
-    }
-  g_queue_push_tail (&pool_pending, pending);
-  pool_outstanding++;
-  _cg_mutex_unlock (&pool_lock);
+  pool_submit (g_object_ref (job));
 
-  pool_dispatch (FALSE);
+  /* Cancelled while it was being queued: the cancel found no job to take
+   * out of the queue. */
+  if (cg_future_is_cancelled (job) && !cg_future_is_done (job))
+    pool_unowned_cancelled (job);
 
   return job;
 }
@@ -876,8 +1448,9 @@ cg_caller_to_thread_by_name (const char      *name,
  * cg_caller_get_max_idle_pool_instances:
  *
  * How many pool workers stay idle at most, waiting for the next
- * cg_caller_to_thread(): async_kernel's `MAX_IDLE_POOL_INSTANCES`. It is also
- * the default limit of cg_as_completed_new_from_generator().
+ * cg_caller_to_thread(): async_kernel's `MAX_IDLE_POOL_INSTANCES`. Idle
+ * workers beyond it stop once they have been idle for 60 seconds. It is
+ * also the default limit of cg_as_completed_new_from_generator().
  *
  * Process-wide and thread-safe.
  *
@@ -894,12 +1467,12 @@ cg_caller_get_max_idle_pool_instances (void)
 /**
  * cg_caller_set_max_idle_pool_instances:
  * @max_idle: how many pool workers may stay idle; 0 stops every worker
- *   once its job is over
+ *   once it has been idle for the idle timeout
  *
  * Sets the limit of cg_caller_get_max_idle_pool_instances(). Lowering it
  * stops the idle workers beyond the new limit at once (without waiting
  * for their threads to end), oldest first; busy workers are not affected
- * until their jobs are over.
+ * until they run out of jobs.
  *
  * Process-wide and thread-safe.
  *
@@ -908,15 +1481,152 @@ cg_caller_get_max_idle_pool_instances (void)
 void
 cg_caller_set_max_idle_pool_instances (guint max_idle)
 {
-  GSList *surplus;
-
   g_return_if_fail (max_idle <= G_MAXINT);
 
   g_atomic_int_set (&pool_max_idle, (gint) max_idle);
 
   _cg_mutex_lock (&pool_lock);
-  surplus = pool_steal_surplus_locked ();
+  pool_retire_idle_locked (TRUE);
   _cg_mutex_unlock (&pool_lock);
+}
 
-  pool_drop_list (surplus, TRUE);
+/**
+ * cg_caller_get_default_max_pool_threads:
+ *
+ * The default of cg_caller_get_max_pool_threads(): the number of
+ * processors (g_get_num_processors()) plus 4, at most 32, as Python's
+ * `concurrent.futures.ThreadPoolExecutor` does.
+ *
+ * Returns: the default cap on pool threads
+ *
+ * Since: 0.1
+ */
+guint
+cg_caller_get_default_max_pool_threads (void)
+{
+  return default_max_threads ();
+}
+
+/**
+ * cg_caller_get_max_pool_threads:
+ *
+ * The cap on pool workers that run jobs at once: jobs beyond it wait in
+ * the pool's queue, in the order they were submitted. Workers whose job
+ * blocks in cg_future_wait_sync() do not count against it, and a pool
+ * that stays saturated for half a second may add threads past it, one per
+ * half second, up to %CG_POOL_HARD_MAX_THREADS (see the section above).
+ *
+ * Process-wide and thread-safe.
+ *
+ * Returns: the cap; cg_caller_get_default_max_pool_threads() unless
+ *   changed
+ *
+ * Since: 0.1
+ */
+guint
+cg_caller_get_max_pool_threads (void)
+{
+  return max_threads ();
+}
+
+/**
+ * cg_caller_set_max_pool_threads:
+ * @max_threads: the new cap, from 1 to %CG_POOL_HARD_MAX_THREADS; 0
+ *   restores the default
+ *
+ * Sets the cap of cg_caller_get_max_pool_threads(). Raising it lets the
+ * pool start workers for the jobs that wait; lowering it stops no running
+ * job: workers beyond the new cap stop when they finish the job they run.
+ *
+ * Process-wide and thread-safe.
+ *
+ * Since: 0.1
+ */
+void
+cg_caller_set_max_pool_threads (guint max_threads)
+{
+  g_return_if_fail (max_threads <= CG_POOL_HARD_MAX_THREADS);
+
+  g_atomic_int_set (&pool_max_threads, (gint) max_threads);
+
+  /* Idle workers past a lower cap stop now; the manager may start
+   * workers for jobs that wait under a higher one. */
+  _cg_mutex_lock (&pool_lock);
+  pool_retire_idle_locked (FALSE);
+  if (queue_head != NULL)
+    pool_manager_signal_locked (TRUE);
+  _cg_mutex_unlock (&pool_lock);
+}
+
+/**
+ * cg_pool_stats_copy:
+ * @stats: a #CgPoolStats
+ *
+ * Copies @stats.
+ *
+ * Returns: (transfer full): a copy, to free with cg_pool_stats_free()
+ *
+ * Since: 0.1
+ */
+CgPoolStats *
+cg_pool_stats_copy (const CgPoolStats *stats)
+{
+  g_return_val_if_fail (stats != NULL, NULL);
+
+  return g_memdup2 (stats, sizeof *stats);
+}
+
+/**
+ * cg_pool_stats_free:
+ * @stats: a #CgPoolStats from cg_pool_stats_copy()
+ *
+ * Frees a copy made by cg_pool_stats_copy().
+ *
+ * Since: 0.1
+ */
+void
+cg_pool_stats_free (CgPoolStats *stats)
+{
+  g_free (stats);
+}
+
+G_DEFINE_BOXED_TYPE (CgPoolStats, cg_pool_stats, cg_pool_stats_copy, cg_pool_stats_free)
+
+/**
+ * cg_caller_get_pool_stats:
+ * @stats: (out caller-allocates): where to store the counts
+ *
+ * Fills @stats with the worker pool's state: threads, idle and blocked
+ * workers, jobs queued, jobs run and queue waits, read together. Cheap
+ * enough for a status bar that polls it a few times a second; nothing is
+ * notified when the counts change.
+ *
+ * Process-wide and thread-safe.
+ *
+ * Since: 0.1
+ */
+void
+cg_caller_get_pool_stats (CgPoolStats *stats)
+{
+  g_return_if_fail (stats != NULL);
+
+  memset (stats, 0, sizeof *stats);
+  _cg_mutex_lock (&pool_lock);
+  stats->n_threads = pool_workers.length;
+  stats->n_idle = pool_idle.length;
+  stats->n_blocked = pool_blocked;
+  stats->n_queued = (guint) queue_length + pool_batched_locked ();
+  stats->jobs_run = pool_jobs_run;
+  for (GList *l = pool_workers.head; l != NULL; l = l->next)
+    {
+      PoolWorker *worker = l->data;
+
+      stats->jobs_run += (guint) g_atomic_int_get (&worker->ran) - worker->ran_counted;
+    }
+  if (queue_head != NULL)
+    stats->current_wait_usec = MAX (0, g_get_monotonic_time () -
+                                       _cg_job_from_node (queue_head)->deadline);
+  stats->longest_wait_usec = MAX (pool_longest_wait, stats->current_wait_usec);
+  _cg_mutex_unlock (&pool_lock);
+  stats->max_threads = max_threads ();
 }

@@ -66,6 +66,7 @@ fixture_teardown (Fixture       *fx,
   cg_test_gate_open (&fx->gate);
   cg_caller_stop_all (TRUE);
   cg_caller_set_max_idle_pool_instances (CG_DEFAULT_MAX_IDLE_POOL_INSTANCES);
+  cg_caller_set_max_pool_threads (0);
   cg_test_drain (MAIN_CTX);
 
   g_clear_object (&fx->job_future);

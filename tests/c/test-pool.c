@@ -109,6 +109,9 @@ test_to_thread_burst (Fixture *fx)
   g_autoptr(GPtrArray) out = NULL;
   g_autoptr(CgAsCompleted) iter = NULL;
 
+  /* 40 jobs that wait for one another need 40 threads: a cap that allows
+   * them (the default is the processors plus 4). */
+  cg_caller_set_max_pool_threads (40);
   run_blocking_burst (fx, 40, &futures);
   iter = cg_as_completed_new ((CgFuture **) futures->pdata, futures->len, FALSE);
   out = drain_all (iter, 40, NULL);
@@ -123,6 +126,26 @@ test_to_thread_burst (Fixture *fx)
     g_assert_cmpint (cg_future_propagate_int (g_ptr_array_index (out, i), NULL), ==, 1);
 }
 
+/* Two jobs that wait for each other (outside the library's waits) with a
+ * cap of one: only the saturation rule, a thread past the cap once no job
+ * finished for half a second, lets the second one start. */
+static void
+test_saturation_past_cap (Fixture *fx)
+{
+  g_autoptr(GPtrArray) futures = NULL;
+  CgPoolStats stats;
+
+  cg_caller_set_max_pool_threads (1);
+  run_blocking_burst (fx, 2, &futures);
+  for (guint i = 0; i < futures->len; i++)
+    wait_done (g_ptr_array_index (futures, i));
+  g_assert_true (cg_test_gate_is_open (&fx->gate));
+  g_assert_cmpuint (n_threads (fx), ==, 2);
+
+  /* Once nothing waits, the pool goes back under its cap. */
+  CG_TEST_POLL_UNTIL ((cg_caller_get_pool_stats (&stats), stats.n_threads <= 1));
+}
+
 static void
 test_pool_shrinks (Fixture *fx)
 {
@@ -131,12 +154,14 @@ test_pool_shrinks (Fixture *fx)
   CgFuture *future;
 
   cg_caller_set_max_idle_pool_instances (1);
+  cg_caller_set_max_pool_threads (12);
   run_blocking_burst (fx, 12, &futures);
   for (guint i = 0; i < futures->len; i++)
     wait_done (g_ptr_array_index (futures, i));
   g_assert_cmpuint (n_threads (fx), ==, 12);
 
-  /* once the work is over, only one worker stays */
+  /* once the work is over, only one worker stays (the others stop after
+   * the idle timeout, shortened in main()) */
   CG_TEST_POLL_UNTIL (count_callers ("pool-") == 1);
 
   /* and it is the one the next job gets */
@@ -153,6 +178,7 @@ test_pool_lower_limit (Fixture *fx)
 {
   g_autoptr(GPtrArray) futures = NULL;
 
+  cg_caller_set_max_pool_threads (5);
   run_blocking_burst (fx, 5, &futures);
   for (guint i = 0; i < futures->len; i++)
     wait_done (g_ptr_array_index (futures, i));
@@ -562,6 +588,9 @@ int
 main (int    argc,
       char **argv)
 {
+  /* Idle workers beyond the limit stop after 0.2 s instead of 60 s (read
+   * once, before the pool's first use). */
+  g_setenv ("CG_POOL_IDLE_TIMEOUT_USEC", "200000", TRUE);
   cg_test_init (&argc, &argv);
 
   pool_test_add ("/pool/max-idle/setting", test_max_idle_setting);
@@ -569,6 +598,7 @@ main (int    argc,
   pool_test_add ("/pool/to-thread/reuse", test_to_thread_reuse);
   pool_test_add ("/pool/to-thread/burst", test_to_thread_burst);
   pool_test_add ("/pool/shrinks", test_pool_shrinks);
+  pool_test_add ("/pool/saturation/past-cap", test_saturation_past_cap);
   pool_test_add ("/pool/max-idle/lower", test_pool_lower_limit);
   pool_test_add ("/pool/worker-stopped-by-others", test_pool_worker_stopped_by_others);
   pool_test_add ("/pool/to-thread/from-pool-job", test_to_thread_from_pool_job);
