@@ -1169,8 +1169,12 @@ pool_submit (CgFuture *job)
   queue_push_tail_locked (job);
   if (pool_awake_locked () == 0)
     wake = pool_kick_locked ();
-  else if (queue_length == 1)
-    pool_manager_signal_locked (FALSE); /* it watches for progress */
+  /* The manager watches for progress while jobs wait: a parked one is
+   * woken (once: it is no longer parked after that), also when the job
+   * went to a worker woken here, which a long job could keep from the
+   * others queued behind it. */
+  if (pool_manager_parked)
+    pool_manager_signal_locked (FALSE);
   _cg_mutex_unlock (&pool_lock);
 
   pool_wake (wake);

@@ -248,6 +248,48 @@ test_fifo_order (Fixture *fx)
   g_mutex_clear (&shared.lock);
 }
 
+static void
+job_note_done (CgFuture *future,
+               gpointer  user_data)
+{
+  g_atomic_int_set ((gint *) user_data, 1);
+}
+
+/* A short job queued right behind a long one runs beside it on another
+ * worker (below the cap), not after it: the jobs that wait are watched
+ * even when the first one went to a worker woken for it. */
+static void
+test_short_behind_long (Fixture *fx)
+{
+  g_autoptr(CgFuture) long_job = NULL;
+  g_autoptr(CgFuture) short_job = NULL;
+  gint short_done = 0;
+
+  fx->n_to_start = 0; /* the gate opens when the test says so */
+  for (guint round = 0; round < 20; round++)
+    {
+      CgPoolStats stats;
+
+      g_clear_object (&long_job);
+      g_clear_object (&short_job);
+      short_done = 0;
+      /* Every worker parked first (they spin a few microseconds after a
+       * job): the long job then goes to a worker woken for it. */
+      CG_TEST_POLL_UNTIL ((cg_caller_get_pool_stats (&stats), stats.n_idle == stats.n_threads));
+      g_usleep (2000);
+      long_job = to_thread_ok (job_gate, fx, NULL);
+      short_job = to_thread_ok (job_note_done, &short_done, NULL);
+      /* Bounded by CG_TEST_TIMEOUT_S; the long job holds its worker for
+       * all that time, so the short one must have had another. */
+      CG_TEST_POLL_UNTIL (g_atomic_int_get (&short_done));
+      g_assert_false (cg_future_is_done (long_job));
+      cg_test_gate_open (&fx->gate);
+      wait_done (long_job);
+      cg_test_gate_clear (&fx->gate);
+      cg_test_gate_init (&fx->gate);
+    }
+}
+
 /* ------------------------------------------------------------------ */
 /* Options at submission                                               */
 /* ------------------------------------------------------------------ */
@@ -408,6 +450,7 @@ main (int    argc,
   pool_test_add ("/pool-burst/wait-on-children", test_waiting_on_children);
   pool_test_add ("/pool-burst/cancel-queued", test_cancel_queued);
   pool_test_add ("/pool-burst/fifo", test_fifo_order);
+  pool_test_add ("/pool-burst/short-behind-long", test_short_behind_long);
   pool_test_add ("/pool-burst/options/cancellable", test_cancellable_at_submission);
   pool_test_add ("/pool-burst/options/label", test_label_at_submission);
   pool_test_add ("/pool-burst/stats", test_stats);
