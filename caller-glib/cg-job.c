@@ -285,10 +285,17 @@ run_job (CgFuture *self,
   if (G_UNLIKELY (old & CG_FUTURE_JOB_BITS_MASK))
     tell_observers (self, old, FALSE);
   /* A job that returned a future completes with it, unless its caller was
-   * stopped meanwhile: what it waits for may need this caller. */
-  if (!(old & CG_FUTURE_DONE) &&
-      (!(old & CG_FUTURE_CHAINED) || runner ()->is_closed (caller)))
-    _cg_future_settle (self);
+   * stopped meanwhile: what it waits for may need this caller, so the job
+   * gives up as cancelled and cancels what it waits for, as the stop does
+   * to the jobs it finds waiting (it may not find this one: the stop marks
+   * the caller closed before it looks). */
+  if (!(old & CG_FUTURE_DONE))
+    {
+      if (!(old & CG_FUTURE_CHAINED))
+        _cg_future_settle (self);
+      else if (runner ()->is_closed (caller))
+        _cg_job_abandon (self, _("The caller was stopped"));
+    }
 }
 
 /* The inbox function of a job: runs it on its caller's thread, or drops
