@@ -637,6 +637,7 @@ class _CallerMeta(type(Cg.Caller)):
 
     MAX_BUFFER_SIZE = _setting('max_buffer_size', 1)
     MAX_IDLE_POOL_INSTANCES = _setting('max_idle_pool_instances', 0)
+    MAX_POOL_THREADS = _setting('max_pool_threads', 0)  # 0: the default cap
 
 
 def _submit(submit, func, args, kwargs):
@@ -663,6 +664,7 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
 
     MAX_BUFFER_SIZE = property(lambda self: type(self).MAX_BUFFER_SIZE)
     MAX_IDLE_POOL_INSTANCES = property(lambda self: type(self).MAX_IDLE_POOL_INSTANCES)
+    MAX_POOL_THREADS = property(lambda self: type(self).MAX_POOL_THREADS)
     name = property(_CgCaller.get_name)
     protected = property(_CgCaller.get_protected)
     running = property(_CgCaller.get_running)

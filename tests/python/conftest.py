@@ -23,12 +23,14 @@ TEST_GUARD_SECONDS = 60
 def _guard_and_stop_callers():
     """Bounds every test and stops every caller it left behind."""
     faulthandler.dump_traceback_later(TEST_GUARD_SECONDS, exit=True, file=sys.stderr)
-    saved = (Cg.Caller.MAX_BUFFER_SIZE, Cg.Caller.MAX_IDLE_POOL_INSTANCES)
+    saved = (Cg.Caller.MAX_BUFFER_SIZE, Cg.Caller.MAX_IDLE_POOL_INSTANCES,
+             Cg.Caller.MAX_POOL_THREADS)
     try:
         yield
     finally:
         Cg.Caller.stop_all(force=True)
-        Cg.Caller.MAX_BUFFER_SIZE, Cg.Caller.MAX_IDLE_POOL_INSTANCES = saved
+        (Cg.Caller.MAX_BUFFER_SIZE, Cg.Caller.MAX_IDLE_POOL_INSTANCES,
+         Cg.Caller.MAX_POOL_THREADS) = saved
         # Let the main context drop what stopped callers left there.
         context = GLib.MainContext.default()
         while context.pending():

@@ -182,6 +182,32 @@ def test_settings_are_class_attributes():
         Cg.Caller.MAX_BUFFER_SIZE = 0
 
 
+def test_the_pool_cap_is_a_class_attribute_and_bounds_a_burst():
+    default = Cg.Caller.get_default_max_pool_threads()
+    assert Cg.Caller.MAX_POOL_THREADS == default
+    Cg.Caller.MAX_POOL_THREADS = 2
+    assert Cg.Caller.get_max_pool_threads() == 2
+    lock = threading.Lock()
+    running = [0, 0]  # now, most
+
+    def job():
+        with lock:
+            running[0] += 1
+            running[1] = max(running[1], running[0])
+        time.sleep(0.005)
+        with lock:
+            running[0] -= 1
+
+    futures = [Cg.Caller.to_thread(job) for _ in range(40)]
+    for future in futures:
+        future.wait_sync(10)
+    assert running[1] <= 2
+    stats = Cg.Caller.get_pool_stats()
+    assert stats.max_threads == 2
+    Cg.Caller.MAX_POOL_THREADS = 0  # back to the default
+    assert Cg.Caller.MAX_POOL_THREADS == default
+
+
 def test_contextvars_are_carried_into_jobs(worker):
     token = request_id.set('r-42')
     try:
