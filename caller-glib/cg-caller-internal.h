@@ -36,6 +36,7 @@ struct _CgCaller
   gint          thread_bound; /* atomic, see cg_caller_set_thread_bound() */
   CgFuture     *running_job;  /* atomic, with a reference while set */
   gint          holds;        /* atomic: answers owed to this thread, see _cg_caller_hold() */
+  gint          priority;     /* atomic, and changed under @lock: that of @source */
 
   GMutex        lock;         /* the fields below */
   GSource      *source;

@@ -402,7 +402,7 @@ _cg_caller_attach_source (CgCaller *self)
   source = g_source_new (&caller_source_funcs, sizeof (CgCallerSource));
   ((CgCallerSource *) source)->caller = g_object_ref (self);
   g_source_set_static_name (source, "[caller-glib] caller");
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_priority (source, g_atomic_int_get (&self->priority));
   g_source_set_can_recurse (source, TRUE);
   self->source = source;
   g_source_attach (source, self->context);
