@@ -890,6 +890,7 @@ typedef struct
   gdouble signals;       /* items-changed of the job list (W9m) */
   gdouble start_threads; /* OS threads when the burst began */
   gdouble submit_ms;     /* the submitting loop alone */
+  gdouble frames;        /* frames the clock ran while the burst ran */
 } BurstFigures;
 
 typedef struct
@@ -897,6 +898,7 @@ typedef struct
   GSource source;
   gint64  next;
   gint64  max_late;
+  guint   frames;
 } FrameSource;
 
 static gboolean
@@ -908,6 +910,7 @@ frame_dispatch (GSource     *source,
   gint64 now = g_get_monotonic_time ();
 
   frame->max_late = MAX (frame->max_late, now - frame->next);
+  frame->frames++;
   while (frame->next <= now)
     frame->next += W9_FRAME_USEC;
   g_source_set_ready_time (source, frame->next);
@@ -1212,7 +1215,12 @@ w9_run (guint side,
 
   figures.total_ms = (g_get_monotonic_time () - start) / 1e3;
   read_schedstat (&cpu1, &wait1);
+  /* A frame still waiting counts too: a clock starved to the end never
+   * ran to say how late it was. */
+  ((FrameSource *) frame)->max_late = MAX (((FrameSource *) frame)->max_late,
+                                           g_get_monotonic_time () - ((FrameSource *) frame)->next);
   figures.stall_ms = ((FrameSource *) frame)->max_late / 1e3;
+  figures.frames = ((FrameSource *) frame)->frames;
   g_source_destroy (frame);
   g_source_unref (frame);
   figures.threads = sampler_stop (&sampler);
@@ -1262,6 +1270,7 @@ median_figures (BurstFigures *runs,
   m.main_wait_ms = median_field (runs, n, G_STRUCT_OFFSET (BurstFigures, main_wait_ms));
   m.main_cpu_ms = median_field (runs, n, G_STRUCT_OFFSET (BurstFigures, main_cpu_ms));
   m.signals = median_field (runs, n, G_STRUCT_OFFSET (BurstFigures, signals));
+  m.frames = median_field (runs, n, G_STRUCT_OFFSET (BurstFigures, frames));
   m.submit_ms = median_field (runs, n, G_STRUCT_OFFSET (BurstFigures, submit_ms));
   m.start_threads = median_field (runs, n, G_STRUCT_OFFSET (BurstFigures, start_threads));
   return m;
@@ -1280,8 +1289,9 @@ print_burst_row (const BurstRow *row)
 {
   const BurstFigures *f = &row->median;
 
-  printf ("     %-26s %9.1f %9.1f %9.0f %4.0f/%-4.0f %10.0f %9.0f", row->name, f->stall_ms,
-          f->submit_ms, f->total_ms, f->threads, f->start_threads, f->main_wait_ms, f->main_cpu_ms);
+  printf ("     %-26s %9.1f %7.0f %9.1f %9.0f %4.0f/%-4.0f %10.0f %9.0f", row->name, f->stall_ms,
+          f->frames, f->submit_ms, f->total_ms, f->threads, f->start_threads, f->main_wait_ms,
+          f->main_cpu_ms);
   if (row->side == 1)
     printf (" %9.0f", f->signals);
   printf ("\n");
@@ -1545,7 +1555,7 @@ main (int    argc,
       printf ("\nW9   a burst of %u jobs of %.0f ms of CPU, a 60 Hz frame clock (caller priority %d, results by %s)\n",
               n_burst, burst_job_ms, priority,
               g_strcmp0 (opt_w9_collect, "follow") == 0 ? "done callbacks" : "cg_future_wait_async");
-      printf ("     %-26s %9s %9s %9s %9s %10s %9s %9s\n", "", "stall ms", "submit ms", "total ms", "peak/start",
+      printf ("     %-26s %9s %7s %9s %9s %9s %10s %9s %9s\n", "", "stall ms", "frames", "submit ms", "total ms", "peak/start",
               "main wait", "main cpu", "signals");
       for (guint r = 0; r < n_burst_rows; r++)
         print_burst_row (&burst_rows[r]);
