@@ -66,7 +66,9 @@
  * How it works: a caller attaches one #GSource to its context. Other
  * threads push work into a lock-free inbox; the context is woken only when
  * it may be asleep, not once per job, and the source drains the inbox in
- * batches with a time budget so a GTK main loop stays responsive. Delayed
+ * batches with a time budget of a few milliseconds, at a priority below
+ * GTK's redraw by default (#CgCaller:priority), so a GTK main loop draws
+ * between two batches and stays responsive. Delayed
  * work waits in one heap of deadlines per caller, not one #GSource each. A
  * caller thread started by cg_caller_start_new() spins briefly for more
  * work before it parks, and an idle caller uses no CPU.

@@ -32,6 +32,16 @@ static CgJobList *dup_current_list (void);
  * emitted on the caller's thread, so a GTK application can bind the model
  * of its main-thread caller to a `GtkListView` as it is.
  *
+ * A burst is coalesced, so that a list view does not redo its work once
+ * per job: the first 8 jobs a thread submits between two turns of its
+ * loop enter the model at once, one #GListModel::items-changed each; the
+ * rest of the burst enters together when the caller next runs, with one
+ * signal. A job that is done says so at once (#CgJob:state becomes
+ * %CG_JOB_STATE_DONE) and leaves the model with the others that ended
+ * meanwhile, one signal per run of neighbouring items, on the caller's
+ * next turn; a job that ends before it entered the model may never
+ * appear. The model always matches the signals it emitted.
+ *
  * Each item carries the job's future, a label (given with
  * cg_future_set_label() right after submission, "job" until then), its
  * #CgJobState and a
