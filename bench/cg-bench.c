@@ -1644,11 +1644,17 @@ main (int    argc,
             g_string_append_printf (json, ", \"caller_glib_priority_%d\": {\"stall_ms\": %.6g, "
                                     "\"total_ms\": %.6g}", burst_rows[r].priority,
                                     burst_rows[r].median.stall_ms, burst_rows[r].median.total_ms);
-          g_string_append (json, "}");
+          g_string_append_printf (json, ", \"frames\": {\"caller_glib\": %.6g", ours->frames);
+          json_value (json, "glib", glib != NULL ? glib->frames : nan);
+          g_string_append (json, "}}");
           g_string_append_printf (json, ",\n  \"W9threads\": {\"unit\": \"threads\", "
                                   "\"lower_is_better\": true, \"caller_glib\": %.6g", ours->threads);
           json_value (json, "glib", glib != NULL ? glib->threads : nan);
-          g_string_append (json, "}");
+          /* The peak counts the other side's idle pool threads too when
+           * they are still there: what each side started is peak - start. */
+          g_string_append_printf (json, ", \"at_start\": {\"caller_glib\": %.6g", ours->start_threads);
+          json_value (json, "glib", glib != NULL ? glib->start_threads : nan);
+          g_string_append (json, "}}");
           g_string_append_printf (json, ",\n  \"W9m\": {\"unit\": \"ms\", \"lower_is_better\": true, "
                                   "\"caller_glib\": %.6g, \"glib\": null, \"total_ms\": %.6g, "
                                   "\"threads\": %.6g, \"items_changed\": %.6g}",
