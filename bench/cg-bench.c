@@ -13,9 +13,12 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 
 #include <caller-glib.h>
 
@@ -28,6 +31,10 @@ static char *opt_json;
 static int opt_runs = 5;
 static char **opt_only;
 static gboolean opt_ours_only;
+static char **opt_w9_priorities;
+static double opt_w9_result_ms;
+static char *opt_w9_collect;
+static int opt_w9_nice;
 static gboolean opt_pending_child;
 static int opt_pending = 1000000;
 static char *self_path;
@@ -911,6 +918,465 @@ run_w8 (PythonFigures *figures)
   return TRUE;
 }
 
+/* W9: a burst of CPU-bound jobs under a 60 Hz frame clock --------------------
+ *
+ * What a GTK application does first: hand 1000 jobs of about 5 ms of CPU
+ * each to threads at once and collect the results on the main loop, while
+ * the frame clock wants to run every 16.7 ms. A source of priority
+ * GDK_PRIORITY_REDRAW (G_PRIORITY_HIGH_IDLE + 20) stands in for the frame
+ * clock and records how late it runs; a thread samples /proc/self/task
+ * for the peak number of OS threads; /proc/thread-self/schedstat says how
+ * long the main thread waited for a processor. Ours: cg_caller_to_thread()
+ * with a done callback (it runs on the main thread, through its caller);
+ * GLib's: g_task_run_in_thread() with its callback on the main loop. Both
+ * check every result. W9m is ours again with the main caller's job list
+ * watched by a handler that reads what a list view would. */
+
+#define W9_FRAME_USEC 16667
+#define W9_REDRAW_PRIORITY (G_PRIORITY_HIGH_IDLE + 20)
+
+static guint n_burst = 1000;
+static gdouble burst_job_ms = 5.0;
+
+typedef struct
+{
+  gdouble stall_ms;      /* the frame clock's longest lateness */
+  gdouble total_ms;      /* first submission to last result */
+  gdouble threads;       /* peak OS threads of the process */
+  gdouble main_wait_ms;  /* the main thread's time runnable but not running */
+  gdouble main_cpu_ms;   /* the main thread's time on a processor */
+  gdouble signals;       /* items-changed of the job list (W9m) */
+  gdouble start_threads; /* OS threads when the burst began */
+  gdouble submit_ms;     /* the submitting loop alone */
+  gdouble frames;        /* frames the clock ran while the burst ran */
+} BurstFigures;
+
+typedef struct
+{
+  GSource source;
+  gint64  next;
+  gint64  max_late;
+  guint   frames;
+} FrameSource;
+
+static gboolean
+frame_dispatch (GSource     *source,
+                GSourceFunc  callback,
+                gpointer     user_data)
+{
+  FrameSource *frame = (FrameSource *) source;
+  gint64 now = g_get_monotonic_time ();
+
+  frame->max_late = MAX (frame->max_late, now - frame->next);
+  frame->frames++;
+  while (frame->next <= now)
+    frame->next += W9_FRAME_USEC;
+  g_source_set_ready_time (source, frame->next);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs frame_funcs = { NULL, NULL, frame_dispatch, NULL, NULL, NULL };
+
+static GSource *
+frame_source_new (void)
+{
+  GSource *source = g_source_new (&frame_funcs, sizeof (FrameSource));
+  FrameSource *frame = (FrameSource *) source;
+
+  frame->next = g_get_monotonic_time () + W9_FRAME_USEC;
+  g_source_set_priority (source, W9_REDRAW_PRIORITY);
+  g_source_set_ready_time (source, frame->next);
+  g_source_attach (source, NULL);
+  return source;
+}
+
+typedef struct
+{
+  gint     stop;
+  gint     peak;
+  GThread *thread;
+} ThreadSampler;
+
+static gint
+count_threads (void)
+{
+  GDir *dir = g_dir_open ("/proc/self/task", 0, NULL);
+  gint n = 0;
+
+  if (dir == NULL)
+    return 0;
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  g_dir_close (dir);
+  return n;
+}
+
+static gpointer
+sampler_main (gpointer data)
+{
+  ThreadSampler *sampler = data;
+
+  while (!g_atomic_int_get (&sampler->stop))
+    {
+      /* Not counting itself. */
+      gint n = count_threads () - 1;
+
+      if (n > sampler->peak)
+        sampler->peak = n;
+      g_usleep (1000);
+    }
+  return NULL;
+}
+
+static void
+sampler_start (ThreadSampler *sampler)
+{
+  sampler->stop = 0;
+  sampler->peak = 0;
+  sampler->thread = g_thread_new ("w9-sampler", sampler_main, sampler);
+}
+
+static gint
+sampler_stop (ThreadSampler *sampler)
+{
+  g_atomic_int_set (&sampler->stop, 1);
+  g_thread_join (sampler->thread);
+  return sampler->peak;
+}
+
+/* Time on a processor and time waiting for one, of the calling thread. */
+static void
+read_schedstat (gdouble *cpu_ms,
+                gdouble *wait_ms)
+{
+  g_autofree char *text = NULL;
+  guint64 run = 0, wait = 0;
+
+  if (g_file_get_contents ("/proc/thread-self/schedstat", &text, NULL, NULL))
+    sscanf (text, "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT, &run, &wait);
+  *cpu_ms = run / 1e6;
+  *wait_ms = wait / 1e6;
+}
+
+static void
+burn_cpu (gdouble ms)
+{
+  struct timespec ts;
+  gdouble start, now;
+  volatile guint sink = 0;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  start = ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+  do
+    {
+      for (guint i = 0; i < 10000; i++)
+        sink += i;
+      clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+      now = ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+    }
+  while (now - start < ms);
+}
+
+typedef struct
+{
+  guint done;
+  guint wrong;
+  guint signals;
+} Burst;
+
+static GThread *bench_main_thread;
+
+/* Results are collected on the main thread: a done callback of a pool
+ * job's own future would run in the pool. */
+static gboolean
+on_bench_main_thread (void)
+{
+  return g_thread_self () == bench_main_thread;
+}
+
+/* --w9-nice: what an application can do today for its CPU-bound jobs,
+ * once per thread (lowering a nice value back needs privileges). */
+static void
+burst_renice (void)
+{
+  static __thread gboolean reniced;
+
+  if (opt_w9_nice == 0 || reniced)
+    return;
+  reniced = TRUE;
+  if (setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), opt_w9_nice) != 0)
+    g_printerr ("cg-bench: W9: setpriority failed\n");
+}
+
+static void
+burst_job (CgFuture *future,
+           gpointer  user_data)
+{
+  burst_renice ();
+  burn_cpu (burst_job_ms);
+  cg_future_return_int (future, GPOINTER_TO_UINT (user_data), NULL);
+}
+
+typedef struct
+{
+  Burst *burst;
+  guint  index;
+} BurstItem;
+
+static void
+burst_done (CgFuture *future,
+            gpointer  user_data)
+{
+  BurstItem *item = user_data;
+  GError *error = NULL;
+
+  if (on_bench_main_thread () == FALSE ||
+      cg_future_propagate_int (future, &error) != (gssize) item->index || error != NULL)
+    item->burst->wrong++;
+  g_clear_error (&error);
+  item->burst->done++;
+  if (opt_w9_result_ms > 0)
+    burn_cpu (opt_w9_result_ms);
+}
+
+static void
+burst_waited (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GError *error = NULL;
+
+  if (!cg_future_wait_finish (CG_FUTURE (source), result, &error))
+    {
+      ((BurstItem *) user_data)->burst->wrong++;
+      g_clear_error (&error);
+    }
+  burst_done (CG_FUTURE (source), user_data);
+}
+
+static void
+burst_items_changed (GListModel *model,
+                     guint       position,
+                     guint       removed,
+                     guint       added,
+                     gpointer    user_data)
+{
+  Burst *burst = user_data;
+
+  /* What a list view does: look at the rows it shows. */
+  burst->signals++;
+  for (guint i = 0; i < MIN (added, 30); i++)
+    {
+      g_autoptr(CgJob) job = g_list_model_get_item (model, position + i);
+
+      if (job == NULL || cg_job_get_label (job) == NULL)
+        burst->wrong++;
+    }
+  (void) g_list_model_get_n_items (model);
+}
+
+static void
+burst_gtask (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  burst_renice ();
+  burn_cpu (burst_job_ms);
+  g_task_return_int (task, GPOINTER_TO_UINT (task_data));
+}
+
+static void
+burst_gtask_done (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  Burst *burst = user_data;
+  GError *error = NULL;
+  gssize value = g_task_propagate_int (G_TASK (result), &error);
+
+  if (error != NULL || value != GPOINTER_TO_INT (g_task_get_task_data (G_TASK (result))))
+    burst->wrong++;
+  g_clear_error (&error);
+  burst->done++;
+  if (opt_w9_result_ms > 0)
+    burn_cpu (opt_w9_result_ms);
+}
+
+/* One burst: 0 ours, 1 ours with the job list watched, 2 GTask. */
+static BurstFigures
+w9_run (guint side,
+        gint  priority)
+{
+  BurstFigures figures = { 0 };
+  g_autoptr(GListModel) jobs = NULL;
+  BurstItem *items = g_new (BurstItem, n_burst);
+  Burst burst = { 0 };
+  ThreadSampler sampler;
+  gdouble cpu0, wait0, cpu1, wait1;
+  GSource *frame;
+  gint old_priority = cg_caller_get_priority (main_caller);
+  gint64 start;
+
+  /* Let the loop settle: nothing pending from the last run. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  cg_caller_set_priority (main_caller, priority);
+  if (side == 1)
+    {
+      jobs = cg_caller_get_jobs (main_caller);
+      g_signal_connect (jobs, "items-changed", G_CALLBACK (burst_items_changed), &burst);
+    }
+
+  figures.start_threads = count_threads ();
+  sampler_start (&sampler);
+  frame = frame_source_new ();
+  read_schedstat (&cpu0, &wait0);
+  start = g_get_monotonic_time ();
+
+  for (guint i = 0; i < n_burst; i++)
+    {
+      if (side == 2)
+        {
+          GTask *task = g_task_new (NULL, NULL, burst_gtask_done, &burst);
+
+          g_task_set_task_data (task, GUINT_TO_POINTER (i), NULL);
+          g_task_run_in_thread (task, burst_gtask);
+          g_object_unref (task);
+        }
+      else
+        {
+          g_autoptr(CgFuture) future = cg_caller_to_thread (burst_job, GUINT_TO_POINTER (i),
+                                                            NULL, NULL);
+
+          items[i].burst = &burst;
+          items[i].index = i;
+          if (g_strcmp0 (opt_w9_collect, "follow") == 0)
+            {
+              /* A future of the main thread that follows the job: its done
+               * callback comes through the main caller's inbox. */
+              g_autoptr(CgFuture) here = cg_future_new ();
+
+              cg_future_return_future (here, future, NULL);
+              cg_future_add_done_callback (here, burst_done, &items[i], NULL);
+            }
+          else
+            {
+              cg_future_wait_async (future, CG_TIMEOUT_INFINITE, CG_WAIT_FLAGS_NONE, NULL,
+                                    burst_waited, &items[i]);
+            }
+        }
+    }
+  figures.submit_ms = (g_get_monotonic_time () - start) / 1e3;
+  while (burst.done < n_burst)
+    g_main_context_iteration (NULL, TRUE);
+
+  figures.total_ms = (g_get_monotonic_time () - start) / 1e3;
+  read_schedstat (&cpu1, &wait1);
+  /* A frame still waiting counts too: a clock starved to the end never
+   * ran to say how late it was. */
+  ((FrameSource *) frame)->max_late = MAX (((FrameSource *) frame)->max_late,
+                                           g_get_monotonic_time () - ((FrameSource *) frame)->next);
+  figures.stall_ms = ((FrameSource *) frame)->max_late / 1e3;
+  figures.frames = ((FrameSource *) frame)->frames;
+  g_source_destroy (frame);
+  g_source_unref (frame);
+  figures.threads = sampler_stop (&sampler);
+  figures.main_cpu_ms = cpu1 - cpu0;
+  figures.main_wait_ms = wait1 - wait0;
+
+  if (jobs != NULL)
+    {
+      while (g_list_model_get_n_items (jobs) > 0)
+        g_main_context_iteration (NULL, TRUE);
+      g_signal_handlers_disconnect_by_data (jobs, &burst);
+    }
+  figures.signals = burst.signals;
+  cg_caller_set_priority (main_caller, old_priority);
+
+  if (burst.wrong != 0)
+    {
+      g_printerr ("cg-bench: W9: %u wrong results\n", burst.wrong);
+      exit (1);
+    }
+  g_free (items);
+  return figures;
+}
+
+static gdouble
+median_field (BurstFigures *runs,
+              guint         n,
+              gsize         offset)
+{
+  g_autofree gdouble *values = g_new (gdouble, n);
+
+  for (guint i = 0; i < n; i++)
+    values[i] = G_STRUCT_MEMBER (gdouble, &runs[i], offset);
+  qsort (values, n, sizeof (gdouble), compare_doubles);
+  return values[n / 2];
+}
+
+static BurstFigures
+median_figures (BurstFigures *runs,
+                guint         n)
+{
+  BurstFigures m;
+
+  m.stall_ms = median_field (runs, n, G_STRUCT_OFFSET (BurstFigures, stall_ms));
+  m.total_ms = median_field (runs, n, G_STRUCT_OFFSET (BurstFigures, total_ms));
+  m.threads = median_field (runs, n, G_STRUCT_OFFSET (BurstFigures, threads));
+  m.main_wait_ms = median_field (runs, n, G_STRUCT_OFFSET (BurstFigures, main_wait_ms));
+  m.main_cpu_ms = median_field (runs, n, G_STRUCT_OFFSET (BurstFigures, main_cpu_ms));
+  m.signals = median_field (runs, n, G_STRUCT_OFFSET (BurstFigures, signals));
+  m.frames = median_field (runs, n, G_STRUCT_OFFSET (BurstFigures, frames));
+  m.submit_ms = median_field (runs, n, G_STRUCT_OFFSET (BurstFigures, submit_ms));
+  m.start_threads = median_field (runs, n, G_STRUCT_OFFSET (BurstFigures, start_threads));
+  return m;
+}
+
+typedef struct
+{
+  const char   *name;
+  guint         side;
+  gint          priority;
+  BurstFigures  median;
+} BurstRow;
+
+static void
+print_burst_row (const BurstRow *row)
+{
+  const BurstFigures *f = &row->median;
+
+  printf ("     %-26s %9.1f %7.0f %9.1f %9.0f %4.0f/%-4.0f %10.0f %9.0f", row->name, f->stall_ms,
+          f->frames, f->submit_ms, f->total_ms, f->threads, f->start_threads, f->main_wait_ms,
+          f->main_cpu_ms);
+  if (row->side == 1)
+    printf (" %9.0f", f->signals);
+  printf ("\n");
+}
+
+/* Runs every row opt_runs times, one row after the other in each round,
+ * so that a noisy moment hurts all alike; a small warm-up round first. */
+static void
+w9_measure (BurstRow *rows,
+            guint     n_rows)
+{
+  g_autofree BurstFigures *runs = g_new0 (BurstFigures, (gsize) n_rows * opt_runs);
+  guint saved = n_burst;
+
+  n_burst = MAX (10, n_burst / 10);
+  for (guint r = 0; r < n_rows; r++)
+    w9_run (rows[r].side, rows[r].priority);
+  n_burst = saved;
+
+  for (int i = 0; i < opt_runs; i++)
+    for (guint r = 0; r < n_rows; r++)
+      runs[r * opt_runs + i] = w9_run (rows[r].side, rows[r].priority);
+
+  for (guint r = 0; r < n_rows; r++)
+    rows[r].median = median_figures (&runs[r * opt_runs], opt_runs);
+}
+
 /* The table ---------------------------------------------------------------------- */
 
 static Workload workloads[] = {
@@ -973,6 +1439,15 @@ main (int    argc,
     { "runs", 'r', 0, G_OPTION_ARG_INT, &opt_runs, "Runs per figure after the warm-up (default 5)", "N" },
     { "only", 'o', 0, G_OPTION_ARG_STRING_ARRAY, &opt_only, "Run only this workload (repeatable)", "W" },
     { "ours-only", 0, 0, G_OPTION_ARG_NONE, &opt_ours_only, "Skip the rivals and limits (for profiling)", NULL },
+    { "w9-priority", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_w9_priorities,
+      "W9 also with the main caller at this priority (repeatable)", "P" },
+    { "w9-result-ms", 0, 0, G_OPTION_ARG_DOUBLE, &opt_w9_result_ms,
+      "W9: the main thread works this long on each result (default 0)", "MS" },
+    { "w9-collect", 0, 0, G_OPTION_ARG_STRING, &opt_w9_collect,
+      "W9: how ours collects results on the main thread: wait (cg_future_wait_async, "
+      "the default) or follow (a done callback on a main-thread future)", "HOW" },
+    { "w9-nice", 0, 0, G_OPTION_ARG_INT, &opt_w9_nice,
+      "W9: jobs renice their thread to this (setpriority) first", "N" },
     { "pending-child", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &opt_pending_child, NULL, NULL },
     { "pending", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &opt_pending, NULL, NULL },
     { NULL }
@@ -980,6 +1455,9 @@ main (int    argc,
   gboolean have_libdex = FALSE;
   gboolean have_w8 = FALSE;
   PythonFigures w8 = { 0 };
+  BurstRow burst_rows[16];
+  guint n_burst_rows = 0;
+  gint w9_ours = -1, w9m = -1, w9_glib = -1;
 
   context = g_option_context_new ("- caller-glib beside plain GLib and libdex");
   g_option_context_add_main_entries (context, entries, NULL);
@@ -1016,6 +1494,7 @@ main (int    argc,
       n_as_completed = 5000;
       n_lock = 5000;
       idle_seconds = 0.1;
+      n_burst = 100;
     }
 
 #ifdef HAVE_LIBDEX
@@ -1024,6 +1503,7 @@ main (int    argc,
   have_libdex = TRUE;
 #endif
 
+  bench_main_thread = g_thread_self ();
   bench_worker = cg_caller_start_new ("bench-worker", FALSE, NULL, &error);
   main_caller = cg_caller_get (NULL, TRUE, FALSE, &error);
   if (bench_worker == NULL || main_caller == NULL || !cg_caller_start (main_caller, &error))
@@ -1112,6 +1592,42 @@ main (int    argc,
   printf ("(medians of %d runs after a warm-up; ratios > 1 mean caller-glib is better;%s)\n",
           opt_runs, have_libdex ? " libdex 1.x" : " libdex not found");
 
+  if (wanted ("W9") || wanted ("W9m"))
+    {
+      gint priority = cg_caller_get_priority (main_caller);
+
+      w9_ours = n_burst_rows;
+      burst_rows[n_burst_rows++] = (BurstRow) { "caller-glib", 0, priority, { 0 } };
+      for (char **p = opt_w9_priorities; p != NULL && *p != NULL && n_burst_rows < 12; p++)
+        {
+          gint other = (gint) g_ascii_strtoll (*p, NULL, 10);
+
+          burst_rows[n_burst_rows++] =
+            (BurstRow) { g_strdup_printf ("caller-glib, priority %d", other), 0, other, { 0 } };
+        }
+      w9m = n_burst_rows;
+      burst_rows[n_burst_rows++] = (BurstRow) { "caller-glib, job list (W9m)", 1, priority, { 0 } };
+      if (!opt_ours_only)
+        {
+          w9_glib = n_burst_rows;
+          burst_rows[n_burst_rows++] = (BurstRow) { "GTask in a thread", 2, priority, { 0 } };
+        }
+      w9_measure (burst_rows, n_burst_rows);
+
+      printf ("\nW9   a burst of %u jobs of %.0f ms of CPU, a 60 Hz frame clock (caller priority %d, results by %s)\n",
+              n_burst, burst_job_ms, priority,
+              g_strcmp0 (opt_w9_collect, "follow") == 0 ? "done callbacks" : "cg_future_wait_async");
+      printf ("     %-26s %9s %7s %9s %9s %9s %10s %9s %9s\n", "", "stall ms", "frames", "submit ms", "total ms", "peak/start",
+              "main wait", "main cpu", "signals");
+      for (guint r = 0; r < n_burst_rows; r++)
+        print_burst_row (&burst_rows[r]);
+      if (w9_glib >= 0)
+        printf ("     (stall: %.2fx GTask's; total: %.2fx; threads: %.0f vs %.0f)\n",
+                burst_rows[w9_ours].median.stall_ms / burst_rows[w9_glib].median.stall_ms,
+                burst_rows[w9_ours].median.total_ms / burst_rows[w9_glib].median.total_ms,
+                burst_rows[w9_ours].median.threads, burst_rows[w9_glib].median.threads);
+    }
+
   if (wanted ("W8") && !opt_ours_only)
     {
       have_w8 = run_w8 (&w8);
@@ -1160,6 +1676,53 @@ main (int    argc,
         g_string_append (json, ",\n  \"W8\": {\"unit\": \"us\", \"lower_is_better\": true, "
                                "\"caller_glib\": null, \"thread_pool_executor\": null, "
                                "\"glib\": null, \"libdex\": null}");
+      if (w9_ours >= 0)
+        {
+          const BurstFigures *ours = &burst_rows[w9_ours].median;
+          const BurstFigures *watched = &burst_rows[w9m].median;
+          gdouble nan = NAN;
+          const BurstFigures *glib = w9_glib >= 0 ? &burst_rows[w9_glib].median : NULL;
+
+          g_string_append_printf (json, ",\n  \"W9\": {\"unit\": \"ms\", \"lower_is_better\": true");
+          json_value (json, "caller_glib", ours->stall_ms);
+          json_value (json, "glib", glib != NULL ? glib->stall_ms : nan);
+          json_value (json, "libdex", nan);
+          json_value (json, "limit", nan);
+          g_string_append_printf (json, ", \"jobs\": %u, \"caller_priority\": %d, \"collect\": \"%s\", \"total_ms\": {\"caller_glib\": %.6g",
+                                  n_burst, burst_rows[w9_ours].priority,
+                                  g_strcmp0 (opt_w9_collect, "follow") == 0 ? "done_callback" : "wait_async",
+                                  ours->total_ms);
+          json_value (json, "glib", glib != NULL ? glib->total_ms : nan);
+          g_string_append_printf (json, "}, \"submit_ms\": {\"caller_glib\": %.6g", ours->submit_ms);
+          json_value (json, "glib", glib != NULL ? glib->submit_ms : nan);
+          g_string_append_printf (json, "}, \"main_thread_wait_ms\": {\"caller_glib\": %.6g",
+                                  ours->main_wait_ms);
+          json_value (json, "glib", glib != NULL ? glib->main_wait_ms : nan);
+          g_string_append_printf (json, "}, \"main_thread_cpu_ms\": {\"caller_glib\": %.6g",
+                                  ours->main_cpu_ms);
+          json_value (json, "glib", glib != NULL ? glib->main_cpu_ms : nan);
+          g_string_append (json, "}");
+          for (gint r = w9_ours + 1; r < w9m; r++)
+            g_string_append_printf (json, ", \"caller_glib_priority_%d\": {\"stall_ms\": %.6g, "
+                                    "\"total_ms\": %.6g}", burst_rows[r].priority,
+                                    burst_rows[r].median.stall_ms, burst_rows[r].median.total_ms);
+          g_string_append_printf (json, ", \"frames\": {\"caller_glib\": %.6g", ours->frames);
+          json_value (json, "glib", glib != NULL ? glib->frames : nan);
+          g_string_append (json, "}}");
+          g_string_append_printf (json, ",\n  \"W9threads\": {\"unit\": \"threads\", "
+                                  "\"lower_is_better\": true, \"caller_glib\": %.6g", ours->threads);
+          json_value (json, "glib", glib != NULL ? glib->threads : nan);
+          /* The peak counts the other side's idle pool threads too when
+           * they are still there: what each side started is peak - start. */
+          g_string_append_printf (json, ", \"at_start\": {\"caller_glib\": %.6g", ours->start_threads);
+          json_value (json, "glib", glib != NULL ? glib->start_threads : nan);
+          g_string_append (json, "}}");
+          g_string_append_printf (json, ",\n  \"W9m\": {\"unit\": \"ms\", \"lower_is_better\": true, "
+                                  "\"caller_glib\": %.6g, \"glib\": null, \"total_ms\": %.6g, "
+                                  "\"threads\": %.6g, \"items_changed\": %.6g}",
+                                  watched->stall_ms, watched->total_ms, watched->threads,
+                                  watched->signals);
+        }
       g_string_append (json, "\n}}\n");
       if (!g_file_set_contents (opt_json, json->str, json->len, &error))
         {

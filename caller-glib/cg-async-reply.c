@@ -126,6 +126,11 @@ _cg_reply_task_new (gpointer             source_object,
   task = _cg_context_task_new (source_object, cancellable, held_task_done, NULL);
   g_object_set_qdata_full (G_OBJECT (task), held_task_quark (), closure, reply_callback_free);
   g_task_set_source_tag (task, source_tag);
+  /* An answer from another thread comes through an idle source of the
+   * task's priority: that of the caller it answers through, as its other
+   * work, so that a burst of answers lets a GTK loop draw. */
+  if (closure->home != NULL)
+    g_task_set_priority (task, cg_caller_get_priority (closure->home));
   return task;
 }
 

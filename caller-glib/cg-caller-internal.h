@@ -38,6 +38,7 @@ struct _CgCaller
   gint          holds;        /* atomic: answers owed to this thread, see _cg_caller_hold() */
   CgCallerWorkFunc work_func; /* atomic, see _cg_caller_set_work_func() */
   gpointer      work_data;
+  gint          priority;     /* atomic, and changed under @lock: that of @source */
 
   GMutex        lock;         /* the fields below */
   GSource      *source;

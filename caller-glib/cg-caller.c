@@ -66,7 +66,9 @@
  * How it works: a caller attaches one #GSource to its context. Other
  * threads push work into a lock-free inbox; the context is woken only when
  * it may be asleep, not once per job, and the source drains the inbox in
- * batches with a time budget so a GTK main loop stays responsive. Delayed
+ * batches with a time budget of a few milliseconds, at a priority below
+ * GTK's redraw by default (#CgCaller:priority), so a GTK main loop draws
+ * between two batches and stays responsive. Delayed
  * work waits in one heap of deadlines per caller, not one #GSource each. A
  * caller thread started by cg_caller_start_new() spins briefly for more
  * work before it parks, and an idle caller uses no CPU.
@@ -110,6 +112,7 @@ enum
   PROP_RUNNING,
   PROP_STOPPED,
   PROP_THREAD_BOUND,
+  PROP_PRIORITY,
   N_PROPS
 };
 
@@ -198,6 +201,9 @@ cg_caller_get_property (GObject    *object,
     case PROP_THREAD_BOUND:
       g_value_set_boolean (value, cg_caller_get_thread_bound (self));
       break;
+    case PROP_PRIORITY:
+      g_value_set_int (value, cg_caller_get_priority (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -227,6 +233,9 @@ cg_caller_set_property (GObject      *object,
       break;
     case PROP_THREAD_BOUND:
       cg_caller_set_thread_bound (self, g_value_get_boolean (value));
+      break;
+    case PROP_PRIORITY:
+      cg_caller_set_priority (self, g_value_get_int (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -375,12 +384,25 @@ cg_caller_class_init (CgCallerClass *klass)
     g_param_spec_boolean ("thread-bound", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * CgCaller:priority:
+   *
+   * The priority of the caller's #GSource in its context, as for any
+   * #GSource: a smaller number runs first. See cg_caller_set_priority().
+   *
+   * Since: 0.1
+   */
+  properties[PROP_PRIORITY] =
+    g_param_spec_int ("priority", NULL, NULL, G_MININT, G_MAXINT, CG_CALLER_PRIORITY_DEFAULT,
+                      G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
 cg_caller_init (CgCaller *self)
 {
+  self->priority = CG_CALLER_PRIORITY_DEFAULT;
   g_mutex_init (&self->lock);
   g_mutex_init (&self->stop_lock);
   g_cond_init (&self->ready_cond);
@@ -1614,6 +1636,69 @@ cg_caller_get_thread_bound (CgCaller *self)
   g_return_val_if_fail (CG_IS_CALLER (self), FALSE);
 
   return g_atomic_int_get (&self->thread_bound) != 0;
+}
+
+/**
+ * cg_caller_set_priority:
+ * @self: a #CgCaller
+ * @priority: the priority of the caller's #GSource, such as
+ *   %CG_CALLER_PRIORITY_DEFAULT or %G_PRIORITY_DEFAULT
+ *
+ * Sets the priority at which the caller's context runs its jobs, the
+ * done callbacks it delivers and the answers of cg_future_wait_async()
+ * and other `_async` calls made on its thread, against the context's
+ * other sources. The caller runs what has arrived in batches of a few
+ * milliseconds at most and then goes back to its loop; the priority says
+ * what the loop does before the next batch.
+ *
+ * The default, %CG_CALLER_PRIORITY_DEFAULT, is one below GTK's
+ * `GDK_PRIORITY_REDRAW`: input events come first, and GTK draws a frame
+ * between two batches however many completions a burst of pool jobs sends
+ * back. With %G_PRIORITY_DEFAULT the caller competes with input and
+ * timeouts as an ordinary source does, and a steady flow of work holds
+ * back redraws until it dries up (docs/gtk.md and docs/performance.md,
+ * workload W9, show the difference). The higher the number, the more the
+ * caller's jobs wait when the loop is busy with anything else.
+ *
+ * Thread-safe; takes effect from the next iteration of the context.
+ *
+ * Since: 0.1
+ */
+void
+cg_caller_set_priority (CgCaller *self,
+                        gint      priority)
+{
+  gboolean changed;
+
+  g_return_if_fail (CG_IS_CALLER (self));
+
+  _cg_mutex_lock (&self->lock);
+  changed = g_atomic_int_exchange (&self->priority, priority) != priority;
+  if (changed && self->source != NULL)
+    g_source_set_priority (self->source, priority);
+  _cg_mutex_unlock (&self->lock);
+
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRIORITY]);
+}
+
+/**
+ * cg_caller_get_priority:
+ * @self: a #CgCaller
+ *
+ * The priority of the caller's #GSource; see cg_caller_set_priority().
+ * Thread-safe.
+ *
+ * Returns: the caller's priority
+ *
+ * Since: 0.1
+ */
+gint
+cg_caller_get_priority (CgCaller *self)
+{
+  g_return_val_if_fail (CG_IS_CALLER (self), CG_CALLER_PRIORITY_DEFAULT);
+
+  return g_atomic_int_get (&self->priority);
 }
 
 /**

@@ -32,6 +32,20 @@ G_DECLARE_FINAL_TYPE (CgCaller, cg_caller, CG, CALLER, GObject)
  */
 #define CG_CALLER_MAIN_THREAD "MainThread"
 
+/**
+ * CG_CALLER_PRIORITY_DEFAULT:
+ *
+ * The priority a caller's #GSource has unless cg_caller_set_priority()
+ * says otherwise: `G_PRIORITY_HIGH_IDLE + 21`, one below GTK's
+ * `GDK_PRIORITY_REDRAW`. Input events and ordinary timeouts and I/O
+ * (%G_PRIORITY_DEFAULT) still come before a caller's jobs, and GTK draws
+ * a frame between two batches of them however many arrive, while plain
+ * idle callbacks (%G_PRIORITY_DEFAULT_IDLE) come after.
+ *
+ * Since: 0.1
+ */
+#define CG_CALLER_PRIORITY_DEFAULT (G_PRIORITY_HIGH_IDLE + 21)
+
 CG_AVAILABLE_IN_0_1
 CgCaller     *cg_caller_get               (GThread       *thread,
                                            gboolean       create,
@@ -79,6 +93,11 @@ gboolean      cg_caller_get_thread_bound  (CgCaller      *self);
 CG_AVAILABLE_IN_0_1
 void          cg_caller_set_thread_bound  (CgCaller      *self,
                                            gboolean       thread_bound);
+CG_AVAILABLE_IN_0_1
+gint          cg_caller_get_priority      (CgCaller      *self);
+CG_AVAILABLE_IN_0_1
+void          cg_caller_set_priority      (CgCaller      *self,
+                                           gint           priority);
 
 CG_AVAILABLE_IN_0_1
 CgFuture     *cg_caller_call_soon         (CgCaller      *self,

@@ -32,6 +32,16 @@ static CgJobList *dup_current_list (void);
  * emitted on the caller's thread, so a GTK application can bind the model
  * of its main-thread caller to a `GtkListView` as it is.
  *
+ * A burst is coalesced, so that a list view does not redo its work once
+ * per job: the first 8 jobs a thread submits between two turns of its
+ * loop enter the model at once, one #GListModel::items-changed each; the
+ * rest of the burst enters together when the caller next runs, with one
+ * signal. A job that is done says so at once (#CgJob:state becomes
+ * %CG_JOB_STATE_DONE) and leaves the model with the others that ended
+ * meanwhile, one signal per run of neighbouring items, on the caller's
+ * next turn; a job that ends before it entered the model may never
+ * appear. The model always matches the signals it emitted.
+ *
  * Each item carries the job's future, a label (given with
  * cg_future_set_label() right after submission, "job" until then), its
  * #CgJobState and a
@@ -82,6 +92,7 @@ struct _CgJob
   gdouble     progress;      /* the list's thread */
   gint        reported;      /* atomic: millionths, from any thread */
   gint        report_posted; /* atomic */
+  gboolean    leaving;       /* the list's thread: done, to leave at the next flush */
 };
 
 struct _CgJobList
@@ -90,7 +101,22 @@ struct _CgJobList
 
   CgCaller  *caller;         /* strong */
   GPtrArray *items;          /* CgJob, strong; the caller's thread */
+
+  /* Coalescing, all on the caller's thread (see list_flush()). */
+  GPtrArray *pending;        /* CgJob, strong: submitted, not in @items yet */
+  guint      n_leaving;      /* items of @items marked leaving */
+  guint      immediate;      /* additions signalled at once since the last flush */
+  gboolean   flush_posted;   /* a list_flush() is on its way */
 };
+
+/* A thread that submits jobs sees the first few of them in its list at
+ * once, each with its own items-changed; the rest of a burst it submits
+ * before its loop runs again appear together, at the flush. */
+#define LIST_IMMEDIATE_ADDS 8
+
+/* A flush with more separate runs of leaving items than this emits one
+ * items-changed for the whole changed range instead of one per run. */
+#define LIST_MAX_RUN_SIGNALS 4
 
 enum
 {
@@ -336,6 +362,7 @@ cg_job_list_finalize (GObject *object)
   CgJobList *self = CG_JOB_LIST (object);
 
   g_clear_pointer (&self->items, g_ptr_array_unref);
+  g_clear_pointer (&self->pending, g_ptr_array_unref);
   g_clear_object (&self->caller);
 
   G_OBJECT_CLASS (cg_job_list_parent_class)->finalize (object);
@@ -354,6 +381,7 @@ static void
 cg_job_list_init (CgJobList *self)
 {
   self->items = g_ptr_array_new_with_free_func (g_object_unref);
+  self->pending = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 /* Tracking, from the library ---------------------------------------------- */
@@ -376,12 +404,139 @@ on_list_thread (CgJob        *job,
   cg_caller_call_direct (caller, func, g_object_ref (job), g_object_unref, NULL);
 }
 
+/* Coalescing ----------------------------------------------------------------
+ *
+ * A burst of submissions and completions would cost one items-changed
+ * each, and a list view redoes some work for every one. Instead, on the
+ * caller's thread:
+ *
+ * - the first LIST_IMMEDIATE_ADDS submissions since the last flush enter
+ *   the model at once (a thread that submits a job or two sees them in
+ *   its list right away); later ones wait in @pending, outside the model;
+ * - a job that is done is marked leaving (its state says DONE at once)
+ *   and stays in the model until the flush;
+ * - the first change posts one list_flush() to the caller, which runs it
+ *   from its loop after what has already arrived: it takes the leaving
+ *   items out (one items-changed per run of neighbours, and completions
+ *   of a burst come roughly in order, so usually one), then appends the
+ *   pending ones with one more. A job whose end reached the thread before
+ *   the flush that would have added it never appears.
+ *
+ * So a burst costs a few signals per batch of the caller, and the model
+ * always matches what its signals said. */
+
+static void list_flush (gpointer data);
+
+static void
+list_flush_ensure (CgJobList *list)
+{
+  if (list->flush_posted)
+    return;
+  list->flush_posted = TRUE;
+  /* Refused once the caller stopped: then the model no longer changes. */
+  cg_caller_call_direct (list->caller, list_flush, g_object_ref (list), g_object_unref, NULL);
+}
+
+/* Takes the leaving items out of the model, then appends the pending
+ * ones. Handlers may submit more jobs (appended behind) meanwhile. */
+static void
+list_flush (gpointer data)
+{
+  CgJobList *list = data;
+  g_autoptr(GPtrArray) adds = g_steal_pointer (&list->pending);
+  guint runs = 0, first = G_MAXUINT, old_len = list->items->len;
+
+  list->pending = g_ptr_array_new_with_free_func (g_object_unref);
+  list->flush_posted = FALSE;
+  list->immediate = 0;
+
+  if (list->n_leaving > 0)
+    {
+      list->n_leaving = 0;
+      for (guint i = 0; i < old_len; i++)
+        {
+          CgJob *job = g_ptr_array_index (list->items, i);
+
+          if (job->leaving && (i == 0 || !((CgJob *) g_ptr_array_index (list->items, i - 1))->leaving))
+            {
+              runs++;
+              first = MIN (first, i);
+            }
+        }
+    }
+
+  if (runs > LIST_MAX_RUN_SIGNALS)
+    {
+      /* Many scattered removals: compact, append, one signal for the
+       * range from the first removed item on. */
+      guint kept = first;
+
+      for (guint i = first; i < old_len; i++)
+        {
+          CgJob *job = g_ptr_array_index (list->items, i);
+
+          if (job->leaving)
+            g_object_unref (job);
+          else
+            list->items->pdata[kept++] = job;
+        }
+      g_ptr_array_set_free_func (list->items, NULL);
+      g_ptr_array_set_size (list->items, kept);
+      g_ptr_array_set_free_func (list->items, g_object_unref);
+      for (guint i = 0; i < adds->len; i++)
+        {
+          CgJob *job = g_ptr_array_index (adds, i);
+
+          if (!job->leaving)
+            g_ptr_array_add (list->items, g_object_ref (job));
+        }
+      g_list_model_items_changed (G_LIST_MODEL (list), first, old_len - first,
+                                  list->items->len - first);
+      return;
+    }
+
+  /* A few runs: one signal each, from the last, so that the positions of
+   * the earlier ones still hold. */
+  for (guint end = old_len; runs > 0 && end > 0; )
+    {
+      guint start;
+
+      if (!((CgJob *) g_ptr_array_index (list->items, end - 1))->leaving)
+        {
+          end--;
+          continue;
+        }
+      start = end - 1;
+      while (start > 0 && ((CgJob *) g_ptr_array_index (list->items, start - 1))->leaving)
+        start--;
+      g_ptr_array_remove_range (list->items, start, end - start);
+      g_list_model_items_changed (G_LIST_MODEL (list), start, end - start, 0);
+      end = start;
+      runs--;
+    }
+
+  if (adds->len > 0)
+    {
+      guint position = list->items->len;
+
+      for (guint i = 0; i < adds->len; i++)
+        {
+          CgJob *job = g_ptr_array_index (adds, i);
+
+          if (!job->leaving)
+            g_ptr_array_add (list->items, g_object_ref (job));
+        }
+      if (list->items->len > position)
+        g_list_model_items_changed (G_LIST_MODEL (list), position, 0,
+                                    list->items->len - position);
+    }
+}
+
 static void
 job_leave (gpointer data)
 {
   CgJob *job = data;
   CgJobList *list = g_atomic_pointer_get (&job->list);
-  guint position;
 
   if (list == NULL)
     return;
@@ -393,13 +548,16 @@ job_leave (gpointer data)
    * the job keeps its future, the future lets go of the job. */
   _cg_future_set_attachment (job->future, NULL);
 
-  if (g_ptr_array_find (list->items, job, &position))
+  /* The model (or the pending additions) keeps the item until the flush;
+   * the job lets go of the list now. */
+  if (!job->leaving)
     {
-      g_atomic_pointer_set (&job->list, NULL);
-      g_ptr_array_remove_index (list->items, position);
-      g_list_model_items_changed (G_LIST_MODEL (list), position, 1, 0);
-      g_object_unref (list);
+      job->leaving = TRUE;
+      list->n_leaving++;
+      list_flush_ensure (list);
     }
+  g_atomic_pointer_set (&job->list, NULL);
+  g_object_unref (list);
 }
 
 /* The destroy notify of job_leave(), and what is left of it when the
@@ -458,8 +616,17 @@ job_submitted (CgFuture *future)
   _cg_future_set_attachment (future, G_OBJECT (job));
   _cg_job_observe (future, observer_mark);
 
-  g_ptr_array_add (list->items, g_object_ref (job));
-  g_list_model_items_changed (G_LIST_MODEL (list), list->items->len - 1, 0, 1);
+  if (list->pending->len == 0 && list->immediate < LIST_IMMEDIATE_ADDS)
+    {
+      list->immediate++;
+      g_ptr_array_add (list->items, g_object_ref (job));
+      g_list_model_items_changed (G_LIST_MODEL (list), list->items->len - 1, 0, 1);
+    }
+  else
+    {
+      g_ptr_array_add (list->pending, g_object_ref (job));
+    }
+  list_flush_ensure (list);
 
   _cg_future_add_hook (future, job_done_hook, job, g_object_unref);
 }

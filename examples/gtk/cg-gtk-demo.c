@@ -5,18 +5,31 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * A batch of CPU-bound jobs (counting the primes of consecutive ranges, or
- * SHA-256 of generated data) fanned out to pool threads with
- * cg_caller_to_thread(), MAX_CONCURRENT at a time (drawn from a
- * CgAsCompleted generator). The window shows the overall progress, the live
- * jobs (a GtkListView bound to cg_caller_get_jobs() of the main thread's
- * caller), the results as they complete (cg_as_completed_next_async()) and
- * a summary; Cancel cancels every outstanding job.
+ * SHA-256 of generated data) handed to pool threads with
+ * cg_caller_to_thread(): all at once, as a burst (the default), or
+ * MAX_CONCURRENT at a time drawn from a CgAsCompleted generator. The window
+ * shows the overall progress, the live jobs (a GtkListView bound to
+ * cg_caller_get_jobs() of the main thread's caller), the results as they
+ * complete (cg_as_completed_next_async()) and a summary; Cancel cancels
+ * every outstanding job.
+ *
+ * A burst is safe for the window: the main thread's caller delivers the
+ * completions in batches of a few milliseconds at CG_CALLER_PRIORITY_DEFAULT,
+ * below GTK's redraw, so a frame is drawn between two batches and a click
+ * on Cancel is seen at once; the job list sends a few items-changed per
+ * batch, not one per job. See docs/gtk.md.
  *
  * --autotest (or CG_GTK_DEMO_AUTOTEST=1) makes the program drive itself and
  * check what it did: see cg-gtk-demo-autotest.c.
  */
 
 #include "cg-gtk-demo.h"
+
+#ifdef __linux__
+# include <sys/resource.h>
+# include <sys/syscall.h>
+# include <unistd.h>
+#endif
 
 #define MAX_CONCURRENT 4
 #define PRIMES_BASE    G_GUINT64_CONSTANT (1000000000)
@@ -45,6 +58,27 @@ fill_block (guchar  *block,
     block[j] = (guchar) (j + 131 * index + 7 * k);
 }
 
+/* CPU-bound jobs yield the processors to the main thread: on Linux the nice
+ * value is a thread's own, and a pool thread that runs such a job lowers
+ * its priority once, so that however many jobs run, the kernel runs the
+ * main thread (which draws the window and takes the Cancel click) as soon
+ * as it wakes. The pool thread keeps the lower priority for the other
+ * jobs it runs later, which suits an application whose pool jobs are all
+ * background work; lowering it again needs privileges. */
+static void
+lower_thread_priority (void)
+{
+#ifdef __linux__
+  static __thread gboolean lowered;
+
+  if (!lowered)
+    {
+      lowered = TRUE;
+      setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), 19);
+    }
+#endif
+}
+
 /* A CgJobFunc: blocking is fine here, widgets are off limits. It reports
  * its progress to the job list and stops once it is cancelled. */
 static void
@@ -55,6 +89,8 @@ run_work (CgFuture *future,
   GCancellable *cancellable = cg_future_get_cancellable (future);
   guint64 span = work->hi - work->lo;
   char *result;
+
+  lower_thread_priority ();
 
   if (work->kind == WORK_PRIMES)
     {
@@ -186,12 +222,10 @@ show_result (App      *app,
   gtk_list_box_prepend (app->results, row);
 }
 
-/* The CgFutureGenerator: called on the main thread whenever fewer than
- * MAX_CONCURRENT jobs are outstanding. */
+/* Submits the next job of the batch; a new reference, or NULL. */
 static CgFuture *
-draw_next (gpointer user_data)
+submit_next (App *app)
 {
-  App *app = user_data;
   g_autoptr(GError) error = NULL;
   g_autofree char *label = NULL;
   const Work *work;
@@ -210,6 +244,14 @@ draw_next (gpointer user_data)
   cg_future_set_label (future, label);    /* for the job list */
   g_ptr_array_add (app->futures, g_object_ref (future));
   return future;
+}
+
+/* The CgFutureGenerator of the one-by-one mode: called on the main thread
+ * whenever fewer than MAX_CONCURRENT jobs are outstanding. */
+static CgFuture *
+draw_next (gpointer user_data)
+{
+  return submit_next (user_data);
 }
 
 static void
@@ -292,7 +334,20 @@ start_clicked (GtkButton *button,
                                                           progress_tick, app, NULL);
 
   /* Shielded: Cancel cancels the futures itself, with its own message. */
-  app->iter = cg_as_completed_new_from_generator (draw_next, app, NULL, MAX_CONCURRENT, TRUE);
+  if (gtk_check_button_get_active (app->burst))
+    {
+      CgFuture *future;
+
+      /* The burst: every job at once; the results come back in order of
+       * completion. */
+      while ((future = submit_next (app)) != NULL)
+        g_object_unref (future);
+      app->iter = cg_as_completed_new ((CgFuture **) app->futures->pdata, app->futures->len, TRUE);
+    }
+  else
+    {
+      app->iter = cg_as_completed_new_from_generator (draw_next, app, NULL, MAX_CONCURRENT, TRUE);
+    }
   cg_as_completed_next_async (app->iter, NULL, next_ready, app);
   update_summary (app);
 }
@@ -451,6 +506,12 @@ activate (GtkApplication *application,
   gtk_box_append (GTK_BOX (bar), GTK_WIDGET (app->kind));
   gtk_box_append (GTK_BOX (bar), gtk_label_new ("Jobs"));
   gtk_box_append (GTK_BOX (bar), GTK_WIDGET (app->count));
+  app->burst = GTK_CHECK_BUTTON (gtk_check_button_new_with_label ("All at once"));
+  gtk_check_button_set_active (app->burst, TRUE);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (app->burst),
+                               "Submit every job at once (a burst), or "
+                               G_STRINGIFY (MAX_CONCURRENT) " at a time");
+  gtk_box_append (GTK_BOX (bar), GTK_WIDGET (app->burst));
   gtk_box_append (GTK_BOX (bar), app->start);
   gtk_box_append (GTK_BOX (bar), app->cancel);
 
@@ -511,6 +572,13 @@ main (int   argc,
       g_printerr ("cg-gtk-demo: %s\n", error->message);
       return 1;
     }
+  /* Completions, job-list changes and the callbacks of _async calls reach
+   * the main loop at this priority, in batches of a few milliseconds:
+   * below GDK_PRIORITY_REDRAW, so that GTK draws between two batches of a
+   * burst. It is the default, set here to show where it is chosen;
+   * G_PRIORITY_DEFAULT would let a steady flow of completions hold
+   * frames back. */
+  cg_caller_set_priority (app.ui, CG_CALLER_PRIORITY_DEFAULT);
   app.jobs = cg_caller_get_jobs (app.ui);
   app.works = g_array_new (FALSE, FALSE, sizeof (Work));
   app.futures = g_ptr_array_new_with_free_func (g_object_unref);

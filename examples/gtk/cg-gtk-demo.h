@@ -39,6 +39,7 @@ typedef struct
   GtkDropDown    *kind;
   GtkSpinButton  *count;
   GtkWidget      *start, *cancel;
+  GtkCheckButton *burst;       /* all jobs at once, or MAX_CONCURRENT at a time */
   GtkProgressBar *progress;
   GtkListBox     *results;
   GtkLabel       *summary;

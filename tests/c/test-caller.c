@@ -2320,6 +2320,154 @@ test_thread_bound (void)
   g_object_unref (worker);
 }
 
+/* The priority of a caller's source decides what the context runs first. */
+typedef struct
+{
+  GString *order;
+} PriorityOrder;
+
+static void
+priority_job (CgFuture *future,
+              gpointer  user_data)
+{
+  g_string_append_c (((PriorityOrder *) user_data)->order, 'j');
+}
+
+static gboolean
+priority_idle (gpointer user_data)
+{
+  g_string_append_c (((PriorityOrder *) user_data)->order, 'i');
+  return G_SOURCE_REMOVE;
+}
+
+static void
+priority_notified (GObject    *object,
+                   GParamSpec *pspec,
+                   gpointer    user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+static void
+run_priority_round (CgCaller      *caller,
+                    PriorityOrder *po)
+{
+  g_autoptr(CgFuture) future = NULL;
+  GError *error = NULL;
+
+  g_string_truncate (po->order, 0);
+  /* Both become ready in the same iteration. */
+  g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, priority_idle, po, NULL);
+  future = cg_caller_call_soon (caller, priority_job, po, NULL, &error);
+  g_assert_no_error (error);
+  CG_TEST_ITERATE_UNTIL (g_main_context_default (), po->order->len == 2);
+}
+
+static void
+test_priority (void)
+{
+  CgCaller *main_caller = cg_test_main_caller ();
+  PriorityOrder po = { g_string_new (NULL) };
+  guint notified = 0;
+  gulong id;
+  gint priority;
+
+  g_test_queue_destroy (cg_test_stop_unprotected, NULL);
+
+  g_assert_cmpint (cg_caller_get_priority (main_caller), ==, CG_CALLER_PRIORITY_DEFAULT);
+  g_assert_cmpint (CG_CALLER_PRIORITY_DEFAULT, >, G_PRIORITY_HIGH_IDLE + 20);
+  g_assert_cmpint (CG_CALLER_PRIORITY_DEFAULT, <, G_PRIORITY_DEFAULT_IDLE);
+  id = g_signal_connect (main_caller, "notify::priority", G_CALLBACK (priority_notified), &notified);
+
+  /* Below the idle: the idle first. */
+  cg_caller_set_priority (main_caller, G_PRIORITY_LOW);
+  g_assert_cmpuint (notified, ==, 1);
+  cg_caller_set_priority (main_caller, G_PRIORITY_LOW);
+  g_assert_cmpuint (notified, ==, 1);
+  run_priority_round (main_caller, &po);
+  g_assert_cmpstr (po.order->str, ==, "ij");
+
+  /* Above it, through the property: the job first. */
+  g_object_set (main_caller, "priority", G_PRIORITY_DEFAULT, NULL);
+  g_object_get (main_caller, "priority", &priority, NULL);
+  g_assert_cmpint (priority, ==, G_PRIORITY_DEFAULT);
+  g_assert_cmpuint (notified, ==, 2);
+  run_priority_round (main_caller, &po);
+  g_assert_cmpstr (po.order->str, ==, "ji");
+
+  /* The default is above the idle too. */
+  cg_caller_set_priority (main_caller, CG_CALLER_PRIORITY_DEFAULT);
+  run_priority_round (main_caller, &po);
+  g_assert_cmpstr (po.order->str, ==, "ji");
+
+  g_signal_handler_disconnect (main_caller, id);
+  g_string_free (po.order, TRUE);
+}
+
+/* A batch of slow calls ends once its budget (a few ms) is spent, however
+ * few calls that is, and a source of GTK's redraw priority that became due
+ * meanwhile runs before the rest. Each call sleeps 2 ms. */
+typedef struct
+{
+  guint    ran;
+  guint    ran_before_frame;
+  gboolean frame_ran;
+} SlowBatch;
+
+static gboolean
+frame_due (gpointer user_data)
+{
+  SlowBatch *batch = user_data;
+
+  batch->frame_ran = TRUE;
+  batch->ran_before_frame = batch->ran;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+slow_call (gpointer user_data)
+{
+  ((SlowBatch *) user_data)->ran++;
+  g_usleep (2000);
+}
+
+#define SLOW_CALLS 40
+
+static gpointer
+post_slow_calls (gpointer data)
+{
+  SlowBatch *batch = data;
+  CgCaller *main_caller = cg_test_main_caller ();
+
+  /* As completions come: from another thread, all in the inbox before
+   * the loop runs. */
+  for (guint i = 0; i < SLOW_CALLS; i++)
+    g_assert_true (cg_caller_call_direct (main_caller, slow_call, batch, NULL, NULL));
+  return NULL;
+}
+
+static void
+test_batch_budget (void)
+{
+  SlowBatch batch = { 0 };
+  GSource *frame;
+
+  g_test_queue_destroy (cg_test_stop_unprotected, NULL);
+  cg_test_main_caller ();
+
+  g_thread_join (g_thread_new ("post-slow-calls", post_slow_calls, &batch));
+  frame = g_timeout_source_new (3);
+  g_source_set_priority (frame, G_PRIORITY_HIGH_IDLE + 20);
+  g_source_set_callback (frame, frame_due, &batch, NULL);
+  g_source_attach (frame, NULL);
+  g_source_unref (frame);
+
+  CG_TEST_ITERATE_UNTIL (g_main_context_default (), batch.ran == SLOW_CALLS && batch.frame_ran);
+  g_test_message ("calls before the frame: %u", batch.ran_before_frame);
+  /* Without the budget all 40 (80 ms) would run first. */
+  g_assert_cmpuint (batch.ran_before_frame, <, SLOW_CALLS / 2);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -2332,6 +2480,8 @@ main (int    argc,
 
   cg_test_add ("/caller/get/not-found", test_get_not_found);
   cg_test_add ("/caller/thread-bound", test_thread_bound);
+  cg_test_add ("/caller/priority", test_priority);
+  cg_test_add ("/caller/batch-budget", test_batch_budget);
   cg_test_add ("/caller/get/main-thread", test_get_main_thread);
   cg_test_add ("/caller/get/queue-before-start", test_queue_before_start);
 

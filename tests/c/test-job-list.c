@@ -300,6 +300,143 @@ test_job_list_caller_stopped_busy (void)
   run_stopped_watcher (TRUE);
 }
 
+/* A burst of submissions and completions: a few items-changed, not one
+ * per job, and a model that always matches what its signals said. */
+typedef struct
+{
+  GPtrArray *mirror;   /* the items, as the signals tell them */
+  guint      signals;
+  guint      added;
+  guint      removed;
+  gboolean   wrong;
+} Mirror;
+
+static void
+mirror_changed (GListModel *model,
+                guint       position,
+                guint       removed,
+                guint       added,
+                gpointer    user_data)
+{
+  Mirror *m = user_data;
+
+  m->signals++;
+  m->added += added;
+  m->removed += removed;
+  if (position + removed > m->mirror->len)
+    {
+      m->wrong = TRUE;
+      return;
+    }
+  g_ptr_array_remove_range (m->mirror, position, removed);
+  for (guint i = 0; i < added; i++)
+    g_ptr_array_insert (m->mirror, position + i, g_list_model_get_item (model, position + i));
+  if (m->mirror->len != g_list_model_get_n_items (model))
+    m->wrong = TRUE;
+}
+
+static void
+mirror_check (Mirror     *m,
+              GListModel *model)
+{
+  g_assert_false (m->wrong);
+  g_assert_cmpuint (m->mirror->len, ==, g_list_model_get_n_items (model));
+  for (guint i = 0; i < m->mirror->len; i++)
+    {
+      g_autoptr(CgJob) job = g_list_model_get_item (model, i);
+
+      g_assert_true (job == g_ptr_array_index (m->mirror, i));
+    }
+}
+
+static void
+gate_job (CgFuture *future,
+          gpointer  user_data)
+{
+  g_assert_true (cg_test_gate_wait (user_data, CG_TEST_TIMEOUT_S, NULL));
+}
+
+#define BURST 300
+
+static void
+test_job_list_burst (void)
+{
+  CgCaller *main_caller = cg_test_main_caller ();
+  g_autoptr(GListModel) jobs = cg_caller_get_jobs (main_caller);
+  g_autoptr(CgCaller) worker = NULL;
+  g_autoptr(CgFuture) held = NULL;
+  CgFuture *futures[BURST];
+  Mirror m = { g_ptr_array_new_with_free_func (g_object_unref), 0, 0, 0, FALSE };
+  CgTestGate gate;
+  GError *error = NULL;
+
+  g_test_queue_destroy (cg_test_stop_unprotected, NULL);
+  cg_test_gate_init (&gate);
+  g_signal_connect (jobs, "items-changed", G_CALLBACK (mirror_changed), &m);
+
+  worker = cg_caller_start_new ("job-list-burst", FALSE, NULL, &error);
+  g_assert_no_error (error);
+  held = cg_caller_call_soon (worker, gate_job, &gate, NULL, &error);
+  g_assert_no_error (error);
+  cg_future_set_label (held, "held");
+
+  /* The burst: the first few items appear at once, the rest together
+   * once the loop runs. */
+  for (guint i = 0; i < BURST; i++)
+    {
+      futures[i] = cg_caller_call_soon (worker, nothing_job, NULL, NULL, &error);
+      g_assert_no_error (error);
+    }
+  g_assert_cmpuint (g_list_model_get_n_items (jobs), >=, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (jobs), <, 20);
+  mirror_check (&m, jobs);
+
+  CG_TEST_ITERATE_UNTIL (MAIN_CTX, g_list_model_get_n_items (jobs) == BURST + 1);
+  mirror_check (&m, jobs);
+  g_assert_cmpuint (m.signals, <, 20);
+  for (guint i = 0; i < BURST; i++)
+    {
+      g_autoptr(CgJob) job = g_list_model_get_item (jobs, i + 1);
+
+      g_assert_true (cg_job_get_future (job) == futures[i]);
+    }
+
+  /* All complete before the loop runs again: they leave together. */
+  cg_test_gate_open (&gate);
+  CG_TEST_POLL_UNTIL (cg_future_is_done (futures[BURST - 1]));
+  CG_TEST_ITERATE_UNTIL (MAIN_CTX, g_list_model_get_n_items (jobs) == 0);
+  mirror_check (&m, jobs);
+  g_assert_cmpuint (m.added, ==, BURST + 1);
+  g_assert_cmpuint (m.removed, ==, BURST + 1);
+  g_assert_cmpuint (m.signals, <, 40);
+
+  /* A burst that is done before the loop runs: in and out in a few
+   * signals. */
+  m.signals = m.added = m.removed = 0;
+  for (guint i = 0; i < BURST; i++)
+    {
+      g_object_unref (futures[i]);
+      futures[i] = cg_caller_call_soon (worker, nothing_job, NULL, NULL, &error);
+      g_assert_no_error (error);
+    }
+  CG_TEST_POLL_UNTIL (cg_future_is_done (futures[BURST - 1]));
+  CG_TEST_ITERATE_UNTIL (MAIN_CTX, g_list_model_get_n_items (jobs) == 0 && m.removed == m.added);
+  /* Let every posted flush run. */
+  for (guint i = 0; i < 10; i++)
+    g_main_context_iteration (MAIN_CTX, FALSE);
+  mirror_check (&m, jobs);
+  g_assert_cmpuint (g_list_model_get_n_items (jobs), ==, 0);
+  g_assert_cmpuint (m.added, ==, m.removed);
+  g_assert_cmpuint (m.signals, <, 20);
+
+  for (guint i = 0; i < BURST; i++)
+    g_object_unref (futures[i]);
+  g_signal_handlers_disconnect_by_data (jobs, &m);
+  g_ptr_array_unref (m.mirror);
+  cg_caller_stop (worker, FALSE);
+  cg_test_gate_clear (&gate);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -309,6 +446,7 @@ main (int    argc,
   cg_test_add ("/job-list/lifecycle", test_job_list_lifecycle);
   cg_test_add ("/job-list/cancelled", test_job_list_cancelled);
   cg_test_add ("/job-list/untracked", test_job_list_untracked);
+  cg_test_add ("/job-list/burst", test_job_list_burst);
   cg_test_add ("/job-list/caller-stopped", test_job_list_caller_stopped);
   cg_test_add ("/job-list/caller-stopped-busy", test_job_list_caller_stopped_busy);
 
