@@ -73,7 +73,8 @@ struct _CgFuture
   gpointer        owner;         /* CgCaller or GThread, strong */
   gint            state;         /* atomic, CG_FUTURE_* bits and lock bit */
   guint8          kind;          /* CgOutcomeKind, under the lock */
-  guint8          padding_[3];
+  guint8          padding_;
+  gint16          priority;      /* the job's, for the pool's queue (GLib's scale) */
   CgOutcomeData   outcome;
 
   CgCallback     *callbacks;     /* newest first, under the lock */

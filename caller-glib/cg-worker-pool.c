@@ -271,15 +271,31 @@ pool_cancel_list (CgInboxNode *list,
 
 /* The queue ----------------------------------------------------------------- */
 
+/* Queues @job behind every job of its priority or a more urgent one (a
+ * lower value, as for GLib's sources): in submission order within a
+ * priority. Jobs of the default priority only ever go to the tail. */
 static void
 queue_push_tail_locked (CgFuture *job)
 {
+  CgInboxNode **link;
+
   job->node.next = NULL;
-  if (queue_tail != NULL)
-    queue_tail->next = &job->node;
+  if (queue_tail == NULL || _cg_job_from_node (queue_tail)->priority <= job->priority)
+    {
+      if (queue_tail != NULL)
+        queue_tail->next = &job->node;
+      else
+        queue_head = &job->node;
+      queue_tail = &job->node;
+    }
   else
-    queue_head = &job->node;
-  queue_tail = &job->node;
+    {
+      for (link = &queue_head; _cg_job_from_node (*link)->priority <= job->priority;
+           link = &(*link)->next)
+        ;
+      job->node.next = *link;
+      *link = &job->node;
+    }
   g_atomic_int_set (&queue_length, queue_length + 1);
 }
 
@@ -1314,6 +1330,8 @@ cg_caller_to_thread (CgJobFunc        func,
  *   dropped
  * @label: (nullable): what the job is, for people: its label in the job
  *   list of the submitting thread's caller (cg_caller_get_jobs())
+ * @priority: where the job waits in the pool's queue, on GLib's scale
+ *   (%G_PRIORITY_DEFAULT; a lower value is more urgent)
  * @cancellable: (nullable): cancels the job
  * @error: return location for a #GError
  *
@@ -1332,8 +1350,11 @@ cg_caller_to_thread (CgJobFunc        func,
  * cancellable cancelled. A @cancellable cancelled already gives a future
  * cancelled at once. One cancellable may serve many jobs.
  *
- * The pool takes jobs in the order they were submitted; a job has no
- * priority of its own.
+ * While jobs wait for a worker, one of a more urgent @priority (a lower
+ * value, as for #GSource priorities) goes ahead of those of a less urgent
+ * one; jobs of one priority start in the order they were submitted.
+ * cg_caller_to_thread() submits at %G_PRIORITY_DEFAULT. A job that runs
+ * is never interrupted for a more urgent one.
  *
  * Thread-safe.
  *
@@ -1346,6 +1367,7 @@ cg_caller_to_thread_full (CgJobFunc        func,
                           gpointer         user_data,
                           GDestroyNotify   destroy,
                           const char      *label,
+                          gint             priority,
                           GCancellable    *cancellable,
                           GError         **error)
 {
@@ -1356,6 +1378,7 @@ cg_caller_to_thread_full (CgJobFunc        func,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   job = _cg_caller_make_job (NULL, func, user_data, destroy);
+  job->priority = (gint16) CLAMP (priority, G_MININT16, G_MAXINT16);
   if (label != NULL)
     cg_future_set_label (job, label);
 

@@ -95,6 +95,7 @@ CgFuture *cg_caller_to_thread_full                 (CgJobFunc       func,
                                                     gpointer        user_data,
                                                     GDestroyNotify  destroy,
                                                     const char     *label,
+                                                    gint            priority,
                                                     GCancellable   *cancellable,
                                                     GError        **error);
 CG_AVAILABLE_IN_0_1

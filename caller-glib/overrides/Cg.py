@@ -735,6 +735,18 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
         return _submit(_CgCaller.to_thread, func, args, kwargs)
 
     @classmethod
+    def to_thread_full(cls, func, /, *args, label=None, priority=GLib.PRIORITY_DEFAULT,
+                       cancellable=None, **kwargs):
+        """As to_thread(), with options given at submission, before the job
+        can start: its label in the job list, its priority in the pool's
+        queue (GLib's scale: lower is more urgent) and a Gio.Cancellable
+        that cancels it; see cg_caller_to_thread_full(). The option names
+        are taken: pass a function with arguments of those names through
+        functools.partial."""
+        return _submit(lambda f, p: _call(_CgCaller.to_thread_full, f, p, label, priority,
+                                          cancellable), func, args, kwargs)
+
+    @classmethod
     def to_thread_by_name(cls, name, func, /, *args, **kwargs):
         """As to_thread(), in the caller named @name; see
         cg_caller_to_thread_by_name()."""

@@ -168,7 +168,7 @@ test_cancel_queued (Fixture *fx)
   CgPoolStats stats;
 
   queued = to_thread_ok (job_record, fx, fixture_count_destroy);
-  by_cancellable = cg_caller_to_thread_full (job_record, fx, fixture_count_destroy, NULL,
+  by_cancellable = cg_caller_to_thread_full (job_record, fx, fixture_count_destroy, NULL, G_PRIORITY_DEFAULT,
                                              cancellable, &error);
   g_assert_no_error (error);
   cg_caller_get_pool_stats (&stats);
@@ -242,6 +242,44 @@ test_fifo_order (Fixture *fx)
   g_assert_cmpuint (shared.order->len, ==, G_N_ELEMENTS (numbers));
   for (guint i = 0; i < shared.order->len; i++)
     g_assert_cmpuint (g_array_index (shared.order, guint, i), ==, i);
+  wait_done (blocker);
+
+  g_array_unref (shared.order);
+  g_mutex_clear (&shared.lock);
+}
+
+/* With a cap of one, a more urgent job goes ahead of those that wait;
+ * jobs of one priority keep their order. */
+static void
+test_priority_order (Fixture *fx)
+{
+  g_autoptr(CgFuture) blocker = occupy_the_only_worker (fx);
+  g_autoptr(GPtrArray) futures = g_ptr_array_new_with_free_func (g_object_unref);
+  static const gint priorities[] = { G_PRIORITY_LOW, G_PRIORITY_DEFAULT, G_PRIORITY_LOW,
+                                     G_PRIORITY_HIGH, G_PRIORITY_DEFAULT, G_PRIORITY_HIGH };
+  static const guint expected[] = { 3, 5, 1, 4, 0, 2 };
+  OrderedJob shared = { 0 };
+  Numbered numbers[G_N_ELEMENTS (priorities)];
+  GError *error = NULL;
+
+  g_mutex_init (&shared.lock);
+  shared.order = g_array_new (FALSE, FALSE, sizeof (guint));
+  for (guint i = 0; i < G_N_ELEMENTS (numbers); i++)
+    {
+      numbers[i].shared = &shared;
+      numbers[i].index = i;
+      g_ptr_array_add (futures, cg_caller_to_thread_full (job_append_index, &numbers[i], NULL,
+                                                          NULL, priorities[i], NULL, &error));
+      g_assert_no_error (error);
+    }
+
+  cg_test_gate_open (&fx->gate);
+  for (guint i = 0; i < futures->len; i++)
+    wait_done (g_ptr_array_index (futures, i));
+
+  g_assert_cmpuint (shared.order->len, ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < shared.order->len; i++)
+    g_assert_cmpuint (g_array_index (shared.order, guint, i), ==, expected[i]);
   wait_done (blocker);
 
   g_array_unref (shared.order);
@@ -324,7 +362,7 @@ test_cancellable_at_submission (Fixture *fx)
       g_autoptr(CgFuture) future = NULL;
       GError *error = NULL;
 
-      future = cg_caller_to_thread_full (job_check_cancellable, &check, NULL, NULL, cancellable,
+      future = cg_caller_to_thread_full (job_check_cancellable, &check, NULL, NULL, G_PRIORITY_DEFAULT, cancellable,
                                          &error);
       g_assert_no_error (error);
       wait_done (future);
@@ -338,7 +376,7 @@ test_cancellable_at_submission (Fixture *fx)
     g_autoptr(CgFuture) blocker = occupy_the_only_worker (fx);
     g_autoptr(CgFuture) future = NULL;
 
-    future = cg_caller_to_thread_full (job_record, fx, NULL, NULL, cancellable, NULL);
+    future = cg_caller_to_thread_full (job_record, fx, NULL, NULL, G_PRIORITY_DEFAULT, cancellable, NULL);
     cg_future_cancel (future, NULL);
     g_assert_true (g_cancellable_is_cancelled (cancellable));
     g_assert_true (cg_future_is_done (future));
@@ -353,7 +391,7 @@ test_cancellable_at_submission (Fixture *fx)
     gint destroyed = g_atomic_int_get (&fx->destroyed);
 
     g_cancellable_cancel (cancellable);
-    future = cg_caller_to_thread_full (job_record, fx, fixture_count_destroy, NULL, cancellable,
+    future = cg_caller_to_thread_full (job_record, fx, fixture_count_destroy, NULL, G_PRIORITY_DEFAULT, cancellable,
                                        NULL);
     g_assert_true (cg_future_is_done (future));
     g_assert_true (cg_future_is_cancelled (future));
@@ -371,7 +409,7 @@ test_label_at_submission (Fixture *fx)
   g_autoptr(CgJob) item = NULL;
   GError *error = NULL;
 
-  future = cg_caller_to_thread_full (job_record, fx, NULL, "checksum of a file", NULL, &error);
+  future = cg_caller_to_thread_full (job_record, fx, NULL, "checksum of a file", G_PRIORITY_DEFAULT, NULL, &error);
   g_assert_no_error (error);
 
   /* In the list at once, with its label, while it waits for a worker. */
@@ -450,6 +488,7 @@ main (int    argc,
   pool_test_add ("/pool-burst/wait-on-children", test_waiting_on_children);
   pool_test_add ("/pool-burst/cancel-queued", test_cancel_queued);
   pool_test_add ("/pool-burst/fifo", test_fifo_order);
+  pool_test_add ("/pool-burst/priority", test_priority_order);
   pool_test_add ("/pool-burst/short-behind-long", test_short_behind_long);
   pool_test_add ("/pool-burst/options/cancellable", test_cancellable_at_submission);
   pool_test_add ("/pool-burst/options/label", test_label_at_submission);

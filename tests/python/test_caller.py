@@ -6,7 +6,7 @@ import threading
 import time
 
 import pytest
-from gi.repository import Cg, GLib
+from gi.repository import Cg, Gio, GLib
 
 from conftest import run_future, run_until
 
@@ -277,3 +277,22 @@ def test_stop_from_another_thread_waits_for_a_python_job(worker):
     assert started.wait(5)
     worker.stop()  # joins the thread, which needs the GIL to finish
     assert future.done() and future.cancelled()
+
+
+def test_to_thread_full_gives_label_priority_and_cancellable_at_submission():
+    Cg.Caller.MAX_POOL_THREADS = 1
+    gate = threading.Event()
+    order = []
+    blocker = Cg.Caller.to_thread(gate.wait, 5)
+    cancellable = Gio.Cancellable()
+    low = Cg.Caller.to_thread_full(order.append, 'low', priority=GLib.PRIORITY_LOW)
+    urgent = Cg.Caller.to_thread_full(order.append, 'urgent', label='urgent one',
+                                      priority=GLib.PRIORITY_HIGH)
+    seen = Cg.Caller.to_thread_full(
+        lambda: Cg.Caller.current_future().get_cancellable() is cancellable,
+        cancellable=cancellable)
+    gate.set()
+    for future in (blocker, low, urgent):
+        future.wait_sync(5)
+    assert seen.wait_sync(5) is True
+    assert order == ['urgent', 'low']
