@@ -15,6 +15,17 @@ gboolean    _cg_caller_post_node        (CgCaller   *self,
                                          CgInboxNode *node);
 gboolean    _cg_caller_post_job         (CgCaller   *self,
                                          CgFuture   *future);
+typedef void (*CgJobPrepareFunc) (CgFuture *job,
+                                  gpointer  data);
+CgFuture   *_cg_caller_submit           (CgCaller         *self,
+                                         gint64            deadline,
+                                         CgJobFunc         func,
+                                         gpointer          user_data,
+                                         GDestroyNotify    destroy,
+                                         CgJobPrepareFunc  prepare,
+                                         gpointer          prepare_data,
+                                         GError          **error);
+gint64      _cg_caller_deadline_after   (gdouble           delay);
 CgFuture   *_cg_caller_make_job         (CgCaller      *target,
                                          CgJobFunc      func,
                                          gpointer       user_data,

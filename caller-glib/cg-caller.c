@@ -1360,7 +1360,10 @@ submit_job (CgCaller       *self,
             CgJobFunc       func,
             gpointer        user_data,
             GDestroyNotify  destroy,
-            GError        **error);
+            GError        **error)
+{
+  return _cg_caller_submit (self, deadline, func, user_data, destroy, NULL, NULL, error);
+}
 
 /**
  * cg_caller_call_soon:
@@ -1436,6 +1439,15 @@ caller_drop_timer (CgCaller *self,
   return removed;
 }
 
+/* The deadline of a job delayed by @delay seconds: never 0, so that even a
+ * job with no delay goes through the timer heap, and jobs whose time has
+ * come start in the order of their deadlines, whatever the delays. */
+gint64
+_cg_caller_deadline_after (gdouble delay)
+{
+  return MAX (g_get_monotonic_time () + (gint64) (delay * G_USEC_PER_SEC), 1);
+}
+
 /**
  * cg_caller_call_later:
  * @self: a #CgCaller
@@ -1466,26 +1478,26 @@ cg_caller_call_later (CgCaller        *self,
                       GDestroyNotify   destroy,
                       GError         **error)
 {
-  gint64 deadline;
-
   g_return_val_if_fail (CG_IS_CALLER (self), NULL);
   g_return_val_if_fail (func != NULL, NULL);
   g_return_val_if_fail (delay >= 0 && delay <= (gdouble) (G_MAXINT64 / 4 / G_USEC_PER_SEC), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  deadline = g_get_monotonic_time () + (gint64) (delay * G_USEC_PER_SEC);
-  /* Through the timer heap even with no delay: jobs whose time has come
-   * start in the order of their deadlines, whatever the delays. */
-  return submit_job (self, MAX (deadline, 1), func, user_data, destroy, error);
+  return submit_job (self, _cg_caller_deadline_after (delay), func, user_data, destroy, error);
 }
 
-static CgFuture *
-submit_job (CgCaller       *self,
-            gint64          deadline,
-            CgJobFunc       func,
-            gpointer        user_data,
-            GDestroyNotify  destroy,
-            GError        **error)
+/* Submits a job (with a @deadline, or 0 for none) to @self; @prepare, if
+ * given, sees the job's future before it is posted, so that what it
+ * attaches is there before the job can start (cg-caller-options.c). */
+CgFuture *
+_cg_caller_submit (CgCaller         *self,
+                   gint64            deadline,
+                   CgJobFunc         func,
+                   gpointer          user_data,
+                   GDestroyNotify    destroy,
+                   CgJobPrepareFunc  prepare,
+                   gpointer          prepare_data,
+                   GError          **error)
 {
   CgFuture *future;
 
@@ -1497,6 +1509,8 @@ submit_job (CgCaller       *self,
       future->deadline = deadline;
       future->node.func = delayed_node_func;
     }
+  if (prepare != NULL)
+    prepare (future, prepare_data);
 
   /* The inbox's reference, dropped once the job ran or was discarded. */
   g_object_ref (future);

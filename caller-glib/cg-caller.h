@@ -113,6 +113,23 @@ CgFuture     *cg_caller_call_later        (CgCaller      *self,
                                            GDestroyNotify destroy,
                                            GError       **error);
 CG_AVAILABLE_IN_0_1
+CgFuture     *cg_caller_call_soon_full    (CgCaller      *self,
+                                           CgJobFunc      func,
+                                           gpointer       user_data,
+                                           GDestroyNotify destroy,
+                                           const char    *label,
+                                           GCancellable  *cancellable,
+                                           GError       **error);
+CG_AVAILABLE_IN_0_1
+CgFuture     *cg_caller_call_later_full   (CgCaller      *self,
+                                           gdouble        delay,
+                                           CgJobFunc      func,
+                                           gpointer       user_data,
+                                           GDestroyNotify destroy,
+                                           const char    *label,
+                                           GCancellable  *cancellable,
+                                           GError       **error);
+CG_AVAILABLE_IN_0_1
 gboolean      cg_caller_call_direct       (CgCaller      *self,
                                            CgDirectFunc   func,
                                            gpointer       user_data,

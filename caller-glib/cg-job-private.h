@@ -30,6 +30,8 @@ void        _cg_job_abandon         (CgFuture        *job,
                                      const char      *reason);
 CgFuture   *_cg_job_current         (void);
 gboolean    _cg_job_is_finished     (CgFuture        *job);
+void        _cg_job_link_cancellable (CgFuture       *job,
+                                     GCancellable    *cancellable);
 
 static inline CgFuture *
 _cg_job_from_node (CgInboxNode *node)

@@ -328,3 +328,91 @@ _cg_job_node_func (CgInboxNode *node,
   /* The reference the inbox held. */
   g_object_unref (self);
 }
+
+/* A cancellable given at submission ---------------------------------------- */
+
+/* Cancelling it cancels the job; the link goes once the job is done. */
+typedef struct
+{
+  GMutex        lock;
+  CgFuture     *job;         /* under lock: no reference, NULL once done */
+  gulong        handler;     /* under lock */
+} CancelLink;
+
+static void
+cancel_link_clear (gpointer data)
+{
+  CancelLink *link = data;
+
+  g_mutex_clear (&link->lock);
+}
+
+static void
+cancel_link_release (gpointer data)
+{
+  _CG_TSAN_RELEASE (data);
+  g_atomic_rc_box_release_full (data, cancel_link_clear);
+}
+
+static void
+cancel_link_cancelled (GCancellable *cancellable,
+                       gpointer      data)
+{
+  CancelLink *link = data;
+  CgFuture *job;
+
+  _cg_mutex_lock (&link->lock);
+  job = link->job != NULL ? g_object_ref (link->job) : NULL;
+  _cg_mutex_unlock (&link->lock);
+
+  if (job != NULL)
+    {
+      cg_future_cancel (job, _("The job's cancellable was cancelled"));
+      g_object_unref (job);
+    }
+}
+
+static void
+cancel_link_done (CgFuture *job,
+                  gpointer  data)
+{
+  CancelLink *link = data;
+  GCancellable *cancellable = cg_future_get_cancellable (job); /* the one given */
+  gulong handler;
+
+  _cg_mutex_lock (&link->lock);
+  link->job = NULL;
+  handler = link->handler;
+  link->handler = 0;
+  _cg_mutex_unlock (&link->lock);
+
+  /* A cancelled cancellable never calls its handlers again (unless reset,
+   * which finds the job gone): the handler's data goes with it. Not
+   * disconnected then, since this may run inside that very handler. */
+  if (handler != 0 && !g_cancellable_is_cancelled (cancellable))
+    g_cancellable_disconnect (cancellable, handler);
+}
+
+/* Makes @cancellable the job's (cg_future_set_cancellable()) and cancels
+ * the job when it is cancelled, now if it is already: before the job is
+ * posted, so that the job cannot start without it. */
+void
+_cg_job_link_cancellable (CgFuture     *job,
+                          GCancellable *cancellable)
+{
+  CancelLink *link = g_atomic_rc_box_new0 (CancelLink);
+  gulong handler;
+
+  g_mutex_init (&link->lock);
+  link->job = job;
+  cg_future_set_cancellable (job, cancellable, NULL);
+  /* One reference for the hook, one for the handler. */
+  _cg_future_add_hook (job, cancel_link_done, g_atomic_rc_box_acquire (link),
+                       cancel_link_release);
+  /* Cancelled already: the handler runs now and cancels the job. */
+  handler = g_cancellable_connect (cancellable, G_CALLBACK (cancel_link_cancelled),
+                                   link, cancel_link_release);
+  _cg_mutex_lock (&link->lock);
+  link->handler = handler;
+  _cg_mutex_unlock (&link->lock);
+}

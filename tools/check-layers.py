@@ -29,7 +29,7 @@ LAYERS = [
      ['cg-caller-private.h', 'cg-caller-internal.h']),
     ('reply', ['cg-async-reply.c'],
      ['cg-async-reply-private.h']),
-    ('features', ['cg-future-async.c', 'cg-worker-pool.c', 'cg-exec-queue.c',
+    ('features', ['cg-future-async.c', 'cg-caller-options.c', 'cg-worker-pool.c', 'cg-exec-queue.c',
                   'cg-async-lock.c', 'cg-as-completed.c', 'cg-job-list.c',
                   'cg-gio-bridge.c'],
      ['cg-job-list-private.h']),

@@ -178,6 +178,15 @@ wait_done (CgFuture *future)
   g_assert_true (cg_future_is_done (future));
 }
 
+/* Waits for @future to be done, whatever its outcome. */
+static void
+wait_ended (CgFuture *future)
+{
+  cg_future_wait_sync (future, CG_TEST_TIMEOUT_S, CG_WAIT_FLAGS_NO_RESULT | CG_WAIT_FLAGS_SHIELD,
+                       NULL, NULL);
+  g_assert_true (cg_future_is_done (future));
+}
+
 static gboolean
 list_has (GList    *list,
           gpointer  item)
@@ -2468,6 +2477,79 @@ test_batch_budget (void)
   g_assert_cmpuint (batch.ran_before_frame, <, SLOW_CALLS / 2);
 }
 
+/* Options at submission: the job finds its cancellable, a cancelled one
+ * drops the job before it starts, and the label is in the job list at
+ * once. */
+typedef struct
+{
+  GCancellable *expected;
+  gint          found;   /* atomic */
+  gint          ran;     /* atomic */
+} OptionsProbe;
+
+static void
+options_job (CgFuture *future,
+             gpointer  data)
+{
+  OptionsProbe *probe = data;
+
+  if (cg_future_get_cancellable (future) == probe->expected)
+    g_atomic_int_inc (&probe->found);
+  g_atomic_int_inc (&probe->ran);
+}
+
+static void
+test_options_at_submission (void)
+{
+  CgCaller *here = cg_test_main_caller ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GCancellable) cancelled = g_cancellable_new ();
+  g_autoptr(GListModel) jobs = cg_caller_get_jobs (here);
+  OptionsProbe probe = { 0 }, dropped = { 0 }, later = { 0 };
+  g_autoptr(CgJob) item = NULL;
+  CgCaller *worker;
+  CgFuture *future, *never, *delayed;
+  GError *error = NULL;
+
+  g_test_queue_destroy (cg_test_stop_unprotected, NULL);
+  worker = start_new_ok ("test-options", FALSE);
+
+  probe.expected = cancellable;
+  future = cg_caller_call_soon_full (worker, options_job, &probe, NULL, "with options",
+                                     cancellable, &error);
+  g_assert_no_error (error);
+  item = g_list_model_get_item (jobs, g_list_model_get_n_items (jobs) - 1);
+  g_assert_true (cg_job_get_future (item) == future);
+  g_assert_cmpstr (cg_job_get_label (item), ==, "with options");
+  wait_done (future);
+  g_assert_cmpint (g_atomic_int_get (&probe.found), ==, 1);
+  g_assert_true (cg_future_get_cancellable (future) == cancellable);
+
+  /* Cancelled before it could start: it never runs. */
+  g_cancellable_cancel (cancelled);
+  never = cg_caller_call_soon_full (worker, options_job, &dropped, NULL, NULL, cancelled, &error);
+  g_assert_no_error (error);
+  wait_ended (never);
+  g_assert_true (cg_future_is_cancelled (never));
+  g_assert_cmpint (g_atomic_int_get (&dropped.ran), ==, 0);
+
+  /* A delayed job is dropped at once when its cancellable is cancelled. */
+  g_cancellable_reset (cancellable);
+  delayed = cg_caller_call_later_full (worker, 60, options_job, &later, NULL, NULL, cancellable,
+                                       &error);
+  g_assert_no_error (error);
+  g_cancellable_cancel (cancellable);
+  wait_ended (delayed);
+  g_assert_true (cg_future_is_cancelled (delayed));
+  g_assert_cmpint (g_atomic_int_get (&later.ran), ==, 0);
+
+  CG_TEST_ITERATE_UNTIL (g_main_context_default (), g_list_model_get_n_items (jobs) == 0);
+  g_object_unref (future);
+  g_object_unref (never);
+  g_object_unref (delayed);
+  g_object_unref (worker);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -2480,6 +2562,7 @@ main (int    argc,
 
   cg_test_add ("/caller/get/not-found", test_get_not_found);
   cg_test_add ("/caller/thread-bound", test_thread_bound);
+  cg_test_add ("/caller/options-at-submission", test_options_at_submission);
   cg_test_add ("/caller/priority", test_priority);
   cg_test_add ("/caller/batch-budget", test_batch_budget);
   cg_test_add ("/caller/get/main-thread", test_get_main_thread);
