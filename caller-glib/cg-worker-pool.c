@@ -154,7 +154,7 @@ static GQueue pool_idle = G_QUEUE_INIT; /* PoolWorker parked, most recently park
 static guint pool_blocked;              /* workers blocked in library waits */
 static guint pool_starting;             /* workers the manager is starting (0 or 1) */
 static guint pool_extra;                /* threads allowed past the cap while saturated */
-static guint pool_fresh;                /* workers started that have not asked for work yet */
+static guint pool_fresh;                /* workers started or woken that have not asked for work yet */
 static GCond pool_started_cond;         /* pool_starting went 0, with pool_lock */
 static GCond pool_manager_cond;         /* wakes the manager, with pool_lock */
 static gboolean pool_manager_parked;    /* the manager waits without a deadline */
@@ -439,6 +439,13 @@ pool_kick_locked (void)
       worker = pool_idle.tail->data;
       g_queue_unlink (&pool_idle, &worker->idle_link);
       worker->idle = FALSE;
+      /* Until it looks for work it counts as fresh, as a worker just
+       * started: a slow wake-up is no reason to start another thread. */
+      if (worker->looked)
+        {
+          worker->looked = FALSE;
+          pool_fresh++;
+        }
       return g_object_ref (worker->caller);
     }
   if (pool_workers.length + pool_starting < pool_room_locked ())
