@@ -61,6 +61,8 @@ typedef struct
   gdouble     libdex;
   gdouble     limit;
   const char *glib_name;
+  gdouble     vs_glib;     /* median of the per-round ratios, > 1: ours better */
+  gdouble     vs_dex;
 } Workload;
 
 static gdouble
@@ -78,22 +80,57 @@ compare_doubles (const void *a,
   return (x > y) - (x < y);
 }
 
-/* Median of opt_runs runs after one warm-up run. */
 static gdouble
-median_of (Measure measure)
+median_of_values (gdouble *values,
+                  int      n)
 {
-  g_autofree gdouble *values = g_new (gdouble, opt_runs);
-
-  if (measure == NULL)
-    return NAN;
-
-  measure (); /* warm-up */
-  for (int i = 0; i < opt_runs; i++)
-    values[i] = measure ();
-  qsort (values, opt_runs, sizeof (gdouble), compare_doubles);
-
-  return values[opt_runs / 2];
+  qsort (values, n, sizeof (gdouble), compare_doubles);
+  return values[n / 2];
 }
+
+/* Runs the sides of a workload (NULL: not run) one after the other in each
+ * of opt_runs rounds, after one warm-up round, so that a noisy moment of
+ * this shared machine hurts them alike. Gives each side's median, and the
+ * median of the per-round ratios of ours to each rival (> 1: ours is
+ * better). */
+static void
+measure_interleaved (Workload *w,
+                     Measure   ours,
+                     Measure   glib,
+                     Measure   dex,
+                     Measure   limit)
+{
+  Measure sides[4] = { ours, glib, dex, limit };
+  g_autofree gdouble *values = g_new (gdouble, 4 * opt_runs);
+  g_autofree gdouble *ratios = g_new (gdouble, 2 * opt_runs);
+  gdouble medians[4];
+
+  for (int side = 0; side < 4; side++)
+    if (sides[side] != NULL)
+      sides[side] (); /* warm-up */
+  for (int i = 0; i < opt_runs; i++)
+    for (int side = 0; side < 4; side++)
+      values[side * opt_runs + i] = sides[side] != NULL ? sides[side] () : NAN;
+
+  for (int rival = 1; rival <= 2; rival++)
+    for (int i = 0; i < opt_runs; i++)
+      {
+        gdouble a = values[i], b = values[rival * opt_runs + i];
+
+        ratios[(rival - 1) * opt_runs + i] = w->lower_is_better ? b / a : a / b;
+      }
+  w->vs_glib = ours != NULL && glib != NULL ? median_of_values (ratios, opt_runs) : NAN;
+  w->vs_dex = ours != NULL && dex != NULL ? median_of_values (&ratios[opt_runs], opt_runs) : NAN;
+
+  for (int side = 0; side < 4; side++)
+    medians[side] = sides[side] != NULL ? median_of_values (&values[side * opt_runs], opt_runs)
+                                        : NAN;
+  w->caller_glib = medians[0];
+  w->glib = medians[1];
+  w->libdex = medians[2];
+  w->limit = medians[3];
+}
+
 
 /* A worker thread that runs a plain GLib main loop, for the rivals. */
 typedef struct
@@ -1531,7 +1568,7 @@ main (int    argc,
       Workload *w = &workloads[i];
       Measure ours = NULL, glib = NULL, dex = NULL, limit = NULL;
 
-      w->caller_glib = w->glib = w->libdex = w->limit = NAN;
+      w->caller_glib = w->glib = w->libdex = w->limit = w->vs_glib = w->vs_dex = NAN;
       if (!wanted (w->key))
         continue;
 
@@ -1571,11 +1608,7 @@ main (int    argc,
       if (opt_ours_only)
         glib = dex = limit = NULL;
 
-      /* Interleave the sides so that a noisy moment hurts both alike. */
-      w->caller_glib = median_of (ours);
-      w->glib = median_of (glib);
-      w->libdex = median_of (dex);
-      w->limit = median_of (limit);
+      measure_interleaved (w, ours, glib, dex, limit);
 
     }
 
@@ -1592,17 +1625,18 @@ main (int    argc,
       print_value (w->glib);
       print_value (w->libdex);
       print_value (w->limit);
-      if (!isnan (w->glib))
-        printf (" %8.2fx", w->lower_is_better ? w->glib / w->caller_glib : w->caller_glib / w->glib);
+      if (!isnan (w->vs_glib))
+        printf (" %8.2fx", w->vs_glib);
       else
         printf (" %9s", "-");
-      if (!isnan (w->libdex))
-        printf (" %8.2fx", w->lower_is_better ? w->libdex / w->caller_glib : w->caller_glib / w->libdex);
+      if (!isnan (w->vs_dex))
+        printf (" %8.2fx", w->vs_dex);
       else
         printf (" %9s", "-");
       printf ("\n");
     }
-  printf ("(medians of %d runs after a warm-up; ratios > 1 mean caller-glib is better;%s)\n",
+  printf ("(medians of %d interleaved runs after a warm-up; a ratio is the median of the "
+          "per-run ratios, > 1 means caller-glib is better;%s)\n",
           opt_runs, have_libdex ? " libdex 1.x" : " libdex not found");
 
   if (wanted ("W9") || wanted ("W9m"))
@@ -1670,6 +1704,8 @@ main (int    argc,
                                   w->lower_is_better ? "true" : "false");
           json_value (json, "caller_glib", w->caller_glib);
           json_value (json, "glib", w->glib);
+          json_value (json, "vs_glib", w->vs_glib);
+          json_value (json, "vs_libdex", w->vs_dex);
           json_value (json, "libdex", w->libdex);
           json_value (json, "limit", w->limit);
           g_string_append (json, "}");
