@@ -854,7 +854,14 @@ typedef struct
   gint         acquisitions;
   guint        target;
   GAsyncQueue *finished;
+  GThread     *last;       /* the thread of the last acquisition (under the lock) */
+  guint        handoffs;   /* acquisitions on another thread than the last one */
 } LockRun;
+
+/* The hand-offs of the last W7 run: under load one caller may re-acquire
+ * alone for a while, which is no hand-off and costs far less. */
+static guint w7_handoffs, w7_acquisitions;
+static gdouble w7_seconds;
 
 static void lock_round (CgFuture *future, gpointer user_data);
 
@@ -869,6 +876,11 @@ lock_acquired (GObject      *source,
   if (!cg_async_lock_acquire_finish (run->lock, result, NULL))
     return;
   n = (guint) g_atomic_int_add (&run->acquisitions, 1) + 1;
+  if (run->last != g_thread_self ())
+    {
+      run->handoffs += run->last != NULL;
+      run->last = g_thread_self ();
+    }
   cg_async_lock_release (run->lock, NULL);
   if (n == run->target)
     g_async_queue_push (run->finished, GINT_TO_POINTER (1));
@@ -890,7 +902,7 @@ w7_caller_glib (void)
 {
   g_autoptr(CgCaller) a = cg_caller_start_new ("bench-lock-a", FALSE, NULL, NULL);
   g_autoptr(CgCaller) b = cg_caller_start_new ("bench-lock-b", FALSE, NULL, NULL);
-  LockRun run = { cg_async_lock_new (), 0, n_lock, g_async_queue_new () };
+  LockRun run = { cg_async_lock_new (), 0, n_lock, g_async_queue_new (), NULL, 0 };
   g_autoptr(CgFuture) fa = NULL;
   g_autoptr(CgFuture) fb = NULL;
   gdouble start = now_seconds ();
@@ -904,6 +916,9 @@ w7_caller_glib (void)
   cg_caller_stop (b, FALSE);
   g_async_queue_unref (run.finished);
   g_object_unref (run.lock);
+  w7_handoffs = run.handoffs;
+  w7_acquisitions = run.target;
+  w7_seconds = start;
 
   return run.target / start / 1e6;
 }
@@ -1635,6 +1650,10 @@ main (int    argc,
         printf (" %9s", "-");
       printf ("\n");
     }
+  if (wanted ("W7") && w7_acquisitions > 0)
+    printf ("W7: in the last run %u of %u acquisitions changed thread (%.1f %%): %.3f M real "
+            "hand-offs/s\n", w7_handoffs, w7_acquisitions,
+            100.0 * w7_handoffs / w7_acquisitions, w7_handoffs / w7_seconds / 1e6);
   printf ("(medians of %d interleaved runs after a warm-up; a ratio is the median of the "
           "per-run ratios, > 1 means caller-glib is better;%s)\n",
           opt_runs, have_libdex ? " libdex 1.x" : " libdex not found");
@@ -1710,6 +1729,12 @@ main (int    argc,
           json_value (json, "limit", w->limit);
           g_string_append (json, "}");
         }
+      if (w7_acquisitions > 0)
+        g_string_append_printf (json,
+                                ",\n  \"W7handoffs\": {\"unit\": \"M/s\", \"lower_is_better\": false, "
+                                "\"caller_glib\": %.6g, \"share\": %.4f}",
+                                w7_handoffs / w7_seconds / 1e6,
+                                (gdouble) w7_handoffs / w7_acquisitions);
       if (have_w8)
         g_string_append_printf (json,
                                 ",\n  \"W8\": {\"unit\": \"us\", \"lower_is_better\": true, "
