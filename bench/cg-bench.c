@@ -667,34 +667,80 @@ w3w_glib (void)
 
 /* W4: an idle caller ---------------------------------------------------------- */
 
+/* The CPU time the thread @tid has had, from the kernel's schedstat
+ * (seconds); the thread's own accounting, not the measuring thread's. */
 static gdouble
-process_cpu_seconds (void)
+thread_cpu_seconds (gint tid)
 {
-  struct timespec ts;
+  g_autofree char *path = g_strdup_printf ("/proc/self/task/%d/schedstat", tid);
+  g_autofree char *text = NULL;
+  unsigned long long on_cpu = 0;
 
-  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
+  if (!g_file_get_contents (path, &text, NULL, NULL) || sscanf (text, "%llu", &on_cpu) != 1)
+    return NAN;
+  return on_cpu / 1e9;
 }
 
+static void
+tid_job (CgFuture *future,
+         gpointer  user_data)
+{
+  cg_future_return_int (future, (gssize) syscall (SYS_gettid), NULL);
+}
+
+/* The share of a core that @caller's thread uses over @seconds, fed one
+ * tiny job every @period_ms (0: none). */
+static gdouble
+caller_cpu_share (CgCaller *caller,
+                  gdouble   seconds,
+                  guint     period_ms)
+{
+  g_autoptr(CgFuture) future = cg_caller_call_soon (caller, tid_job, NULL, NULL, NULL);
+  gint tid;
+  gdouble cpu, wall, end;
+
+  cg_future_wait_sync (future, CG_TIMEOUT_INFINITE, CG_WAIT_FLAGS_NONE, NULL, NULL);
+  tid = (gint) cg_future_propagate_int (future, NULL);
+  g_usleep (10000); /* let it finish spinning and park */
+
+  cpu = thread_cpu_seconds (tid);
+  wall = now_seconds ();
+  end = wall + seconds;
+  if (period_ms == 0)
+    g_usleep ((gulong) (seconds * G_USEC_PER_SEC));
+  else
+    while (now_seconds () < end)
+      {
+        g_autoptr(CgFuture) frame = cg_caller_call_soon (caller, tiny_job, NULL, NULL, NULL);
+
+        g_usleep (period_ms * 1000);
+      }
+  cpu = thread_cpu_seconds (tid) - cpu;
+  wall = now_seconds () - wall;
+
+  return cpu / wall * 100.0;
+}
+
+/* W4: what an idle caller's thread costs. */
 static gdouble
 w4_caller_glib (void)
 {
   g_autoptr(CgCaller) idle = cg_caller_start_new ("bench-idle", FALSE, NULL, NULL);
-  g_autoptr(CgFuture) future = cg_caller_call_soon (idle, tiny_job, NULL, NULL, NULL);
-  gdouble cpu, wall;
-
-  cg_future_wait_sync (future, CG_TIMEOUT_INFINITE, CG_WAIT_FLAGS_NONE, NULL, NULL);
-  g_usleep (10000); /* let it finish spinning and park */
-
-  cpu = process_cpu_seconds ();
-  wall = now_seconds ();
-  g_usleep ((gulong) (idle_seconds * G_USEC_PER_SEC));
-  cpu = process_cpu_seconds () - cpu;
-  wall = now_seconds () - wall;
+  gdouble share = caller_cpu_share (idle, idle_seconds, 0);
 
   cg_caller_stop (idle, FALSE);
+  return share;
+}
 
-  return cpu / wall * 100.0;
+/* W4f: what a caller fed one job per 16 ms frame costs its thread. */
+static gdouble
+w4f_caller_glib (void)
+{
+  g_autoptr(CgCaller) fed = cg_caller_start_new ("bench-fed", FALSE, NULL, NULL);
+  gdouble share = caller_cpu_share (fed, idle_seconds, 16);
+
+  cg_caller_stop (fed, FALSE);
+  return share;
 }
 
 /* W5: memory of a pending future ------------------------------------------------ */
@@ -1455,7 +1501,8 @@ static Workload workloads[] = {
     "GTask in a thread" },
   { "W3w", "M/s", FALSE, "W3, collected with cg_future_wait_async()", 0, 0, 0, 0,
     "GTask in a thread" },
-  { "W4", "% core", TRUE, "idle caller", 0, 0, 0, 0, NULL },
+  { "W4", "% core", TRUE, "idle caller (its thread's CPU)", 0, 0, 0, 0, NULL },
+  { "W4f", "% core", TRUE, "caller fed a job per 16 ms frame", 0, 0, 0, 0, NULL },
   { "W5", "bytes", TRUE, "memory of a pending future", 0, 0, 0, 0, NULL },
   { "W6", "us", TRUE, "as_completed, per future", 0, 0, 0, 0, NULL },
   { "W7", "M/s", FALSE, "AsyncLock hand-offs between two callers", 0, 0, 0, 0, NULL },
@@ -1613,6 +1660,8 @@ main (int    argc,
         ours = w3w_caller_glib, glib = w3w_glib;
       else if (g_str_equal (w->key, "W4"))
         ours = w4_caller_glib;
+      else if (g_str_equal (w->key, "W4f"))
+        ours = w4f_caller_glib;
       else if (g_str_equal (w->key, "W5"))
         ours = w5_caller_glib;
       else if (g_str_equal (w->key, "W6"))
