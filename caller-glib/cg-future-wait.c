@@ -33,10 +33,16 @@ wake_on_cancel (GCancellable *cancellable,
  * catches them without parking. */
 static CG_THREAD_LOCAL gint64 recent_wait_usec;
 
+/* How many of this thread's last spins in a row ended without the reply
+ * (it parked): each halves the next spin. Replies that come slowly, or a
+ * processor shared with the replying thread, make spinning a waste, and
+ * that is when the moving average would spin longest. */
+static CG_THREAD_LOCAL guint spin_misses;
+
 static gint64
 spin_budget (void)
 {
-  return MAX (_cg_spin_usec (), MIN (recent_wait_usec * 2, 500));
+  return MAX (_cg_spin_usec (), MIN (recent_wait_usec * 2, 500) >> MIN (spin_misses, 6));
 }
 
 static void
@@ -171,6 +177,11 @@ cg_future_wait_sync (CgFuture      *self,
             break;
         }
     }
+
+  if (cg_future_is_done (self))
+    spin_misses = 0;
+  else
+    spin_misses++;
 
   if (!cg_future_is_done (self))
     {

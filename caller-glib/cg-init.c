@@ -50,7 +50,7 @@ _cg_spin_usec (void)
   if (g_once_init_enter (&value))
     {
       const char *env = g_getenv ("CG_SPIN_USEC");
-      gint64 spin = 50;
+      gint64 spin = 15;
 
       if (env != NULL)
         spin = CLAMP (g_ascii_strtoll (env, NULL, 10), 0, 10000);
