@@ -943,7 +943,6 @@ cg_caller_wait_async (CgFuture            **futures,
                       gpointer              user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GMainContext) context = NULL;
   g_autoptr(GHashTable) seen = NULL;
   WaitMany *wait;
   gboolean finish;
@@ -980,27 +979,9 @@ cg_caller_wait_async (CgFuture            **futures,
       return;
     }
 
-  context = g_main_context_ref_thread_default ();
-
-  if (timeout >= 0)
-    {
-      gdouble delay_ms = MIN (timeout * 1000.0 + 0.5, (gdouble) G_MAXUINT);
-
-      wait->timeout_source = g_timeout_source_new ((guint) delay_ms);
-      g_source_set_callback (wait->timeout_source, wait_many_timeout_cb, g_object_ref (task),
-                             g_object_unref);
-      g_source_set_static_name (wait->timeout_source, "[caller-glib] wait timeout");
-      g_source_attach (wait->timeout_source, context);
-    }
-
-  if (cancellable != NULL)
-    {
-      wait->cancel_source = g_cancellable_source_new (cancellable);
-      g_source_set_callback (wait->cancel_source, G_SOURCE_FUNC (wait_many_cancelled_cb),
-                             g_object_ref (task), g_object_unref);
-      g_source_set_static_name (wait->cancel_source, "[caller-glib] wait cancelled");
-      g_source_attach (wait->cancel_source, context);
-    }
+  _cg_reply_task_watch_limits (task, timeout, wait_many_timeout_cb, cancellable,
+                               G_SOURCE_FUNC (wait_many_cancelled_cb), &wait->timeout_source,
+                               &wait->cancel_source);
 
   wait->stop_source = _cg_reply_task_watch_stop (task, wait_many_caller_stopped_cb,
                                                  g_object_ref (task), g_object_unref);

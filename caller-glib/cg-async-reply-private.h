@@ -72,4 +72,12 @@ gboolean  _cg_reply_propagate_boolean  (GAsyncResult        *result,
 gpointer  _cg_reply_propagate_object   (GAsyncResult        *result,
                                         GError             **error);
 
+void      _cg_reply_task_watch_limits (GTask         *task,
+                                       gdouble        timeout,
+                                       GSourceFunc    timeout_func,
+                                       GCancellable  *cancellable,
+                                       GSourceFunc    cancel_func,
+                                       GSource      **timeout_source,
+                                       GSource      **cancel_source);
+
 G_END_DECLS

@@ -172,6 +172,45 @@ _cg_reply_task_watch_stop (GTask                  *task,
   return watch_stop (closure != NULL ? closure->home : NULL, func, data, destroy);
 }
 
+/* The sources that end a wait of @task early, in the thread-default
+ * context (whose thread answers): after @timeout seconds (NaN or negative:
+ * none; past what a GSource can wait: none either), and when @cancellable
+ * (nullable) is cancelled. @timeout_func (a GSourceFunc) and @cancel_func
+ * (a GCancellableSourceFunc) get a reference to @task. *@timeout_source and
+ * *@cancel_source receive the attached sources, or NULL; destroy them
+ * once the wait is over. */
+void
+_cg_reply_task_watch_limits (GTask         *task,
+                             gdouble        timeout,
+                             GSourceFunc    timeout_func,
+                             GCancellable  *cancellable,
+                             GSourceFunc    cancel_func,
+                             GSource      **timeout_source,
+                             GSource      **cancel_source)
+{
+  g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
+
+  *timeout_source = NULL;
+  *cancel_source = NULL;
+
+  /* Clamped in floating point before it becomes an integer. */
+  if (timeout >= 0 && timeout * 1000.0 < (gdouble) G_MAXUINT)
+    {
+      *timeout_source = g_timeout_source_new ((guint) (timeout * 1000.0 + 0.5));
+      g_source_set_callback (*timeout_source, timeout_func, g_object_ref (task), g_object_unref);
+      g_source_set_static_name (*timeout_source, "[caller-glib] wait timeout");
+      g_source_attach (*timeout_source, context);
+    }
+
+  if (cancellable != NULL)
+    {
+      *cancel_source = g_cancellable_source_new (cancellable);
+      g_source_set_callback (*cancel_source, cancel_func, g_object_ref (task), g_object_unref);
+      g_source_set_static_name (*cancel_source, "[caller-glib] wait cancelled");
+      g_source_attach (*cancel_source, context);
+    }
+}
+
 /* As _cg_reply_task_watch_stop(), for a reply. */
 GSource *
 _cg_reply_watch_stop (CgReply                *reply,

@@ -474,7 +474,6 @@ cg_future_wait_async (CgFuture            *self,
                       gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GMainContext) context = NULL;
   WaitData *wait;
 
   g_return_if_fail (CG_IS_FUTURE (self));
@@ -501,29 +500,9 @@ cg_future_wait_async (CgFuture            *self,
       return;
     }
 
-  context = g_main_context_ref_thread_default ();
-
-  /* NaN and negative: no limit; anything past what a GSource can wait,
-   * clamped in floating point before it becomes an integer. */
-  if (timeout >= 0 && timeout * 1000.0 < (gdouble) G_MAXUINT)
-    {
-      guint delay_ms = (guint) (timeout * 1000.0 + 0.5);
-
-      wait->timeout_source = g_timeout_source_new (delay_ms);
-      g_source_set_callback (wait->timeout_source, wait_timeout_cb, g_object_ref (task),
-                             g_object_unref);
-      g_source_set_static_name (wait->timeout_source, "[caller-glib] wait timeout");
-      g_source_attach (wait->timeout_source, context);
-    }
-
-  if (cancellable != NULL)
-    {
-      wait->cancel_source = g_cancellable_source_new (cancellable);
-      g_source_set_callback (wait->cancel_source, G_SOURCE_FUNC (wait_cancelled_cb),
-                             g_object_ref (task), g_object_unref);
-      g_source_set_static_name (wait->cancel_source, "[caller-glib] wait cancelled");
-      g_source_attach (wait->cancel_source, context);
-    }
+  _cg_reply_task_watch_limits (task, timeout, wait_timeout_cb, cancellable,
+                               G_SOURCE_FUNC (wait_cancelled_cb), &wait->timeout_source,
+                               &wait->cancel_source);
 
   wait->stop_source = _cg_reply_task_watch_stop (task, wait_caller_stopped_cb,
                                                  g_object_ref (task), g_object_unref);
