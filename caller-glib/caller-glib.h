@@ -23,5 +23,6 @@
 #include "cg-async-lock.h"
 #include "cg-job-list.h"
 #include "cg-as-completed.h"
+#include "cg-hosted-context.h"
 
 #undef CALLER_GLIB_INSIDE

@@ -184,9 +184,9 @@ def _asyncio_loop():
 
 
 class _GOp:
-    """An awaitable ``_async``/``_finish`` pair, started on the caller's thread
-    in the coroutine runner, on the bridge thread in asyncio. ``abandon(value)``
-    undoes a success nobody awaits any more."""
+    """An awaitable ``_async``/``_finish`` pair, started on the current
+    thread, in the coroutine runner or in asyncio. ``abandon(value)`` undoes
+    a success nobody awaits any more."""
 
     __slots__ = ('start', 'finish', 'abandon')
 
@@ -209,73 +209,140 @@ def _finish_op(op, source, result):
 
 
 def _asyncio_op(op, loop):
-    afut, settled = loop.create_future(), loop.create_future()
+    """Runs @op for a coroutine of @loop: started in the loop's thread with
+    the loop's GLib context as the thread-default context, so that its
+    answer arrives there and the loop runs it."""
+    host = _Host.of(loop)
+    afut, answered = loop.create_future(), loop.create_future()
     cancellable = Gio.Cancellable()
 
-    def abandon(ok, value):
-        if ok and op.abandon is not None and value is not None:
+    def callback(source, result, *unused):
+        ok, value = _finish_op(op, source, result)
+        del source, result, unused  # see _Runner._callback()
+        answered.set_result(None)
+        host.release()
+        if not afut.done():
+            (afut.set_result if ok else afut.set_exception)(value)
+        elif ok and op.abandon is not None and value is not None:
             op.abandon(value)
 
-    def deliver(ok, value):
-        if not settled.done():
-            settled.set_result(None)
-        if afut.done():
-            abandon(ok, value)
-        elif ok:
-            afut.set_result(value)
-        else:
-            afut.set_exception(value)
-
-    def post(ok, value):
-        try:
-            loop.call_soon_threadsafe(deliver, ok, value)
-        except RuntimeError:  # the loop is closed
-            abandon(ok, value)
-
-    def start():
-        try:
-            op.start(cancellable, lambda s, r, *unused: post(*_finish_op(op, s, r)))
-        except BaseException as e:  # noqa: B902
-            post(False, _translate(e))
-
-    _bridge_call(start)
+    host.hold()
+    try:
+        host.call(op.start, cancellable, callback)
+    except BaseException as e:  # noqa: B902
+        host.release()
+        raise _translate(e)
     try:
         return (yield from afut)
     except asyncio.CancelledError:
         # The library settles the cancelled operation (a wait cancels its
         # future unless shielded) before the task ends.
         cancellable.cancel()
-        if not settled.done():
-            yield from settled
+        if not answered.done():
+            yield from asyncio.shield(answered)
         raise
 
 
-_bridge_lock = threading.Lock()
-_bridge_context = None
+# Hosting: an asyncio loop runs GLib main contexts --------------------------
+#
+# Through Cg.HostedContext, an asyncio loop runs its own GLib main context
+# (where the answers of the library's calls made in the loop arrive, and
+# where callers made in the loop live) and the context of a caller started
+# in it that no other thread runs, while they have users.
+
+_hosts_lock = threading.Lock()
+_hosts = weakref.WeakKeyDictionary()  # loop -> {context: _Host, None: context}
 
 
-def _bridge_call(func):
-    """Calls func() on a private thread whose GLib main loop runs the
-    callbacks of the ``_async`` calls made for asyncio."""
-    global _bridge_context
-    with _bridge_lock:
-        if _bridge_context is None:
-            context = GLib.MainContext.new()
-            threading.Thread(target=lambda: (context.push_thread_default(),
-                                             GLib.MainLoop.new(context, False).run()),
-                             name='cg-asyncio-bridge', daemon=True).start()
-            _bridge_context = context
+class _Host:
+    """A GLib.MainContext run by an asyncio loop while it has users."""
 
-    def run(*unused):
+    __slots__ = ('loop', 'context', 'hosted', 'users', 'timer')
+
+    def __init__(self, loop, context):
+        self.loop, self.context = loop, context
+        self.hosted, self.users, self.timer = None, 0, None
+
+    @classmethod
+    def of(cls, loop, context=None):
+        """The host of @context (by default the loop's own) in @loop."""
+        with _hosts_lock:
+            hosts = _hosts.setdefault(loop, {})
+            if context is None:
+                context = hosts.get(None)
+                if context is None:
+                    context = hosts[None] = GLib.MainContext.new_with_flags(
+                        GLib.MainContextFlags.OWNERLESS_POLLING)
+            host = hosts.get(context)
+            if host is None:
+                host = hosts[context] = cls(loop, context)
+        return host
+
+    def call(self, func, *args):
+        """func(*args) with the host's context as the thread-default one."""
+        self.context.push_thread_default()
         try:
-            func()
-        except BaseException:  # noqa: B902
-            _log.exception('Cg: a call on the asyncio bridge failed')
-        return GLib.SOURCE_REMOVE
+            return func(*args)
+        finally:
+            self.context.pop_thread_default()
 
-    source = GLib.Idle()
-    source.set_callback(run)
-    source.attach(_bridge_context)
+    def hold(self):
+        """One more user; the loop runs the context from now on. GLib.Error
+        (BUSY) if another thread runs it."""
+        if self.hosted is None:
+            self.hosted = Cg.HostedContext.new(self.context)
+            self.loop.add_reader(self.hosted.get_fd(), self.run)
+            self.loop.call_soon(self.run)
+        self.users += 1
+
+    def release(self):
+        self.users -= 1
+        if self.users == 0 and not self.loop.is_closed():
+            self.loop.call_soon(self._close_unused)
+
+    def release_threadsafe(self):
+        try:
+            self.loop.call_soon_threadsafe(self.release)
+        except RuntimeError:  # the loop is closed
+            pass
+
+    def _close_unused(self):
+        if self.users == 0 and self.hosted is not None:
+            self.loop.remove_reader(self.hosted.get_fd())
+            if self.timer is not None:
+                self.timer.cancel()
+            self.hosted.close()
+            self.hosted = self.timer = None
+
+    def run(self):
+        if self.hosted is None:
+            return
+        saved = getattr(_tls, 'host', None)
+        _tls.host = self
+        try:
+            timeout = self.hosted.iterate()
+        finally:
+            _tls.host = saved
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        if timeout >= 0 and self.hosted is not None:
+            self.timer = self.loop.call_at(self.loop.time() + timeout / 1000, self.run)
+
+
+def _host_caller(caller, loop):
+    """Has @loop run @caller's jobs until it stops, unless someone else runs
+    its context."""
+    if '_cg_host' in caller.__dict__ or caller.stopped:
+        return
+    host = _Host.of(loop, caller.context)
+    try:
+        host.hold()
+    except GLib.Error:  # another thread runs the context
+        return
+    caller.__dict__['_cg_host'] = host
+    caller.__dict__['_cg_tasks'] = set()
+    caller.connect('notify::stopped', lambda *unused: host.release_threadsafe())
 
 
 def _asyncio_await(future, loop):
@@ -494,15 +561,67 @@ def _job_trampoline(future, payload):
         except GLib.Error as e:
             _complete(_fail, future, _translate(e))
     elif inspect.isawaitable(value):
-        runner = _Runner(value, ctx, future)
+        inner, start = _coroutine_future(value, ctx, future)
         try:
-            _CgFuture.return_future(future, runner.future)
+            _CgFuture.return_future(future, inner)
         except GLib.Error:  # done already: the caller was stopped, say
-            runner.coro.close()
+            Future.cancel(inner)
+            if start is not _nothing and inspect.iscoroutine(value):
+                value.close()
             return
-        runner.step()
+        start()
     else:
         _complete(_set_value, future, value)
+
+
+def _coroutine_future(awaitable, ctx, owner=None):
+    """(future, start) for @awaitable run as a coroutine job: an asyncio task
+    where an asyncio loop hosts the current caller, else the library's
+    coroutine runner. The future follows its outcome; cancelling the future
+    cancels the coroutine. @owner keeps its exception (see _fail())."""
+    host = getattr(_tls, 'host', None)
+    if host is None:
+        runner = _Runner(awaitable, ctx, owner)
+        return runner.future, runner.step
+    loop, future = host.loop, Future()
+    coro = awaitable if inspect.iscoroutine(awaitable) else _await_any(awaitable)
+    task = loop.create_task(coro, context=ctx)
+    host.hold()  # runs on until the task ends, stopped caller or not
+    caller = _CgCaller.get_current()
+    tasks = None if caller is None else caller.__dict__.get('_cg_tasks')
+    if tasks is not None:
+        tasks.add(task)
+
+    def settle(task):
+        host.release()
+        if tasks is not None:
+            tasks.discard(task)
+        if task.cancelled():
+            Future.cancel(future)
+            _complete(_set_value, future, None)  # completes as cancelled
+        elif task.exception() is not None:
+            _complete(_fail, future, task.exception(), owner)
+        else:
+            _complete(_set_value, future, task.result())
+
+    def cancel(*unused):  # the future's cancellation, on the loop's thread
+        task.cancel(_cancel_message(future))
+
+    task.add_done_callback(settle)
+    _CgFuture.get_cancellable(future).connect(cancel, None)
+    return future, _nothing
+
+
+def _nothing():
+    pass
+
+
+def _cancel_message(future):
+    try:
+        _CgFuture.check(future)
+    except GLib.Error as e:
+        return e.message
+    return None
 
 
 def _complete(complete, future, value, *owner):
@@ -597,9 +716,9 @@ def _direct_trampoline(payload):
     try:
         value = func(*args, **kwargs)
         if inspect.isawaitable(value):
-            runner = _Runner(value, contextvars.copy_context())
-            runner.future.add_done_callback(_log_direct_failure)
-            runner.step()
+            future, start = _coroutine_future(value, contextvars.copy_context())
+            future.add_done_callback(_log_direct_failure)
+            start()
     except BaseException:  # noqa: B902
         _log.exception('Cg: the direct call %r failed', func)
 
@@ -653,7 +772,15 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
     """
 
     def __new__(cls, *, thread=None, log=None, create=False, protected=False):
-        return _CgCaller.get(_gthread(thread), bool(create), bool(protected))
+        thread = _gthread(thread)
+        loop = _asyncio_loop() if create and thread is None else None
+        if loop is None:
+            return _CgCaller.get(thread, bool(create), bool(protected))
+        # Made in a running asyncio loop: that loop runs it.
+        host = _Host.of(loop)
+        caller = host.call(_CgCaller.get, None, True, bool(protected))
+        _host_caller(caller, loop)
+        return caller
 
     def __init__(self, *args, **kwargs):
         pass
@@ -707,10 +834,18 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
         self.stop()
 
     async def __aenter__(self):
+        loop = _asyncio_loop()
+        if loop is not None and self.thread == GLib.Thread.self():
+            _host_caller(self, loop)
         return self.__enter__()
 
     async def __aexit__(self, *exc_info):
+        """Stops the caller; in asyncio, waits until the coroutine jobs it
+        cancelled have ended."""
         self.stop()
+        tasks = self.__dict__.get('_cg_tasks')
+        if tasks and _asyncio_loop() is not None:
+            await asyncio.wait(tasks)
 
     def call_soon(self, func, /, *args, **kwargs):
         """Runs ``func(*args, **kwargs)`` in the caller's loop, in a copy of the

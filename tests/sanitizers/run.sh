@@ -122,6 +122,7 @@ valgrind_programs=(
   tests/c/test-context
   tests/c/test-exec-queue
   tests/c/test-lock
+  tests/c/test-hosted-context
   tests/stress/faults
   tests/stress/bad-input
   tests/stress/stress
