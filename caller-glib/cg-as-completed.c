@@ -638,9 +638,8 @@ cg_as_completed_next_async (CgAsCompleted       *self,
       next_task_return (task, NULL,
                         g_error_new_literal (G_IO_ERROR, G_IO_ERROR_PENDING,
                                              _("The iteration is already waiting for the "
-                                               "next future; call "
-                                               "cg_as_completed_next_async() again once "
-                                               "it has finished")));
+                                               "next future; ask for another once that "
+                                               "wait has finished")));
       return;
     }
   closed = shared->closed;

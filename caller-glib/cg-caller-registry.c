@@ -59,8 +59,8 @@ _cg_caller_registry_add (CgCaller  *self,
     {
       _cg_mutex_unlock (&registry_lock);
       g_set_error (error, CG_CALLER_ERROR, CG_CALLER_ERROR_EXISTS,
-                   _("A caller named “%s” exists already; choose another name or "
-                     "use cg_caller_get_instance() to find it"), self->name);
+                   _("A caller named “%s” exists already; choose another name, "
+                     "or look that caller up by its name"), self->name);
       return FALSE;
     }
   if (self->thread != NULL && g_hash_table_contains (registry_by_thread, self->thread))

@@ -668,7 +668,7 @@ cg_caller_get (GThread   *thread,
   if (!create)
     {
       g_set_error_literal (error, CG_CALLER_ERROR, CG_CALLER_ERROR_NOT_FOUND,
-                           _("The thread has no caller; pass create=TRUE to make one"));
+                           _("The thread has no caller; ask for one to be created"));
       return NULL;
     }
 
@@ -776,7 +776,7 @@ cg_caller_get_instance (const char  *name,
       if (!create)
         {
           g_set_error (error, CG_CALLER_ERROR, CG_CALLER_ERROR_NOT_FOUND,
-                       _("There is no caller named “%s”; pass create=TRUE to start one"),
+                       _("There is no caller named “%s”; ask for one to be created"),
                        name);
           return NULL;
         }

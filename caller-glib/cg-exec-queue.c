@@ -478,7 +478,7 @@ check_caller (CgCaller  *self,
     {
       g_set_error (error, CG_CALLER_ERROR, CG_CALLER_ERROR_WRONG_THREAD,
                    _("Calls can be queued in caller “%s” only from its own thread; "
-                     "use cg_caller_call_soon() to get there first"),
+                     "send a job to that thread first"),
                    cg_caller_get_name (self));
       return FALSE;
     }
@@ -646,8 +646,8 @@ queue_call_keyed (CgCaller        *self,
       _cg_mutex_unlock (lock);
       drop_item (item, NULL);
       g_set_error (error, CG_CALLER_ERROR, CG_CALLER_ERROR_WOULD_BLOCK,
-                   _("The execution queue is full (%u calls wait); try again later "
-                     "or use cg_caller_queue_call_async()"), max);
+                   _("The execution queue is full (%u calls wait); try again later, "
+                     "or wait for room"), max);
       return FALSE;
     }
   item_join_locked (item, queue);

@@ -157,7 +157,7 @@ cg_future_wait_sync (CgFuture      *self,
     {
       g_set_error_literal (error, CG_CALLER_ERROR, CG_CALLER_ERROR_WRONG_THREAD,
                            _("Cannot block waiting for a future on its own thread: "
-                             "that thread must complete it; use cg_future_wait_async() "
+                             "that thread must complete it; wait for it asynchronously "
                              "there instead"));
       return FALSE;
     }

@@ -1182,7 +1182,7 @@ complete_full (CgFuture      *self,
             g_set_error_literal (error, CG_CALLER_ERROR, CG_CALLER_ERROR_NOT_FOUND,
                          _("The future belongs to a thread that has no caller, so "
                            "it can only be completed on that thread; make a caller "
-                           "there with cg_caller_get()"));
+                           "for that thread first"));
           else
             g_set_error (error, CG_CALLER_ERROR, CG_CALLER_ERROR_CLOSED,
                          _("The future belongs to caller “%s”, which is stopped; "
@@ -1768,8 +1768,8 @@ cg_future_propagate_boolean (CgFuture  *self,
   if (holder->kind == CG_OUTCOME_VALUE && G_VALUE_HOLDS_BOOLEAN (holder->outcome.value))
     return g_value_get_boolean (holder->outcome.value);
 
-  set_type_error (error, _("The result of the future is not a boolean; read it with "
-                            "the cg_future_propagate function of its type"));
+  set_type_error (error, _("The result of the future is not a boolean; read it "
+                            "as the type it holds"));
   return FALSE;
 }
 
@@ -1818,8 +1818,8 @@ cg_future_propagate_int (CgFuture  *self,
         }
     }
 
-  set_type_error (error, _("The result of the future is not an integer; read it with "
-                            "the cg_future_propagate function of its type"));
+  set_type_error (error, _("The result of the future is not an integer; read it "
+                            "as the type it holds"));
   return -1;
 }
 
@@ -1859,14 +1859,14 @@ cg_future_propagate_pointer (CgFuture  *self,
           G_VALUE_HOLDS_OBJECT (holder->outcome.value) ||
           G_VALUE_HOLDS_STRING (holder->outcome.value))
         return g_value_peek_pointer (holder->outcome.value);
-      set_type_error (error, _("The result of the future is not a pointer; read it with "
-                            "the cg_future_propagate function of its type"));
+      set_type_error (error, _("The result of the future is not a pointer; read it "
+                            "as the type it holds"));
       return NULL;
     case CG_OUTCOME_NONE:
       return NULL;
     default:
-      set_type_error (error, _("The result of the future is not a pointer; read it with "
-                            "the cg_future_propagate function of its type"));
+      set_type_error (error, _("The result of the future is not a pointer; read it "
+                            "as the type it holds"));
       return NULL;
     }
 }
@@ -1902,8 +1902,8 @@ cg_future_propagate_object (CgFuture  *self,
   if (holder->kind == CG_OUTCOME_VALUE && G_VALUE_HOLDS_OBJECT (holder->outcome.value))
     return g_value_dup_object (holder->outcome.value);
 
-  set_type_error (error, _("The result of the future is not an object; read it with "
-                            "the cg_future_propagate function of its type"));
+  set_type_error (error, _("The result of the future is not an object; read it "
+                            "as the type it holds"));
   return NULL;
 }
 

@@ -84,8 +84,7 @@ main (void)
 
     check_error ("cg_caller_get without create", error,
                  CG_CALLER_ERROR, CG_CALLER_ERROR_NOT_FOUND,
-                 "Der Thread hat keinen Caller; übergeben Sie create=TRUE, "
-                 "um einen zu erstellen");
+                 "Der Thread hat keinen Caller; lassen Sie einen erstellen");
   }
 
   /* CLOSED, with the caller's name in the message. */
@@ -119,7 +118,7 @@ main (void)
                  CG_CALLER_ERROR, CG_CALLER_ERROR_WRONG_THREAD,
                  "In seinem eigenen Thread kann nicht blockierend auf ein "
                  "Future gewartet werden: Dieser Thread muss es abschließen; "
-                 "verwenden Sie dort stattdessen cg_future_wait_async()");
+                 "warten Sie dort stattdessen asynchron darauf");
   }
 
   /* INVALID_STATE: reading a future that is not done. */
