@@ -921,10 +921,14 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
     @classmethod
     async def as_completed(cls, items, *, max_concurrent=None, shield=False):
         """Yields the futures of @items as they complete (``async for``): a
-        collection is watched all at once, an iterator drawn lazily; see
-        cg_caller_as_completed(). Leaving early cancels the rest unless
-        @shield."""
+        collection is watched all at once, an iterator or an asynchronous
+        iterator drawn lazily; see cg_caller_as_completed(). Leaving early
+        cancels the rest unless @shield."""
         own = cls.current_future()
+        if hasattr(items, '__aiter__'):
+            async for future in _as_completed_async(items, own, max_concurrent, shield):
+                yield future
+            return
         futures = (f for f in items if f is not own)  # iter(items) now: TypeError here
         if isinstance(items, collections.abc.Collection):
             iteration = Cg.AsCompleted.new(list(futures), bool(shield))
@@ -958,6 +962,37 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
 
 
 Caller = override(Caller)
+
+
+async def _as_completed_async(items, own, max_concurrent, shield):
+    """as_completed() of an asynchronous iterator: drawn while fewer than
+    @max_concurrent futures are outstanding, watched with Caller.wait()."""
+    limit = Caller.MAX_IDLE_POOL_INSTANCES if not max_concurrent or max_concurrent < 1 \
+        else int(max_concurrent)
+    iterator, pending, more = items.__aiter__(), set(), True
+    try:
+        while True:
+            while more and len(pending) < limit:
+                try:
+                    future = await iterator.__anext__()
+                except StopAsyncIteration:
+                    more = False
+                    break
+                if not isinstance(future, _CgFuture):
+                    _log.error('Cg: as_completed() got %r, not a Cg future; it ends there',
+                               future)
+                    more = False
+                elif future is not own:
+                    pending.add(future)
+            if not pending:
+                return
+            done, pending = await Caller.wait(pending, return_when='FIRST_COMPLETED')
+            for future in done:
+                yield future
+    finally:
+        if not shield:
+            for future in pending:
+                future.cancel()
 
 
 def _generator(futures):

@@ -111,3 +111,63 @@ def test_wait_return_when(worker):
         return first, exception, timed_out, (done == {fast, failing, slow}, pending == set())
 
     assert worker.call_soon(main).wait_sync(10) == ((True, True),) * 4
+
+
+def _sleeper(i):
+    time.sleep(0.002 * (i % 3))
+    return i
+
+
+def test_as_completed_takes_an_async_generator_with_a_limit(worker):
+    mutex = threading.Lock()
+    outstanding, peak = set(), []
+
+    async def jobs():
+        for i in range(20):
+            await Cg.sleep(0)  # really asynchronous
+            future = Cg.Caller.to_thread(_sleeper, i)
+            with mutex:
+                outstanding.add(future)
+                peak.append(sum(not f.done() for f in outstanding))
+            yield future
+
+    async def main():
+        return [f.result() async for f in Cg.Caller.as_completed(jobs(), max_concurrent=3)]
+
+    assert sorted(worker.call_soon(main).wait_sync(30)) == list(range(20))
+    assert 1 <= max(peak) <= 3
+
+
+def test_as_completed_takes_an_async_generator_in_asyncio():
+    import asyncio
+
+    async def jobs():
+        for i in range(10):
+            await asyncio.sleep(0)
+            yield Cg.Caller.to_thread(_sleeper, i)
+
+    async def main():
+        return [f.result() async for f in Cg.Caller.as_completed(jobs(), max_concurrent=2)]
+
+    assert sorted(asyncio.run(asyncio.wait_for(main(), 30))) == list(range(10))
+
+
+def test_leaving_an_async_generator_early_cancels_the_rest(worker):
+    release = threading.Event()
+    drawn = []
+
+    async def jobs():
+        for i in range(5):
+            drawn.append(Cg.Caller.to_thread(release.wait, 10) if i else Cg.Caller.to_thread(int))
+            yield drawn[-1]
+
+    async def main():
+        async for future in Cg.Caller.as_completed(jobs(), max_concurrent=3):
+            return future.result()
+
+    try:
+        assert worker.call_soon(main).wait_sync(10) == 0
+        assert len(drawn) == 3
+        assert all(f.cancelled() for f in drawn[1:])
+    finally:
+        release.set()
