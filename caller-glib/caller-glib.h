@@ -15,6 +15,7 @@
 #include "cg-enums.h"
 #include "cg-error.h"
 #include "cg-context.h"
+#include "cg-thread.h"
 #include "cg-future.h"
 #include "cg-caller.h"
 #include "cg-gio-bridge.h"

@@ -11,6 +11,7 @@
 
 #include "cg-caller-private.h"
 #include "cg-inbox-private.h"
+#include "cg-thread-private.h"
 #include "cg-timers-private.h"
 
 G_BEGIN_DECLS
@@ -23,6 +24,7 @@ struct _CgCaller
 
   GMainContext *context;
   GThread      *thread;
+  CgThreadStart *thread_start; /* the thread of cg_caller_start_new(), to join */
   char         *name;
   char         *log_domain;
   gboolean      protected_;

@@ -140,6 +140,7 @@ cg_caller_finalize (GObject *object)
   g_clear_pointer (&self->inflight, g_hash_table_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_pointer (&self->thread, g_thread_unref);
+  g_clear_pointer (&self->thread_start, cg_thread_start_unref);
   g_clear_pointer (&self->name, g_free);
   g_clear_pointer (&self->log_domain, g_free);
   g_mutex_clear (&self->lock);
@@ -948,7 +949,7 @@ cg_caller_start_new (const char    *name,
                      GError       **error)
 {
   g_autoptr(GMainContext) own_context = NULL;
-  GThread *thread;
+  CgThreadStart *thread;
   CgCaller *self;
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -971,7 +972,7 @@ cg_caller_start_new (const char    *name,
       return NULL;
     }
 
-  thread = g_thread_try_new (self->name, _cg_caller_thread_main, g_object_ref (self), error);
+  thread = _cg_thread_spawn (self->name, _cg_caller_thread_main, g_object_ref (self), error);
   if (thread == NULL)
     {
       g_object_unref (self); /* the thread's reference */
@@ -984,11 +985,9 @@ cg_caller_start_new (const char    *name,
       g_object_unref (self);
       return NULL;
     }
-  g_thread_unref (thread); /* the thread keeps its own reference in self->thread */
-
-  /* Only now may stop() join the thread: GLib finishes setting up a
-   * GThread after the thread started. */
+  /* Only now may stop() join the thread. */
   _cg_mutex_lock (&self->lock);
+  self->thread_start = thread;
   self->spawned = TRUE;
   g_cond_broadcast (&self->ready_cond);
   while (!self->ready)
@@ -1146,8 +1145,8 @@ _cg_caller_stop_now (CgCaller *self,
   if (!g_atomic_int_compare_and_exchange (&self->closed, 0, 1))
     {
       /* Stopped already; a second stop from outside still waits. */
-      if (self->owns_thread && !on_owner && self->thread != NULL)
-        g_thread_join (g_thread_ref (self->thread));
+      if (self->owns_thread && !on_owner && self->thread_start != NULL)
+        _cg_thread_join (self->thread_start);
       g_object_unref (self);
       return;
     }
@@ -1186,7 +1185,7 @@ _cg_caller_stop_now (CgCaller *self,
       g_atomic_int_set (&self->quit, 1);
       g_main_context_wakeup (self->context);
       if (!on_owner)
-        g_thread_join (g_thread_ref (self->thread));
+        _cg_thread_join (self->thread_start);
     }
   else
     {

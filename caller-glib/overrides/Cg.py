@@ -731,6 +731,17 @@ def _log_direct_failure(future):
 # Callers ------------------------------------------------------------------
 
 
+def _spawn_thread(start):
+    """Starts the library's threads as threading.Threads: named as their
+    callers, and keeping their Python thread state from one job to the next
+    (a thread Python does not know builds one for every call into Python)."""
+    threading.Thread(target=start.run, name=start.get_name(), daemon=True).start()
+    return True
+
+
+Cg.set_thread_spawner(_spawn_thread)
+
+
 def _gthread(thread):
     if thread is None or isinstance(thread, GLib.Thread):
         return thread

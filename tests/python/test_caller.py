@@ -296,3 +296,21 @@ def test_to_thread_full_gives_label_priority_and_cancellable_at_submission():
         future.wait_sync(5)
     assert seen.wait_sync(5) is True
     assert order == ['urgent', 'low']
+
+
+def test_library_threads_are_named_python_threads():
+    """The threads of start_new() callers and of the pool are threading.Threads
+    named as their callers, not Dummy-N."""
+    import threading
+
+    caller = Cg.Caller.start_new(name='named-in-python')
+    thread = caller.call_soon(threading.current_thread).wait_sync(5)
+    assert thread.name == 'named-in-python'
+    assert not isinstance(thread, threading._DummyThread)
+    assert thread in threading.enumerate()
+    pool_thread = Cg.Caller.to_thread(threading.current_thread).wait_sync(5)
+    assert pool_thread.name.startswith('pool-')
+    assert not isinstance(pool_thread, threading._DummyThread)
+    caller.stop()
+    thread.join(5)
+    assert not thread.is_alive()

@@ -123,6 +123,7 @@ valgrind_programs=(
   tests/c/test-exec-queue
   tests/c/test-lock
   tests/c/test-hosted-context
+  tests/c/test-thread
   tests/stress/faults
   tests/stress/bad-input
   tests/stress/stress
