@@ -636,7 +636,8 @@ run_stop_hooks (CgCaller *self)
  * The caller of a thread, the counterpart of async_kernel's `Caller(...)`.
  * With @create, the current thread gets one bound to its thread-default
  * #GMainContext (named %CG_CALLER_MAIN_THREAD when that is
- * g_main_context_default()); it accepts work at once but runs it only
+ * g_main_context_default() or the thread is the main thread, unless a
+ * caller has that name already); it accepts work at once but runs it only
  * after cg_caller_start(), from the loop that runs that context.
  *
  * Fails with %CG_CALLER_ERROR_NOT_FOUND when the thread has no caller and
@@ -682,7 +683,7 @@ cg_caller_get (GThread   *thread,
     }
 
   context = g_main_context_ref_thread_default ();
-  if (context == g_main_context_default ())
+  if (context == g_main_context_default () || thread == _cg_main_thread ())
     {
       g_autoptr(CgCaller) main_caller = _cg_caller_registry_dup_by_name (CG_CALLER_MAIN_THREAD);
 

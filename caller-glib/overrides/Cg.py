@@ -333,7 +333,8 @@ class _Host:
 def _host_caller(caller, loop):
     """Has @loop run @caller's jobs until it stops, unless someone else runs
     its context."""
-    if '_cg_host' in caller.__dict__ or caller.stopped:
+    hosted = caller.__dict__.get('_cg_host')
+    if caller.stopped or (hosted is not None and not hosted.loop.is_closed()):
         return
     host = _Host.of(loop, caller.context)
     try:

@@ -488,6 +488,32 @@ test_get_main_thread (void)
   caller_release (caller);
 }
 
+/* The main thread's caller is "MainThread" on any context: one an event
+ * loop other than GLib's runs (see CgHostedContext), say. */
+static void
+test_get_main_thread_other_context (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  GError *error = NULL;
+  CgCaller *caller, *found;
+
+  cg_caller_stop (cg_test_main_caller (), TRUE);
+  g_main_context_push_thread_default (context);
+  caller = cg_caller_get (NULL, TRUE, FALSE, &error);
+  g_main_context_pop_thread_default (context);
+  g_assert_no_error (error);
+  g_assert_true (cg_caller_get_context (caller) == context);
+  g_assert_cmpstr (cg_caller_get_name (caller), ==, CG_CALLER_MAIN_THREAD);
+
+  found = cg_caller_get_instance (NULL, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_true (found == caller);
+  caller_release (found);
+
+  cg_caller_stop (caller, FALSE);
+  caller_release (caller);
+}
+
 /* ------------------------------------------------------------------ */
 /* start_new, properties                                               */
 /* ------------------------------------------------------------------ */
@@ -2566,6 +2592,7 @@ main (int    argc,
   cg_test_add ("/caller/priority", test_priority);
   cg_test_add ("/caller/batch-budget", test_batch_budget);
   cg_test_add ("/caller/get/main-thread", test_get_main_thread);
+  cg_test_add ("/caller/get/main-thread-other-context", test_get_main_thread_other_context);
   cg_test_add ("/caller/get/queue-before-start", test_queue_before_start);
 
   cg_test_add ("/caller/start-new/basic", test_start_new_basic);

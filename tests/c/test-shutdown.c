@@ -371,8 +371,26 @@ test_lock_asked_while_stopping (void)
   answers_clear ();
 }
 
-/* The main thread serves a context of its own: "MainThread", the caller of
- * the default context, cannot be made there, and saying so ends the call. */
+/* Another thread's caller of the default context holds the name
+ * "MainThread" until told to end (its thread's end stops it). */
+static gint name_taken, name_release;
+
+static gpointer
+hold_main_thread_name (gpointer data)
+{
+  g_autoptr(CgCaller) caller = cg_caller_get (NULL, TRUE, FALSE, NULL);
+
+  g_assert_cmpstr (cg_caller_get_name (caller), ==, CG_CALLER_MAIN_THREAD);
+  g_atomic_int_set (&name_taken, 1);
+  while (!g_atomic_int_get (&name_release))
+    g_usleep (1000);
+  return NULL;
+}
+
+/* The main thread serves a context of its own under another name (the
+ * name "MainThread" was taken when its caller was made): "MainThread", the
+ * caller of the default context, cannot be made there, and saying so ends
+ * the call. */
 static void
 test_main_thread_taken (void)
 {
@@ -380,12 +398,18 @@ test_main_thread_taken (void)
   GError *error = NULL;
   CgCaller *mine, *main_thread;
   CgFuture *future;
+  GThread *holder;
 
   cg_caller_stop (cg_test_main_caller (), TRUE);
+  holder = g_thread_new ("name-holder", hold_main_thread_name, NULL);
+  while (!g_atomic_int_get (&name_taken))
+    g_usleep (1000);
   g_main_context_push_thread_default (context);
   mine = cg_caller_get (NULL, TRUE, FALSE, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (cg_caller_get_name (mine), !=, CG_CALLER_MAIN_THREAD);
+  g_atomic_int_set (&name_release, 1);
+  g_thread_join (holder);
 
   main_thread = cg_caller_get_instance (NULL, TRUE, &error);
   g_assert_null (main_thread);

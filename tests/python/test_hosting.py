@@ -19,6 +19,8 @@ def test_jobs_from_other_threads_run_in_the_loop_thread():
     async def main():
         async with Cg.Caller(create=True) as caller:
             assert Cg.Caller() is caller
+            assert caller.name == 'MainThread'
+            assert Cg.Caller.get_instance('MainThread') is caller
 
             def from_another_thread():
                 return caller.call_soon(threading.get_ident).wait_sync(5)
@@ -265,3 +267,21 @@ def test_a_context_run_elsewhere_cannot_be_hosted():
         stop.set()
         thread.join(10)
 
+
+
+def test_a_caller_left_running_is_hosted_by_the_next_loop():
+    async def first():
+        caller = Cg.Caller(create=True)
+        caller.start()
+        assert await caller.call_soon(lambda: 1) == 1
+        return caller
+
+    caller = run(first())
+    assert not caller.stopped  # its loop ended without stopping it
+
+    async def second():
+        async with Cg.Caller(create=True) as again:
+            assert again is caller
+            return await again.call_soon(lambda: 2)
+
+    assert run(second()) == 2
