@@ -10,10 +10,12 @@
 
 A thin skin over the library (its queues, waits, done callbacks and
 translated messages): Python exceptions, asyncio support and a coroutine
-runner. Coroutine jobs run on their caller's GLib main loop and may await
-Cg futures, ``sleep()``, waits, locks, ``Caller.wait()`` and
-``Caller.as_completed()``, not asyncio objects. Jobs run in a copy of the
-``contextvars`` context current at submission. The C documentation of the
+runner. Jobs run in a copy of the ``contextvars`` context current at
+submission. A caller made inside a running asyncio loop is run by that
+loop, and its coroutine jobs are asyncio tasks; on other callers coroutine
+jobs run on the caller's GLib main loop and may await Cg futures,
+``sleep()``, waits, locks, ``Caller.wait()`` and ``Caller.as_completed()``,
+not asyncio objects. docs/python.md is the guide; the C reference of the
 ``cg_`` functions says the rest.
 """
 
@@ -121,7 +123,7 @@ def _call(func, *args):
 
 
 def _describe(exc):
-    """The GError message carrying @exc: its type and text, in UTF-8."""
+    """The GError message carrying *exc*: its type and text, in UTF-8."""
     try:
         text = str(exc)
     except BaseException:  # noqa: B902
@@ -131,7 +133,7 @@ def _describe(exc):
 
 
 def _fail(future, exc, owner=None):
-    """Completes @future with @exc, kept by @owner (@future by default)."""
+    """Completes *future* with *exc*, kept by *owner* (*future* by default)."""
     global _exc_next_token
     if isinstance(exc, type) and issubclass(exc, BaseException):
         exc = exc()
@@ -162,7 +164,7 @@ def _set_value(future, value):
 
 
 def _outcome(future):
-    """(True, result) or (False, exception) of a done @future. Frames that
+    """(True, result) or (False, exception) of a done *future*. Frames that
     raise a future's exception drop the future first: the exception keeps
     them in its traceback and lives as long as the future."""
     try:
@@ -209,7 +211,7 @@ def _finish_op(op, source, result):
 
 
 def _asyncio_op(op, loop):
-    """Runs @op for a coroutine of @loop: started in the loop's thread with
+    """Runs *op* for a coroutine of *loop*: started in the loop's thread with
     the loop's GLib context as the thread-default context, so that its
     answer arrives there and the loop runs it."""
     host = _Host.of(loop)
@@ -265,7 +267,7 @@ class _Host:
 
     @classmethod
     def of(cls, loop, context=None):
-        """The host of @context (by default the loop's own) in @loop."""
+        """The host of *context* (by default the loop's own) in *loop*."""
         with _hosts_lock:
             hosts = _hosts.setdefault(loop, {})
             if context is None:
@@ -331,7 +333,7 @@ class _Host:
 
 
 def _host_caller(caller, loop):
-    """Has @loop run @caller's jobs until it stops, unless someone else runs
+    """Has *loop* run *caller*'s jobs until it stops, unless someone else runs
     its context."""
     hosted = caller.__dict__.get('_cg_host')
     if caller.stopped or (hosted is not None and not hosted.loop.is_closed()):
@@ -347,7 +349,7 @@ def _host_caller(caller, loop):
 
 
 def _asyncio_await(future, loop):
-    """``await future`` in @loop: the future's completion hook wakes the loop,
+    """``await future`` in *loop*: the future's completion hook wakes the loop,
     no thread in between. As in asyncio, a cancelled await cancels the
     future (with the task's cancel message)."""
     done = loop.create_future()
@@ -431,13 +433,22 @@ class Future(Cg.Future):
     """A result that another thread delivers, as asyncio.Future.
 
     ``Cg.Future()`` belongs to the current thread, ``Cg.Future(thread)`` to a
-    GLib.Thread, where its done callbacks run. Any Python value can be the
+    GLib.Thread, where its done callbacks run. Another thread can complete
+    it only if its thread has a caller: made in an asyncio loop, the thread
+    gets one that the loop runs. Any Python value can be the
     result; ``result()``, ``exception()`` and ``await`` give back the very
     exception object that was set or that a job raised.
     """
 
     def __new__(cls, thread=None):
-        return _CgFuture.new() if thread is None else _CgFuture.new_for_thread(thread)
+        if thread is not None:
+            return _CgFuture.new_for_thread(thread)
+        loop = _asyncio_loop()
+        if loop is not None and _CgCaller.get_current() is None:
+            # Other threads complete it through the thread's caller: in
+            # asyncio, one that the loop runs.
+            Caller.__new__(Caller, create=True).__enter__()
+        return _CgFuture.new()
 
     def __init__(self, thread=None):
         pass
@@ -455,15 +466,15 @@ class Future(Cg.Future):
         return _CgFuture.cancel(self, None if msg is None else str(msg))
 
     def set_result(self, value):
-        """Completes the future with @value, any Python object."""
+        """Completes the future with *value*, any Python object."""
         _set_value(self, value)
 
     def set_exception(self, exception):
-        """Completes the future with @exception, kept as it is."""
+        """Completes the future with *exception*, kept as it is."""
         _fail(self, exception)
 
     def set_cancel_scope(self, cancellable):
-        """Cancels @cancellable (a Gio.Cancellable) when the future is."""
+        """Cancels *cancellable* (a Gio.Cancellable) when the future is."""
         _call(_CgFuture.set_cancellable, self, cancellable)
 
     def result(self):
@@ -490,7 +501,7 @@ class Future(Cg.Future):
             entry.append(_CgFuture.add_done_callback_full(self, _run_done_callback, entry))
 
     def remove_done_callback(self, fn):
-        """Removes the registrations of @fn that are not run or scheduled;
+        """Removes the registrations of *fn* that are not run or scheduled;
         returns how many. See cg_future_remove_done_callback_by_id()."""
         with _callbacks_lock:
             entries = self.__dict__.get('_cg_callbacks') or []
@@ -501,7 +512,7 @@ class Future(Cg.Future):
     def wait(self, timeout=None, shield=False, result=True):
         """A coroutine waiting for the future, in asyncio or a coroutine job;
         see cg_future_wait_async(). TimeoutError on timeout. Returns the
-        result when @result."""
+        result when *result*."""
         return _wait(self, timeout, _flags(shield, result))
 
     def wait_sync(self, timeout=None, shield=False, result=True):
@@ -576,10 +587,10 @@ def _job_trampoline(future, payload):
 
 
 def _coroutine_future(awaitable, ctx, owner=None):
-    """(future, start) for @awaitable run as a coroutine job: an asyncio task
+    """(future, start) for *awaitable* run as a coroutine job: an asyncio task
     where an asyncio loop hosts the current caller, else the library's
     coroutine runner. The future follows its outcome; cancelling the future
-    cancels the coroutine. @owner keeps its exception (see _fail())."""
+    cancels the coroutine. *owner* keeps its exception (see _fail())."""
     host = getattr(_tls, 'host', None)
     if host is None:
         runner = _Runner(awaitable, ctx, owner)
@@ -639,7 +650,7 @@ async def _await_any(awaitable):
 class _Runner:
     """Drives a coroutine on the current caller's thread, from its GLib main
     loop; ``future`` completes with its outcome, and cancelling it throws
-    FutureCancelledError into the coroutine. @owner, the job's future that
+    FutureCancelledError into the coroutine. *owner*, the job's future that
     follows ``future``, keeps its exception (see _fail())."""
 
     __slots__ = ('coro', 'ctx', 'future', 'owner', 'cancellable')
@@ -682,7 +693,7 @@ class _Runner:
         def callback(source, result, *unused):
             ok, value = _finish_op(op, source, result)
             # The coroutine runs on from this frame, which the traceback of an
-            # exception it raises keeps: it must not keep @result with it.
+            # exception it raises keeps: it must not keep *result* with it.
             del source, result, unused
             if ok:
                 return self.step(value)
@@ -752,7 +763,7 @@ def _gthread(thread):
         raise ValueError('only the current threading.Thread; else its GLib.Thread')
 
 
-def _setting(name, minimum):
+def _setting(name, minimum, doc):
     getter, setter = getattr(_CgCaller, 'get_' + name), getattr(_CgCaller, 'set_' + name)
 
     def set_value(cls, value):
@@ -760,15 +771,25 @@ def _setting(name, minimum):
         if not minimum <= value <= 0x7FFFFFFF:
             raise ValueError('out of range: %d' % value)
         setter(value)
-    return property(lambda cls: getter(), set_value)
+    return property(lambda cls: getter(), set_value, doc=doc)
+
+
+def _class_setting(name):
+    """A process-wide setting seen from a caller: the class attribute."""
+    return property(lambda self: getattr(type(self), name),
+                    lambda self, value: setattr(type(self), name, value),
+                    doc='Process-wide, the same as ``Caller.%s``.' % name)
 
 
 class _CallerMeta(type(Cg.Caller)):
     """The process-wide settings of the library, as class attributes."""
 
-    MAX_BUFFER_SIZE = _setting('max_buffer_size', 1)
-    MAX_IDLE_POOL_INSTANCES = _setting('max_idle_pool_instances', 0)
-    MAX_POOL_THREADS = _setting('max_pool_threads', 0)  # 0: the default cap
+    MAX_BUFFER_SIZE = _setting('max_buffer_size', 1,
+                               'Room of an execution queue when queue_call() names none.')
+    MAX_IDLE_POOL_INSTANCES = _setting('max_idle_pool_instances', 0,
+                                       'Idle pool workers kept for new jobs.')
+    MAX_POOL_THREADS = _setting('max_pool_threads', 0,
+                                'Cap on pool threads running jobs; 0: min(32, CPUs + 4).')
 
 
 def _submit(submit, func, args, kwargs):
@@ -779,8 +800,11 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
     """Calls functions in a thread's GLib main loop and gives futures back.
 
     ``Cg.Caller()`` is the current thread's caller; ``Cg.Caller(create=True)``
-    makes one for the thread-default main context (see cg_caller_get()).
-    ``with caller:`` and ``async with caller:`` start and stop it.
+    makes one for the thread-default main context (see cg_caller_get()), or,
+    inside a running asyncio loop, one that the loop runs. ``with caller:``
+    and ``async with caller:`` start and stop it (a protected caller stays:
+    stop it with ``stop(force=True)``). *log* is accepted for compatibility
+    with the async_kernel ``Caller`` API and not used.
     """
 
     def __new__(cls, *, thread=None, log=None, create=False, protected=False):
@@ -801,13 +825,13 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
         state = ('running' if self.running else 'stopped' if self.stopped else 'not started')
         return '<Cg.Caller %r %s at 0x%x>' % (self.name, state, id(self))
 
-    MAX_BUFFER_SIZE = property(lambda self: type(self).MAX_BUFFER_SIZE)
-    MAX_IDLE_POOL_INSTANCES = property(lambda self: type(self).MAX_IDLE_POOL_INSTANCES)
-    MAX_POOL_THREADS = property(lambda self: type(self).MAX_POOL_THREADS)
-    name = property(_CgCaller.get_name)
-    protected = property(_CgCaller.get_protected)
-    running = property(_CgCaller.get_running)
-    stopped = property(_CgCaller.get_stopped)
+    MAX_BUFFER_SIZE = _class_setting('MAX_BUFFER_SIZE')
+    MAX_IDLE_POOL_INSTANCES = _class_setting('MAX_IDLE_POOL_INSTANCES')
+    MAX_POOL_THREADS = _class_setting('MAX_POOL_THREADS')
+    name = property(_CgCaller.get_name, doc='Its name, unique among running callers.')
+    protected = property(_CgCaller.get_protected, doc='Whether only stop(force=True) stops it.')
+    running = property(_CgCaller.get_running, doc='Whether it is started and not stopped.')
+    stopped = property(_CgCaller.get_stopped, doc='Whether it is stopped (for good).')
     thread = property(_CgCaller.get_thread, doc="The GLib.Thread of the caller's jobs.")
     context = property(_CgCaller.get_context, doc="The GLib.MainContext of its jobs.")
     log = property(_CgCaller.get_log_domain, doc="The log domain of its messages.")
@@ -815,30 +839,36 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
     @classmethod
     def start_new(cls, *, name=None, protected=False, context=None, backend=None,
                   log=None, backend_options=None):
-        """Starts a caller in a new thread; see cg_caller_start_new(). A
-        GLib.MainContext given as @backend is its context."""
+        """Starts a caller in a new thread (a threading.Thread named as the
+        caller); see cg_caller_start_new(). A GLib.MainContext given as
+        *context* or *backend* is its context; *log* and *backend_options*
+        are accepted for compatibility and not used."""
         if context is None and isinstance(backend, GLib.MainContext):
             context = backend
         return _CgCaller.start_new(name, bool(protected), context)
 
     @classmethod
     def get_instance(cls, name='MainThread', create=False):
+        """The running caller named *name*; with *create*, one is started if
+        there is none (``MainThread``: the main thread's)."""
         return _CgCaller.get_instance(name, bool(create))
 
     @classmethod
     def all_callers(cls, running_only=True):
+        """The callers that exist (only the running ones by default)."""
         return list(_CgCaller.all_callers(bool(running_only)))
 
     @classmethod
     def stop_all(cls, force=False, *, _stop_protected=False):
-        """Stops every unprotected caller (every caller with @force)."""
+        """Stops every unprotected caller (every caller with *force*)."""
         _CgCaller.stop_all(bool(force or _stop_protected))
 
     def stop(self, force=False):
-        """Stops the caller; a protected one only with @force."""
+        """Stops the caller; a protected one only with *force*."""
         _CgCaller.stop(self, bool(force))
 
     def __enter__(self):
+        """Starts the caller."""
         _CgCaller.start(self)
         return self
 
@@ -846,6 +876,8 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
         self.stop()
 
     async def __aenter__(self):
+        """Starts the caller; inside a running asyncio loop, on this
+        caller's thread, has the loop run it."""
         loop = _asyncio_loop()
         if loop is not None and self.thread == GLib.Thread.self():
             _host_caller(self, loop)
@@ -865,7 +897,7 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
         return _submit(lambda f, p: _CgCaller.call_soon(self, f, p), func, args, kwargs)
 
     def call_later(self, delay, func, /, *args, **kwargs):
-        """As call_soon(), no earlier than @delay seconds from now."""
+        """As call_soon(), no earlier than *delay* seconds from now."""
         delay = float(delay)
         if delay < 0:
             raise ValueError('negative delay: %r' % delay)
@@ -895,7 +927,7 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
 
     @classmethod
     def to_thread_by_name(cls, name, func, /, *args, **kwargs):
-        """As to_thread(), in the caller named @name; see
+        """As to_thread(), in the caller named *name*; see
         cg_caller_to_thread_by_name()."""
         return _submit(lambda f, p: _CgCaller.to_thread_by_name(name, f, p), func, args, kwargs)
 
@@ -906,10 +938,10 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
         return future if future is not None else _CgCaller.current_future()
 
     def queue_call(self, func, /, *args, max_buffer_size=None, wait=False):
-        """Queues ``func(*args)`` in the library's queue of @func (of a bound
+        """Queues ``func(*args)`` in the library's queue of *func* (of a bound
         method and its object), from the caller's thread; see
-        cg_caller_queue_call_named(). With @wait, returns an awaitable that
-        waits for room. @max_buffer_size: None means MAX_BUFFER_SIZE."""
+        cg_caller_queue_call_named(). With *wait*, returns an awaitable that
+        waits for room. *max_buffer_size*: None means MAX_BUFFER_SIZE."""
         name, instance, anchors = _queue_id(func)
         payload = (func, args, {}, contextvars.copy_context())
         size = 0 if max_buffer_size is None else int(max_buffer_size)
@@ -923,19 +955,19 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
         _CgCaller.queue_call_named(self, name, instance, _job_trampoline, payload, size)
 
     def queue_close(self, func):
-        """Closes the queue of @func, dropping its waiting calls (thread-safe)."""
+        """Closes the queue of *func*, dropping its waiting calls (thread-safe)."""
         return _CgCaller.queue_close_named(self, *_queue_id(func)[:2])
 
     def queue_exists(self, func):
-        """Whether the queue of @func is open (thread-safe)."""
+        """Whether the queue of *func* is open (thread-safe)."""
         return _CgCaller.queue_exists_named(self, *_queue_id(func)[:2])
 
     @classmethod
     async def as_completed(cls, items, *, max_concurrent=None, shield=False):
-        """Yields the futures of @items as they complete (``async for``): a
+        """Yields the futures of *items* as they complete (``async for``): a
         collection is watched all at once, an iterator or an asynchronous
         iterator drawn lazily; see cg_caller_as_completed(). Leaving early
-        cancels the rest unless @shield."""
+        cancels the rest unless *shield*."""
         own = cls.current_future()
         if hasattr(items, '__aiter__'):
             async for future in _as_completed_async(items, own, max_concurrent, shield):
@@ -961,10 +993,15 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
 
     @classmethod
     async def wait(cls, items, *, timeout=None, return_when='ALL_COMPLETED'):
-        """Waits for the futures of @items; returns the sets (done, pending);
+        """Waits for the futures of *items*; returns the sets (done, pending);
         see cg_caller_wait_async()."""
         futures, timeout = list(items), _timeout(timeout)
-        when = getattr(Cg.ReturnWhen, return_when) if isinstance(return_when, str) else return_when
+        when = return_when
+        if isinstance(return_when, str):
+            when = getattr(Cg.ReturnWhen, return_when, None)
+            if when is None or not isinstance(when, Cg.ReturnWhen):
+                raise ValueError('return_when: not one of ALL_COMPLETED, FIRST_COMPLETED, '
+                                 'FIRST_EXCEPTION: %r' % (return_when,))
 
         def finish(source, result):
             _ok, done, pending = _CgCaller.wait_finish(result)
@@ -1008,7 +1045,7 @@ async def _as_completed_async(items, own, max_concurrent, shield):
 
 
 def _generator(futures):
-    """The CgFutureGenerator of as_completed(): next(@futures), in the
+    """The CgFutureGenerator of as_completed(): next(*futures*), in the
     context current now; None ends the iteration."""
     ctx = contextvars.copy_context()
 
@@ -1037,7 +1074,7 @@ _queues_lock = threading.RLock()  # a collection may run _queue_gone()
 
 
 def _queue_id(func):
-    """(name, instance, anchors) of the C queue of @func; its anchors are
+    """(name, instance, anchors) of the C queue of *func*; its anchors are
     the objects whose death closes it."""
     owner = getattr(func, '__self__', None)
     if owner is None or isinstance(owner, types.ModuleType):
@@ -1050,7 +1087,7 @@ def _queue_id(func):
 
 
 def _queue_anchor(caller, name, anchors):
-    """Ties the queue @name of @caller, once, to the life of @anchors,
+    """Ties the queue *name* of *caller*, once, to the life of *anchors*,
     until the caller stops (which closes its queues)."""
     if not anchors:
         return
@@ -1191,7 +1228,7 @@ ReentrantAsyncLock = override(ReentrantAsyncLock)
 
 
 def sleep(delay, result=None):
-    """Finishes after @delay seconds with @result: asyncio.sleep() in an
+    """Finishes after *delay* seconds with *result*: asyncio.sleep() in an
     asyncio loop, otherwise a call_later() future of the current caller."""
     if _asyncio_loop() is not None:
         return asyncio.sleep(delay, result)

@@ -285,3 +285,12 @@ def test_a_caller_left_running_is_hosted_by_the_next_loop():
             return await again.call_soon(lambda: 2)
 
     assert run(second()) == 2
+
+
+def test_a_future_made_in_asyncio_is_completed_from_a_pool_thread():
+    async def main():
+        future = Cg.Future()
+        Cg.Caller.to_thread(future.set_result, 'from the pool')
+        return await future.wait(timeout=5)
+
+    assert run(main()) == 'from the pool'
