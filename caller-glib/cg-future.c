@@ -342,7 +342,12 @@ future_clear (CgFuture *self)
         g_thread_unref (self->owner);
     }
 
-  memset (&self->node, 0, sizeof *self - G_STRUCT_OFFSET (CgFuture, node));
+  {
+    guint8 notify_frozen = self->notify_frozen; /* stays with the object */
+
+    memset (&self->node, 0, sizeof *self - G_STRUCT_OFFSET (CgFuture, node));
+    self->notify_frozen = notify_frozen;
+  }
 }
 
 /* Recycling ----------------------------------------------------------------
@@ -536,6 +541,19 @@ cg_future_dispose (GObject *object)
   if (G_UNLIKELY (magazine == NULL) || !recycled_has_room (magazine))
     return;
 
+  if (!self->notify_frozen)
+    {
+      /* A future never emits GObject::notify (its one property does not
+       * notify), and once recycled its notification queue stays frozen for
+       * the rest of its life: the last g_object_unref() of an object
+       * freezes the queue around dispose() and thaws it after, which costs
+       * an allocation and two changes of the object's data list when no
+       * queue exists yet, and only a count when one does. A recycled
+       * future goes through that last unref once per use.
+       * g_object_finalize() frees the queue. */
+      g_object_freeze_notify (object);
+      self->notify_frozen = TRUE;
+    }
   future_clear (self);
   g_object_ref (object); /* resurrected: the magazine's reference */
   self->node.next = (CgInboxNode *) magazine->head;
