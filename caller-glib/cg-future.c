@@ -57,7 +57,8 @@
  * handlers, weak references and #GWeakRef are dropped), but data attached
  * with g_object_set_data() stays with the object. Keep such data beside
  * the future rather than on it, and do not call g_object_run_dispose() on
- * a future.
+ * a future. A future never emits #GObject::notify: the library keeps the
+ * notify queue of a reused future frozen.
  */
 
 /**
