@@ -73,7 +73,7 @@ struct _CgFuture
   gpointer        owner;         /* CgCaller or GThread, strong */
   gint            state;         /* atomic, CG_FUTURE_* bits and lock bit */
   guint8          kind;          /* CgOutcomeKind, under the lock */
-  guint8          padding_;
+  guint8          notify_frozen; /* set once, by the thread that disposes it */
   gint16          priority;      /* the job's, for the pool's queue (GLib's scale) */
   CgOutcomeData   outcome;
 

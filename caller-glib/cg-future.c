@@ -57,7 +57,8 @@
  * handlers, weak references and #GWeakRef are dropped), but data attached
  * with g_object_set_data() stays with the object. Keep such data beside
  * the future rather than on it, and do not call g_object_run_dispose() on
- * a future.
+ * a future. A future never emits #GObject::notify: the library keeps the
+ * notify queue of a reused future frozen.
  */
 
 /**
@@ -342,7 +343,12 @@ future_clear (CgFuture *self)
         g_thread_unref (self->owner);
     }
 
-  memset (&self->node, 0, sizeof *self - G_STRUCT_OFFSET (CgFuture, node));
+  {
+    guint8 notify_frozen = self->notify_frozen; /* stays with the object */
+
+    memset (&self->node, 0, sizeof *self - G_STRUCT_OFFSET (CgFuture, node));
+    self->notify_frozen = notify_frozen;
+  }
 }
 
 /* Recycling ----------------------------------------------------------------
@@ -376,7 +382,7 @@ struct _Batch
 
 static GMutex depot_lock;
 static Batch *depot_batches;
-static guint depot_count;
+static gint depot_count; /* written under depot_lock, read atomically */
 static CG_THREAD_LOCAL gboolean thread_exiting;
 static CG_THREAD_LOCAL Magazine *magazine_here;
 
@@ -443,7 +449,7 @@ recycled_take (void)
         {
           batch = depot_batches;
           g_atomic_pointer_set (&depot_batches, batch->next);
-          depot_count--;
+          g_atomic_int_set (&depot_count, depot_count - 1);
         }
       _cg_mutex_unlock (&depot_lock);
 
@@ -466,46 +472,42 @@ recycled_take (void)
   return self;
 }
 
-/* Keeps @self for reuse; FALSE when there is no room. */
+/* Whether the magazine of this thread can take one more future: a full
+ * magazine goes to the depot as a batch; when the depot is full too, the
+ * magazine stays full and there is no room. */
 static gboolean
-recycled_put (CgFuture *self)
+recycled_has_room (Magazine *magazine)
 {
-  Magazine *magazine = magazine_get ();
+  Batch *batch;
+  gboolean stored = FALSE;
 
-  if (G_UNLIKELY (magazine == NULL))
+  if (magazine->count < MAGAZINE_SIZE)
+    return TRUE;
+  if (g_atomic_int_get (&depot_count) >= DEPOT_MAX_BATCHES)
     return FALSE;
 
-  if (magazine->count >= MAGAZINE_SIZE)
+  batch = g_new (Batch, 1);
+  batch->head = magazine->head;
+  batch->count = magazine->count;
+
+  _cg_mutex_lock (&depot_lock);
+  if (depot_count < DEPOT_MAX_BATCHES)
     {
-      Batch *batch = g_new (Batch, 1);
-      gboolean stored = FALSE;
+      batch->next = depot_batches;
+      g_atomic_pointer_set (&depot_batches, batch);
+      g_atomic_int_set (&depot_count, depot_count + 1);
+      stored = TRUE;
+    }
+  _cg_mutex_unlock (&depot_lock);
 
-      batch->head = magazine->head;
-      batch->count = magazine->count;
-
-      _cg_mutex_lock (&depot_lock);
-      if (depot_count < DEPOT_MAX_BATCHES)
-        {
-          batch->next = depot_batches;
-          g_atomic_pointer_set (&depot_batches, batch);
-          depot_count++;
-          stored = TRUE;
-        }
-      _cg_mutex_unlock (&depot_lock);
-
-      magazine->head = NULL;
-      magazine->count = 0;
-      if (!stored)
-        {
-          free_list (batch->head);
-          g_free (batch);
-        }
+  if (!stored)
+    {
+      g_free (batch);
+      return FALSE;
     }
 
-  self->node.next = (CgInboxNode *) magazine->head;
-  magazine->head = self;
-  magazine->count++;
-
+  magazine->head = NULL;
+  magazine->count = 0;
   return TRUE;
 }
 
@@ -516,11 +518,15 @@ recycled_put (CgFuture *self)
  * for any object that is disposed), then the future clears its own fields
  * and takes a reference for the magazine, which GObject allows: an object
  * that gains a reference in dispose() lives on. A future marked "do not
- * recycle" (emptied magazines, the thread's last moments) is finalized. */
+ * recycle" (emptied magazines, the thread's last moments), or one for
+ * which neither the magazine nor the depot has room, is finalized by the
+ * same g_object_unref(): a future is never kept only to be dropped again
+ * later, which would cost a second pass through GObject's last unref. */
 static void
 cg_future_dispose (GObject *object)
 {
-  CgFuture *self = CG_FUTURE (object);
+  CgFuture *self = (CgFuture *) object; /* GObject calls it for a CgFuture only */
+  Magazine *magazine;
 
   /* For ThreadSanitizer builds only: the last unref follows every other
    * thread's unref of this object, which the sanitizer's GLib helper
@@ -528,18 +534,32 @@ cg_future_dispose (GObject *object)
    * the sanitizer cannot see GObject's own atomic count. */
   _CG_TSAN_ACQUIRE (&object->ref_count);
 
-  G_OBJECT_CLASS (cg_future_parent_class)->dispose (object);
+  ((GObjectClass *) cg_future_parent_class)->dispose (object);
 
-  if (self->deadline != -1 && !thread_exiting)
+  if (self->deadline == -1 || thread_exiting)
+    return;
+  magazine = magazine_get ();
+  if (G_UNLIKELY (magazine == NULL) || !recycled_has_room (magazine))
+    return;
+
+  if (!self->notify_frozen)
     {
-      future_clear (self);
-      g_object_ref (object); /* resurrected: the magazine's reference */
-      if (!recycled_put (self))
-        {
-          self->deadline = -1;
-          g_object_unref (object);
-        }
+      /* A future never emits GObject::notify (its one property does not
+       * notify), and once recycled its notification queue stays frozen for
+       * the rest of its life: the last g_object_unref() of an object
+       * freezes the queue around dispose() and thaws it after, which costs
+       * an allocation and two changes of the object's data list when no
+       * queue exists yet, and only a count when one does. A recycled
+       * future goes through that last unref once per use.
+       * g_object_finalize() frees the queue. */
+      g_object_freeze_notify (object);
+      self->notify_frozen = TRUE;
     }
+  future_clear (self);
+  g_object_ref (object); /* resurrected: the magazine's reference */
+  self->node.next = (CgInboxNode *) magazine->head;
+  magazine->head = self;
+  magazine->count++;
 }
 
 static void

@@ -298,6 +298,33 @@ run_job (CgFuture *self,
     }
 }
 
+/* Marks the job running, unless it is done or cancelled (FALSE then). */
+static gboolean
+mark_running (CgFuture *self)
+{
+  gint state = g_atomic_int_get (&self->state);
+  gboolean ok;
+
+  /* Usually without the future's lock: one compare-and-swap, which fails
+   * if the lock is held or the state changed meanwhile, where taking the
+   * lock would have waited or seen the change. */
+  if (!(state & (CG_FUTURE_DONE | CG_FUTURE_CANCELLED | (1 << CG_FUTURE_LOCK_BIT))) &&
+      g_atomic_int_compare_and_exchange (&self->state, state, state | CG_FUTURE_RUNNING))
+    {
+      _CG_TSAN_ACQUIRE (&self->state); /* as the lock would */
+      return TRUE;
+    }
+
+  _cg_future_lock (self);
+  state = g_atomic_int_get (&self->state);
+  ok = !(state & (CG_FUTURE_DONE | CG_FUTURE_CANCELLED));
+  if (ok)
+    g_atomic_int_or (&self->state, CG_FUTURE_RUNNING);
+  _cg_future_unlock (self);
+
+  return ok;
+}
+
 /* The inbox function of a job: runs it on its caller's thread, or drops
  * it (@run FALSE: the caller is stopping). Takes the inbox's reference. */
 void
@@ -306,24 +333,13 @@ _cg_job_node_func (CgInboxNode *node,
                    gboolean     run)
 {
   CgFuture *self = _cg_job_from_node (node);
-  gint state;
 
-  _cg_future_lock (self);
-  state = g_atomic_int_get (&self->state);
-  if (run && !(state & (CG_FUTURE_DONE | CG_FUTURE_CANCELLED)))
-    {
-      g_atomic_int_or (&self->state, CG_FUTURE_RUNNING);
-      _cg_future_unlock (self);
-      run_job (self, caller);
-    }
+  if (run && mark_running (self))
+    run_job (self, caller);
+  else if (run)
+    _cg_job_discard (self, NULL);
   else
-    {
-      _cg_future_unlock (self);
-      if (run)
-        _cg_job_discard (self, NULL);
-      else
-        _cg_job_discard (self, _("The caller was stopped before the job ran"));
-    }
+    _cg_job_discard (self, _("The caller was stopped before the job ran"));
 
   /* The reference the inbox held. */
   g_object_unref (self);

@@ -354,6 +354,58 @@ test_return_object (void)
   CG_TEST_ITERATE_UNTIL (MAIN_CTX, g_atomic_int_get (&finalized));
 }
 
+/* More futures alive at once than the library keeps for reuse (a
+ * magazine of 128 per thread and a depot of 256 such batches): when they
+ * go, those without room are finalized by their last unref and the others
+ * kept. Either way each is disposed once and its outcome freed once, and
+ * the futures made afterwards, recycled or new, start empty. The valgrind
+ * and ASan runs see that none is leaked or freed twice. */
+#define MANY_FUTURES (128 * 256 + 5000)
+
+static void
+count_call (gpointer data)
+{
+  g_atomic_int_inc ((gint *) data);
+}
+
+static void
+count_weak_notify (gpointer  data,
+                   GObject  *where_the_object_was)
+{
+  g_atomic_int_inc ((gint *) data);
+}
+
+static void
+test_recycle_many (void)
+{
+  CgFuture **futures = g_new (CgFuture *, MANY_FUTURES);
+
+  for (guint round = 0; round < 2; round++)
+    {
+      gint destroyed = 0;
+      gint disposed = 0;
+
+      for (guint i = 0; i < MANY_FUTURES; i++)
+        {
+          GError *error = NULL;
+
+          futures[i] = cg_future_new ();
+          g_assert_false (cg_future_is_done (futures[i]));
+          g_object_weak_ref (G_OBJECT (futures[i]), count_weak_notify, &disposed);
+          g_assert_true (cg_future_return_pointer (futures[i], &destroyed, count_call, &error));
+          g_assert_no_error (error);
+        }
+      g_assert_cmpint (g_atomic_int_get (&destroyed), ==, 0);
+
+      for (guint i = 0; i < MANY_FUTURES; i++)
+        g_object_unref (futures[i]);
+      g_assert_cmpint (g_atomic_int_get (&disposed), ==, MANY_FUTURES);
+      g_assert_cmpint (g_atomic_int_get (&destroyed), ==, MANY_FUTURES);
+    }
+
+  g_free (futures);
+}
+
 static void
 test_return_value (void)
 {
@@ -2338,6 +2390,7 @@ main (int    argc,
   cg_test_add ("/future/return/int", test_return_int);
   cg_test_add ("/future/return/pointer", test_return_pointer);
   cg_test_add ("/future/return/object", test_return_object);
+  cg_test_add ("/future/recycle/many", test_recycle_many);
   cg_test_add ("/future/return/value", test_return_value);
   cg_test_add ("/future/return/error", test_return_error);
   cg_test_add ("/future/return/new-error", test_return_new_error);
