@@ -485,7 +485,10 @@ spin_for_work (CgCaller *self,
         }
       _cg_cpu_relax ();
       if ((i & 63) == 63)
-        now = g_get_monotonic_time ();
+        {
+          now = g_get_monotonic_time ();
+          g_thread_yield ();  /* a thread sharing the processor goes first */
+        }
     }
 
   g_atomic_int_add (&idle_spinners, -1);

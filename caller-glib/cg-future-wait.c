@@ -175,6 +175,9 @@ cg_future_wait_sync (CgFuture      *self,
           now = g_get_monotonic_time ();
           if (now >= spin_end)
             break;
+          /* Let a thread that shares this processor run: the one that
+           * is to complete the future, perhaps. */
+          g_thread_yield ();
         }
     }
 

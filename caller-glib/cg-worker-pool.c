@@ -561,8 +561,12 @@ pool_spin_for_work (void)
   for (i = 0; g_atomic_int_get (&queue_length) == 0; i++)
     {
       _cg_cpu_relax ();
-      if ((i & 63) == 63 && g_get_monotonic_time () >= end)
-        break;
+      if ((i & 63) == 63)
+        {
+          if (g_get_monotonic_time () >= end)
+            break;
+          g_thread_yield ();  /* a thread sharing the processor goes first */
+        }
     }
 
   g_atomic_int_add (&pool_spinners, -1);
