@@ -45,6 +45,14 @@
  *   g_print ("%" G_GSSIZE_FORMAT "\n", cg_future_propagate_int (future, NULL));
  * ]|
  *
+ * A job that completes its own future, as add_numbers() does, makes it
+ * done at once (cg_future_is_done() and the `propagate` functions see the
+ * outcome, a waiter that is still spinning returns), but threads parked in
+ * cg_future_wait_sync() and the done callbacks are told when the job
+ * function has returned, as GTask does for a task its thread function
+ * completes. So a job should not complete its future and then wait for a
+ * thread that waits for that future.
+ *
  * Cancelling a future with cg_future_cancel() marks it cancelled at once and
  * cancels the #GCancellable of its job; the future becomes done when the job
  * ends (or when someone completes it), and then reports
@@ -1178,6 +1186,15 @@ dispatch_callbacks (CgFuture      *self,
 
 /* Completion ------------------------------------------------------------ */
 
+/* Whether new callbacks of @self run at once: it is done, and its
+ * callbacks were taken (not held for its job's return). Under the lock. */
+static inline gboolean
+is_told_done (CgFuture *self)
+{
+  return (g_atomic_int_get (&self->state) & (CG_FUTURE_DONE | CG_FUTURE_DEFERRED)) ==
+         CG_FUTURE_DONE;
+}
+
 static gboolean
 complete_full (CgFuture      *self,
                CgOutcomeKind  kind,
@@ -1233,6 +1250,20 @@ complete_full (CgFuture      *self,
 
   self->kind = kind;
   self->outcome = *data;
+
+  /* Completed by its own job while the job runs: done now for everyone
+   * who looks, but parked waiters and done callbacks are told when the job
+   * returns (_cg_future_publish()), as GTask tells of a task its thread
+   * function completes. A job of a language binding completes its future
+   * from inside the binding's call, holding the binding's interpreter
+   * lock: a waiter woken there would wake only to wait for that lock. */
+  if (from_api && (state & CG_FUTURE_RUNNING) && _cg_future_current_job () == self)
+    {
+      g_atomic_int_or (&self->state, CG_FUTURE_DONE | CG_FUTURE_DEFERRED);
+      _cg_future_unlock (self);
+      return TRUE;
+    }
+
   callbacks = self->callbacks;
   self->callbacks = NULL;
   old = g_atomic_int_or (&self->state, CG_FUTURE_DONE);
@@ -1245,6 +1276,35 @@ complete_full (CgFuture      *self,
     dispatch_callbacks (self, callbacks, owner_thread, via, stack);
 
   return TRUE;
+}
+
+void
+_cg_future_publish (CgFuture *self)
+{
+  g_autoptr(CgCaller) via = NULL;
+  CgCallback *callbacks;
+  gboolean owner_thread;
+  guint old;
+
+  if (!(g_atomic_int_get (&self->state) & CG_FUTURE_DEFERRED))
+    return;
+
+  _cg_future_lock (self);
+  callbacks = self->callbacks;
+  self->callbacks = NULL;
+  old = g_atomic_int_and (&self->state, ~CG_FUTURE_DEFERRED);
+  _cg_future_unlock (self);
+
+  if (old & CG_FUTURE_WAITERS)
+    _cg_parking_wake (self);
+
+  if (callbacks != NULL)
+    {
+      owner_thread = _cg_future_is_owner_thread (self);
+      if (!owner_thread)
+        via = _cg_future_dup_owner_caller (self);
+      dispatch_callbacks (self, callbacks, owner_thread, via, NULL);
+    }
 }
 
 static gboolean
@@ -1268,7 +1328,9 @@ complete (CgFuture      *self,
  * already done; completes the future as cancelled when it was cancelled;
  * runs the done callbacks right away on the owner thread, or hands them to
  * the owner thread's caller from another thread (which fails with
- * %CG_CALLER_ERROR_NOT_FOUND when that thread has no caller).
+ * %CG_CALLER_ERROR_NOT_FOUND when that thread has no caller). Called by the
+ * future's own job while it runs, it tells parked waiters and runs the
+ * done callbacks once the job has returned (see #CgFuture).
  *
  * Returns: %TRUE when the future was completed
  *
@@ -2339,7 +2401,7 @@ cg_future_add_done_callback (CgFuture         *self,
   entry = callback_new (callback, user_data, destroy, FALSE);
 
   _cg_future_lock (self);
-  if (!(g_atomic_int_get (&self->state) & CG_FUTURE_DONE))
+  if (!is_told_done (self))
     {
       entry->next = self->callbacks;
       self->callbacks = entry;
@@ -2450,7 +2512,7 @@ _cg_future_add_hook (CgFuture         *self,
   CgCallback *entry = callback_new (hook, user_data, destroy, TRUE);
 
   _cg_future_lock (self);
-  if (!(g_atomic_int_get (&self->state) & CG_FUTURE_DONE))
+  if (!is_told_done (self))
     {
       entry->next = self->callbacks;
       self->callbacks = entry;

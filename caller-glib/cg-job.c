@@ -282,6 +282,7 @@ run_job (CgFuture *self,
   drop_function (self);
 
   old = g_atomic_int_and (&self->state, ~CG_FUTURE_RUNNING);
+  _cg_future_publish (self);
   if (G_UNLIKELY (old & CG_FUTURE_JOB_BITS_MASK))
     tell_observers (self, old, FALSE);
   /* A job that returned a future completes with it, unless its caller was

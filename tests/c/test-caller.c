@@ -514,6 +514,79 @@ test_get_main_thread_other_context (void)
   caller_release (caller);
 }
 
+/* A job that completes its own future: the future is done at once for
+ * anyone who looks, a second completion fails, and done callbacks and
+ * parked waiters are told once the job has returned (as GTask does for a
+ * task its thread function completes). */
+typedef struct
+{
+  gint      returned;          /* the job function has returned */
+  gint      seen_by_callback;  /* what the done callback saw of it */
+  gint      callback_ran;
+  gboolean  done_inside;
+  gboolean  second_failed;
+} SelfCompleting;
+
+static void
+self_completing_job (CgFuture *future,
+                     gpointer  user_data)
+{
+  SelfCompleting *state = user_data;
+  g_autoptr(GError) error = NULL;
+
+  cg_future_return_int (future, 42, NULL);
+  state->done_inside = cg_future_is_done (future);
+  state->second_failed = !cg_future_return_int (future, 43, &error) &&
+                         g_error_matches (error, CG_FUTURE_ERROR, CG_FUTURE_ERROR_INVALID_STATE);
+  g_usleep (20 * 1000);  /* a parked waiter would be woken by now, without the rule */
+  g_atomic_int_set (&state->returned, 1);
+}
+
+static void
+self_completing_callback (CgFuture *future,
+                          gpointer  user_data)
+{
+  SelfCompleting *state = user_data;
+
+  g_atomic_int_set (&state->seen_by_callback, g_atomic_int_get (&state->returned));
+  g_atomic_int_set (&state->callback_ran, 1);
+}
+
+static void
+sleep_job (CgFuture *future,
+           gpointer  user_data)
+{
+  g_usleep (GPOINTER_TO_INT (user_data));
+}
+
+static void
+test_job_completes_its_own_future (void)
+{
+  SelfCompleting state = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CgCaller) worker = cg_caller_start_new (NULL, FALSE, NULL, &error);
+  g_autoptr(CgFuture) future = NULL;
+  g_autoptr(CgFuture) hold = NULL;
+  GMainContext *context = g_main_context_default ();
+
+  g_assert_no_error (error);
+  cg_test_main_caller ();
+  /* Keep the worker busy until the callback is in place. */
+  hold = cg_caller_call_soon (worker, sleep_job, GINT_TO_POINTER (20000), NULL, NULL);
+  future = cg_caller_call_soon (worker, self_completing_job, &state, NULL, NULL);
+  cg_future_add_done_callback (future, self_completing_callback, &state, NULL);
+
+  g_assert_true (cg_future_wait_sync (future, 10, CG_WAIT_FLAGS_NONE, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (cg_future_propagate_int (future, NULL), ==, 42);
+  CG_TEST_ITERATE_UNTIL (context, g_atomic_int_get (&state.callback_ran));
+
+  g_assert_true (state.done_inside);
+  g_assert_true (state.second_failed);
+  g_assert_cmpint (g_atomic_int_get (&state.seen_by_callback), ==, 1);
+  cg_caller_stop (worker, FALSE);
+}
+
 /* ------------------------------------------------------------------ */
 /* start_new, properties                                               */
 /* ------------------------------------------------------------------ */
@@ -2596,6 +2669,7 @@ main (int    argc,
   cg_test_add ("/caller/get/queue-before-start", test_queue_before_start);
 
   cg_test_add ("/caller/start-new/basic", test_start_new_basic);
+  cg_test_add ("/caller/job/completes-its-own-future", test_job_completes_its_own_future);
   cg_test_add ("/caller/start-new/exists", test_start_new_exists);
   cg_test_add ("/caller/start-new/context", test_start_new_context);
   cg_test_add ("/caller/properties", test_properties);
