@@ -22,8 +22,8 @@ enum
   CG_FUTURE_CHAINED   = 1 << 4, /* waits for another future's outcome */
   CG_FUTURE_HAS_JOB   = 1 << 5, /* made by cg-job.c to run a job */
   CG_FUTURE_OWNER_IS_CALLER = 1 << 6, /* owner is a CgCaller, else a GThread */
-  CG_FUTURE_DEFERRED  = 1 << 7, /* done by its running job: waiters and
-                                 * callbacks are told when the job returns */
+  CG_FUTURE_DEFERRED  = 1 << 7, /* outcome set by its running job: done
+                                 * when the job returns */
 };
 /* Bits 16 to 23 belong to the job layer (observer marks, cg-job.c). */
 #define CG_FUTURE_JOB_BITS_SHIFT 16
@@ -178,8 +178,8 @@ void        _cg_future_destroy_at_home  (CgCaller        *home,
                                          GDestroyNotify   destroy,
                                          gpointer         data);
 CgFuture   *_cg_future_current_job      (void);
-/* Once the job of @self returned: tells the waiters and runs the callbacks
- * of a completion its job made (CG_FUTURE_DEFERRED), if any. */
+/* Once the job of @self returned: makes done a future its job completed
+ * (CG_FUTURE_DEFERRED), waking waiters and running callbacks. */
 void        _cg_future_publish          (CgFuture        *self);
 char       *_cg_future_dup_cancel_message (CgFuture      *self);
 

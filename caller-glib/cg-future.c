@@ -45,12 +45,11 @@
  *   g_print ("%" G_GSSIZE_FORMAT "\n", cg_future_propagate_int (future, NULL));
  * ]|
  *
- * A job that completes its own future, as add_numbers() does, makes it
- * done at once (cg_future_is_done() and the `propagate` functions see the
- * outcome, a waiter that is still spinning returns), but threads parked in
- * cg_future_wait_sync() and the done callbacks are told when the job
- * function has returned, as GTask does for a task its thread function
- * completes. So a job should not complete its future and then wait for a
+ * A job that completes its own future, as add_numbers() does, sets its
+ * outcome at once (a second completion fails), but the future becomes
+ * done, for waiters, done callbacks and cg_future_is_done(), when the job
+ * function has returned, as a GTask completed by its thread function
+ * does. So a job should not complete its future and then wait for a
  * thread that waits for that future.
  *
  * Cancelling a future with cg_future_cancel() marks it cancelled at once and
@@ -1186,14 +1185,6 @@ dispatch_callbacks (CgFuture      *self,
 
 /* Completion ------------------------------------------------------------ */
 
-/* Whether new callbacks of @self run at once: it is done, and its
- * callbacks were taken (not held for its job's return). Under the lock. */
-static inline gboolean
-is_told_done (CgFuture *self)
-{
-  return (g_atomic_int_get (&self->state) & (CG_FUTURE_DONE | CG_FUTURE_DEFERRED)) ==
-         CG_FUTURE_DONE;
-}
 
 static gboolean
 complete_full (CgFuture      *self,
@@ -1231,7 +1222,7 @@ complete_full (CgFuture      *self,
 
   _cg_future_lock (self);
   state = g_atomic_int_get (&self->state);
-  if (state & CG_FUTURE_DONE)
+  if (state & (CG_FUTURE_DONE | CG_FUTURE_DEFERRED))
     {
       _cg_future_unlock (self);
       outcome_clear (kind, data);
@@ -1251,15 +1242,15 @@ complete_full (CgFuture      *self,
   self->kind = kind;
   self->outcome = *data;
 
-  /* Completed by its own job while the job runs: done now for everyone
-   * who looks, but parked waiters and done callbacks are told when the job
-   * returns (_cg_future_publish()), as GTask tells of a task its thread
-   * function completes. A job of a language binding completes its future
-   * from inside the binding's call, holding the binding's interpreter
-   * lock: a waiter woken there would wake only to wait for that lock. */
+  /* Completed by its own job while the job runs: the outcome is kept, and
+   * the future becomes done when the job returns (_cg_future_publish()),
+   * as a GTask its thread function completes does. A job of a language
+   * binding completes its future from inside the binding's call, holding
+   * the binding's interpreter lock: a waiter that saw it done there would
+   * only wait for that lock. */
   if (from_api && (state & CG_FUTURE_RUNNING) && _cg_future_current_job () == self)
     {
-      g_atomic_int_or (&self->state, CG_FUTURE_DONE | CG_FUTURE_DEFERRED);
+      g_atomic_int_or (&self->state, CG_FUTURE_DEFERRED);
       _cg_future_unlock (self);
       return TRUE;
     }
@@ -1292,7 +1283,8 @@ _cg_future_publish (CgFuture *self)
   _cg_future_lock (self);
   callbacks = self->callbacks;
   self->callbacks = NULL;
-  old = g_atomic_int_and (&self->state, ~CG_FUTURE_DEFERRED);
+  old = g_atomic_int_or (&self->state, CG_FUTURE_DONE);
+  g_atomic_int_and (&self->state, ~CG_FUTURE_DEFERRED);
   _cg_future_unlock (self);
 
   if (old & CG_FUTURE_WAITERS)
@@ -1329,8 +1321,8 @@ complete (CgFuture      *self,
  * runs the done callbacks right away on the owner thread, or hands them to
  * the owner thread's caller from another thread (which fails with
  * %CG_CALLER_ERROR_NOT_FOUND when that thread has no caller). Called by the
- * future's own job while it runs, it tells parked waiters and runs the
- * done callbacks once the job has returned (see #CgFuture).
+ * future's own job while it runs, it makes the future done once the job
+ * has returned (see #CgFuture).
  *
  * Returns: %TRUE when the future was completed
  *
@@ -1632,11 +1624,11 @@ cg_future_return_future (CgFuture  *self,
 
   _cg_future_lock (self);
   state = g_atomic_int_get (&self->state);
-  if (state & (CG_FUTURE_DONE | CG_FUTURE_CHAINED))
+  if (state & (CG_FUTURE_DONE | CG_FUTURE_DEFERRED | CG_FUTURE_CHAINED))
     {
       _cg_future_unlock (self);
       g_set_error_literal (error, CG_FUTURE_ERROR, CG_FUTURE_ERROR_INVALID_STATE,
-                           (state & CG_FUTURE_DONE)
+                           (state & (CG_FUTURE_DONE | CG_FUTURE_DEFERRED))
                              ? _("The future is already done; a future can be completed only once")
                              : _("The future already follows another future"));
       return FALSE;
@@ -2084,7 +2076,7 @@ cancel_one (CgFuture    *self,
 
   _cg_future_lock (self);
   state = g_atomic_int_get (&self->state);
-  if (state & CG_FUTURE_DONE)
+  if (state & (CG_FUTURE_DONE | CG_FUTURE_DEFERRED))
     {
       _cg_future_unlock (self);
       return (state & CG_FUTURE_CANCELLED) != 0;
@@ -2401,7 +2393,7 @@ cg_future_add_done_callback (CgFuture         *self,
   entry = callback_new (callback, user_data, destroy, FALSE);
 
   _cg_future_lock (self);
-  if (!is_told_done (self))
+  if (!(g_atomic_int_get (&self->state) & CG_FUTURE_DONE))
     {
       entry->next = self->callbacks;
       self->callbacks = entry;
@@ -2512,7 +2504,7 @@ _cg_future_add_hook (CgFuture         *self,
   CgCallback *entry = callback_new (hook, user_data, destroy, TRUE);
 
   _cg_future_lock (self);
-  if (!is_told_done (self))
+  if (!(g_atomic_int_get (&self->state) & CG_FUTURE_DONE))
     {
       entry->next = self->callbacks;
       self->callbacks = entry;

@@ -290,7 +290,7 @@ run_job (CgFuture *self,
    * gives up as cancelled and cancels what it waits for, as the stop does
    * to the jobs it finds waiting (it may not find this one: the stop marks
    * the caller closed before it looks). */
-  if (!(old & CG_FUTURE_DONE))
+  if (!(old & (CG_FUTURE_DONE | CG_FUTURE_DEFERRED)))
     {
       if (!(old & CG_FUTURE_CHAINED))
         _cg_future_settle (self);

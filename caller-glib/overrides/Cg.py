@@ -160,7 +160,16 @@ def _fail(future, exc, owner=None):
 
 
 def _set_value(future, value):
-    _call(_CgFuture.return_value, future, GObject.Value(GObject.TYPE_PYOBJECT, value))
+    # One GObject.Value a thread, emptied after use: making one per value
+    # costs two more calls into GLib.
+    box = getattr(_tls, 'box', None)
+    if box is None:
+        box = _tls.box = GObject.Value(GObject.TYPE_PYOBJECT)
+    box.set_value(value)
+    try:
+        _call(_CgFuture.return_value, future, box)
+    finally:
+        box.set_value(None)
 
 
 def _outcome(future):
@@ -382,8 +391,13 @@ def _timeout(timeout):
     return -1.0 if timeout is None else float(timeout)
 
 
+_FLAGS = {(shield, result): (_WAIT_SHIELD if shield else _WAIT_NONE) |
+          (_WAIT_NONE if result else _WAIT_NO_RESULT)
+          for shield in (False, True) for result in (False, True)}
+
+
 def _flags(shield, result):
-    return (_WAIT_SHIELD if shield else _WAIT_NONE) | (_WAIT_NONE if result else _WAIT_NO_RESULT)
+    return _FLAGS[bool(shield), bool(result)]
 
 
 def _wait_sync(future, timeout, flags):
@@ -555,6 +569,10 @@ def _call_job(future, func, args, kwargs):
     return func(*args, **kwargs)
 
 
+# Results that are neither futures nor awaitables, known without asking.
+_PLAIN_TYPES = frozenset((bool, int, float, str, bytes, tuple, list, dict, set))
+
+
 def _job_trampoline(future, payload):
     """The CgJobFunc of every Python job."""
     func, args, kwargs, ctx = payload
@@ -563,7 +581,9 @@ def _job_trampoline(future, payload):
     except BaseException as e:  # noqa: B902
         _complete(_fail, future, e)
         return
-    if value is future:
+    if value is None or type(value) in _PLAIN_TYPES:
+        _complete(_set_value, future, value)
+    elif value is future:
         # A job that returns its own future completes it with itself, as in
         # the async_kernel Caller API (C would refuse to chain it to itself).
         _complete(_set_value, future, value)
@@ -894,7 +914,8 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
     def call_soon(self, func, /, *args, **kwargs):
         """Runs ``func(*args, **kwargs)`` in the caller's loop, in a copy of the
         current context; a coroutine function runs there as a coroutine."""
-        return _submit(lambda f, p: _CgCaller.call_soon(self, f, p), func, args, kwargs)
+        return _CgCaller.call_soon(self, _job_trampoline,
+                                   (func, args, kwargs, contextvars.copy_context()))
 
     def call_later(self, delay, func, /, *args, **kwargs):
         """As call_soon(), no earlier than *delay* seconds from now."""
@@ -911,7 +932,8 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
     @classmethod
     def to_thread(cls, func, /, *args, **kwargs):
         """Runs ``func(*args, **kwargs)`` in a pooled worker thread."""
-        return _submit(_CgCaller.to_thread, func, args, kwargs)
+        return _CgCaller.to_thread(_job_trampoline,
+                                   (func, args, kwargs, contextvars.copy_context()))
 
     @classmethod
     def to_thread_full(cls, func, /, *args, label=None, priority=GLib.PRIORITY_DEFAULT,
