@@ -8,7 +8,7 @@ import time
 import pytest
 from gi.repository import Cg
 
-from conftest import run_future
+from conftest import run_future, run_until
 
 trace_id = contextvars.ContextVar('trace_id', default=None)
 
@@ -209,4 +209,27 @@ def test_stopping_caller_cancels_coroutine_job():
     future = caller.call_soon(job)
     assert started.wait(5)
     caller.stop()
+    assert future.cancelled()
+
+
+def test_stopping_a_main_loop_caller_interrupts_a_coroutine_holding_a_lock(main_caller):
+    """On a caller whose context the program's own loop runs (the main
+    thread's, here), stop() cancels a running coroutine job: its finally runs
+    and the lock it holds is free again."""
+    lock = Cg.AsyncLock()
+    events = []
+
+    async def holder():
+        async with lock:
+            events.append('locked')
+            try:
+                await Cg.sleep(30)
+            finally:
+                events.append('finally')
+
+    future = main_caller.call_soon(holder)
+    run_until(lambda: events == ['locked'])
+    main_caller.stop(force=True)
+    run_until(lambda: future.done() and lock.count == 0)
+    assert events == ['locked', 'finally']
     assert future.cancelled()
