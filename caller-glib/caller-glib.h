@@ -22,6 +22,7 @@
 #include "cg-worker-pool.h"
 #include "cg-exec-queue.h"
 #include "cg-async-lock.h"
+#include "cg-async-lock-guard.h"
 #include "cg-job-list.h"
 #include "cg-as-completed.h"
 #include "cg-hosted-context.h"

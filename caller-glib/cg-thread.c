@@ -32,7 +32,7 @@
 
 struct _CgThreadStart
 {
-  gatomicrefcount ref;
+  gint            ref;      /* atomic */
   char           *name;
   GThreadFunc     func;
   gpointer        data;
@@ -49,7 +49,7 @@ G_DEFINE_BOXED_TYPE (CgThreadStart, cg_thread_start, cg_thread_start_ref, cg_thr
  * keeps the one it took. */
 typedef struct
 {
-  gatomicrefcount ref;
+  gint            ref;      /* atomic */
   CgThreadSpawner func;
   gpointer        data;
   GDestroyNotify  destroy;
@@ -61,7 +61,7 @@ static Spawner *spawner;
 static void
 spawner_unref (Spawner *self)
 {
-  if (self != NULL && g_atomic_ref_count_dec (&self->ref))
+  if (self != NULL && g_atomic_int_dec_and_test (&self->ref))
     {
       if (self->destroy != NULL)
         self->destroy (self->data);
@@ -94,7 +94,7 @@ cg_set_thread_spawner (CgThreadSpawner spawner_func,
   if (spawner_func != NULL)
     {
       new_spawner = g_new0 (Spawner, 1);
-      g_atomic_ref_count_init (&new_spawner->ref);
+      g_atomic_int_set (&new_spawner->ref, 1);
       new_spawner->func = spawner_func;
       new_spawner->data = user_data;
       new_spawner->destroy = destroy;
@@ -127,7 +127,7 @@ cg_thread_start_ref (CgThreadStart *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
 
-  g_atomic_ref_count_inc (&self->ref);
+  g_atomic_int_inc (&self->ref);
   return self;
 }
 
@@ -144,7 +144,7 @@ cg_thread_start_unref (CgThreadStart *self)
 {
   g_return_if_fail (self != NULL);
 
-  if (!g_atomic_ref_count_dec (&self->ref))
+  if (!g_atomic_int_dec_and_test (&self->ref))
     return;
   if (self->glib_thread != NULL)
     g_thread_unref (self->glib_thread);
@@ -224,7 +224,7 @@ _cg_thread_spawn (const char   *name,
   CgThreadStart *self = g_new0 (CgThreadStart, 1);
   Spawner *current;
 
-  g_atomic_ref_count_init (&self->ref);
+  g_atomic_int_set (&self->ref, 1);
   self->name = g_strdup (name);
   self->func = func;
   self->data = data;
@@ -234,7 +234,7 @@ _cg_thread_spawn (const char   *name,
   g_mutex_lock (&spawner_lock);
   current = spawner;
   if (current != NULL)
-    g_atomic_ref_count_inc (&current->ref);
+    g_atomic_int_inc (&current->ref);
   g_mutex_unlock (&spawner_lock);
 
   if (current != NULL)

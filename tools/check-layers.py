@@ -31,7 +31,7 @@ LAYERS = [
     ('reply', ['cg-async-reply.c'],
      ['cg-async-reply-private.h']),
     ('features', ['cg-future-async.c', 'cg-caller-options.c', 'cg-worker-pool.c', 'cg-exec-queue.c',
-                  'cg-async-lock.c', 'cg-as-completed.c', 'cg-job-list.c',
+                  'cg-async-lock.c', 'cg-async-lock-guard.c', 'cg-as-completed.c', 'cg-job-list.c',
                   'cg-gio-bridge.c', 'cg-hosted-context.c'],
      ['cg-job-list-private.h']),
 ]

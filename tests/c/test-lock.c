@@ -1401,6 +1401,108 @@ test_base_context_forgets_locks (void)
   g_assert_cmpuint (_cg_context_count_current_entries (), <=, after_first);
 }
 
+/* ------------------------------------------------------------------ */
+/* Guards                                                              */
+/* ------------------------------------------------------------------ */
+
+typedef struct
+{
+  CgAsyncLock      *lock;
+  CgAsyncLockGuard *guard;
+  GError           *error;
+  gint              calls;   /* atomic, set last */
+} Guarded;
+
+static void
+guarded_ready (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Guarded *guarded = user_data;
+
+  guarded->guard = cg_async_lock_acquire_guarded_finish (CG_ASYNC_LOCK (source), result,
+                                                         &guarded->error);
+  g_atomic_int_set (&guarded->calls, 1);
+}
+
+/* Two guarded acquisitions from one context (two coroutines of one main
+ * loop): the second waits for the first instead of failing, and a guard
+ * gives the lock back from any context, once, when released or dropped. */
+static void
+test_guard_siblings_wait (void)
+{
+  g_autoptr(CgAsyncLock) lock = new_lock (FALSE);
+  Guarded first = { 0 }, second = { 0 };
+  GError *error = NULL;
+
+  cg_async_lock_acquire_guarded_async (lock, NULL, guarded_ready, &first);
+  cg_async_lock_acquire_guarded_async (lock, NULL, guarded_ready, &second);
+  CG_TEST_ITERATE_UNTIL (MAIN_CTX, g_atomic_int_get (&first.calls));
+  g_assert_no_error (first.error);
+  g_assert_nonnull (first.guard);
+  g_assert_true (cg_async_lock_guard_get_lock (first.guard) == lock);
+  g_assert_cmpuint (cg_async_lock_get_count (lock), ==, 1);
+  /* the guard is a context of its own: the thread's context does not hold it */
+  g_assert_false (cg_async_lock_is_in_context (lock));
+
+  /* the second waits, it does not fail */
+  for (guint i = 0; i < 5; i++)
+    g_main_context_iteration (MAIN_CTX, FALSE);
+  g_assert_cmpint (g_atomic_int_get (&second.calls), ==, 0);
+
+  g_assert_true (cg_async_lock_guard_release (first.guard, &error));
+  g_assert_no_error (error);
+  g_assert_true (cg_async_lock_guard_release (first.guard, &error));  /* again: nothing */
+  CG_TEST_ITERATE_UNTIL (MAIN_CTX, g_atomic_int_get (&second.calls));
+  g_assert_no_error (second.error);
+  g_assert_nonnull (second.guard);
+  g_assert_cmpuint (cg_async_lock_get_count (lock), ==, 1);
+
+  /* dropping the last reference gives it back */
+  g_clear_pointer (&second.guard, cg_async_lock_guard_unref);
+  g_assert_cmpuint (cg_async_lock_get_count (lock), ==, 0);
+  cg_async_lock_guard_unref (first.guard);
+  g_assert_cmpuint (cg_async_lock_get_count (lock), ==, 0);
+}
+
+/* A context that holds a reentrant lock enters it again through a guard;
+ * the lock is free once both are given back. */
+static void
+guard_in_context_start (gpointer user_data)
+{
+  Guarded *guarded = user_data;
+
+  cg_async_lock_acquire_guarded_async (guarded->lock, NULL, guarded_ready, guarded);
+}
+
+static void
+test_guard_reentrant_holder (void)
+{
+  g_autoptr(CgAsyncLock) lock = new_lock (TRUE);
+  CgContext *ctx = cg_context_new ();
+  Acq held = { 0 };
+  Guarded inner = { lock, NULL, NULL, 0 };
+  GError *error = NULL;
+
+  acquire_in_context (ctx, lock, NULL, &held);
+  CG_TEST_ITERATE_UNTIL (MAIN_CTX, g_atomic_int_get (&held.calls));
+  g_assert_true (held.ok);
+
+  g_assert_true (cg_context_run (ctx, guard_in_context_start, &inner, &error));
+  g_assert_no_error (error);
+  CG_TEST_ITERATE_UNTIL (MAIN_CTX, g_atomic_int_get (&inner.calls));
+  g_assert_no_error (inner.error);
+  g_assert_cmpuint (cg_async_lock_get_count (lock), ==, 2);
+
+  g_clear_pointer (&inner.guard, cg_async_lock_guard_unref);
+  g_assert_cmpuint (cg_async_lock_get_count (lock), ==, 1);
+  g_assert_true (release_in_context (ctx, lock, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (cg_async_lock_get_count (lock), ==, 0);
+  acq_clear (&held);
+  cg_context_unref (ctx);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1413,6 +1515,8 @@ main (int    argc,
   cg_test_add ("/lock/mutex/contention/threads", test_mutex_contention_threads);
   cg_test_add ("/lock/mutex/contention/siblings", test_mutex_siblings_contend);
   cg_test_add ("/lock/mutex/not-reentrant", test_mutex_not_reentrant);
+  cg_test_add ("/lock/guard/siblings-wait", test_guard_siblings_wait);
+  cg_test_add ("/lock/guard/reentrant-holder", test_guard_reentrant_holder);
   cg_test_add ("/lock/mutex/cancel-waiter", test_mutex_cancel_waiter);
   cg_test_add ("/lock/mutex/release-not-held", test_mutex_release_not_held);
   cg_test_add ("/lock/mutex/fifo", test_mutex_fifo);
