@@ -100,30 +100,33 @@ export function wait(future, {timeout = -1, cancellable = null, shield = false} 
     });
 }
 
-function acquireIn(context, lock) {
-    return new Promise((resolve, reject) => context.run(() =>
-        lock.acquire_async(null, (_, result) => {
+/**
+ * Acquires @lock as an owner of its own (cg_async_lock_acquire_guarded_async()):
+ * resolves to a Cg.AsyncLockGuard, whose release() gives the lock back. Two
+ * async functions of the JS thread that acquire it this way wait for each
+ * other in turn. Release the guard yourself (in a `finally`): the garbage
+ * collector would do it only at some later time.
+ */
+export function acquire(lock, {cancellable = null} = {}) {
+    return new Promise((resolve, reject) =>
+        lock.acquire_guarded_async(cancellable, (_, result) => {
             try {
-                resolve(lock.acquire_finish(result));
+                resolve(lock.acquire_guarded_finish(result));
             } catch (e) {
                 reject(e);
             }
-        })));
+        }));
 }
 
 /**
- * Runs the async function @fn holding @lock, and releases it when @fn's
- * promise settles. Each call holds the lock in a Cg context of its own, so
- * two async functions of the JS thread wait for each other in turn, as
- * they would on two threads (a lock is held by a context: see
- * docs/locks-and-contexts.md). Resolves to what @fn resolves to.
+ * Runs the async function @fn holding @lock (through acquire()), and
+ * releases it when @fn's promise settles. Resolves to what @fn resolves to.
  */
 export async function withLock(lock, fn) {
-    const context = Cg.Context.copy_current();
-    await acquireIn(context, lock);
+    const guard = await acquire(lock);
     try {
         return await fn();
     } finally {
-        context.run(() => lock.release());
+        guard.release();
     }
 }

@@ -107,4 +107,23 @@ test('withLock(): two async functions of the JS thread take the lock in turn', a
     assertEqual(lock.get_count(), 0);
 });
 
+test('acquire(): a guard each, taken in turn, released in finally', async () => {
+    const CgJS = await loadCgJS();
+    const lock = new Cg.AsyncLock();
+    const trace = [];
+    const user = async name => {
+        const guard = await CgJS.acquire(lock);
+        try {
+            trace.push(`${name}+`);
+            await sleep(20);
+            trace.push(`${name}-`);
+        } finally {
+            guard.release();
+        }
+    };
+    await Promise.all([user('a'), user('b')]);
+    assertEqual(trace, ['a+', 'a-', 'b+', 'b-']);
+    assertEqual(lock.get_count(), 0);
+});
+
 run();

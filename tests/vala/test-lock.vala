@@ -210,6 +210,45 @@ static void test_cancelled () {
     run_async ((cb) => cancelled.begin (cb), (res) => cancelled.end (res));
 }
 
+/* Two coroutines begun outside of any job, each holding the lock through
+ * a guard: the second waits for the first instead of failing, and a guard
+ * gives the lock back when it goes out of scope. */
+static async void guarded_section (Cg.AsyncLock alock, string name, StringBuilder log,
+                                   Cg.Future done) {
+    Error? failure = null;
+    try {
+        var guard = yield alock.acquire_guarded_async (null);
+        assert_true (guard.get_lock () == alock);
+        log.append ("%s+ ".printf (name));
+        yield sleep (0.01);
+        log.append ("%s- ".printf (name));
+    } catch (Error e) {
+        failure = e;
+    }
+    /* the guard is gone: the lock is free, or the other section's */
+    complete (done, failure);
+}
+
+static async void guarded () throws Error {
+    main_caller ();
+    var alock = new Cg.AsyncLock ();
+    var log = new StringBuilder ();
+    var a = new Cg.Future ();
+    var b = new Cg.Future ();
+    guarded_section.begin (alock, "a", log, a);
+    guarded_section.begin (alock, "b", log, b);
+    yield a.wait_async (WAIT, Cg.WaitFlags.NONE, null);
+    yield b.wait_async (WAIT, Cg.WaitFlags.NONE, null);
+    a.check ();
+    b.check ();
+    assert_cmpstr (log.str, CompareOperator.EQ, "a+ a- b+ b- ");
+    assert_cmpuint (alock.get_count (), CompareOperator.EQ, 0);
+}
+
+static void test_guarded () {
+    run_async ((cb) => guarded.begin (cb), (res) => guarded.end (res));
+}
+
 int main (string[] args) {
     Test.init (ref args);
     Test.add_func ("/vala/alock/serialises-coroutines", test_serialises);
@@ -217,6 +256,7 @@ int main (string[] args) {
     Test.add_func ("/vala/alock/reentrant", test_reentrant);
     Test.add_func ("/vala/alock/across-threads", test_across_threads);
     Test.add_func ("/vala/alock/cancelled-waiter", test_cancelled);
+    Test.add_func ("/vala/alock/guarded-coroutines-wait", test_guarded);
     int status = Test.run ();
     Cg.Caller.stop_all (true);
     return status;
