@@ -20,6 +20,7 @@
 #include "cg-caller.h"
 #include "cg-gio-bridge.h"
 #include "cg-worker-pool.h"
+#include "cg-fallible-job.h"
 #include "cg-exec-queue.h"
 #include "cg-async-lock.h"
 #include "cg-async-lock-guard.h"

@@ -1982,6 +1982,140 @@ cg_future_propagate_object (CgFuture  *self,
 }
 
 /**
+ * cg_future_return_string:
+ * @self: a #CgFuture
+ * @string: (nullable): the result; it is copied
+ * @error: return location for a #GError
+ *
+ * Completes the future with a copy of @string, a #GValue of
+ * %G_TYPE_STRING; see cg_future_return_value().
+ *
+ * Returns: %TRUE when the future was completed
+ *
+ * Since: 0.1
+ */
+gboolean
+cg_future_return_string (CgFuture    *self,
+                         const char  *string,
+                         GError     **error)
+{
+  g_auto(GValue) value = G_VALUE_INIT;
+
+  g_return_val_if_fail (CG_IS_FUTURE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  g_value_init (&value, G_TYPE_STRING);
+  g_value_set_string (&value, string);
+  return cg_future_return_value (self, &value, error);
+}
+
+/**
+ * cg_future_return_double:
+ * @self: a #CgFuture
+ * @number: the result
+ * @error: return location for a #GError
+ *
+ * Completes the future with @number, a #GValue of %G_TYPE_DOUBLE; see
+ * cg_future_return_value().
+ *
+ * Returns: %TRUE when the future was completed
+ *
+ * Since: 0.1
+ */
+gboolean
+cg_future_return_double (CgFuture  *self,
+                         gdouble    number,
+                         GError   **error)
+{
+  g_auto(GValue) value = G_VALUE_INIT;
+
+  g_return_val_if_fail (CG_IS_FUTURE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  g_value_init (&value, G_TYPE_DOUBLE);
+  g_value_set_double (&value, number);
+  return cg_future_return_value (self, &value, error);
+}
+
+/**
+ * cg_future_propagate_string:
+ * @self: a #CgFuture
+ * @error: return location for the future's failure
+ *
+ * Reads a string result. Fails as cg_future_check() does, or with
+ * %CG_FUTURE_ERROR_INVALID_STATE when the result is not a string.
+ *
+ * Returns: (transfer full) (nullable): a copy of the string (%NULL for a
+ *   %NULL string), or %NULL with @error set
+ *
+ * Since: 0.1
+ */
+char *
+cg_future_propagate_string (CgFuture  *self,
+                            GError   **error)
+{
+  CgFuture *holder;
+
+  g_return_val_if_fail (CG_IS_FUTURE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  holder = resolve (self, error);
+  if (holder == NULL)
+    return NULL;
+
+  if (holder->kind == CG_OUTCOME_VALUE && G_VALUE_HOLDS_STRING (holder->outcome.value))
+    return g_value_dup_string (holder->outcome.value);
+
+  set_type_error (error, _("The result of the future is not a string; read it "
+                            "as the type it holds"));
+  return NULL;
+}
+
+/**
+ * cg_future_propagate_double:
+ * @self: a #CgFuture
+ * @error: return location for the future's failure
+ *
+ * Reads a floating-point result (also from an integer result). Fails as
+ * cg_future_check() does, or with %CG_FUTURE_ERROR_INVALID_STATE when the
+ * result is not a number.
+ *
+ * Returns: the result, or 0 with @error set
+ *
+ * Since: 0.1
+ */
+gdouble
+cg_future_propagate_double (CgFuture  *self,
+                            GError   **error)
+{
+  CgFuture *holder;
+
+  g_return_val_if_fail (CG_IS_FUTURE (self), 0);
+  g_return_val_if_fail (error == NULL || *error == NULL, 0);
+
+  holder = resolve (self, error);
+  if (holder == NULL)
+    return 0;
+
+  if (holder->kind == CG_OUTCOME_INT)
+    return (gdouble) holder->outcome.integer;
+  if (holder->kind == CG_OUTCOME_VALUE)
+    {
+      g_auto(GValue) number = G_VALUE_INIT;
+
+      g_value_init (&number, G_TYPE_DOUBLE);
+      if (g_value_transform (holder->outcome.value, &number) &&
+          !G_VALUE_HOLDS_STRING (holder->outcome.value) &&
+          !G_VALUE_HOLDS_BOOLEAN (holder->outcome.value))
+        return g_value_get_double (&number);
+    }
+
+  set_type_error (error, _("The result of the future is not a number; read it "
+                            "as the type it holds"));
+  return 0;
+}
+
+/**
  * cg_future_dup_exception:
  * @self: a #CgFuture
  * @error: return location for a #GError: %CG_FUTURE_ERROR_CANCELLED when

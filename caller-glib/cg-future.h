@@ -58,6 +58,14 @@ gboolean      cg_future_return_object         (CgFuture          *self,
                                                GObject           *object,
                                                GError           **error);
 CG_AVAILABLE_IN_0_1
+gboolean      cg_future_return_string         (CgFuture          *self,
+                                               const char        *string,
+                                               GError           **error);
+CG_AVAILABLE_IN_0_1
+gboolean      cg_future_return_double         (CgFuture          *self,
+                                               gdouble            number,
+                                               GError           **error);
+CG_AVAILABLE_IN_0_1
 gboolean      cg_future_return_error          (CgFuture          *self,
                                                GError            *failure,
                                                GError           **error);
@@ -88,6 +96,12 @@ gpointer      cg_future_propagate_pointer     (CgFuture          *self,
                                                GError           **error);
 CG_AVAILABLE_IN_0_1
 GObject      *cg_future_propagate_object      (CgFuture          *self,
+                                               GError           **error);
+CG_AVAILABLE_IN_0_1
+char         *cg_future_propagate_string      (CgFuture          *self,
+                                               GError           **error);
+CG_AVAILABLE_IN_0_1
+gdouble       cg_future_propagate_double      (CgFuture          *self,
                                                GError           **error);
 CG_AVAILABLE_IN_0_1
 gboolean      cg_future_check                 (CgFuture          *self,

@@ -588,6 +588,71 @@ test_job_completes_its_own_future (void)
   cg_caller_stop (worker, FALSE);
 }
 
+static void
+fallible_ok (CgFuture  *future,
+             gpointer   user_data,
+             GError   **error)
+{
+  cg_future_return_int (future, 7, error);
+}
+
+static void
+fallible_throws (CgFuture  *future,
+                 gpointer   user_data,
+                 GError   **error)
+{
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no such header");
+}
+
+static void
+fallible_completes_then_throws (CgFuture  *future,
+                                gpointer   user_data,
+                                GError   **error)
+{
+  cg_future_return_int (future, 1, NULL);
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "too late");
+}
+
+static void
+count_destroy_atomic (gpointer user_data)
+{
+  g_atomic_int_inc ((gint *) user_data);
+}
+
+/* A job that throws fails its future with the error, unless it completed
+ * the future first; the data is freed either way. */
+static void
+test_fallible_jobs (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CgCaller) worker = cg_caller_start_new (NULL, FALSE, NULL, &error);
+  g_autoptr(CgFuture) ok = NULL, thrown = NULL, late = NULL, pooled = NULL;
+  gint destroyed = 0;
+
+  ok = cg_caller_call_soon_fallible (worker, fallible_ok, &destroyed, count_destroy_atomic, &error);
+  thrown = cg_caller_call_soon_fallible (worker, fallible_throws, &destroyed, count_destroy_atomic,
+                                         &error);
+  late = cg_caller_call_soon_fallible (worker, fallible_completes_then_throws, NULL, NULL, &error);
+  pooled = cg_caller_to_thread_fallible (fallible_throws, &destroyed, count_destroy_atomic, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (cg_future_wait_sync (ok, 10, CG_WAIT_FLAGS_NONE, NULL, &error));
+  g_assert_cmpint (cg_future_propagate_int (ok, NULL), ==, 7);
+  g_assert_false (cg_future_wait_sync (thrown, 10, CG_WAIT_FLAGS_NONE, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_cmpstr (error->message, ==, "no such header");
+  g_clear_error (&error);
+  g_assert_true (cg_future_wait_sync (late, 10, CG_WAIT_FLAGS_NONE, NULL, &error));
+  g_assert_cmpint (cg_future_propagate_int (late, NULL), ==, 1);
+  g_assert_false (cg_future_wait_sync (pooled, 10, CG_WAIT_FLAGS_NONE, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  CG_TEST_ITERATE_UNTIL (NULL, g_atomic_int_get (&destroyed) == 3);
+  cg_caller_stop (worker, FALSE);
+  cg_caller_stop_all (FALSE);  /* the pool's workers */
+}
+
 /* ------------------------------------------------------------------ */
 /* start_new, properties                                               */
 /* ------------------------------------------------------------------ */
@@ -2671,6 +2736,7 @@ main (int    argc,
 
   cg_test_add ("/caller/start-new/basic", test_start_new_basic);
   cg_test_add ("/caller/job/completes-its-own-future", test_job_completes_its_own_future);
+  cg_test_add ("/caller/job/fallible", test_fallible_jobs);
   cg_test_add ("/caller/start-new/exists", test_start_new_exists);
   cg_test_add ("/caller/start-new/context", test_start_new_context);
   cg_test_add ("/caller/properties", test_properties);

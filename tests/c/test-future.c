@@ -2372,6 +2372,42 @@ test_bad_input (void)
 
 /* ------------------------------------------------------------------ */
 
+/* Strings and doubles in and out, and a type error in between. */
+static void
+test_typed_string_double (void)
+{
+  g_autoptr(CgFuture) text = cg_future_new ();
+  g_autoptr(CgFuture) number = cg_future_new ();
+  g_autoptr(CgFuture) integer = cg_future_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *got = NULL;
+
+  g_assert_true (cg_future_return_string (text, "forty-two", &error));
+  g_assert_no_error (error);
+  got = cg_future_propagate_string (text, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (got, ==, "forty-two");
+  g_assert_cmpfloat (cg_future_propagate_double (text, &error), ==, 0);
+  g_assert_error (error, CG_FUTURE_ERROR, CG_FUTURE_ERROR_INVALID_STATE);
+  g_clear_error (&error);
+
+  g_assert_true (cg_future_return_double (number, 2.5, &error));
+  g_assert_cmpfloat (cg_future_propagate_double (number, &error), ==, 2.5);
+  g_assert_no_error (error);
+  g_assert_null (cg_future_propagate_string (number, &error));
+  g_assert_error (error, CG_FUTURE_ERROR, CG_FUTURE_ERROR_INVALID_STATE);
+  g_clear_error (&error);
+
+  /* an integer reads as a double too */
+  g_assert_true (cg_future_return_int (integer, 7, NULL));
+  g_assert_cmpfloat (cg_future_propagate_double (integer, &error), ==, 7.0);
+  g_assert_no_error (error);
+
+  /* done already: a second string is refused */
+  g_assert_false (cg_future_return_string (text, "again", &error));
+  g_assert_error (error, CG_FUTURE_ERROR, CG_FUTURE_ERROR_INVALID_STATE);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -2383,6 +2419,7 @@ main (int    argc,
   cg_test_main_caller ();
 
   cg_test_add ("/future/new/current-thread", test_new_current_thread);
+  cg_test_add ("/future/typed/string-double", test_typed_string_double);
   cg_test_add ("/future/new/for-thread", test_new_for_thread);
   cg_test_add ("/future/new/thread-property", test_thread_property);
 

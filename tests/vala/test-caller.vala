@@ -338,6 +338,37 @@ static void test_many () {
     run_async ((cb) => many.begin (cb), (res) => many.end (res));
 }
 
+/* Jobs that throw need no try/catch: the error fails the future. Strings
+ * and doubles come back typed. */
+static async void fallible_and_typed () throws Error {
+    var worker = new Cg.Caller.start_new ("vala-fallible", false, null);
+    var text = worker.call_soon_fallible ((f) => {
+        f.return_string ("header: %d".printf (42));
+    });
+    var number = Cg.Caller.to_thread_fallible ((f) => {
+        f.return_double (2.5);
+    });
+    var thrown = worker.call_soon_fallible ((f) => {
+        throw new IOError.NOT_FOUND ("no such header");
+    });
+
+    yield text.wait_async ();
+    assert_cmpstr (text.propagate_string (), CompareOperator.EQ, "header: 42");
+    yield number.wait_async ();
+    assert_cmpfloat (number.propagate_double (), CompareOperator.EQ, 2.5);
+    try {
+        yield thrown.wait_async ();
+        assert_not_reached ();
+    } catch (IOError.NOT_FOUND e) {
+        assert_cmpstr (e.message, CompareOperator.EQ, "no such header");
+    }
+    worker.stop (false);
+}
+
+static void test_fallible_and_typed () {
+    run_async ((cb) => fallible_and_typed.begin (cb), (res) => fallible_and_typed.end (res));
+}
+
 int main (string[] args) {
     Test.init (ref args);
     Test.add_func ("/vala/caller/worker-wait-sync", test_worker_wait_sync);
@@ -348,6 +379,7 @@ int main (string[] args) {
     Test.add_func ("/vala/caller/main-caller-jobs", test_main_caller_jobs);
     Test.add_func ("/vala/caller/coroutine-on-worker", test_coroutines_on_worker);
     Test.add_func ("/vala/caller/as-completed-and-wait", test_many);
+    Test.add_func ("/vala/caller/fallible-jobs-and-typed-results", test_fallible_and_typed);
     int status = Test.run ();
     Cg.Caller.stop_all (true);
     return status;
