@@ -74,6 +74,24 @@ export function callLater(caller, seconds, fn, ...args) {
     return caller.call_later(seconds, future => runJob(future, fn, args));
 }
 
+/**
+ * Calls @fn(future) once @future is done, on the future's thread (the JS
+ * thread, for the futures JS code gets). What @fn throws, or the promise it
+ * returns rejects with, is logged with its stack (logError), not lost.
+ */
+export function onDone(future, fn) {
+    const report = e => logError(e, 'Cg: a done callback failed');
+    future.add_done_callback(done => {
+        try {
+            const result = fn(done);
+            if (result && typeof result.then === 'function')
+                result.catch(report);
+        } catch (e) {
+            report(e);
+        }
+    });
+}
+
 // The value of a done future: its basic value or object.
 function valueOf(future) {
     const [, value] = future.propagate_value();

@@ -8,51 +8,54 @@
  */
 
 async void run_example (Cg.Caller worker) throws Error {
-    /* A lambda on the worker thread; `yield` waits without blocking. */
-    var answer = worker.call_soon ((future) => {
-        try {
-            future.return_int (6 * 7);
-        } catch (Error e) {
-            warning ("%s", e.message);
-        }
+    /* A lambda on the worker thread; a fallible job needs no try/catch. */
+    var answer = worker.call_soon_fallible ((future) => {
+        future.return_int (6 * 7);
     });
-    yield answer.wait_async (5.0, Cg.WaitFlags.NONE, null);  /* at most 5 s */
+    yield answer.wait_async (5.0);  /* at most 5 s */
     print ("call_soon: %d\n", (int) answer.propagate_int ());
 
-    /* Failures are GErrors, caught by domain and code. */
+    /* Strings (and doubles) come back typed. */
+    var text = Cg.Caller.to_thread_fallible ((future) => {
+        future.return_string ("from the pool");
+    });
+    yield text.wait_async ();
+    print ("to_thread: %s\n", text.propagate_string ());
+
+    /* Failures are GErrors, caught by domain and code; a fallible job
+     * throws them. */
+    var failing = worker.call_soon_fallible ((future) => {
+        throw new IOError.NOT_FOUND ("no such file");
+    });
+    try {
+        yield failing.wait_async ();
+    } catch (IOError.NOT_FOUND e) {
+        print ("error: %s\n", e.message);
+    }
+
     var slow = worker.call_later (60.0, (future) => {});
     try {
-        yield slow.wait_async (0.05, Cg.WaitFlags.NONE, null);
+        yield slow.wait_async (0.05);
     } catch (Cg.CallerError.TIMED_OUT e) {
         print ("timeout: %s (cancelled: %s)\n", e.message, slow.is_cancelled ().to_string ());
     }
 
-    /* An async lock: jobs take turns, each in a context of its own. */
+    /* An async lock: each guard is an owner of its own, so two coroutines
+     * of this loop take turns; a guard gives the lock back at scope end. */
     var alock = new Cg.AsyncLock ();
-    var main = Cg.Caller.get_current ();
-    Cg.Future[] turns = {};
-    foreach (var name in new string[] { "first", "second" }) {
-        turns += main.call_soon ((future) => {
-            var done = new Cg.Future ();
-            take_turn.begin (alock, worker, name, done);
-            try {
-                future.return_future (done);
-            } catch (Error e) {
-                warning ("%s", e.message);
-            }
-        });
-    }
-    foreach (var turn in turns)
-        yield turn.wait_async (5.0, Cg.WaitFlags.NONE, null);
+    var first = new Cg.Future ();
+    var second = new Cg.Future ();
+    take_turn.begin (alock, worker, "first", first);
+    take_turn.begin (alock, worker, "second", second);
+    yield first.wait_async (5.0);
+    yield second.wait_async (5.0);
 }
 
 async void take_turn (Cg.AsyncLock alock, Cg.Caller worker, string name, Cg.Future done) {
     try {
-        yield alock.acquire_async (null);
-        var work = worker.call_later (0.01, (future) => {});
-        yield work.wait_async (5.0, Cg.WaitFlags.NONE, null);
-        print ("lock: %s turn done\n", name);
-        alock.release ();
+        var guard = yield alock.acquire_guarded_async (null);
+        yield worker.call_later (0.01, (future) => {}).wait_async (5.0);
+        print ("lock: %s turn done (%u holder)\n", name, guard.get_lock ().get_count ());
         done.return_boolean (true);
     } catch (Error e) {
         try {
@@ -73,12 +76,8 @@ int main () {
         var worker = new Cg.Caller.start_new ("example-worker", false, null);
 
         /* Blocking waits are fine outside the future's own thread. */
-        var sum = worker.call_soon ((future) => {
-            try {
-                future.return_int (1 + 2);
-            } catch (Error e) {
-                warning ("%s", e.message);
-            }
+        var sum = worker.call_soon_fallible ((future) => {
+            future.return_int (1 + 2);
         });
         sum.wait_sync (5.0, Cg.WaitFlags.NONE);
         print ("wait_sync: %d\n", (int) sum.propagate_int ());

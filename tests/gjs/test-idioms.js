@@ -126,4 +126,34 @@ test('acquire(): a guard each, taken in turn, released in finally', async () => 
     assertEqual(lock.get_count(), 0);
 });
 
+test('onDone(): a done callback that throws or rejects is logged, not lost', async () => {
+    const CgJS = await loadCgJS();
+    const main = mainCaller();
+    const logged = [];
+    const saved = globalThis.logError;
+    globalThis.logError = (e, prefix) => logged.push(`${prefix}: ${e.message}`);
+    try {
+        const future = CgJS.callSoon(main, () => 1);
+        let seen = null;
+        CgJS.onDone(future, f => {
+            seen = f.propagate_int();
+            throw new Error('thrown in a callback');
+        });
+        CgJS.onDone(future, async () => {
+            await sleep(1);
+            throw new Error('rejected in a callback');
+        });
+        await CgJS.wait(future, {timeout: 5});
+        for (let i = 0; i < 100 && logged.length < 2; i++)
+            await sleep(10);
+        assertEqual(seen, 1);
+        assertEqual(logged.sort(), [
+            'Cg: a done callback failed: rejected in a callback',
+            'Cg: a done callback failed: thrown in a callback',
+        ]);
+    } finally {
+        globalThis.logError = saved;
+    }
+});
+
 run();
