@@ -266,13 +266,23 @@ _hosts = weakref.WeakKeyDictionary()  # loop -> {context: _Host, None: context}
 
 
 class _Host:
-    """A GLib.MainContext run by an asyncio loop while it has users."""
+    """A GLib.MainContext run by an asyncio loop while it has users (and a
+    second longer, for the next await); closed at the latest when the loop
+    shuts down and cancels its tasks."""
 
-    __slots__ = ('loop', 'context', 'hosted', 'users', 'timer')
+    __slots__ = ('_loop', 'context', 'hosted', 'users', 'timer', 'closer', 'keeper')
+
+    IDLE_SECONDS = 1.0
 
     def __init__(self, loop, context):
-        self.loop, self.context = loop, context
-        self.hosted, self.users, self.timer = None, 0, None
+        self._loop, self.context = weakref.ref(loop), context
+        self.hosted, self.users, self.timer, self.closer, self.keeper = (None, 0, None, None,
+                                                                         None)
+
+    @property
+    def loop(self):
+        """The loop, or None once it is gone (the host does not keep it)."""
+        return self._loop()
 
     @classmethod
     def of(cls, loop, context=None):
@@ -301,29 +311,46 @@ class _Host:
         """One more user; the loop runs the context from now on. GLib.Error
         (BUSY) if another thread runs it."""
         if self.hosted is None:
+            loop = self.loop
             self.hosted = Cg.HostedContext.new(self.context)
-            self.loop.add_reader(self.hosted.get_fd(), self.run)
-            self.loop.call_soon(self.run)
+            loop.add_reader(self.hosted.get_fd(), self.run)
+            loop.call_soon(self.run)
+            self.keeper = _watch_shutdown(self)
         self.users += 1
 
     def release(self):
         self.users -= 1
-        if self.users == 0 and not self.loop.is_closed():
-            self.loop.call_soon(self._close_unused)
+        loop = self.loop
+        if self.users == 0 and self.closer is None and loop is not None and not loop.is_closed():
+            self.closer = loop.call_later(self.IDLE_SECONDS, self._close_unused)
 
     def release_threadsafe(self):
+        loop = self.loop
         try:
-            self.loop.call_soon_threadsafe(self.release)
+            if loop is not None:
+                loop.call_soon_threadsafe(self.release)
         except RuntimeError:  # the loop is closed
             pass
 
     def _close_unused(self):
-        if self.users == 0 and self.hosted is not None:
-            self.loop.remove_reader(self.hosted.get_fd())
-            if self.timer is not None:
-                self.timer.cancel()
-            self.hosted.close()
-            self.hosted = self.timer = None
+        self.closer = None
+        if self.users == 0:
+            self._close()
+
+    def _close(self):
+        if self.hosted is None:
+            return
+        keeper, self.keeper = self.keeper, None
+        if keeper is not None:
+            _run_now(keeper.aclose())
+        loop = self.loop
+        if loop is not None and not loop.is_closed():
+            loop.remove_reader(self.hosted.get_fd())
+        for handle in (self.timer, self.closer):
+            if handle is not None:
+                handle.cancel()
+        self.hosted.close()
+        self.hosted = self.timer = self.closer = self.keeper = None
 
     def run(self):
         if self.hosted is None:
@@ -338,14 +365,42 @@ class _Host:
             self.timer.cancel()
             self.timer = None
         if timeout >= 0 and self.hosted is not None:
-            self.timer = self.loop.call_at(self.loop.time() + timeout / 1000, self.run)
+            loop = self.loop
+            self.timer = loop.call_at(loop.time() + timeout / 1000, self.run)
+
+
+def _run_now(coroutine):
+    """Runs *coroutine*, which must not suspend, to its end."""
+    try:
+        coroutine.send(None)
+    except StopIteration:
+        pass
+
+
+async def _shutdown_watch(host):
+    try:
+        yield
+    finally:  # closed by the loop's shutdown, or by host._close()
+        if host.keeper is not None:
+            host.keeper = None
+            host._close()
+
+
+def _watch_shutdown(host):
+    """An asynchronous generator, started in the running loop, that closes
+    *host* when the loop shuts down: asyncio.run() and Runner close the
+    asynchronous generators of the loop (shutdown_asyncgens()) before they
+    close it. Unlike a task, it stays out of asyncio.all_tasks()."""
+    watch = _shutdown_watch(host)
+    _run_now(watch.asend(None))
+    return watch
 
 
 def _host_caller(caller, loop):
     """Has *loop* run *caller*'s jobs until it stops, unless someone else runs
     its context."""
     hosted = caller.__dict__.get('_cg_host')
-    if caller.stopped or (hosted is not None and not hosted.loop.is_closed()):
+    if caller.stopped or (hosted is not None and hosted.hosted is not None):
         return
     host = _Host.of(loop, caller.context)
     try:
