@@ -312,5 +312,7 @@ def test_each_asyncio_run_leaves_nothing_open():
     for _ in range(30):
         run(main())
     gc.collect()
-    assert len(os.listdir('/proc/self/fd')) <= before
+    # A pool worker started meanwhile has a descriptor of its own; a leak
+    # of one a run would be 30.
+    assert len(os.listdir('/proc/self/fd')) <= before + 3
     assert len(override._hosts) == 0
