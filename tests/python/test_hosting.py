@@ -308,11 +308,12 @@ def test_each_asyncio_run_leaves_nothing_open():
         assert await Cg.Caller.to_thread(lambda: 1) == 1
 
     run(main())
-    before = len(os.listdir('/proc/self/fd'))
+    gc.collect()
+    before, hosts_before = len(os.listdir('/proc/self/fd')), len(override._hosts)
     for _ in range(30):
         run(main())
     gc.collect()
     # A pool worker started meanwhile has a descriptor of its own; a leak
     # of one a run would be 30.
     assert len(os.listdir('/proc/self/fd')) <= before + 3
-    assert len(override._hosts) == 0
+    assert len(override._hosts) <= hosts_before + 1
