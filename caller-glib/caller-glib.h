@@ -21,6 +21,7 @@
 #include "cg-gio-bridge.h"
 #include "cg-worker-pool.h"
 #include "cg-fallible-job.h"
+#include "cg-token-job.h"
 #include "cg-exec-queue.h"
 #include "cg-async-lock.h"
 #include "cg-async-lock-guard.h"

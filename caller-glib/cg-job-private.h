@@ -30,6 +30,9 @@ void        _cg_job_abandon         (CgFuture        *job,
                                      const char      *reason);
 CgFuture   *_cg_job_current         (void);
 gboolean    _cg_job_is_finished     (CgFuture        *job);
+/* On the thread running @job: its function took its data, so no destroy
+ * notify runs when it returns. */
+void        _cg_job_keep_data       (CgFuture        *job);
 void        _cg_job_link_cancellable (CgFuture       *job,
                                      GCancellable    *cancellable);
 

@@ -226,6 +226,14 @@ drop_function (CgFuture *self)
     destroy (data);
 }
 
+void
+_cg_job_keep_data (CgFuture *self)
+{
+  g_return_if_fail (self == current_job);
+
+  self->func_destroy = NULL;
+}
+
 /* Whether the job's future is done and its function not executing. */
 gboolean
 _cg_job_is_finished (CgFuture *self)

@@ -23,6 +23,7 @@ import asyncio
 import collections.abc
 import contextvars
 import inspect
+import itertools
 import logging
 import threading
 import types
@@ -711,6 +712,38 @@ def _cancel_message(future):
     return None
 
 
+# The jobs of call_soon() and to_thread() reach the library as numbers
+# (cg_caller_call_soon_token()): one runner for all of them, instead of a
+# new callback made, and freed after the job in one more call into Python,
+# for each.
+_token_jobs = {}
+_token_numbers = itertools.count(1)
+
+
+def _token_runner(future, token):
+    """The CgTokenRunner: runs job *token*, or forgets it (*future* None)."""
+    payload = _token_jobs.pop(token, None)
+    if future is not None and payload is not None:
+        _job_trampoline(future, payload)
+
+
+def _to_thread_token(unused, token):
+    return _CgCaller.to_thread_token(token)
+
+
+def _submit_token(submit, caller, func, args, kwargs):
+    token = next(_token_numbers)
+    _token_jobs[token] = (func, args, kwargs, contextvars.copy_context())
+    try:
+        return submit(caller, token)
+    except BaseException:
+        _token_jobs.pop(token, None)
+        raise
+
+
+Cg.set_token_runner(_token_runner)
+
+
 def _complete(complete, future, value, *owner):
     try:
         complete(future, value, *owner)
@@ -969,8 +1002,7 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
     def call_soon(self, func, /, *args, **kwargs):
         """Runs ``func(*args, **kwargs)`` in the caller's loop, in a copy of the
         current context; a coroutine function runs there as a coroutine."""
-        return _CgCaller.call_soon(self, _job_trampoline,
-                                   (func, args, kwargs, contextvars.copy_context()))
+        return _submit_token(_CgCaller.call_soon_token, self, func, args, kwargs)
 
     def call_later(self, delay, func, /, *args, **kwargs):
         """As call_soon(), no earlier than *delay* seconds from now."""
@@ -987,8 +1019,7 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
     @classmethod
     def to_thread(cls, func, /, *args, **kwargs):
         """Runs ``func(*args, **kwargs)`` in a pooled worker thread."""
-        return _CgCaller.to_thread(_job_trampoline,
-                                   (func, args, kwargs, contextvars.copy_context()))
+        return _submit_token(_to_thread_token, None, func, args, kwargs)
 
     @classmethod
     def to_thread_full(cls, func, /, *args, label=None, priority=GLib.PRIORITY_DEFAULT,

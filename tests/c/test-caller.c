@@ -653,6 +653,92 @@ test_fallible_jobs (void)
   cg_caller_stop_all (FALSE);  /* the pool's workers */
 }
 
+/* Token jobs: one runner, called once per job, to run it or to forget it. */
+typedef struct
+{
+  GMutex   lock;
+  GArray  *ran;       /* gsize tokens */
+  GArray  *dropped;   /* gsize tokens */
+} TokenLog;
+
+static void
+token_runner (CgFuture *future,
+              gsize     token,
+              gpointer  user_data)
+{
+  TokenLog *log = user_data;
+
+  g_mutex_lock (&log->lock);
+  g_array_append_val (future != NULL ? log->ran : log->dropped, token);
+  g_mutex_unlock (&log->lock);
+  if (future != NULL)
+    cg_future_return_int (future, (gssize) token * 10, NULL);
+}
+
+static guint
+token_count (TokenLog *log,
+             GArray   *array)
+{
+  guint n;
+
+  g_mutex_lock (&log->lock);
+  n = array->len;
+  g_mutex_unlock (&log->lock);
+  return n;
+}
+
+static void
+test_token_jobs (void)
+{
+  TokenLog log;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CgCaller) worker = cg_caller_start_new (NULL, FALSE, NULL, &error);
+  g_autoptr(CgCaller) idle = NULL;
+  g_autoptr(CgFuture) first = NULL, pooled = NULL, never = NULL, refused = NULL;
+  g_autoptr(CgFuture) blocker = NULL;
+
+  g_mutex_init (&log.lock);
+  log.ran = g_array_new (FALSE, FALSE, sizeof (gsize));
+  log.dropped = g_array_new (FALSE, FALSE, sizeof (gsize));
+  cg_set_token_runner (token_runner, &log, NULL);
+
+  first = cg_caller_call_soon_token (worker, 1, &error);
+  pooled = cg_caller_to_thread_token (2, &error);
+  g_assert_no_error (error);
+  g_assert_true (cg_future_wait_sync (first, 10, CG_WAIT_FLAGS_NONE, NULL, &error));
+  g_assert_cmpint (cg_future_propagate_int (first, NULL), ==, 10);
+  g_assert_true (cg_future_wait_sync (pooled, 10, CG_WAIT_FLAGS_NONE, NULL, &error));
+  g_assert_cmpint (cg_future_propagate_int (pooled, NULL), ==, 20);
+
+  /* a caller stopped while the job waits behind a long one: the job is
+   * forgotten, not run */
+  idle = cg_caller_start_new ("token-busy", FALSE, NULL, &error);
+  g_assert_no_error (error);
+  blocker = cg_caller_call_soon (idle, sleep_job, GINT_TO_POINTER (200000), NULL, NULL);
+  never = cg_caller_call_soon_token (idle, 3, &error);
+  g_assert_no_error (error);
+  cg_caller_stop (idle, FALSE);
+  g_assert_true (cg_future_is_cancelled (never));
+
+  /* a stopped caller refuses, and the runner forgets the token at once */
+  refused = cg_caller_call_soon_token (idle, 4, &error);
+  g_assert_null (refused);
+  g_assert_error (error, CG_CALLER_ERROR, CG_CALLER_ERROR_CLOSED);
+  g_clear_error (&error);
+
+  CG_TEST_ITERATE_UNTIL (NULL, token_count (&log, log.dropped) == 2);
+  g_assert_cmpuint (token_count (&log, log.ran), ==, 2);
+  g_assert_cmpuint (g_array_index (log.dropped, gsize, 0) + g_array_index (log.dropped, gsize, 1),
+                    ==, 3 + 4);
+
+  cg_set_token_runner (NULL, NULL, NULL);
+  cg_caller_stop (worker, FALSE);
+  cg_caller_stop_all (FALSE);  /* the pool's workers */
+  g_array_unref (log.ran);
+  g_array_unref (log.dropped);
+  g_mutex_clear (&log.lock);
+}
+
 /* ------------------------------------------------------------------ */
 /* start_new, properties                                               */
 /* ------------------------------------------------------------------ */
@@ -2737,6 +2823,7 @@ main (int    argc,
   cg_test_add ("/caller/start-new/basic", test_start_new_basic);
   cg_test_add ("/caller/job/completes-its-own-future", test_job_completes_its_own_future);
   cg_test_add ("/caller/job/fallible", test_fallible_jobs);
+  cg_test_add ("/caller/job/token", test_token_jobs);
   cg_test_add ("/caller/start-new/exists", test_start_new_exists);
   cg_test_add ("/caller/start-new/context", test_start_new_context);
   cg_test_add ("/caller/properties", test_properties);
