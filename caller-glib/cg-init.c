@@ -70,3 +70,64 @@ _cg_thread_self (void)
     thread_self = g_thread_self ();
   return thread_self;
 }
+
+/* Process-wide hooks ------------------------------------------------------ */
+
+static GMutex hooks_lock;
+
+void
+_cg_hook_unref (CgHook *hook)
+{
+  if (hook != NULL && g_atomic_int_dec_and_test (&hook->ref))
+    {
+      if (hook->destroy != NULL)
+        hook->destroy (hook->data);
+      g_free (hook);
+    }
+}
+
+/* Installs @func (NULL: none) in @slot; the old hook goes once no call
+ * uses it any more. */
+void
+_cg_hook_replace (CgHook         **slot,
+                  gpointer         func,
+                  gpointer         data,
+                  GDestroyNotify   destroy)
+{
+  CgHook *hook = NULL, *old;
+
+  if (func != NULL)
+    {
+      hook = g_new0 (CgHook, 1);
+      g_atomic_int_set (&hook->ref, 1);
+      hook->func = func;
+      hook->data = data;
+      hook->destroy = destroy;
+    }
+  else if (destroy != NULL)
+    {
+      destroy (data);
+    }
+
+  g_mutex_lock (&hooks_lock);
+  old = *slot;
+  *slot = hook;
+  g_mutex_unlock (&hooks_lock);
+
+  _cg_hook_unref (old);
+}
+
+/* The hook in @slot with a reference, or NULL. */
+CgHook *
+_cg_hook_dup (CgHook **slot)
+{
+  CgHook *hook;
+
+  g_mutex_lock (&hooks_lock);
+  hook = *slot;
+  if (hook != NULL)
+    g_atomic_int_inc (&hook->ref);
+  g_mutex_unlock (&hooks_lock);
+
+  return hook;
+}

@@ -23,6 +23,24 @@ void        _cg_init_i18n        (void);
 
 GThread    *_cg_main_thread      (void);
 
+/* A function a binding installs for the whole process (with its data and
+ * the data's destroy notify), replaced as a whole: a call under way keeps
+ * the hook it took (_cg_hook_dup() ... _cg_hook_unref()). */
+typedef struct
+{
+  gint           ref;   /* atomic */
+  gpointer       func;
+  gpointer       data;
+  GDestroyNotify destroy;
+} CgHook;
+
+void        _cg_hook_replace     (CgHook        **slot,
+                                  gpointer        func,
+                                  gpointer        data,
+                                  GDestroyNotify  destroy);
+CgHook     *_cg_hook_dup         (CgHook        **slot);
+void        _cg_hook_unref       (CgHook         *hook);
+
 /* Thread-local variables of the library, on its hot paths. The
  * initial-exec model reads them without a call into the dynamic linker;
  * the few bytes they take fit in the static TLS space glibc keeps for

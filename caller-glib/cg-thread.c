@@ -45,29 +45,7 @@ struct _CgThreadStart
 
 G_DEFINE_BOXED_TYPE (CgThreadStart, cg_thread_start, cg_thread_start_ref, cg_thread_start_unref)
 
-/* The installed spawner: replaced as a whole, so that a spawn under way
- * keeps the one it took. */
-typedef struct
-{
-  gint            ref;      /* atomic */
-  CgThreadSpawner func;
-  gpointer        data;
-  GDestroyNotify  destroy;
-} Spawner;
-
-static GMutex   spawner_lock;
-static Spawner *spawner;
-
-static void
-spawner_unref (Spawner *self)
-{
-  if (self != NULL && g_atomic_int_dec_and_test (&self->ref))
-    {
-      if (self->destroy != NULL)
-        self->destroy (self->data);
-      g_free (self);
-    }
-}
+static CgHook *spawner;
 
 /**
  * cg_set_thread_spawner:
@@ -89,27 +67,7 @@ cg_set_thread_spawner (CgThreadSpawner spawner_func,
                        gpointer        user_data,
                        GDestroyNotify  destroy)
 {
-  Spawner *new_spawner = NULL, *old;
-
-  if (spawner_func != NULL)
-    {
-      new_spawner = g_new0 (Spawner, 1);
-      g_atomic_int_set (&new_spawner->ref, 1);
-      new_spawner->func = spawner_func;
-      new_spawner->data = user_data;
-      new_spawner->destroy = destroy;
-    }
-  else if (destroy != NULL)
-    {
-      destroy (user_data);
-    }
-
-  g_mutex_lock (&spawner_lock);
-  old = spawner;
-  spawner = new_spawner;
-  g_mutex_unlock (&spawner_lock);
-
-  spawner_unref (old);
+  _cg_hook_replace (&spawner, spawner_func, user_data, destroy);
 }
 
 /**
@@ -222,7 +180,7 @@ _cg_thread_spawn (const char   *name,
                   GError      **error)
 {
   CgThreadStart *self = g_new0 (CgThreadStart, 1);
-  Spawner *current;
+  CgHook *current;
 
   g_atomic_int_set (&self->ref, 1);
   self->name = g_strdup (name);
@@ -231,17 +189,12 @@ _cg_thread_spawn (const char   *name,
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
 
-  g_mutex_lock (&spawner_lock);
-  current = spawner;
-  if (current != NULL)
-    g_atomic_int_inc (&current->ref);
-  g_mutex_unlock (&spawner_lock);
-
+  current = _cg_hook_dup (&spawner);
   if (current != NULL)
     {
-      gboolean started = current->func (self, current->data);
+      gboolean started = ((CgThreadSpawner) current->func) (self, current->data);
 
-      spawner_unref (current);
+      _cg_hook_unref (current);
       if (started)
         return self;
     }

@@ -30,41 +30,7 @@
  * The Python binding submits its `call_soon()` and `to_thread()` jobs so.
  */
 
-typedef struct
-{
-  gint           ref;  /* atomic */
-  CgTokenRunner  func;
-  gpointer       data;
-  GDestroyNotify destroy;
-} Runner;
-
-static GMutex  runner_lock;
-static Runner *runner;
-
-static void
-runner_unref (Runner *self)
-{
-  if (self != NULL && g_atomic_int_dec_and_test (&self->ref))
-    {
-      if (self->destroy != NULL)
-        self->destroy (self->data);
-      g_free (self);
-    }
-}
-
-static Runner *
-runner_dup (void)
-{
-  Runner *current;
-
-  g_mutex_lock (&runner_lock);
-  current = runner;
-  if (current != NULL)
-    g_atomic_int_inc (&current->ref);
-  g_mutex_unlock (&runner_lock);
-
-  return current;
-}
+static CgHook *runner;
 
 /**
  * cg_set_token_runner:
@@ -87,34 +53,14 @@ cg_set_token_runner (CgTokenRunner  runner_func,
                      gpointer       user_data,
                      GDestroyNotify destroy)
 {
-  Runner *new_runner = NULL, *old;
-
-  if (runner_func != NULL)
-    {
-      new_runner = g_new0 (Runner, 1);
-      g_atomic_int_set (&new_runner->ref, 1);
-      new_runner->func = runner_func;
-      new_runner->data = user_data;
-      new_runner->destroy = destroy;
-    }
-  else if (destroy != NULL)
-    {
-      destroy (user_data);
-    }
-
-  g_mutex_lock (&runner_lock);
-  old = runner;
-  runner = new_runner;
-  g_mutex_unlock (&runner_lock);
-
-  runner_unref (old);
+  _cg_hook_replace (&runner, runner_func, user_data, destroy);
 }
 
 static void
 token_run (CgFuture *future,
            gpointer  data)
 {
-  Runner *current = runner_dup ();
+  CgHook *current = _cg_hook_dup (&runner);
 
   /* Running is the runner's one call: no drop call after it. */
   _cg_job_keep_data (future);
@@ -123,19 +69,19 @@ token_run (CgFuture *future,
       g_critical ("A token job ran, but no token runner is set (cg_set_token_runner())");
       return;
     }
-  current->func (future, GPOINTER_TO_SIZE (data), current->data);
-  runner_unref (current);
+  ((CgTokenRunner) current->func) (future, GPOINTER_TO_SIZE (data), current->data);
+  _cg_hook_unref (current);
 }
 
 static void
 token_drop (gpointer data)
 {
-  Runner *current = runner_dup ();
+  CgHook *current = _cg_hook_dup (&runner);
 
   if (current == NULL)
     return;
-  current->func (NULL, GPOINTER_TO_SIZE (data), current->data);
-  runner_unref (current);
+  ((CgTokenRunner) current->func) (NULL, GPOINTER_TO_SIZE (data), current->data);
+  _cg_hook_unref (current);
 }
 
 /**
