@@ -388,9 +388,15 @@ call_answer_locked (Shared   *shared,
 
   if (call->asker == NULL)
     {
-      /* The reply layer answers; the call leaves at once. */
+      /* The reply layer answers; the call stays pending until its
+       * callback starts (next_task_done()). */
       followup->task = *call;
       memset (call, 0, sizeof *call);
+      if (followup->task.callback != NULL)
+        {
+          call->state = CALL_ANSWERED;
+          call->callback = followup->task.callback;
+        }
       return;
     }
 
@@ -593,7 +599,7 @@ shared_deliver (Shared   *shared,
 
   /* Out of time, or a call answered for another thread: its node must be
    * on the way (this one may have been it). */
-  if (shared->call.state == CALL_ANSWERED)
+  if (shared->call.state == CALL_ANSWERED && shared->call.asker != NULL)
     call_schedule_locked (shared, &followup);
   _cg_mutex_unlock (&shared->lock);
 
@@ -1119,6 +1125,31 @@ peek_asking_caller (void)
   return cg_caller_get_context (here) == context ? here : NULL;
 }
 
+/* The callback of a call answered through the reply layer: the call is
+ * no longer pending once its callback starts. */
+static void
+next_task_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Shared *shared = CG_AS_COMPLETED (source)->shared;
+  GAsyncReadyCallback callback = (GAsyncReadyCallback) g_task_get_task_data (G_TASK (result));
+
+  if (callback != NULL)
+    {
+      callback (source, result, user_data); /* G_IO_ERROR_PENDING */
+      return;
+    }
+
+  _cg_mutex_lock (&shared->lock);
+  g_assert (shared->call.state == CALL_ANSWERED && shared->call.asker == NULL);
+  callback = shared->call.callback;
+  memset (&shared->call, 0, sizeof shared->call);
+  _cg_mutex_unlock (&shared->lock);
+
+  callback (source, result, user_data);
+}
+
 /* Answers a call that cannot be made with @error, through the reply
  * layer. */
 static void
@@ -1191,29 +1222,42 @@ cg_as_completed_next_async (CgAsCompleted       *self,
   here = callback != NULL ? peek_asking_caller () : NULL;
   if (here == NULL || g_cancellable_is_cancelled (cancellable))
     {
+      g_autoptr(CgCaller) stopped = NULL;
       GError *error = NULL;
 
-      here = NULL;
-      _cg_reply_init (&reply, self, cancellable, callback, user_data,
-                      cg_as_completed_next_async);
+      /* Here a caller that serves this thread has stopped: nothing would
+       * wait for an answer on its behalf. */
+      if (callback != NULL && here == NULL)
+        stopped = _cg_caller_dup_serving_here ();
       if (g_cancellable_set_error_if_cancelled (cancellable, &error) ||
-          (!_cg_reply_deliverable (&reply) && (error = _cg_reply_new_closed_error ())))
+          (stopped != NULL && (error = _cg_reply_new_closed_error ())))
         {
           as_completed_close (self, 0, TRUE, NULL);
-          _cg_reply_return_error (&reply, error);
+          next_fail (self, cancellable, callback, user_data, error);
           return;
         }
+
+      here = NULL;
+      _cg_reply_init (&reply, self, cancellable, callback != NULL ? next_task_done : NULL,
+                      user_data, cg_as_completed_next_async);
+      g_assert (_cg_reply_deliverable (&reply));
     }
 
   _cg_mutex_lock (&shared->lock);
   if (shared->call.state != CALL_NONE)
     {
       _cg_mutex_unlock (&shared->lock);
-      if (here != NULL)
-        next_fail (self, cancellable, callback, user_data, new_pending_error ());
+      if (reply.task != NULL)
+        {
+          /* This answer is not the pending call's: its callback goes
+           * with it. */
+          if (callback != NULL)
+            g_task_set_task_data (reply.task, (gpointer) callback, NULL);
+          _cg_reply_return_error (&reply, new_pending_error ());
+        }
       else
         {
-          _cg_reply_return_error (&reply, new_pending_error ());
+          next_fail (self, cancellable, callback, user_data, new_pending_error ());
         }
       return;
     }
