@@ -746,6 +746,7 @@ test_as_completed_ready_batch (Fixture *fx)
   cg_as_completed_next_async (batch.iter, NULL, batch_next_cb, &batch);
   g_assert_cmpuint (batch.n_out, ==, 0);
   g_assert_true (cg_context_var_reset (batch.variable, token, NULL));
+  cg_context_token_unref (token);
 
   while (!batch.finished)
     {
