@@ -8,6 +8,8 @@
 #include "cg-private.h"
 
 #include "cg-async-reply-private.h"
+#include "cg-caller-private.h"
+#include "cg-context-private.h"
 #include "cg-future-private.h"
 
 /**
@@ -76,17 +78,92 @@
  * Since: 0.1
  */
 
-/* State that the completion hooks share with the iteration; they hold a
- * reference each, so that the iteration can go away while futures are
- * still out. */
+/* How an iteration answers.
+ *
+ * Every watched future has a completion hook, attached when it is watched
+ * (for a list, when the iteration is made). The hook runs on the
+ * completing thread: it hands the future to the waiting next_async() call,
+ * or puts it at the end of the ready queue, a ring of pointers that only
+ * grows, so that a step allocates nothing.
+ *
+ * A call made on a thread whose running caller runs the thread-default
+ * context (the usual case) is answered by the iteration itself, not by the
+ * reply layer: the call is kept in the iteration (one at a time), and once
+ * its answer is known an inbox node of the iteration is posted to that
+ * caller. On that thread the node runs the callback with a result object
+ * the iteration reuses from step to step. When the callback asks for the
+ * next future and one is ready, that call is answered too, but only after
+ * the callback has returned, by the same node: no main-loop iteration per
+ * future, and still never from inside the next_async() call. A batch stops
+ * after BATCH_USEC, so a main loop that draws frames keeps drawing; the
+ * node was posted again when the call was answered, so the rest comes with
+ * the next dispatch, or from a main loop nested in a callback.
+ *
+ * Calls made elsewhere (no callback, a thread without a caller, a stopped
+ * caller) and calls that fail at once go through the reply layer, as every
+ * `_async` call of the library. */
+
+/* How long one node may go on answering calls that ask for a future that
+ * is ready, before it leaves the rest to the next dispatch. */
+#define BATCH_USEC 1000
+
+typedef enum
+{
+  CALL_NONE,      /* no call */
+  CALL_WAITING,   /* made, not answered */
+  CALL_ANSWERED,  /* answered, its callback has not started */
+} CallState;
+
+/* The next_async() call of an iteration: there is at most one, from the
+ * moment it is made until its callback starts. Under shared->lock. */
 typedef struct
+{
+  CallState            state;
+  guint                serial;     /* tells calls apart */
+  CgAsCompleted       *self;       /* strong: a call keeps the iteration */
+  GAsyncReadyCallback  callback;
+  gpointer             user_data;
+  CgContextMap        *context;    /* captured when the call was made */
+  CgCaller            *asker;      /* held (shared->asker keeps it); NULL: answered by @reply */
+  CgReply              reply;      /* when no caller answers on the asking thread */
+  GSource             *cancel_source;
+  CgFuture            *answer;     /* strong; NULL with no error: the end */
+  GError              *error;
+} Call;
+
+/* An inbox node that makes the asking thread run the answers. */
+typedef struct
+{
+  CgInboxNode          node;
+  struct _Shared      *shared;     /* strong while posted */
+  CgCaller            *idle_caller; /* when it came through an idle source */
+  gboolean             one_shot;   /* allocated for one post, else shared->poke */
+} Poke;
+
+/* State that the completion hooks and sources share with the iteration;
+ * each holds a reference, so that the iteration can go away while futures
+ * are still out. */
+typedef struct _Shared
 {
   gint             ref_count;  /* atomic (inline, so sanitizers see it) */
   GMutex           lock;
-  GQueue           ready;   /* done, not handed out yet; strong references */
-  GHashTable      *watched; /* not done yet; strong references */
-  struct _Pending  *pending; /* the pending next_async(), strong */
-  gboolean         closed;  /* cancelled or disposed: nothing comes out any more */
+
+  /* Under the lock. */
+  CgFuture       **ready;      /* done, not handed out yet: a ring, strong */
+  guint            ready_head;
+  guint            ready_length;
+  guint            ready_size; /* 0 or a power of two */
+  GHashTable      *watched;    /* not done yet; strong references */
+  gboolean         closed;     /* cancelled or disposed: nothing comes out any more */
+  Call             call;
+  guint            next_serial;
+  Poke             poke;       /* the node posted to the asking caller */
+  gboolean         poke_posted;
+  CgCaller        *poke_caller; /* where it is posted (no reference: it cannot go while posted) */
+  GSource         *stop_source; /* the asking caller stops, while a call waits */
+  CgCaller        *stop_caller; /* its caller (the source holds it) */
+  GObject         *result;     /* the reusable result, when no callback has it */
+  CgCaller        *asker;      /* the caller of the last call answered here, strong */
 } Shared;
 
 struct _CgAsCompleted
@@ -97,7 +174,8 @@ struct _CgAsCompleted
   gboolean           shield;
   CgFuture          *own_future; /* the job future of the creator, skipped */
 
-  /* The generator, under shared->lock. */
+  /* The generator, under shared->lock; has_generator does not change. */
+  gboolean           has_generator;
   CgFutureGenerator  generator;
   gpointer           generator_data;
   GDestroyNotify     generator_destroy;
@@ -105,17 +183,88 @@ struct _CgAsCompleted
   gboolean           drawing;
 };
 
-/* A next_async() call: its reply, and what cancels it. */
-typedef struct _Pending
-{
-  gint             ref_count;  /* atomic (inline, so sanitizers see it) */
-  CgReply          reply;
-  GSource         *cancel_source;
-  GSource         *stop_source; /* the asking thread's caller stops */
-  CgAsCompleted   *self;      /* strong */
-} Pending;
-
 G_DEFINE_FINAL_TYPE (CgAsCompleted, cg_as_completed, G_TYPE_OBJECT)
+
+/* The result a callback gets ------------------------------------------------
+ *
+ * One per iteration, used again by the next step once the callback has
+ * called cg_as_completed_next_finish(). A callback that keeps the result
+ * to finish later keeps it to itself: the next step makes a new one. */
+
+typedef struct
+{
+  GObject        parent_instance;
+
+  CgAsCompleted *source;    /* strong while it carries an answer */
+  gpointer       user_data;
+  CgFuture      *future;    /* strong */
+  GError        *error;
+  gboolean       taken;     /* finish() took the answer */
+} NextResult;
+
+typedef GObjectClass NextResultClass;
+
+static GType next_result_get_type (void);
+static void next_result_async_result_init (GAsyncResultIface *iface);
+
+G_DEFINE_TYPE_WITH_CODE (NextResult, next_result, G_TYPE_OBJECT,
+                         G_IMPLEMENT_INTERFACE (G_TYPE_ASYNC_RESULT,
+                                                next_result_async_result_init))
+
+#define NEXT_RESULT(o) ((NextResult *) (o))
+#define IS_NEXT_RESULT(o) (G_TYPE_CHECK_INSTANCE_TYPE ((o), next_result_get_type ()))
+
+static gpointer
+next_result_get_user_data (GAsyncResult *result)
+{
+  return NEXT_RESULT (result)->user_data;
+}
+
+static GObject *
+next_result_get_source_object (GAsyncResult *result)
+{
+  NextResult *self = NEXT_RESULT (result);
+
+  return self->source != NULL ? g_object_ref (G_OBJECT (self->source)) : NULL;
+}
+
+static gboolean
+next_result_is_tagged (GAsyncResult *result,
+                       gpointer      source_tag)
+{
+  return source_tag == cg_as_completed_next_async;
+}
+
+static void
+next_result_async_result_init (GAsyncResultIface *iface)
+{
+  iface->get_user_data = next_result_get_user_data;
+  iface->get_source_object = next_result_get_source_object;
+  iface->is_tagged = next_result_is_tagged;
+}
+
+static void
+next_result_finalize (GObject *object)
+{
+  NextResult *self = NEXT_RESULT (object);
+
+  g_clear_object (&self->future);
+  g_clear_error (&self->error);
+  g_clear_object (&self->source);
+
+  G_OBJECT_CLASS (next_result_parent_class)->finalize (object);
+}
+
+static void
+next_result_class_init (NextResultClass *klass)
+{
+  klass->finalize = next_result_finalize;
+}
+
+static void
+next_result_init (NextResult *self)
+{
+}
 
 /* Shared state ----------------------------------------------------------- */
 
@@ -126,7 +275,6 @@ shared_new (void)
 
   shared->ref_count = 1;
   g_mutex_init (&shared->lock);
-  g_queue_init (&shared->ready);
   shared->watched = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
 
   return shared;
@@ -139,6 +287,8 @@ shared_ref (Shared *shared)
   return shared;
 }
 
+static void ready_clear (Shared *shared);
+
 static void
 shared_unref (gpointer data)
 {
@@ -147,54 +297,342 @@ shared_unref (gpointer data)
   if (!g_atomic_int_dec_and_test (&shared->ref_count))
     return;
 
-  g_assert (shared->pending == NULL);
-  g_queue_clear_full (&shared->ready, g_object_unref);
+  g_assert (shared->call.state == CALL_NONE);
+  g_assert (!shared->poke_posted);
+  g_assert (shared->stop_source == NULL);
+  ready_clear (shared);
+  g_free (shared->ready);
   g_clear_pointer (&shared->watched, g_hash_table_unref);
+  g_clear_object (&shared->result);
+  g_clear_object (&shared->asker);
   g_mutex_clear (&shared->lock);
   g_free (shared);
 }
 
-static Pending *
-pending_ref (Pending *pending)
+/* The ready queue, under the lock. */
+static void
+ready_push (Shared   *shared,
+            CgFuture *future)
 {
-  g_atomic_int_inc (&pending->ref_count);
-  return pending;
+  if (shared->ready_length == shared->ready_size)
+    {
+      guint size = MAX (shared->ready_size * 2, 16);
+      CgFuture **ring = g_new (CgFuture *, size);
+
+      for (guint i = 0; i < shared->ready_length; i++)
+        ring[i] = shared->ready[(shared->ready_head + i) & (shared->ready_size - 1)];
+      g_free (shared->ready);
+      shared->ready = ring;
+      shared->ready_head = 0;
+      shared->ready_size = size;
+    }
+
+  shared->ready[(shared->ready_head + shared->ready_length) & (shared->ready_size - 1)] = future;
+  shared->ready_length++;
 }
 
-static void
-pending_unref (gpointer data)
+static CgFuture *
+ready_pop (Shared *shared)
 {
-  Pending *pending = data;
+  CgFuture *future;
 
-  if (!g_atomic_int_dec_and_test (&pending->ref_count))
+  if (shared->ready_length == 0)
+    return NULL;
+  future = shared->ready[shared->ready_head];
+  shared->ready_head = (shared->ready_head + 1) & (shared->ready_size - 1);
+  shared->ready_length--;
+  return future;
+}
+
+/* Drops what the queue holds: with the lock held, but a future's last
+ * unref runs nothing of ours. */
+static void
+ready_clear (Shared *shared)
+{
+  CgFuture *future;
+
+  while ((future = ready_pop (shared)) != NULL)
+    g_object_unref (future);
+}
+
+/* Answers ------------------------------------------------------------------ */
+
+/* What is left to do, once the lock is released, after a call was
+ * answered. */
+typedef struct
+{
+  Call      task;     /* a call answered through the reply layer, taken out */
+  CgCaller *post_to;  /* a caller to post a node to (a reference) */
+  gboolean  one_shot; /* a node of its own: shared->poke is posted elsewhere */
+} Followup;
+
+#define FOLLOWUP_INIT { { 0 }, NULL, FALSE }
+
+static void poke_node_func (CgInboxNode *node, CgCaller *caller, gboolean run);
+static void call_schedule_locked (Shared *shared, Followup *followup);
+
+/* The waiting call is answered with @future or @error (both transfer
+ * full; neither: the iteration is over). With the lock held. */
+static void
+call_answer_locked (Shared   *shared,
+                    CgFuture *future,
+                    GError   *error,
+                    Followup *followup)
+{
+  Call *call = &shared->call;
+
+  g_assert (call->state == CALL_WAITING);
+
+  call->answer = future;
+  call->error = error;
+
+  if (call->asker == NULL)
+    {
+      /* The reply layer answers; the call stays pending until its
+       * callback starts (next_task_done()). */
+      followup->task = *call;
+      memset (call, 0, sizeof *call);
+      if (followup->task.callback != NULL)
+        {
+          call->state = CALL_ANSWERED;
+          call->callback = followup->task.callback;
+        }
+      return;
+    }
+
+  call->state = CALL_ANSWERED;
+  call_schedule_locked (shared, followup);
+}
+
+/* The answered call is run by the node posted to its asking caller (a node
+ * that runs the callback of the previous step on that thread also looks
+ * again when the callback returns): makes sure one is on its way. With
+ * the lock held. */
+static void
+call_schedule_locked (Shared   *shared,
+                      Followup *followup)
+{
+  Call *call = &shared->call;
+
+  if (shared->poke_posted && shared->poke_caller == call->asker)
     return;
 
-  _cg_source_drop (&pending->cancel_source);
-  _cg_source_drop (&pending->stop_source);
-  _cg_reply_clear (&pending->reply);
-  g_object_unref (pending->self);
-  g_free (pending);
+  followup->post_to = g_object_ref (call->asker);
+  if (shared->poke_posted)
+    {
+      followup->one_shot = TRUE; /* the asking thread changed: rare */
+    }
+  else
+    {
+      shared->poke_posted = TRUE;
+      shared->poke_caller = call->asker;
+    }
 }
 
-/* Finishes the pending next_async() with @future (transfer full, nullable)
- * or @error (transfer full); also the reference to @pending is taken. Any
- * thread, no lock held. */
-static void
-next_task_return (Pending  *pending,
-                  CgFuture *future,
-                  GError   *error)
+static gboolean
+poke_idle (gpointer data)
 {
-  if (pending->cancel_source != NULL)
-    g_source_destroy (pending->cancel_source);
-  if (pending->stop_source != NULL)
-    g_source_destroy (pending->stop_source);
+  Poke *poke = data;
 
-  if (error != NULL)
-    _cg_reply_return_error (&pending->reply, error);
+  /* Paired with the release in poke_post(): the context's lock orders the
+   * two, but TSan cannot see inside an uninstrumented iteration. */
+  _CG_TSAN_ACQUIRE (poke);
+  poke_node_func (&poke->node, poke->idle_caller, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+/* Hands @poke to @caller's thread: through its inbox, or once it has
+ * stopped, through its context, which its thread keeps running while it
+ * owes answers (the call holds it). */
+static void
+poke_post (Poke     *poke,
+           CgCaller *caller)
+{
+  GSource *source;
+
+  poke->node.func = poke_node_func;
+  poke->idle_caller = NULL;
+  if (_cg_caller_post_node (caller, &poke->node))
+    return;
+
+  poke->idle_caller = g_object_ref (caller);
+  source = g_idle_source_new ();
+  _CG_TSAN_RELEASE (poke);
+  g_source_set_callback (source, poke_idle, poke, NULL);
+  g_source_set_static_name (source, "[caller-glib] as_completed answer after stop");
+  g_source_attach (source, cg_caller_get_context (caller));
+  g_source_unref (source);
+}
+
+static void
+call_clear (Call *call)
+{
+  _cg_source_drop (&call->cancel_source);
+  g_clear_pointer (&call->context, _cg_context_map_unref);
+  g_clear_object (&call->answer);
+  g_clear_error (&call->error);
+  g_clear_object (&call->self);
+}
+
+/* No lock held. */
+static void
+followup_run (Shared   *shared,
+              Followup *followup)
+{
+  Call *task = &followup->task;
+
+  if (task->self != NULL)
+    {
+      _cg_source_drop (&task->cancel_source);
+      if (task->error != NULL)
+        _cg_reply_return_error (&task->reply, g_steal_pointer (&task->error));
+      else
+        _cg_reply_return_object (&task->reply, g_steal_pointer (&task->answer));
+      call_clear (task);
+    }
+
+  if (followup->post_to != NULL)
+    {
+      Poke *poke;
+
+      if (followup->one_shot)
+        {
+          poke = g_new0 (Poke, 1);
+          poke->one_shot = TRUE;
+        }
+      else
+        {
+          poke = &shared->poke;
+        }
+      poke->shared = shared_ref (shared);
+      poke_post (poke, followup->post_to);
+      g_object_unref (followup->post_to);
+    }
+}
+
+/* Runs one answered call: on its asking thread, no lock held. @result is
+ * a result to use again, or NULL. */
+static void
+call_deliver (Shared  *shared,
+              Call    *call,
+              GObject *result)
+{
+  NextResult *next;
+  CgContextMap *saved;
+
+  _cg_source_drop (&call->cancel_source);
+
+  if (result == NULL)
+    result = g_object_new (next_result_get_type (), NULL);
+  next = NEXT_RESULT (result);
+  next->source = g_steal_pointer (&call->self);
+  next->user_data = call->user_data;
+  next->future = g_steal_pointer (&call->answer);
+  next->error = g_steal_pointer (&call->error);
+  next->taken = FALSE;
+
+  /* The answer is being delivered: the caller's thread need not stay for
+   * it any more. */
+  _cg_caller_release (call->asker);
+  call->asker = NULL;
+
+  saved = _cg_context_enter (&call->context);
+  call->callback ((GObject *) next->source, (GAsyncResult *) next, call->user_data);
+  _cg_context_leave (&call->context, saved);
+  g_clear_pointer (&call->context, _cg_context_map_unref);
+
+  if (next->taken)
+    {
+      /* Finished: the next step can use it again. */
+      CgAsCompleted *self = g_steal_pointer (&next->source);
+
+      _cg_mutex_lock (&shared->lock);
+      if (shared->result == NULL)
+        shared->result = g_steal_pointer (&result);
+      _cg_mutex_unlock (&shared->lock);
+
+      g_clear_object (&result);
+      g_object_unref (self);
+    }
   else
-    _cg_reply_return_object (&pending->reply, future);
+    {
+      /* Kept (or dropped) unfinished: it keeps its answer and source. */
+      g_object_unref (result);
+    }
+}
 
-  pending_unref (pending);
+/* The asking thread runs the answers owed to it, @caller's: those answered
+ * before the node ran, and those its callbacks ask for that are ready at
+ * once, for at most BATCH_USEC. */
+static void
+shared_deliver (Shared   *shared,
+                CgCaller *caller)
+{
+  Followup followup = FOLLOWUP_INIT;
+  gint64 start = 0;
+  guint n = 0;
+
+  for (;;)
+    {
+      Call call;
+      GObject *result;
+
+      _cg_mutex_lock (&shared->lock);
+      if (shared->call.state != CALL_ANSWERED || shared->call.asker != caller)
+        break;
+      if (++n % 16 == 0)
+        {
+          gint64 now = g_get_monotonic_time ();
+
+          if (start == 0)
+            start = now;
+          else if (now - start > BATCH_USEC)
+            break;
+        }
+      call = shared->call;
+      memset (&shared->call, 0, sizeof shared->call);
+      result = g_steal_pointer (&shared->result);
+      _cg_mutex_unlock (&shared->lock);
+
+      call_deliver (shared, &call, result);
+    }
+
+  /* Out of time, or a call answered for another thread: its node must be
+   * on the way (this one may have been it). */
+  if (shared->call.state == CALL_ANSWERED && shared->call.asker != NULL)
+    call_schedule_locked (shared, &followup);
+  _cg_mutex_unlock (&shared->lock);
+
+  followup_run (shared, &followup);
+}
+
+/* On the asking thread; also when its caller stops (@run FALSE): an
+ * answer is never dropped. */
+static void
+poke_node_func (CgInboxNode *node,
+                CgCaller    *caller,
+                gboolean     run)
+{
+  Poke *poke = (Poke *) node;
+  Shared *shared = poke->shared;
+  CgCaller *idle_caller = g_steal_pointer (&poke->idle_caller);
+
+  if (poke->one_shot)
+    {
+      g_free (poke);
+    }
+  else
+    {
+      _cg_mutex_lock (&shared->lock);
+      shared->poke_posted = FALSE;
+      shared->poke_caller = NULL;
+      _cg_mutex_unlock (&shared->lock);
+    }
+
+  shared_deliver (shared, caller);
+
+  g_clear_object (&idle_caller);
+  shared_unref (shared);
 }
 
 /* A watched future is done: it comes out next, or waits its turn. Runs on
@@ -204,7 +642,7 @@ future_done_hook (CgFuture *future,
                   gpointer  user_data)
 {
   Shared *shared = user_data;
-  Pending *task = NULL;
+  Followup followup = FOLLOWUP_INIT;
 
   _cg_mutex_lock (&shared->lock);
   if (shared->closed || !g_hash_table_steal (shared->watched, future))
@@ -214,14 +652,13 @@ future_done_hook (CgFuture *future,
     }
 
   /* The reference the table held moves on with the future. */
-  if (shared->pending != NULL)
-    task = g_steal_pointer (&shared->pending); /* nothing is ready, or it had got it */
+  if (shared->call.state == CALL_WAITING)
+    call_answer_locked (shared, future, NULL, &followup); /* nothing else is ready */
   else
-    g_queue_push_tail (&shared->ready, future);
+    ready_push (shared, future);
   _cg_mutex_unlock (&shared->lock);
 
-  if (task != NULL)
-    next_task_return (task, future, NULL);
+  followup_run (shared, &followup);
 }
 
 /* Watches @future (transfer full). */
@@ -267,6 +704,9 @@ as_completed_top_up (CgAsCompleted *self)
 {
   Shared *shared = self->shared;
 
+  if (!self->has_generator)
+    return;
+
   for (;;)
     {
       CgFutureGenerator generator;
@@ -276,7 +716,7 @@ as_completed_top_up (CgAsCompleted *self)
       guint outstanding;
 
       _cg_mutex_lock (&shared->lock);
-      outstanding = g_hash_table_size (shared->watched) + shared->ready.length;
+      outstanding = g_hash_table_size (shared->watched) + shared->ready_length;
       if (shared->closed || self->generator == NULL || self->drawing ||
           outstanding >= self->max_concurrent)
         {
@@ -324,36 +764,47 @@ as_completed_top_up (CgAsCompleted *self)
 
 /* Ends the iteration: nothing comes out any more, the generator is
  * dropped, and the futures still watched are cancelled unless shielded (or
- * @cancel_futures is FALSE). A pending next_async() fails with @error
- * (transfer full). With @expected_task, only when that call is pending. */
+ * @cancel_futures is FALSE). A waiting next_async() fails with @error
+ * (transfer full). With @expected_serial (not 0), only when that call
+ * waits. */
 static void
 as_completed_close (CgAsCompleted *self,
-                    Pending       *expected_task,
+                    guint          expected_serial,
                     gboolean       cancel_futures,
                     GError        *error)
 {
   Shared *shared = self->shared;
+  Followup followup = FOLLOWUP_INIT;
   GHashTable *watched;
-  GQueue ready = G_QUEUE_INIT;
   GHashTableIter iter;
   gpointer key;
-  Pending *task;
+  GSource *stop_source;
   gpointer generator_data = NULL;
   GDestroyNotify generator_destroy = NULL;
 
   _cg_mutex_lock (&shared->lock);
-  if (shared->closed || (expected_task != NULL && shared->pending != expected_task))
+  if (shared->closed ||
+      (expected_serial != 0 &&
+       (shared->call.state != CALL_WAITING || shared->call.serial != expected_serial)))
     {
       _cg_mutex_unlock (&shared->lock);
       g_clear_error (&error);
       return;
     }
   shared->closed = TRUE;
-  task = g_steal_pointer (&shared->pending);
+  if (shared->call.state == CALL_WAITING)
+    {
+      if (error == NULL)
+        error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                     _("The iteration over futures as they complete was "
+                                       "cancelled"));
+      call_answer_locked (shared, NULL, g_steal_pointer (&error), &followup);
+    }
   watched = g_steal_pointer (&shared->watched);
   shared->watched = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
-  ready = shared->ready;
-  g_queue_init (&shared->ready);
+  ready_clear (shared);
+  stop_source = g_steal_pointer (&shared->stop_source);
+  shared->stop_caller = NULL;
   if (!self->drawing)
     {
       generator_data = self->generator_data;
@@ -372,19 +823,17 @@ as_completed_close (CgAsCompleted *self,
         cg_future_cancel (key, _("The iteration over futures as they complete was cancelled"));
     }
   g_hash_table_unref (watched);
-  g_queue_clear_full (&ready, g_object_unref);
+
+  if (stop_source != NULL)
+    {
+      g_source_destroy (stop_source);
+      g_source_unref (stop_source);
+    }
 
   if (generator_destroy != NULL)
     generator_destroy (generator_data);
 
-  if (task != NULL)
-    {
-      if (error == NULL)
-        error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                     _("The iteration over futures as they complete was "
-                                       "cancelled"));
-      next_task_return (task, NULL, g_steal_pointer (&error));
-    }
+  followup_run (shared, &followup);
   g_clear_error (&error);
 }
 
@@ -396,7 +845,7 @@ cg_as_completed_dispose (GObject *object)
   CgAsCompleted *self = CG_AS_COMPLETED (object);
 
   /* An iteration left unfinished cancels what it still watches. */
-  as_completed_close (self, NULL, TRUE, NULL);
+  as_completed_close (self, 0, TRUE, NULL);
 
   G_OBJECT_CLASS (cg_as_completed_parent_class)->dispose (object);
 }
@@ -528,6 +977,7 @@ cg_as_completed_new_from_generator (CgFutureGenerator generator,
 
   self = g_object_new (CG_TYPE_AS_COMPLETED, NULL);
   self->shield = shield;
+  self->has_generator = TRUE;
   self->generator = generator;
   self->generator_data = user_data;
   self->generator_destroy = destroy;
@@ -536,31 +986,192 @@ cg_as_completed_new_from_generator (CgFutureGenerator generator,
   return self;
 }
 
+/* The GCancellable of the waiting call was cancelled. */
 static gboolean
-next_cancelled_cb (GCancellable *cancellable,
+call_cancelled_cb (GCancellable *cancellable,
                    gpointer      user_data)
 {
-  Pending *task = user_data;
+  Shared *shared = user_data;
+  GSource *source = g_main_current_source ();
+  CgAsCompleted *self = NULL;
   GError *error = NULL;
+  guint serial = 0;
 
-  g_cancellable_set_error_if_cancelled (cancellable, &error);
-  as_completed_close (task->self, task, TRUE, error);
+  _cg_mutex_lock (&shared->lock);
+  if (shared->call.state == CALL_WAITING && shared->call.cancel_source == source)
+    {
+      self = g_object_ref (shared->call.self);
+      serial = shared->call.serial;
+    }
+  _cg_mutex_unlock (&shared->lock);
+
+  if (self != NULL)
+    {
+      g_cancellable_set_error_if_cancelled (cancellable, &error);
+      as_completed_close (self, serial, TRUE, error);
+      g_object_unref (self);
+    }
 
   return G_SOURCE_REMOVE;
 }
 
-/* The caller of the asking thread stopped: the iteration ends there as if
- * cancelled, with an error that says why. */
+/* The caller of the asking thread stopped: a call that waits there ends
+ * the iteration as if cancelled, with an error that says why. */
 static gboolean
-next_caller_stopped_cb (gpointer user_data)
+asker_stopped_cb (gpointer user_data)
 {
-  Pending *task = user_data;
+  Shared *shared = user_data;
+  GSource *source = g_main_current_source ();
+  CgAsCompleted *self = NULL;
+  guint serial = 0;
 
-  as_completed_close (task->self, task, TRUE, _cg_reply_new_closed_error ());
+  _cg_mutex_lock (&shared->lock);
+  if (shared->call.state == CALL_WAITING && shared->stop_source == source &&
+      shared->call.asker == shared->stop_caller)
+    {
+      self = g_object_ref (shared->call.self);
+      serial = shared->call.serial;
+    }
+  _cg_mutex_unlock (&shared->lock);
+
+  if (self != NULL)
+    {
+      as_completed_close (self, serial, TRUE, _cg_reply_new_closed_error ());
+      g_object_unref (self);
+    }
 
   return G_SOURCE_REMOVE;
 }
 
+/* The call @serial waits: watches @cancellable (nullable) for it, and the
+ * caller of this thread, @asker (nullable), for as long as the iteration
+ * is asked from there. On the asking thread, no lock held. */
+static void
+call_watch_limits (Shared       *shared,
+                   guint         serial,
+                   GCancellable *cancellable,
+                   CgCaller     *asker)
+{
+  GSource *source;
+  gboolean wanted;
+
+  if (cancellable != NULL)
+    {
+      g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
+
+      source = g_cancellable_source_new (cancellable);
+      g_source_set_callback (source, G_SOURCE_FUNC (call_cancelled_cb), shared_ref (shared),
+                             shared_unref);
+      g_source_set_static_name (source, "[caller-glib] as_completed cancelled");
+      g_source_attach (source, context);
+
+      _cg_mutex_lock (&shared->lock);
+      wanted = shared->call.state == CALL_WAITING && shared->call.serial == serial;
+      if (wanted)
+        shared->call.cancel_source = source;
+      _cg_mutex_unlock (&shared->lock);
+
+      if (!wanted)
+        _cg_source_drop (&source); /* answered meanwhile */
+    }
+
+  if (asker != NULL)
+    {
+      GSource *old;
+
+      _cg_mutex_lock (&shared->lock);
+      wanted = shared->stop_caller != asker && !shared->closed;
+      _cg_mutex_unlock (&shared->lock);
+      if (!wanted)
+        return;
+
+      /* Stays while the iteration is asked from this thread: the next
+       * calls need no source of their own. */
+      source = _cg_caller_stop_source_new (asker);
+      g_source_set_callback (source, asker_stopped_cb, shared_ref (shared), shared_unref);
+      g_source_attach (source, cg_caller_get_context (asker));
+
+      _cg_mutex_lock (&shared->lock);
+      if (shared->closed)
+        {
+          old = source;
+        }
+      else
+        {
+          old = shared->stop_source;
+          shared->stop_source = source;
+          shared->stop_caller = asker;
+        }
+      _cg_mutex_unlock (&shared->lock);
+
+      _cg_source_drop (&old);
+    }
+}
+
+/* The caller of this thread, when it runs the thread-default context and
+ * has not stopped: the calls made here that the iteration answers
+ * itself. No reference. */
+static CgCaller *
+peek_asking_caller (void)
+{
+  CgCaller *here = _cg_caller_peek_here ();
+  GMainContext *context;
+
+  if (here == NULL || _cg_caller_is_closed (here))
+    return NULL;
+  context = g_main_context_get_thread_default ();
+  if (context == NULL)
+    context = g_main_context_default ();
+  return cg_caller_get_context (here) == context ? here : NULL;
+}
+
+/* The callback of a call answered through the reply layer: the call is
+ * no longer pending once its callback starts. */
+static void
+next_task_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Shared *shared = CG_AS_COMPLETED (source)->shared;
+  GAsyncReadyCallback callback = (GAsyncReadyCallback) g_task_get_task_data (G_TASK (result));
+
+  if (callback != NULL)
+    {
+      callback (source, result, user_data); /* G_IO_ERROR_PENDING */
+      return;
+    }
+
+  _cg_mutex_lock (&shared->lock);
+  g_assert (shared->call.state == CALL_ANSWERED && shared->call.asker == NULL);
+  callback = shared->call.callback;
+  memset (&shared->call, 0, sizeof shared->call);
+  _cg_mutex_unlock (&shared->lock);
+
+  callback (source, result, user_data);
+}
+
+/* Answers a call that cannot be made with @error, through the reply
+ * layer. */
+static void
+next_fail (CgAsCompleted       *self,
+           GCancellable        *cancellable,
+           GAsyncReadyCallback  callback,
+           gpointer             user_data,
+           GError              *error)
+{
+  CgReply reply;
+
+  _cg_reply_init (&reply, self, cancellable, callback, user_data, cg_as_completed_next_async);
+  _cg_reply_return_error (&reply, error);
+}
+
+static GError *
+new_pending_error (void)
+{
+  return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_PENDING,
+                              _("The iteration is already waiting for the next future; ask "
+                                "for another once that wait has finished"));
+}
 
 /**
  * cg_as_completed_next_async:
@@ -579,8 +1190,10 @@ next_caller_stopped_cb (gpointer user_data)
  * %G_IO_ERROR_CANCELLED and cancels the iteration as
  * cg_as_completed_cancel() does.
  *
- * One call may be pending at a time; a second one fails with
- * %G_IO_ERROR_PENDING.
+ * One call may be pending at a time, from when it is made until its
+ * callback starts; a second one fails with %G_IO_ERROR_PENDING. The
+ * callback may ask for the next future: when one is ready, that answer
+ * comes as soon as the callback has returned.
  *
  * Since: 0.1
  */
@@ -591,87 +1204,119 @@ cg_as_completed_next_async (CgAsCompleted       *self,
                             gpointer             user_data)
 {
   Shared *shared;
-  Pending *task;
-  GError *error = NULL;
-  CgFuture *future = NULL;
-  gboolean closed, finished;
+  Followup followup = FOLLOWUP_INIT;
+  CgCaller *here, *old_asker = NULL;
+  CgReply reply = { 0 };
+  CgFuture *future;
+  Call *call;
+  guint serial;
+  gboolean waiting;
 
   g_return_if_fail (CG_IS_AS_COMPLETED (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   shared = self->shared;
 
-  task = g_new0 (Pending, 1);
-  task->ref_count = 1;
-  task->self = g_object_ref (self);
-  _cg_reply_init (&task->reply, self, cancellable, callback, user_data,
-                  cg_as_completed_next_async);
-
-  if (g_cancellable_set_error_if_cancelled (cancellable, &error) ||
-      (!_cg_reply_deliverable (&task->reply) && (error = _cg_reply_new_closed_error ())))
+  /* Answered by the iteration on this thread, through its caller, or by
+   * the reply layer. */
+  here = callback != NULL ? peek_asking_caller () : NULL;
+  if (here == NULL || g_cancellable_is_cancelled (cancellable))
     {
-      as_completed_close (self, NULL, TRUE, NULL);
-      next_task_return (task, NULL, error);
-      return;
-    }
+      g_autoptr(CgCaller) stopped = NULL;
+      GError *error = NULL;
 
-  task->stop_source = _cg_reply_watch_stop (&task->reply, next_caller_stopped_cb,
-                                            pending_ref (task), pending_unref);
+      /* Here a caller that serves this thread has stopped: nothing would
+       * wait for an answer on its behalf. */
+      if (callback != NULL && here == NULL)
+        stopped = _cg_caller_dup_serving_here ();
+      if (g_cancellable_set_error_if_cancelled (cancellable, &error) ||
+          (stopped != NULL && (error = _cg_reply_new_closed_error ())))
+        {
+          as_completed_close (self, 0, TRUE, NULL);
+          next_fail (self, cancellable, callback, user_data, error);
+          return;
+        }
 
-  if (cancellable != NULL)
-    {
-      g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
-
-      /* In place before the call can be handed a future from another
-       * thread, which destroys it. */
-      task->cancel_source = g_cancellable_source_new (cancellable);
-      g_source_set_callback (task->cancel_source, G_SOURCE_FUNC (next_cancelled_cb),
-                             pending_ref (task), pending_unref);
-      g_source_set_static_name (task->cancel_source, "[caller-glib] as_completed cancelled");
-      g_source_attach (task->cancel_source, context);
+      here = NULL;
+      _cg_reply_init (&reply, self, cancellable, callback != NULL ? next_task_done : NULL,
+                      user_data, cg_as_completed_next_async);
+      g_assert (_cg_reply_deliverable (&reply));
     }
 
   _cg_mutex_lock (&shared->lock);
-  if (shared->pending != NULL)
+  if (shared->call.state != CALL_NONE)
     {
       _cg_mutex_unlock (&shared->lock);
-      next_task_return (task, NULL,
-                        g_error_new_literal (G_IO_ERROR, G_IO_ERROR_PENDING,
-                                             _("The iteration is already waiting for the "
-                                               "next future; ask for another once that "
-                                               "wait has finished")));
+      if (reply.task != NULL)
+        {
+          /* This answer is not the pending call's: its callback goes
+           * with it. */
+          if (callback != NULL)
+            g_task_set_task_data (reply.task, (gpointer) callback, NULL);
+          _cg_reply_return_error (&reply, new_pending_error ());
+        }
+      else
+        {
+          next_fail (self, cancellable, callback, user_data, new_pending_error ());
+        }
       return;
     }
-  closed = shared->closed;
-  if (!closed)
+
+  call = &shared->call;
+  call->state = CALL_WAITING;
+  if (++shared->next_serial == 0)
+    shared->next_serial = 1;
+  call->serial = serial = shared->next_serial;
+  call->self = g_object_ref (self);
+  call->callback = callback;
+  call->user_data = user_data;
+  if (here != NULL)
     {
-      future = g_queue_pop_head (&shared->ready);
-      if (future == NULL)
-        shared->pending = pending_ref (task);
+      call->context = _cg_context_capture ();
+      if (shared->asker != here)
+        {
+          old_asker = shared->asker;
+          shared->asker = g_object_ref (here);
+        }
+      call->asker = here;
+      _cg_caller_hold (here);
     }
+  else
+    {
+      call->reply = reply;
+    }
+
+  if (shared->closed)
+    call_answer_locked (shared, NULL, NULL, &followup);
+  else if ((future = ready_pop (shared)) != NULL)
+    call_answer_locked (shared, future, NULL, &followup);
+  waiting = call->state == CALL_WAITING;
   _cg_mutex_unlock (&shared->lock);
 
-  if (closed || future != NULL)
-    {
-      /* Handing a future out makes room for the generator. */
-      as_completed_top_up (self);
-      next_task_return (task, future, NULL);
-      return;
-    }
+  g_clear_object (&old_asker);
+  followup_run (shared, &followup);
 
-  /* Futures drawn now that are done already go straight to the task. */
+  /* Handing a future out makes room for the generator; a future drawn
+   * now that is done already goes straight to the waiting call. */
   as_completed_top_up (self);
 
+  if (!waiting)
+    return;
+
   _cg_mutex_lock (&shared->lock);
-  finished = shared->pending == task && g_hash_table_size (shared->watched) == 0 &&
-             shared->ready.length == 0 && self->generator == NULL && !self->drawing;
-  if (finished)
-    shared->pending = NULL;
+  waiting = call->state == CALL_WAITING && call->serial == serial;
+  if (waiting && g_hash_table_size (shared->watched) == 0 && shared->ready_length == 0 &&
+      self->generator == NULL && !self->drawing)
+    {
+      call_answer_locked (shared, NULL, NULL, &followup); /* every future came out */
+      waiting = FALSE;
+    }
   _cg_mutex_unlock (&shared->lock);
 
-  if (finished)
-    next_task_return (task, NULL, NULL); /* takes the reference shared->pending had */
-  pending_unref (task);
+  followup_run (shared, &followup);
+
+  if (waiting)
+    call_watch_limits (shared, serial, cancellable, here);
 }
 
 /**
@@ -696,8 +1341,25 @@ cg_as_completed_next_finish (CgAsCompleted  *self,
                              GError        **error)
 {
   g_return_val_if_fail (CG_IS_AS_COMPLETED (self), NULL);
-  g_return_val_if_fail (_cg_reply_is_valid (result, self, cg_as_completed_next_async), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (IS_NEXT_RESULT (result))
+    {
+      NextResult *next = NEXT_RESULT (result);
+
+      g_return_val_if_fail (next->source == self, NULL);
+      g_return_val_if_fail (!next->taken, NULL);
+
+      next->taken = TRUE;
+      if (next->error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&next->error));
+          return NULL;
+        }
+      return g_steal_pointer (&next->future);
+    }
+
+  g_return_val_if_fail (_cg_reply_is_valid (result, self, cg_as_completed_next_async), NULL);
 
   return _cg_reply_propagate_object (result, error);
 }
@@ -725,7 +1387,7 @@ cg_as_completed_cancel (CgAsCompleted *self)
 {
   g_return_if_fail (CG_IS_AS_COMPLETED (self));
 
-  as_completed_close (self, NULL, TRUE, NULL);
+  as_completed_close (self, 0, TRUE, NULL);
 }
 
 /* Public API: wait -------------------------------------------------------- */

@@ -648,6 +648,323 @@ test_as_completed_generator_skips_own_future (Fixture *fx)
 }
 
 /* ------------------------------------------------------------------ */
+/* as_completed answered by the iteration on a caller's thread         */
+/* ------------------------------------------------------------------ */
+
+/* With the main thread's caller running the default context, the calls
+ * the tests make there are answered by the iteration itself (not by the
+ * reply layer): the same tests again, and what only that way has. */
+static void
+fixture_run_main_caller (Fixture       *fx,
+                         gconstpointer  data)
+{
+  PoolTestFunc func = (PoolTestFunc) data;
+
+  if (cg_test_isolate_all () && !cg_test_in_subprocess ())
+    return;
+  cg_test_main_caller ();
+  func (fx);
+}
+
+static GThread *main_thread;
+
+#define main_caller_test_add(path, func)                                      \
+  g_test_add ((path), Fixture, (gconstpointer) (PoolTestFunc) (func),         \
+              fixture_setup, fixture_run_main_caller, fixture_teardown)
+
+typedef struct
+{
+  CgAsCompleted *iter;
+  CgFuture     **futures;
+  guint          n_futures;
+  guint          n_out;
+  gboolean       in_callback;
+  gboolean       in_next_async;
+  gboolean       finished;
+  CgContextVar  *variable;
+} Batch;
+
+static void
+batch_next_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Batch *batch = user_data;
+  GError *error = NULL;
+  CgFuture *future;
+
+  /* Never inside the call that asked, never inside another callback, on
+   * the asking thread, in the context of the call. */
+  g_assert_false (batch->in_next_async);
+  g_assert_false (batch->in_callback);
+  g_assert_true (g_thread_self () == main_thread);
+  g_assert_true (cg_context_var_get_pointer (batch->variable) == batch);
+  g_assert_true (g_async_result_is_tagged (result, cg_as_completed_next_async));
+  g_assert_true (g_async_result_get_user_data (result) == batch);
+  batch->in_callback = TRUE;
+
+  future = cg_as_completed_next_finish (batch->iter, result, &error);
+  g_assert_no_error (error);
+  if (future == NULL)
+    {
+      g_assert_false (batch->finished);
+      batch->finished = TRUE;
+    }
+  else
+    {
+      /* done already: in the order given, each once */
+      g_assert_cmpuint (batch->n_out, <, batch->n_futures);
+      g_assert_true (future == batch->futures[batch->n_out]);
+      batch->n_out++;
+      g_object_unref (future);
+
+      batch->in_next_async = TRUE;
+      cg_as_completed_next_async (batch->iter, NULL, batch_next_cb, batch);
+      batch->in_next_async = FALSE;
+    }
+
+  batch->in_callback = FALSE;
+}
+
+static void
+test_as_completed_ready_batch (Fixture *fx)
+{
+  const guint n = 2000;
+  Batch batch = { 0 };
+  CgContextToken *token;
+  gint64 deadline = cg_test_deadline (CG_TEST_TIMEOUT_S);
+  guint iterations = 0;
+
+  batch.variable = cg_context_var_new ("batch", NULL);
+  token = cg_context_var_set_pointer (batch.variable, &batch);
+  batch.n_futures = n;
+  batch.futures = g_new (CgFuture *, n);
+  for (guint i = 0; i < n; i++)
+    batch.futures[i] = done_future_new (i);
+  batch.iter = cg_as_completed_new (batch.futures, n, FALSE);
+
+  cg_as_completed_next_async (batch.iter, NULL, batch_next_cb, &batch);
+  g_assert_cmpuint (batch.n_out, ==, 0);
+  g_assert_true (cg_context_var_reset (batch.variable, token, NULL));
+  cg_context_token_unref (token);
+
+  while (!batch.finished)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      if (g_main_context_iteration (MAIN_CTX, FALSE))
+        iterations++;
+    }
+  g_assert_cmpuint (batch.n_out, ==, n);
+
+  /* A callback that asks for a future that is ready gets it once it has
+   * returned, from the same dispatch: far fewer main-loop iterations than
+   * futures (a batch stops after 16 answers at least, and only when it
+   * has run for a while). */
+  g_assert_cmpuint (iterations, <=, n / 16 + 4);
+
+  g_object_unref (batch.iter);
+  for (guint i = 0; i < n; i++)
+    g_object_unref (batch.futures[i]);
+  g_free (batch.futures);
+  g_object_unref (batch.variable);
+}
+
+static void
+test_as_completed_keep_result (Fixture *fx)
+{
+  CgFuture *futures[3] = { done_future_new (1), done_future_new (2), cg_future_new () };
+  g_autoptr(CgAsCompleted) iter = cg_as_completed_new (futures, 3, FALSE);
+  GAsyncResult *first = NULL, *second = NULL;
+  GError *error = NULL;
+  CgFuture *next;
+
+  /* A callback may keep its result and finish it later, after the
+   * iteration has gone on: each result keeps its own answer. */
+  cg_as_completed_next_async (iter, NULL, store_result, &first);
+  CG_TEST_ITERATE_UNTIL (MAIN_CTX, first != NULL);
+  cg_as_completed_next_async (iter, NULL, store_result, &second);
+  CG_TEST_ITERATE_UNTIL (MAIN_CTX, second != NULL);
+  g_assert_true (first != second);
+
+  next = cg_as_completed_next_finish (iter, second, &error);
+  g_assert_no_error (error);
+  g_assert_true (next == futures[1]);
+  g_object_unref (next);
+  next = cg_as_completed_next_finish (iter, first, &error);
+  g_assert_no_error (error);
+  g_assert_true (next == futures[0]);
+  g_object_unref (next);
+  g_object_unref (first);
+  g_object_unref (second);
+
+  /* and the steps after them are answered as usual */
+  cg_future_return_int (futures[2], 3, NULL);
+  next = next_ok (iter);
+  g_assert_true (next == futures[2]);
+  g_object_unref (next);
+  g_assert_null (next_ok (iter));
+
+  for (guint i = 0; i < 3; i++)
+    g_object_unref (futures[i]);
+}
+
+typedef struct
+{
+  CgAsCompleted *iter;
+  CgFuture      *out[2];
+  guint          depth;
+  guint          nested_depth;
+} Nested;
+
+static void
+nested_second_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  Nested *nested = user_data;
+
+  nested->nested_depth = nested->depth;
+  nested->out[1] = cg_as_completed_next_finish (nested->iter, result, NULL);
+}
+
+static void
+nested_first_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Nested *nested = user_data;
+
+  nested->out[0] = cg_as_completed_next_finish (nested->iter, result, NULL);
+
+  /* The next answer is ready at once; a main loop run inside this
+   * callback delivers it, as it would any other answer. */
+  nested->depth++;
+  cg_as_completed_next_async (nested->iter, NULL, nested_second_cb, nested);
+  CG_TEST_ITERATE_UNTIL (MAIN_CTX, nested->out[1] != NULL);
+  nested->depth--;
+}
+
+static void
+test_as_completed_nested_loop (Fixture *fx)
+{
+  CgFuture *futures[2] = { done_future_new (1), done_future_new (2) };
+  g_autoptr(CgAsCompleted) iter = cg_as_completed_new (futures, 2, FALSE);
+  Nested nested = { iter, { NULL, NULL }, 0, 0 };
+
+  cg_as_completed_next_async (iter, NULL, nested_first_cb, &nested);
+  CG_TEST_ITERATE_UNTIL (MAIN_CTX, nested.out[1] != NULL);
+  g_assert_true (nested.out[0] == futures[0]);
+  g_assert_true (nested.out[1] == futures[1]);
+  g_assert_cmpuint (nested.nested_depth, ==, 1);
+  g_assert_null (next_ok (iter));
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_object_unref (nested.out[i]);
+      g_object_unref (futures[i]);
+    }
+}
+
+static void
+test_as_completed_pending_until_callback (Fixture *fx)
+{
+  CgFuture *futures[2] = { done_future_new (1), done_future_new (2) };
+  g_autoptr(CgAsCompleted) iter = cg_as_completed_new (futures, 2, FALSE);
+  GAsyncResult *first = NULL, *second = NULL;
+  GError *error = NULL;
+  CgFuture *next;
+
+  /* The first call has its answer, but its callback has not run: it is
+   * still pending, and a second call fails. */
+  cg_as_completed_next_async (iter, NULL, store_result, &first);
+  cg_as_completed_next_async (iter, NULL, store_result, &second);
+  CG_TEST_ITERATE_UNTIL (MAIN_CTX, first != NULL && second != NULL);
+  g_assert_null (cg_as_completed_next_finish (iter, second, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PENDING);
+  g_clear_error (&error);
+  next = cg_as_completed_next_finish (iter, first, &error);
+  g_assert_no_error (error);
+  g_assert_true (next == futures[0]);
+  g_object_unref (next);
+  g_clear_object (&first);
+  g_clear_object (&second);
+
+  /* the second future was not lost */
+  next = next_ok (iter);
+  g_assert_true (next == futures[1]);
+  g_object_unref (next);
+  g_assert_null (next_ok (iter));
+
+  for (guint i = 0; i < 2; i++)
+    g_object_unref (futures[i]);
+}
+
+/* The asking thread changes: a job of another caller asks for the second
+ * future, and its callback runs there. */
+static void
+other_thread_next_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  Fixture *fx = user_data;
+  CgFuture *future = cg_as_completed_next_finish (CG_AS_COMPLETED (source), result, NULL);
+
+  g_assert_nonnull (future);
+  g_mutex_lock (&fx->lock);
+  g_hash_table_add (fx->threads, g_thread_self ());
+  g_ptr_array_add (fx->seen, future);
+  g_mutex_unlock (&fx->lock);
+  g_atomic_int_inc (&fx->finished);
+}
+
+static CgAsCompleted *asked_iter; /* what job_ask_next() asks */
+
+static void
+job_ask_next (CgFuture *future,
+              gpointer  user_data)
+{
+  cg_as_completed_next_async (asked_iter, NULL, other_thread_next_cb, user_data);
+}
+
+static void
+test_as_completed_other_thread (Fixture *fx)
+{
+  CgFuture *futures[2] = { done_future_new (1), cg_future_new () };
+  CgAsCompleted *iter = cg_as_completed_new (futures, 2, FALSE);
+  GError *error = NULL;
+  CgCaller *caller;
+  CgFuture *next, *job;
+
+  next = next_ok (iter);
+  g_assert_true (next == futures[0]);
+  g_object_unref (next);
+
+  caller = cg_caller_start_new ("as-completed-asker", FALSE, NULL, &error);
+  g_assert_no_error (error);
+  asked_iter = iter;
+  job = cg_caller_call_soon (caller, job_ask_next, fx, NULL, &error);
+  g_assert_no_error (error);
+  wait_done (job);
+  g_assert_true (cg_future_return_int (futures[1], 2, NULL));
+
+  CG_TEST_POLL_UNTIL (g_atomic_int_get (&fx->finished) == 1);
+  g_mutex_lock (&fx->lock);
+  g_assert_true (g_ptr_array_index (fx->seen, 0) == futures[1]);
+  g_assert_true (g_hash_table_contains (fx->threads, cg_caller_get_thread (caller)));
+  g_mutex_unlock (&fx->lock);
+
+  /* and back on this thread */
+  g_assert_null (next_ok (iter));
+
+  asked_iter = NULL;
+  g_object_unref (iter);
+  g_object_unref (job);
+  g_object_unref (caller);
+  for (guint i = 0; i < 2; i++)
+    g_object_unref (futures[i]);
+}
+
+/* ------------------------------------------------------------------ */
 /* wait                                                                */
 /* ------------------------------------------------------------------ */
 
@@ -965,6 +1282,7 @@ main (int    argc,
       char **argv)
 {
   cg_test_init (&argc, &argv);
+  main_thread = g_thread_self ();
 
   pool_test_add ("/as-completed/generator/limit", test_as_completed_generator_limit);
   pool_test_add ("/as-completed/generator/default-limit",
@@ -987,6 +1305,34 @@ main (int    argc,
   pool_test_add ("/as-completed/pending-twice", test_as_completed_pending_twice);
   pool_test_add ("/as-completed/skips-own-future", test_as_completed_skips_own_future);
   pool_test_add ("/as-completed/bad-input", test_bad_input);
+  pool_test_add ("/as-completed/pending-until-callback", test_as_completed_pending_until_callback);
+  pool_test_add ("/as-completed/keep-result", test_as_completed_keep_result);
+
+  main_caller_test_add ("/as-completed/main-caller/done-first", test_as_completed_done_first);
+  main_caller_test_add ("/as-completed/main-caller/pending-then-complete",
+                        test_as_completed_pending_then_complete);
+  main_caller_test_add ("/as-completed/main-caller/duplicates", test_as_completed_duplicates);
+  main_caller_test_add ("/as-completed/main-caller/empty", test_as_completed_empty);
+  main_caller_test_add ("/as-completed/main-caller/errors", test_as_completed_errors);
+  main_caller_test_add ("/as-completed/main-caller/cancel", test_as_completed_cancel);
+  main_caller_test_add ("/as-completed/main-caller/cancel-shield", test_as_completed_cancel_shield);
+  main_caller_test_add ("/as-completed/main-caller/cancellable", test_as_completed_cancellable);
+  main_caller_test_add ("/as-completed/main-caller/cancellable-shield",
+                        test_as_completed_cancellable_shield);
+  main_caller_test_add ("/as-completed/main-caller/cancelled-before",
+                        test_as_completed_cancelled_before);
+  main_caller_test_add ("/as-completed/main-caller/dispose", test_as_completed_dispose);
+  main_caller_test_add ("/as-completed/main-caller/generator/limit",
+                        test_as_completed_generator_limit);
+  main_caller_test_add ("/as-completed/main-caller/generator/cancel",
+                        test_as_completed_generator_cancel);
+  main_caller_test_add ("/as-completed/main-caller/pending-twice", test_as_completed_pending_twice);
+  main_caller_test_add ("/as-completed/main-caller/pending-until-callback",
+                        test_as_completed_pending_until_callback);
+  main_caller_test_add ("/as-completed/main-caller/keep-result", test_as_completed_keep_result);
+  main_caller_test_add ("/as-completed/main-caller/ready-batch", test_as_completed_ready_batch);
+  main_caller_test_add ("/as-completed/main-caller/nested-loop", test_as_completed_nested_loop);
+  main_caller_test_add ("/as-completed/main-caller/other-thread", test_as_completed_other_thread);
 
   pool_test_add ("/wait/all-completed", test_wait_all_completed);
   pool_test_add ("/wait/first-completed", test_wait_first_completed);
