@@ -290,9 +290,11 @@ run_job (CgFuture *self,
   drop_function (self);
 
   old = g_atomic_int_and (&self->state, ~CG_FUTURE_RUNNING);
-  _cg_future_publish (self);
   if (G_UNLIKELY (old & CG_FUTURE_JOB_BITS_MASK))
     tell_observers (self, old, FALSE);
+  /* Only now, with the library's own bookkeeping done (a pool worker is
+   * free again, say), do waiters learn of what the job completed. */
+  _cg_future_publish (self);
   /* A job that returned a future completes with it, unless its caller was
    * stopped meanwhile: what it waits for may need this caller, so the job
    * gives up as cancelled and cancels what it waits for, as the stop does

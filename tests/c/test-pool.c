@@ -68,9 +68,12 @@ static void
 test_to_thread_reuse (Fixture *fx)
 {
   GThread *first = NULL;
+  guint on_first = 0;
 
-  /* one job after the other: the same worker every time */
-  for (guint i = 0; i < 5; i++)
+  /* One job after the other: the worker that ran one runs the next, not a
+   * thread a job. (On a machine busy enough that a queued job waits longer
+   * than the pool's growth tick, the pool may add one worker: allowed.) */
+  for (guint i = 0; i < 10; i++)
     {
       CgFuture *future = to_thread_ok (job_record, fx, NULL);
 
@@ -78,12 +81,14 @@ test_to_thread_reuse (Fixture *fx)
       g_assert_cmpint (cg_future_propagate_int (future, NULL), ==, 7);
       if (first == NULL)
         first = cg_future_get_thread (future);
-      g_assert_true (cg_future_get_thread (future) == first);
+      if (cg_future_get_thread (future) == first)
+        on_first++;
       g_object_unref (future);
     }
 
-  g_assert_cmpuint (n_threads (fx), ==, 1);
-  g_assert_cmpuint (count_callers ("pool-"), ==, 1);
+  g_assert_cmpuint (on_first, >=, 5);
+  g_assert_cmpuint (n_threads (fx), <=, 2);
+  g_assert_cmpuint (count_callers ("pool-"), <=, 2);
 }
 
 /* 40 jobs that all block until all 40 have started: only a pool that
