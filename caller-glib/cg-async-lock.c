@@ -77,25 +77,56 @@
  * Since: 0.1
  */
 
-typedef struct
-{
-  guint64      id;
-  CgReply      reply;
-  GSource     *cancel_source;
-  GSource     *stop_source;   /* the asking thread's caller stops */
-  GCancellable *cancellable;
-  CgAsyncLock *lock;  /* borrowed: the lock outlives its waiters */
-} Waiter;
+/* How the lock works.
+ *
+ * Everything the lock knows (who holds it, how many times, who waits) is
+ * guarded by one atomic word, `busy`, taken with a compare-and-swap for a
+ * few instructions at a time: nothing is allocated, no callback runs and
+ * no other lock is taken while it is held, so a thread that finds it taken
+ * spins a little (and yields after a while) instead of sleeping on a
+ * futex.
+ *
+ * A waiter is a record that carries its own answer (a CgReplyRecord: the
+ * asking thread's caller, the context, the callback and a ready result).
+ * The release that hands the lock over unlinks the next waiter and pushes
+ * it into the inbox of the asking thread's caller; that thread runs the
+ * callback, then keeps the record for its next acquisition.
+ *
+ * A holder is named by a token: a number, new for each fresh acquisition,
+ * kept as a pointer in the lock's context variable (see var_token()).
+ *
+ * A caller that stops while some of its thread's waiters wait: a stop hook
+ * looks through every lock for them and answers them with
+ * CG_CALLER_ERROR_CLOSED, on their thread. */
 
-typedef struct
+typedef struct _Waiter Waiter;
+
+struct _Waiter
 {
-  GMutex        mutex;
-  gboolean      reentrant;
-  CgContextVar *holder_var;  /* names each context that asks for this lock */
-  guint64       holder;      /* 0 when free */
-  guint         count;
-  GQueue        waiters;
-} CgAsyncLockPrivate;
+  CgReplyRecord  reply;          /* first: the answer, and the record */
+  Waiter        *next;           /* in the queue, or in a list of answers */
+  gpointer       token;          /* the holder it asks for */
+  guint64        serial;         /* tells a recycled record from its past */
+  GCancellable  *cancellable;
+  GSource       *cancel_source;
+};
+
+typedef struct _CgAsyncLockPrivate CgAsyncLockPrivate;
+
+struct _CgAsyncLockPrivate
+{
+  gint                busy;        /* atomic: 1 while a thread reads or changes the rest */
+  gboolean            reentrant;
+  guint               count;
+  gpointer            holder;      /* the holder's token; NULL when free */
+  Waiter             *head;        /* the waiters, first come first */
+  Waiter             *tail;
+  CgContextVar       *holder_var;  /* names each context that asks for this lock */
+
+  /* In the list of every lock, for the stop hook. */
+  CgAsyncLockPrivate *prev_lock;
+  CgAsyncLockPrivate *next_lock;
+};
 
 struct _CgReentrantAsyncLock
 {
@@ -105,6 +136,38 @@ struct _CgReentrantAsyncLock
 G_DEFINE_TYPE_WITH_PRIVATE (CgAsyncLock, cg_async_lock, G_TYPE_OBJECT)
 G_DEFINE_FINAL_TYPE (CgReentrantAsyncLock, cg_reentrant_async_lock, CG_TYPE_ASYNC_LOCK)
 
+static inline void
+state_lock (CgAsyncLockPrivate *priv)
+{
+  guint spins = 0;
+
+  while (!g_atomic_int_compare_and_exchange (&priv->busy, 0, 1))
+    {
+      /* Held for a few instructions: spin, unless its thread was
+       * preempted, then give it the processor. */
+      do
+        {
+          if (++spins < 100)
+            _cg_cpu_relax ();
+          else
+            g_thread_yield ();
+        }
+      while (g_atomic_int_get (&priv->busy) != 0);
+    }
+}
+
+static inline void
+state_unlock (CgAsyncLockPrivate *priv)
+{
+  g_atomic_int_set (&priv->busy, 0);
+}
+
+/* Every lock, so that a caller that stops finds its waiters. */
+static GMutex all_locks_mutex;
+static CgAsyncLockPrivate *all_locks;
+
+static void locks_caller_stopped (CgCaller *caller);
+
 static void
 cg_async_lock_finalize (GObject *object)
 {
@@ -113,9 +176,18 @@ cg_async_lock_finalize (GObject *object)
 
   /* Every waiter's reply holds a reference to the lock (its source
    * object); none can be left. */
-  g_assert (g_queue_is_empty (&priv->waiters));
+  g_assert (priv->head == NULL);
+
+  _cg_mutex_lock (&all_locks_mutex);
+  if (priv->prev_lock != NULL)
+    priv->prev_lock->next_lock = priv->next_lock;
+  else
+    all_locks = priv->next_lock;
+  if (priv->next_lock != NULL)
+    priv->next_lock->prev_lock = priv->prev_lock;
+  _cg_mutex_unlock (&all_locks_mutex);
+
   g_clear_object (&priv->holder_var);
-  g_mutex_clear (&priv->mutex);
 
   G_OBJECT_CLASS (cg_async_lock_parent_class)->finalize (object);
 }
@@ -124,6 +196,7 @@ static void
 cg_async_lock_class_init (CgAsyncLockClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = cg_async_lock_finalize;
+  _cg_caller_add_stop_hook (locks_caller_stopped);
 }
 
 static void
@@ -131,9 +204,14 @@ cg_async_lock_init (CgAsyncLock *self)
 {
   CgAsyncLockPrivate *priv = cg_async_lock_get_instance_private (self);
 
-  g_mutex_init (&priv->mutex);
-  g_queue_init (&priv->waiters);
   priv->holder_var = cg_context_var_new ("cg-async-lock-holder", NULL);
+
+  _cg_mutex_lock (&all_locks_mutex);
+  priv->next_lock = all_locks;
+  if (all_locks != NULL)
+    all_locks->prev_lock = priv;
+  all_locks = priv;
+  _cg_mutex_unlock (&all_locks_mutex);
 }
 
 static void
@@ -180,62 +258,261 @@ cg_reentrant_async_lock_new (void)
 }
 
 /* How a lock knows contexts apart: each fresh acquisition names the
- * asking context with a new value of the lock's variable, and the callback
+ * asking context with a new token in the lock's variable, and the callback
  * runs in a copy of it, as does every job spawned from there while it
  * holds the lock. All of them are the same context to the lock, which is
  * what lets a reentrant lock admit the jobs its holder spawns; contexts
- * copied after the release carry a stale name that matches nothing. */
-static guint64
-var_id (CgContextVar *var)
+ * copied after the release carry a stale token that matches nothing.
+ *
+ * A token is a number kept as a pointer (reading it copies nothing); the
+ * numbers are never reused (a thread takes them from a shared counter a
+ * block at a time, so the counter is touched once per 1024 tokens). */
+static inline gpointer
+var_token (CgAsyncLockPrivate *priv)
 {
-  g_auto(GValue) value = G_VALUE_INIT;
+  return cg_context_var_get_pointer (priv->holder_var);
+}
 
-  if (!cg_context_var_get (var, &value))
-    return 0;
-  return g_value_get_uint64 (&value);
+#define TOKEN_BLOCK 1024
+
+static gpointer
+new_token (void)
+{
+  static gsize counter = 0;
+  static CG_THREAD_LOCAL gsize next, end;
+
+  if (next == end)
+    {
+      next = (gsize) g_atomic_pointer_add (&counter, TOKEN_BLOCK) + 1;
+      end = next + TOKEN_BLOCK;
+    }
+  return GSIZE_TO_POINTER (next++);
+}
+
+static void
+set_token (CgAsyncLockPrivate *priv,
+           gpointer            token)
+{
+  cg_context_token_unref (cg_context_var_set_pointer (priv->holder_var, token));
+}
+
+/* Waiters ------------------------------------------------------------------ */
+
+/* A thread keeps the record of its last answered waiter for its next
+ * acquisition; the thread's end frees it. */
+static GPrivate spare_waiter = G_PRIVATE_INIT (g_free);
+
+static void
+waiter_answered (CgReplyRecord *reply)
+{
+  Waiter *waiter = (Waiter *) reply;
+
+  _cg_source_drop (&waiter->cancel_source);
+  g_clear_object (&waiter->cancellable);
+  if (g_private_get (&spare_waiter) == NULL)
+    g_private_set (&spare_waiter, waiter);
+  else
+    g_free (waiter);
+}
+
+static Waiter *
+waiter_new (CgAsyncLock         *lock,
+            gpointer             token,
+            GCancellable        *cancellable,
+            GAsyncReadyCallback  callback,
+            gpointer             user_data)
+{
+  static guint64 serials = 0;
+  Waiter *waiter = g_private_get (&spare_waiter);
+
+  if (waiter != NULL)
+    g_private_set (&spare_waiter, NULL);
+  else
+    waiter = g_new (Waiter, 1);
+
+  /* The reply captures the current context: the token must be in it. */
+  _cg_reply_record_init (&waiter->reply, lock, cancellable, callback, user_data,
+                         cg_async_lock_acquire_async, waiter_answered);
+  waiter->next = NULL;
+  waiter->token = token;
+  waiter->serial = 0;
+  waiter->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
+  waiter->cancel_source = NULL;
+  if (cancellable != NULL)
+    waiter->serial = (guint64) g_atomic_pointer_add (&serials, 1) + 1;
+  return waiter;
+}
+
+/* A waiter that was never answered nor queued. */
+static void
+waiter_discard (Waiter *waiter)
+{
+  _cg_reply_record_clear (&waiter->reply);
+  waiter_answered (&waiter->reply);
+}
+
+static gboolean
+waiter_cancelled_now (Waiter *waiter)
+{
+  return waiter->cancellable != NULL && g_cancellable_is_cancelled (waiter->cancellable);
+}
+
+/* Whether the waiter can still be given the lock: not cancelled, and the
+ * caller of its thread has not stopped (nothing there could use the lock,
+ * nor give it back). */
+static gboolean
+waiter_may_take (Waiter *waiter)
+{
+  return !waiter_cancelled_now (waiter) && _cg_reply_record_deliverable (&waiter->reply);
+}
+
+/* Answers a waiter that could not take the lock: cancelled, or its
+ * caller stopped. */
+static void
+waiter_refuse (Waiter *waiter)
+{
+  GError *error = NULL;
+
+  if (waiter->cancellable == NULL ||
+      !g_cancellable_set_error_if_cancelled (waiter->cancellable, &error))
+    error = _cg_reply_new_closed_error ();
+  _cg_reply_record_return_error (&waiter->reply, error);
+}
+
+/* The queue: with the state held. */
+static void
+queue_push_locked (CgAsyncLockPrivate *priv,
+                   Waiter             *waiter)
+{
+  waiter->next = NULL;
+  if (priv->tail != NULL)
+    priv->tail->next = waiter;
+  else
+    priv->head = waiter;
+  priv->tail = waiter;
+}
+
+static void
+queue_unlink_locked (CgAsyncLockPrivate *priv,
+                     Waiter             *prev,
+                     Waiter             *waiter)
+{
+  if (prev != NULL)
+    prev->next = waiter->next;
+  else
+    priv->head = waiter->next;
+  if (priv->tail == waiter)
+    priv->tail = prev;
+  waiter->next = NULL;
 }
 
 static gboolean
 has_waiter_locked (CgAsyncLockPrivate *priv,
-                   guint64             id)
+                   gpointer            token)
 {
-  for (GList *l = priv->waiters.head; l != NULL; l = l->next)
-    if (((Waiter *) l->data)->id == id)
+  for (Waiter *w = priv->head; w != NULL; w = w->next)
+    if (w->token == token)
       return TRUE;
   return FALSE;
 }
 
-static guint64
-new_holder_id (CgAsyncLockPrivate *priv)
+/* A list of waiters taken out of the queue, in order. */
+typedef struct
 {
-  static gsize counter = 0;
-  g_auto(GValue) value = G_VALUE_INIT;
-  guint64 id = (guint64) g_atomic_pointer_add (&counter, 1) + 1;
+  Waiter *head;
+  Waiter *tail;
+} WaiterList;
 
-  g_value_init (&value, G_TYPE_UINT64);
-  g_value_set_uint64 (&value, id);
-  cg_context_token_unref (cg_context_var_set (priv->holder_var, &value));
+static void
+list_append (WaiterList *list,
+             Waiter     *waiter)
+{
+  waiter->next = NULL;
+  if (list->tail != NULL)
+    list->tail->next = waiter;
+  else
+    list->head = waiter;
+  list->tail = waiter;
+}
 
-  return id;
+/* Outside the state: the waiters are the library's until answered. */
+static void
+list_grant (WaiterList *list)
+{
+  Waiter *waiter = list->head;
+
+  while (waiter != NULL)
+    {
+      /* Read before the answer: its thread may reuse the record at once. */
+      Waiter *following = waiter->next;
+
+      _cg_reply_record_return_true (&waiter->reply);
+      waiter = following;
+    }
 }
 
 static void
-waiter_free (Waiter *waiter)
+list_refuse (WaiterList *list)
 {
-  _cg_source_drop (&waiter->cancel_source);
-  _cg_source_drop (&waiter->stop_source);
-  _cg_reply_clear (&waiter->reply);
-  g_clear_object (&waiter->cancellable);
-  g_free (waiter);
+  Waiter *waiter = list->head;
+
+  while (waiter != NULL)
+    {
+      Waiter *following = waiter->next;
+
+      waiter_refuse (waiter);
+      waiter = following;
+    }
 }
 
-/* What a waiter's cancel source knows: the waiter may be gone (handed the
- * lock on another thread) by the time the source runs, so it is only
- * looked for, never read, until found in the queue. */
+/* A caller stops: the waiters of its thread give up, wherever they wait. */
+static void
+locks_caller_stopped (CgCaller *caller)
+{
+  WaiterList gone = { NULL, NULL };
+
+  _cg_mutex_lock (&all_locks_mutex);
+  for (CgAsyncLockPrivate *priv = all_locks; priv != NULL; priv = priv->next_lock)
+    {
+      Waiter *prev = NULL, *waiter;
+
+      state_lock (priv);
+      waiter = priv->head;
+      while (waiter != NULL)
+        {
+          Waiter *following = waiter->next;
+
+          if (waiter->reply.caller == caller)
+            {
+              queue_unlink_locked (priv, prev, waiter);
+              list_append (&gone, waiter);
+            }
+          else
+            {
+              prev = waiter;
+            }
+          waiter = following;
+        }
+      state_unlock (priv);
+    }
+  _cg_mutex_unlock (&all_locks_mutex);
+
+  /* Through the stopped caller's context, on its thread. */
+  for (Waiter *waiter = gone.head, *following; waiter != NULL; waiter = following)
+    {
+      following = waiter->next;
+      _cg_reply_record_return_error (&waiter->reply, _cg_reply_new_closed_error ());
+    }
+}
+
+/* What a waiter's cancel source knows: the waiter may be answered (and its
+ * record reused) by the time the source runs, so it is only looked for,
+ * by address and serial, never read until found in the queue. */
 typedef struct
 {
   CgAsyncLock *lock;   /* strong */
   Waiter      *waiter; /* an identity until found */
+  guint64      serial;
 } CancelWatch;
 
 static void
@@ -247,61 +524,59 @@ cancel_watch_free (gpointer data)
   g_free (watch);
 }
 
-static CancelWatch *
-cancel_watch_new (CgAsyncLock *lock,
-                  Waiter      *waiter)
-{
-  CancelWatch *watch = g_new (CancelWatch, 1);
-
-  watch->lock = g_object_ref (lock);
-  watch->waiter = waiter;
-  return watch;
-}
-
-/* Answers a waiter that gives up with @error, unless it was answered
- * already. */
+/* Takes @waiter out of the queue and answers it with its cancellation,
+ * unless it was answered already (then it is not looked at). */
 static void
-waiter_give_up (CancelWatch *watch,
-                GError      *error)
+waiter_give_up (CgAsyncLock *lock,
+                Waiter      *waiter,
+                guint64      serial)
 {
-  Waiter *waiter = watch->waiter;
-  CgAsyncLockPrivate *priv = cg_async_lock_get_instance_private (watch->lock);
-  gboolean found;
+  CgAsyncLockPrivate *priv = cg_async_lock_get_instance_private (lock);
+  Waiter *prev = NULL, *w;
 
-  _cg_mutex_lock (&priv->mutex);
-  found = g_queue_remove (&priv->waiters, waiter);
-  _cg_mutex_unlock (&priv->mutex);
+  state_lock (priv);
+  for (w = priv->head; w != NULL; prev = w, w = w->next)
+    if (w == waiter && w->serial == serial)
+      {
+        queue_unlink_locked (priv, prev, w);
+        break;
+      }
+  state_unlock (priv);
 
-  if (found)
-    {
-      _cg_reply_return_error (&waiter->reply, error);
-      waiter_free (waiter);
-    }
-  else
-    {
-      g_error_free (error);
-    }
+  if (w != NULL)
+    waiter_refuse (w);
 }
 
 static gboolean
 waiter_cancelled (GCancellable *cancellable,
                   gpointer      user_data)
 {
-  GError *error = NULL;
+  CancelWatch *watch = user_data;
 
-  g_cancellable_set_error_if_cancelled (cancellable, &error);
-  waiter_give_up (user_data, error);
+  waiter_give_up (watch->lock, watch->waiter, watch->serial);
   return G_SOURCE_REMOVE;
 }
 
-/* The caller of the waiting thread stopped: nothing there could use the
- * lock, nor give it back. */
-static gboolean
-waiter_caller_stopped (gpointer user_data)
+/* Before the waiter is queued: its cancellation, in the thread-default
+ * context (whose thread answers). */
+static void
+waiter_watch_cancel (CgAsyncLock *lock,
+                     Waiter      *waiter)
 {
-  waiter_give_up (user_data, _cg_reply_new_closed_error ());
-  return G_SOURCE_REMOVE;
+  g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
+  CancelWatch *watch = g_new (CancelWatch, 1);
+
+  watch->lock = g_object_ref (lock);
+  watch->waiter = waiter;
+  watch->serial = waiter->serial;
+  waiter->cancel_source = g_cancellable_source_new (waiter->cancellable);
+  g_source_set_callback (waiter->cancel_source, G_SOURCE_FUNC (waiter_cancelled), watch,
+                         cancel_watch_free);
+  g_source_set_static_name (waiter->cancel_source, "[caller-glib] lock wait cancelled");
+  g_source_attach (waiter->cancel_source, context);
 }
+
+/* Acquiring and releasing ----------------------------------------------------- */
 
 /**
  * cg_async_lock_acquire_async:
@@ -324,89 +599,111 @@ cg_async_lock_acquire_async (CgAsyncLock         *self,
                              gpointer             user_data)
 {
   CgAsyncLockPrivate *priv;
-  CgReply reply;
+  gpointer token;
+  gboolean held_here;
+  guint64 serial;
   Waiter *waiter;
-  guint64 id;
 
   g_return_if_fail (CG_IS_ASYNC_LOCK (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   priv = cg_async_lock_get_instance_private (self);
 
-  _cg_mutex_lock (&priv->mutex);
-  id = var_id (priv->holder_var);
+again:
+  token = var_token (priv);
+  held_here = FALSE;
 
-  if (priv->count > 0 && id != 0 && priv->holder == id)
+  /* A fresh acquisition gets a new token for the asking context, unless
+   * that context waits already (then its waiters go in together). A token
+   * left from an earlier, released acquisition means nothing any more.
+   * Only this context could add a waiter with its token, so what is
+   * decided here holds until the waiter is queued below. */
+  if (token != NULL)
     {
-      _cg_reply_init (&reply, self, cancellable, callback, user_data,
-                      cg_async_lock_acquire_async);
-      if (!_cg_reply_deliverable (&reply))
-        {
-          _cg_mutex_unlock (&priv->mutex);
-          _cg_reply_return_error (&reply, _cg_reply_new_closed_error ());
-          return;
-        }
-      if (!priv->reentrant)
-        {
-          _cg_mutex_unlock (&priv->mutex);
-          _cg_reply_return_error (&reply,
-                                  g_error_new_literal (CG_CALLER_ERROR, CG_CALLER_ERROR_NOT_REENTRANT,
-                                                       _("The lock is already locked and not "
-                                                         "reentrant; this context holds it "
-                                                         "already")));
-          return;
-        }
-      priv->count++;
-      _cg_mutex_unlock (&priv->mutex);
-      _cg_reply_return_boolean (&reply, TRUE);
-      return;
+      state_lock (priv);
+      held_here = priv->count > 0 && priv->holder == token;
+      if (!held_here && !has_waiter_locked (priv, token))
+        token = NULL;
+      state_unlock (priv);
+    }
+  if (token == NULL)
+    {
+      token = new_token ();
+      set_token (priv, token);
     }
 
-  /* A fresh acquisition: a new name for the asking context, unless it
-   * waits already (then its waiters go in together). A name left from an
-   * earlier, released acquisition means nothing any more. */
-  if (id == 0 || !has_waiter_locked (priv, id))
-    id = new_holder_id (priv);
-  _cg_reply_init (&reply, self, cancellable, callback, user_data, cg_async_lock_acquire_async);
+  /* Made after the token is set: the callback runs in this context. */
+  waiter = waiter_new (self, token, cancellable, callback, user_data);
 
   /* Once the asking thread's caller has stopped, nothing there could use
    * the lock, nor give it back. */
-  if (!_cg_reply_deliverable (&reply))
+  if (!_cg_reply_record_deliverable (&waiter->reply))
     {
-      _cg_mutex_unlock (&priv->mutex);
-      _cg_reply_return_error (&reply, _cg_reply_new_closed_error ());
+      _cg_reply_record_return_error (&waiter->reply, _cg_reply_new_closed_error ());
       return;
     }
-
-  if (priv->count == 0 && g_queue_is_empty (&priv->waiters))
-    {
-      priv->holder = id;
-      priv->count = 1;
-      _cg_mutex_unlock (&priv->mutex);
-      _cg_reply_return_boolean (&reply, TRUE);
-      return;
-    }
-
-  waiter = g_new0 (Waiter, 1);
-  waiter->id = id;
-  waiter->reply = reply;
-  waiter->lock = self;
-  waiter->stop_source = _cg_reply_watch_stop (&waiter->reply, waiter_caller_stopped,
-                                              cancel_watch_new (self, waiter),
-                                              cancel_watch_free);
+  if (held_here && !priv->reentrant)
+    goto not_reentrant;
+  /* Watched before the waiter can be seen by other threads. */
   if (cancellable != NULL)
-    {
-      g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
+    waiter_watch_cancel (self, waiter);
 
-      waiter->cancellable = g_object_ref (cancellable);
-      waiter->cancel_source = g_cancellable_source_new (cancellable);
-      g_source_set_callback (waiter->cancel_source, G_SOURCE_FUNC (waiter_cancelled),
-                             cancel_watch_new (self, waiter), cancel_watch_free);
-      g_source_set_static_name (waiter->cancel_source, "[caller-glib] lock wait cancelled");
-      g_source_attach (waiter->cancel_source, context);
+  state_lock (priv);
+  if (priv->count > 0 && priv->holder == token)
+    {
+      if (!priv->reentrant)
+        {
+          state_unlock (priv);
+          goto not_reentrant;
+        }
+      priv->count++;
+      state_unlock (priv);
+      _cg_reply_record_return_true (&waiter->reply);
+      return;
     }
-  g_queue_push_tail (&priv->waiters, waiter);
-  _cg_mutex_unlock (&priv->mutex);
+  if (held_here)
+    {
+      /* A copy of this context on another thread released the lock a
+       * moment ago: this is a fresh acquisition after all, with a new
+       * token, and a new reply in the context that has it. */
+      state_unlock (priv);
+      waiter_discard (waiter);
+      goto again;
+    }
+  if (priv->count == 0 && priv->head == NULL)
+    {
+      priv->holder = token;
+      priv->count = 1;
+      state_unlock (priv);
+      _cg_reply_record_return_true (&waiter->reply);
+      return;
+    }
+  /* Checked again here: the stop hook looks at the queue under the state,
+   * after the caller is marked stopped, so a waiter either is queued
+   * before it looks or sees the stop now. */
+  if (!_cg_reply_record_deliverable (&waiter->reply))
+    {
+      state_unlock (priv);
+      _cg_reply_record_return_error (&waiter->reply, _cg_reply_new_closed_error ());
+      return;
+    }
+  serial = waiter->serial;
+  queue_push_locked (priv, waiter);
+  state_unlock (priv);
+
+  /* Cancelled before its source was attached, and that source has run
+   * already (another thread iterates the context): nothing else would
+   * take the waiter out. */
+  if (cancellable != NULL && g_cancellable_is_cancelled (cancellable))
+    waiter_give_up (self, waiter, serial);
+  return;
+
+not_reentrant:
+  _cg_reply_record_return_error (&waiter->reply,
+                                 g_error_new_literal (CG_CALLER_ERROR, CG_CALLER_ERROR_NOT_REENTRANT,
+                                                      _("The lock is already locked and not "
+                                                        "reentrant; this context holds it "
+                                                        "already")));
 }
 
 /**
@@ -454,19 +751,19 @@ cg_async_lock_release (CgAsyncLock  *self,
                        GError      **error)
 {
   CgAsyncLockPrivate *priv;
-  GSList *admitted = NULL, *cancelled = NULL;
-  guint64 id;
+  WaiterList admitted = { NULL, NULL }, refused = { NULL, NULL };
+  gpointer token;
 
   g_return_val_if_fail (CG_IS_ASYNC_LOCK (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   priv = cg_async_lock_get_instance_private (self);
-  id = var_id (priv->holder_var);
+  token = var_token (priv);
 
-  _cg_mutex_lock (&priv->mutex);
-  if (priv->count == 0 || id == 0 || priv->holder != id)
+  state_lock (priv);
+  if (priv->count == 0 || token == NULL || priv->holder != token)
     {
-      _cg_mutex_unlock (&priv->mutex);
+      state_unlock (priv);
       g_set_error_literal (error, CG_FUTURE_ERROR, CG_FUTURE_ERROR_INVALID_STATE,
                            _("The lock is not held by the current context, so it "
                              "cannot release it"));
@@ -475,74 +772,52 @@ cg_async_lock_release (CgAsyncLock  *self,
 
   if (--priv->count == 0)
     {
-      Waiter *next = g_queue_pop_head (&priv->waiters);
+      Waiter *next;
 
       /* A waiter cancelled a moment ago whose cancel source has not run
        * yet gets its cancellation, not the lock; a waiter whose caller has
        * stopped could never use it, nor give it back. */
-      while (next != NULL &&
-             ((next->cancellable != NULL && g_cancellable_is_cancelled (next->cancellable)) ||
-              !_cg_reply_deliverable (&next->reply)))
+      while ((next = priv->head) != NULL && !waiter_may_take (next))
         {
-          cancelled = g_slist_prepend (cancelled, next);
-          next = g_queue_pop_head (&priv->waiters);
+          queue_unlink_locked (priv, NULL, next);
+          list_append (&refused, next);
         }
 
-      priv->holder = 0;
+      priv->holder = NULL;
       if (next != NULL)
         {
-          priv->holder = next->id;
+          queue_unlink_locked (priv, NULL, next);
+          list_append (&admitted, next);
+          priv->holder = next->token;
           priv->count = 1;
-          admitted = g_slist_prepend (admitted, next);
 
           if (priv->reentrant)
             {
-              GList *l = priv->waiters.head;
+              Waiter *prev = NULL, *waiter = priv->head;
 
-              while (l != NULL)
+              while (waiter != NULL)
                 {
-                  GList *following = l->next;
-                  Waiter *waiter = l->data;
+                  Waiter *following = waiter->next;
 
-                  if (waiter->id == next->id &&
-                      !(waiter->cancellable != NULL &&
-                        g_cancellable_is_cancelled (waiter->cancellable)) &&
-                      _cg_reply_deliverable (&waiter->reply))
+                  if (waiter->token == priv->holder && waiter_may_take (waiter))
                     {
-                      g_queue_delete_link (&priv->waiters, l);
-                      admitted = g_slist_prepend (admitted, waiter);
+                      queue_unlink_locked (priv, prev, waiter);
+                      list_append (&admitted, waiter);
                       priv->count++;
                     }
-                  l = following;
+                  else
+                    {
+                      prev = waiter;
+                    }
+                  waiter = following;
                 }
             }
         }
     }
-  _cg_mutex_unlock (&priv->mutex);
+  state_unlock (priv);
 
-  admitted = g_slist_reverse (admitted);
-  for (GSList *l = admitted; l != NULL; l = l->next)
-    {
-      Waiter *waiter = l->data;
-
-      _cg_reply_return_boolean (&waiter->reply, TRUE);
-      waiter_free (waiter);
-    }
-  g_slist_free (admitted);
-
-  for (GSList *l = cancelled; l != NULL; l = l->next)
-    {
-      Waiter *waiter = l->data;
-      GError *cancel_error = NULL;
-
-      if (!g_cancellable_set_error_if_cancelled (waiter->cancellable, &cancel_error))
-        cancel_error = g_error_new_literal (CG_CALLER_ERROR, CG_CALLER_ERROR_CLOSED,
-                                            _("The caller of the waiting context was "
-                                              "stopped"));
-      _cg_reply_return_error (&waiter->reply, cancel_error);
-      waiter_free (waiter);
-    }
-  g_slist_free (cancelled);
+  list_grant (&admitted);
+  list_refuse (&refused);
 
   return TRUE;
 }
@@ -564,16 +839,18 @@ cg_async_lock_is_in_context (CgAsyncLock *self)
 {
   CgAsyncLockPrivate *priv;
   gboolean held;
-  guint64 id;
+  gpointer token;
 
   g_return_val_if_fail (CG_IS_ASYNC_LOCK (self), FALSE);
 
   priv = cg_async_lock_get_instance_private (self);
-  id = var_id (priv->holder_var);
+  token = var_token (priv);
+  if (token == NULL)
+    return FALSE;
 
-  _cg_mutex_lock (&priv->mutex);
-  held = id != 0 && priv->count > 0 && priv->holder == id;
-  _cg_mutex_unlock (&priv->mutex);
+  state_lock (priv);
+  held = priv->count > 0 && priv->holder == token;
+  state_unlock (priv);
 
   return held;
 }
@@ -598,9 +875,9 @@ cg_async_lock_get_count (CgAsyncLock *self)
   g_return_val_if_fail (CG_IS_ASYNC_LOCK (self), 0);
 
   priv = cg_async_lock_get_instance_private (self);
-  _cg_mutex_lock (&priv->mutex);
+  state_lock (priv);
   count = priv->count;
-  _cg_mutex_unlock (&priv->mutex);
+  state_unlock (priv);
 
   return count;
 }

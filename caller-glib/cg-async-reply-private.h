@@ -10,6 +10,8 @@
 #include <gio/gio.h>
 
 #include "cg-types.h"
+#include "cg-context-private.h"
+#include "cg-inbox-private.h"
 
 G_BEGIN_DECLS
 
@@ -48,6 +50,53 @@ void      _cg_reply_return_error       (CgReply             *reply,
                                         GError              *error);
 gboolean  _cg_reply_deliverable        (CgReply             *reply);
 void      _cg_reply_clear              (CgReply             *reply);
+
+/* A boolean answer kept inside the record of the operation that waits for
+ * it (a lock's waiter), for operations that answer many times a second.
+ *
+ * As a CgReply, it answers on the asking thread, in the context current at
+ * _cg_reply_record_init(), never from inside the call that answers. On a
+ * thread whose running caller runs the thread-default context, the record
+ * itself goes through that caller's inbox, and the GAsyncResult is a
+ * recycled CgFuture made (and, for a grant, completed) at init, so that
+ * answering costs one push and nothing is made on the answering thread.
+ * Elsewhere a GTask does it.
+ *
+ * Once answered, the record is the library's until it calls @answered on
+ * it (after the callback ran, or at once for a GTask): from then on the
+ * operation may reuse or free it. The fields are private to
+ * cg-async-reply.c; @caller may be read (see _cg_reply_record_deliverable()).
+ */
+typedef struct _CgReplyRecord CgReplyRecord;
+typedef void (*CgReplyRecordFunc) (CgReplyRecord *record);
+
+struct _CgReplyRecord
+{
+  CgInboxNode          node;
+  CgCaller            *caller;
+  GTask               *task;
+  CgFuture            *result;
+  GError              *error;
+  CgContextMap        *context;
+  GAsyncReadyCallback  callback;
+  gpointer             user_data;
+  gpointer             source_object;
+  gpointer             source_tag;
+  CgReplyRecordFunc    answered;
+};
+
+void      _cg_reply_record_init        (CgReplyRecord       *record,
+                                        gpointer             source_object,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data,
+                                        gpointer             source_tag,
+                                        CgReplyRecordFunc    answered);
+void      _cg_reply_record_return_true (CgReplyRecord       *record);
+void      _cg_reply_record_return_error (CgReplyRecord      *record,
+                                         GError             *error);
+gboolean  _cg_reply_record_deliverable (CgReplyRecord       *record);
+void      _cg_reply_record_clear       (CgReplyRecord       *record);
 
 GTask    *_cg_reply_task_new           (gpointer             source_object,
                                         GCancellable        *cancellable,

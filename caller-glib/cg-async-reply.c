@@ -433,3 +433,174 @@ _cg_reply_propagate_object (GAsyncResult  *result,
     return cg_future_propagate_object (CG_FUTURE (result), error);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+
+/* Records ----------------------------------------------------------------- */
+
+void
+_cg_reply_record_init (CgReplyRecord       *record,
+                       gpointer             source_object,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data,
+                       gpointer             source_tag,
+                       CgReplyRecordFunc    answered)
+{
+  g_autoptr(CgCaller) here = callback != NULL ? _cg_caller_dup_serving_here () : NULL;
+
+  memset (record, 0, sizeof *record);
+  record->answered = answered;
+  if (here != NULL && !_cg_caller_is_closed (here))
+    {
+      /* Made here, where it will be used and dropped, and completed with
+       * the likely answer now: a grant then costs the answering thread
+       * one push into this thread's inbox. */
+      record->result = cg_future_new ();
+      _cg_future_set_source_tag (record->result, source_tag);
+      _cg_future_set_source_object (record->result, source_object);
+      cg_future_return_boolean (record->result, TRUE, NULL);
+      record->context = _cg_context_capture ();
+      record->callback = callback;
+      record->user_data = user_data;
+      record->source_object = g_object_ref (source_object);
+      record->source_tag = source_tag;
+      /* The thread runs its context until the callback ran. */
+      _cg_caller_hold (here);
+      record->caller = g_steal_pointer (&here);
+      return;
+    }
+
+  record->caller = g_steal_pointer (&here);
+  record->task = _cg_reply_task_new (source_object, cancellable, callback, user_data, source_tag);
+  g_task_set_check_cancellable (record->task, FALSE);
+}
+
+/* On the asking thread: the callback, in the context of the call. */
+static void
+record_deliver (CgReplyRecord *record)
+{
+  CgCaller *caller = g_steal_pointer (&record->caller);
+  CgFuture *result = g_steal_pointer (&record->result);
+  gpointer source_object = g_steal_pointer (&record->source_object);
+  CgContextMap *saved;
+
+  if (record->error != NULL)
+    {
+      g_object_unref (result);
+      result = cg_future_new ();
+      _cg_future_set_source_tag (result, record->source_tag);
+      _cg_future_set_source_object (result, source_object);
+      cg_future_return_error (result, g_steal_pointer (&record->error), NULL);
+    }
+
+  saved = _cg_context_enter (&record->context);
+  record->callback (source_object, G_ASYNC_RESULT (result), record->user_data);
+  _cg_context_leave (&record->context, saved);
+  g_clear_pointer (&record->context, _cg_context_map_unref);
+
+  record->answered (record);
+
+  g_object_unref (result);
+  g_object_unref (source_object);
+  _cg_caller_release (caller);
+  g_object_unref (caller);
+}
+
+static void
+record_node_func (CgInboxNode *node,
+                  CgCaller    *caller,
+                  gboolean     run)
+{
+  /* From the inbox, or from its discarding when the caller stops: the
+   * answer is owed either way. */
+  record_deliver ((CgReplyRecord *) node);
+}
+
+static gboolean
+record_late (gpointer data)
+{
+  /* Paired with the release in record_post(). */
+  _CG_TSAN_ACQUIRE (data);
+  record_deliver (data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+record_post (CgReplyRecord *record)
+{
+  CgCaller *caller = record->caller;
+
+  record->node.next = NULL;
+  record->node.func = record_node_func;
+  /* Through the caller's inbox, or once it has stopped, through its
+   * context, which its thread keeps running until the answer has run. */
+  if (!_cg_caller_post_node (caller, &record->node))
+    {
+      GSource *source = g_idle_source_new ();
+
+      _CG_TSAN_RELEASE (record);
+      g_source_set_callback (source, record_late, record, NULL);
+      g_source_set_static_name (source, "[caller-glib] answer after stop");
+      g_source_attach (source, cg_caller_get_context (caller));
+      g_source_unref (source);
+    }
+}
+
+/* Answers %TRUE. */
+void
+_cg_reply_record_return_true (CgReplyRecord *record)
+{
+  if (record->task != NULL)
+    {
+      GTask *task = g_steal_pointer (&record->task);
+
+      g_clear_object (&record->caller);
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      record->answered (record);
+      return;
+    }
+
+  record_post (record);
+}
+
+/* Takes @error. */
+void
+_cg_reply_record_return_error (CgReplyRecord *record,
+                               GError        *error)
+{
+  if (record->task != NULL)
+    {
+      GTask *task = g_steal_pointer (&record->task);
+
+      g_clear_object (&record->caller);
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      record->answered (record);
+      return;
+    }
+
+  record->error = error;
+  record_post (record);
+}
+
+/* Whether an answer can still reach the asker: FALSE once the caller of
+ * the asking thread has stopped. */
+gboolean
+_cg_reply_record_deliverable (CgReplyRecord *record)
+{
+  return record->caller == NULL || !_cg_caller_is_closed (record->caller);
+}
+
+/* Drops a record that was never answered (its operation was not made
+ * after all); @answered is not called. */
+void
+_cg_reply_record_clear (CgReplyRecord *record)
+{
+  g_clear_object (&record->task);
+  g_clear_object (&record->result);
+  g_clear_pointer (&record->context, _cg_context_map_unref);
+  g_clear_object (&record->source_object);
+  if (record->caller != NULL && record->callback != NULL)
+    _cg_caller_release (record->caller);
+  g_clear_object (&record->caller);
+}

@@ -1360,6 +1360,381 @@ test_reentrant_same_context_waiters (void)
   free_lock (lock);
 }
 
+/* ------------------------------------------------------------------ */
+/* A waiter whose caller stops                                         */
+/* ------------------------------------------------------------------ */
+
+typedef struct
+{
+  CgAsyncLock *lock;
+  Acq         *acq;
+  GThread     *thread;   /* the job's thread */
+  gint         asked;    /* atomic */
+} AskJob;
+
+static void
+ask_job (CgFuture *future,
+         gpointer  user_data)
+{
+  AskJob *job = user_data;
+
+  job->thread = g_thread_self ();
+  cg_async_lock_acquire_async (job->lock, NULL, acq_cb, job->acq);
+  g_atomic_int_set (&job->asked, 1);
+}
+
+static void
+ask_on (CgCaller *caller,
+        AskJob   *job)
+{
+  GError *error = NULL;
+  CgFuture *future = cg_caller_call_soon (caller, ask_job, job, NULL, &error);
+
+  g_assert_no_error (error);
+  g_object_unref (future);
+  CG_TEST_POLL_UNTIL (g_atomic_int_get (&job->asked));
+}
+
+/* A caller stops while its thread waits for the lock: that waiter is
+ * answered with CG_CALLER_ERROR_CLOSED on its thread, once, and leaves the
+ * queue; the next release hands the lock to the waiter behind it. */
+static void
+check_stopped_waiter (gboolean reentrant)
+{
+  CgAsyncLock *lock = new_lock (reentrant);
+  CgContext *holder = cg_context_new ();
+  CgCaller *first = start_new_ok ("lock-stopped-first");
+  CgCaller *second = start_new_ok ("lock-stopped-second");
+  Acq h = { 0 }, a1 = { 0 }, a2 = { 0 };
+  AskJob j1 = { lock, &a1, NULL, 0 }, j2 = { lock, &a2, NULL, 0 };
+  GError *error = NULL;
+
+  g_test_queue_destroy (cg_test_stop_unprotected, NULL);
+  acquire_in_context (holder, lock, NULL, &h);
+  CG_TEST_ITERATE_UNTIL (MAIN_CTX, g_atomic_int_get (&h.calls));
+  g_assert_true (h.ok);
+
+  a2.release = TRUE;
+  ask_on (first, &j1);
+  ask_on (second, &j2);
+  g_assert_false (g_atomic_int_get (&a1.calls));
+  g_assert_false (g_atomic_int_get (&a2.calls));
+
+  stop_caller (first);
+  CG_TEST_POLL_UNTIL (g_atomic_int_get (&a1.calls));
+  g_assert_false (a1.ok);
+  g_assert_error (a1.error, CG_CALLER_ERROR, CG_CALLER_ERROR_CLOSED);
+  g_assert_true (a1.thread == j1.thread);
+  g_assert_cmpuint (cg_async_lock_get_count (lock), ==, 1);
+  g_assert_false (g_atomic_int_get (&a2.calls));
+
+  g_assert_true (release_in_context (holder, lock, &error));
+  g_assert_no_error (error);
+  CG_TEST_POLL_UNTIL (g_atomic_int_get (&a2.calls));
+  g_assert_true (a2.ok);
+  g_assert_true (a2.released_ok);
+  g_assert_true (a2.thread == j2.thread);
+  g_assert_cmpuint (a2.count_seen, ==, 1);
+  g_assert_cmpuint (g_atomic_int_get (&a1.calls), ==, 1);
+
+  stop_caller (second);
+  acq_clear (&h);
+  acq_clear (&a1);
+  acq_clear (&a2);
+  cg_context_unref (holder);
+  free_lock (lock);
+}
+
+static void
+test_mutex_stopped_waiter (void)
+{
+  check_stopped_waiter (FALSE);
+}
+
+static void
+test_reentrant_stopped_waiter (void)
+{
+  check_stopped_waiter (TRUE);
+}
+
+/* ------------------------------------------------------------------ */
+/* A waiter's record is reused: an old cancellable has no hold on it   */
+/* ------------------------------------------------------------------ */
+
+/* A thread reuses the record of its last answered waiter for its next
+ * one; cancelling the cancellable of an acquisition that was answered
+ * must not touch the waiter that now lives in its record. */
+static void
+test_mutex_recycled_waiter (void)
+{
+  CgAsyncLock *lock = new_lock (FALSE);
+  CgContext *holder = cg_context_new ();
+  CgContext *first = cg_context_new ();
+  CgContext *second = cg_context_new ();
+  GCancellable *cancellable = g_cancellable_new ();
+  Acq h = { 0 }, h2 = { 0 }, w1 = { 0 }, w2 = { 0 };
+  GError *error = NULL;
+
+  acquire_in_context (holder, lock, NULL, &h);
+  CG_TEST_ITERATE_UNTIL (MAIN_CTX, g_atomic_int_get (&h.calls));
+  w1.release = TRUE;
+  acquire_in_context (first, lock, cancellable, &w1);
+  cg_test_drain (MAIN_CTX);
+  g_assert_true (release_in_context (holder, lock, &error));
+  g_assert_no_error (error);
+  CG_TEST_ITERATE_UNTIL (MAIN_CTX, g_atomic_int_get (&w1.calls));
+  g_assert_true (w1.ok);
+  g_assert_true (w1.released_ok);
+
+  /* the holder again, and a waiter behind it without a cancellable */
+  acquire_in_context (holder, lock, NULL, &h2);
+  CG_TEST_ITERATE_UNTIL (MAIN_CTX, g_atomic_int_get (&h2.calls));
+  g_assert_true (h2.ok);
+  acquire_in_context (second, lock, NULL, &w2);
+  g_cancellable_cancel (cancellable);
+  cg_test_drain (MAIN_CTX);
+  g_assert_false (g_atomic_int_get (&w2.calls));
+  g_assert_cmpuint (cg_async_lock_get_count (lock), ==, 1);
+
+  g_assert_true (release_in_context (holder, lock, &error));
+  g_assert_no_error (error);
+  CG_TEST_ITERATE_UNTIL (MAIN_CTX, g_atomic_int_get (&w2.calls));
+  g_assert_true (w2.ok);
+  g_assert_no_error (w2.error);
+  g_assert_true (release_in_context (second, lock, &error));
+  g_assert_no_error (error);
+
+  acq_clear (&h);
+  acq_clear (&h2);
+  acq_clear (&w1);
+  acq_clear (&w2);
+  g_object_unref (cancellable);
+  cg_context_unref (holder);
+  cg_context_unref (first);
+  cg_context_unref (second);
+  free_lock (lock);
+}
+
+/* ------------------------------------------------------------------ */
+/* Many hand-offs between threads                                      */
+/* ------------------------------------------------------------------ */
+
+#define CHURN_THREADS 4
+#define CHURN_ROUNDS 400
+
+typedef struct
+{
+  CgAsyncLock *lock;
+  gint         inside;     /* atomic */
+  gint         overlaps;   /* atomic */
+  gint         granted;    /* atomic */
+  gint         refused;    /* atomic: cancelled acquisitions */
+  gint         errors;     /* atomic */
+  gint         finished;   /* atomic: contenders done */
+} Churn;
+
+typedef struct
+{
+  Churn        *churn;
+  guint         asked;
+  guint         answered;
+  GCancellable *cancellable;
+} Churner;
+
+static void churn_ask (Churner *k);
+
+static void
+churn_acquired (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Churner *k = user_data;
+  Churn *c = k->churn;
+  GError *error = NULL;
+
+  k->answered++;
+  if (k->answered != k->asked)
+    g_atomic_int_inc (&c->errors);
+  if (cg_async_lock_acquire_finish (c->lock, result, &error))
+    {
+      if (g_atomic_int_add (&c->inside, 1) != 0)
+        g_atomic_int_inc (&c->overlaps);
+      if (!cg_async_lock_is_in_context (c->lock) || cg_async_lock_get_count (c->lock) != 1)
+        g_atomic_int_inc (&c->errors);
+      g_atomic_int_inc (&c->granted);
+      g_atomic_int_add (&c->inside, -1);
+      if (!cg_async_lock_release (c->lock, NULL))
+        g_atomic_int_inc (&c->errors);
+    }
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_atomic_int_inc (&c->refused);
+      g_clear_error (&error);
+    }
+  else
+    {
+      g_printerr ("churn: %s\n", error->message);
+      g_atomic_int_inc (&c->errors);
+      g_clear_error (&error);
+    }
+  g_clear_object (&k->cancellable);
+
+  if (k->asked < CHURN_ROUNDS)
+    churn_ask (k);
+  else
+    g_atomic_int_inc (&c->finished);
+}
+
+/* Every fifth acquisition is cancelled as soon as it is made: it is
+ * either granted first or refused, and answered once either way. */
+static void
+churn_ask (Churner *k)
+{
+  k->asked++;
+  if (k->asked % 5 == 0)
+    k->cancellable = g_cancellable_new ();
+  cg_async_lock_acquire_async (k->churn->lock, k->cancellable, churn_acquired, k);
+  if (k->cancellable != NULL)
+    g_cancellable_cancel (k->cancellable);
+}
+
+static void
+churn_job (CgFuture *future,
+           gpointer  user_data)
+{
+  churn_ask (user_data);
+}
+
+static void
+check_churn (gboolean reentrant)
+{
+  Churn c = { 0 };
+  Churner k[CHURN_THREADS];
+  CgCaller *workers[CHURN_THREADS];
+  GError *error = NULL;
+
+  g_test_queue_destroy (cg_test_stop_unprotected, NULL);
+  c.lock = new_lock (reentrant);
+  memset (k, 0, sizeof k);
+  for (guint i = 0; i < CHURN_THREADS; i++)
+    {
+      char *name = g_strdup_printf ("lock-churn-%u", i);
+
+      workers[i] = start_new_ok (name);
+      g_free (name);
+      k[i].churn = &c;
+    }
+  for (guint i = 0; i < CHURN_THREADS; i++)
+    {
+      CgFuture *job = cg_caller_call_soon (workers[i], churn_job, &k[i], NULL, &error);
+
+      g_assert_no_error (error);
+      g_object_unref (job);
+    }
+
+  CG_TEST_POLL_UNTIL (g_atomic_int_get (&c.finished) == CHURN_THREADS);
+  g_assert_cmpint (g_atomic_int_get (&c.errors), ==, 0);
+  g_assert_cmpint (g_atomic_int_get (&c.overlaps), ==, 0);
+  g_assert_cmpint (g_atomic_int_get (&c.granted) + g_atomic_int_get (&c.refused), ==,
+                   CHURN_THREADS * CHURN_ROUNDS);
+  g_assert_cmpint (g_atomic_int_get (&c.granted), >=, CHURN_THREADS * CHURN_ROUNDS * 4 / 5);
+  g_assert_cmpuint (cg_async_lock_get_count (c.lock), ==, 0);
+
+  for (guint i = 0; i < CHURN_THREADS; i++)
+    {
+      g_assert_cmpuint (k[i].answered, ==, CHURN_ROUNDS);
+      stop_caller (workers[i]);
+    }
+  free_lock (c.lock);
+}
+
+static void
+test_mutex_churn (void)
+{
+  check_churn (FALSE);
+}
+
+static void
+test_reentrant_churn (void)
+{
+  check_churn (TRUE);
+}
+
+/* ------------------------------------------------------------------ */
+/* A thread without a caller                                           */
+/* ------------------------------------------------------------------ */
+
+typedef struct
+{
+  CgAsyncLock  *lock;
+  Acq           granted;
+  Acq           cancelled;
+  GCancellable *cancellable;
+  gint          asked;     /* atomic */
+  gint          go;        /* atomic: the main thread released */
+  GThread      *thread;
+} Plain;
+
+/* Runs on a thread of its own, whose thread-default context no caller
+ * runs: the answers come through that context. */
+static gpointer
+plain_thread (gpointer user_data)
+{
+  Plain *p = user_data;
+  GMainContext *context = g_main_context_get_thread_default ();
+
+  p->thread = g_thread_self ();
+  p->granted.release = TRUE;
+  cg_async_lock_acquire_async (p->lock, NULL, acq_cb, &p->granted);
+  cg_async_lock_acquire_async (p->lock, p->cancellable, acq_cb, &p->cancelled);
+  /* Cancelled here, on the thread of its source: GLib 2.74 leaks a
+   * cancellable source that another thread disposes of while
+   * g_cancellable_cancel() still runs. */
+  g_cancellable_cancel (p->cancellable);
+  g_atomic_int_set (&p->asked, 1);
+
+  CG_TEST_ITERATE_UNTIL (context, g_atomic_int_get (&p->cancelled.calls));
+  CG_TEST_ITERATE_UNTIL (context, g_atomic_int_get (&p->granted.calls));
+  return NULL;
+}
+
+static void
+test_thread_without_caller (void)
+{
+  Plain p = { 0 };
+  CgContext *holder = cg_context_new ();
+  Acq h = { 0 };
+  GThread *thread;
+  GError *error = NULL;
+
+  p.lock = new_lock (FALSE);
+  p.cancellable = g_cancellable_new ();
+  acquire_in_context (holder, p.lock, NULL, &h);
+  CG_TEST_ITERATE_UNTIL (MAIN_CTX, g_atomic_int_get (&h.calls));
+
+  thread = cg_test_thread_new_with_context ("lock-plain", plain_thread, &p);
+  CG_TEST_POLL_UNTIL (g_atomic_int_get (&p.asked));
+  CG_TEST_POLL_UNTIL (g_atomic_int_get (&p.cancelled.calls));
+  g_assert_false (g_atomic_int_get (&p.granted.calls));
+  g_assert_true (release_in_context (holder, p.lock, &error));
+  g_assert_no_error (error);
+  g_thread_join (thread);
+
+  g_assert_true (p.granted.ok);
+  g_assert_true (p.granted.released_ok);
+  g_assert_true (p.granted.thread == p.thread);
+  g_assert_false (p.cancelled.ok);
+  g_assert_error (p.cancelled.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_true (p.cancelled.thread == p.thread);
+
+  acq_clear (&h);
+  acq_clear (&p.granted);
+  acq_clear (&p.cancelled);
+  g_object_unref (p.cancellable);
+  cg_context_unref (holder);
+  free_lock (p.lock);
+}
+
 /* The test program's argv, kept reachable for leak checkers. */
 static char **volatile test_argv;
 
@@ -1520,6 +1895,9 @@ main (int    argc,
   cg_test_add ("/lock/mutex/cancel-waiter", test_mutex_cancel_waiter);
   cg_test_add ("/lock/mutex/release-not-held", test_mutex_release_not_held);
   cg_test_add ("/lock/mutex/fifo", test_mutex_fifo);
+  cg_test_add ("/lock/mutex/stopped-waiter", test_mutex_stopped_waiter);
+  cg_test_add ("/lock/mutex/recycled-waiter", test_mutex_recycled_waiter);
+  cg_test_add ("/lock/mutex/churn", test_mutex_churn);
 
   cg_test_add ("/lock/reentrant/reenter", test_reentrant_reenter);
   cg_test_add ("/lock/reentrant/nesting", test_reentrant_nesting);
@@ -1534,6 +1912,9 @@ main (int    argc,
   cg_test_add ("/lock/reentrant/cancel-waiter", test_reentrant_cancel_waiter);
   cg_test_add ("/lock/reentrant/release-not-held", test_reentrant_release_not_held);
   cg_test_add ("/lock/reentrant/fifo", test_reentrant_fifo);
+  cg_test_add ("/lock/reentrant/stopped-waiter", test_reentrant_stopped_waiter);
+  cg_test_add ("/lock/reentrant/churn", test_reentrant_churn);
+  cg_test_add ("/lock/thread-without-caller", test_thread_without_caller);
   cg_test_add ("/lock/base-context-forgets-locks", test_base_context_forgets_locks);
 
   return g_test_run ();
