@@ -75,7 +75,6 @@ test_timeout_source (void)
     timeout = turn (hosted, timeout);
 
   g_assert_cmpint (fired, ==, 1);
-  g_assert_cmpint (g_get_monotonic_time () - start, >=, 29 * 1000);
   g_assert_cmpint (timeout, ==, -1);
 }
 
@@ -107,12 +106,13 @@ test_wakeup_from_another_thread (void)
   g_autoptr(GMainContext) context = new_context ();
   g_autoptr(CgHostedContext) hosted = cg_hosted_context_new (context, NULL);
   g_autoptr(GMainContext) seen = NULL;
-  GThread *thread = g_thread_new ("attacher", attach_idle_later, context);
+  gint timeout = cg_hosted_context_iterate (hosted);  /* nothing yet: no limit */
+  GThread *thread;
   gint *fired = NULL;
-  gint timeout = cg_hosted_context_iterate (hosted);
   gint64 start = g_get_monotonic_time ();
 
   g_assert_cmpint (timeout, ==, -1);
+  thread = g_thread_new ("attacher", attach_idle_later, context);
   fired = g_thread_join (thread);
   while (g_atomic_int_get (fired) == 0 && g_get_monotonic_time () - start < 5 * G_USEC_PER_SEC)
     timeout = turn (hosted, timeout);
