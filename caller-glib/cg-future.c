@@ -45,7 +45,7 @@
  *   g_print ("%" G_GSSIZE_FORMAT "\n", cg_future_propagate_int (future, NULL));
  * ]|
  *
- * A job that completes its own future, as add_numbers() does, sets its
+ * A job that completes its own future, as the one above does, sets its
  * outcome at once (a second completion fails), but the future becomes
  * done, for waiters, done callbacks and cg_future_is_done(), when the job
  * function has returned, as a GTask completed by its thread function

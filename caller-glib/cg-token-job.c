@@ -27,7 +27,8 @@
  * its future, its place in the caller's order, its cancellation, the job
  * list.
  *
- * The Python binding submits its `call_soon()` and `to_thread()` jobs so.
+ * The Python binding submits the jobs of its Caller.call_soon and
+ * Caller.to_thread methods so.
  */
 
 static CgHook *runner;
