@@ -318,12 +318,15 @@ reply_finish (CgReply      *reply,
    * through its context, which its thread keeps running until then. */
   if (!_cg_caller_post_node (outcome->caller, &outcome->node))
     {
+      GMainContext *context = cg_caller_get_context (outcome->caller);
       GSource *source = g_idle_source_new ();
 
-      _CG_TSAN_RELEASE (outcome);
       g_source_set_callback (source, outcome_late, outcome, NULL);
       g_source_set_static_name (source, "[caller-glib] answer after stop");
-      g_source_attach (source, cg_caller_get_context (outcome->caller));
+      /* Nothing here reads @outcome after this: from the attach on, the
+       * asker's thread may deliver and free it. */
+      _CG_TSAN_RELEASE (outcome);
+      g_source_attach (source, context);
       g_source_unref (source);
     }
 }
