@@ -538,12 +538,15 @@ record_post (CgReplyRecord *record)
    * context, which its thread keeps running until the answer has run. */
   if (!_cg_caller_post_node (caller, &record->node))
     {
+      GMainContext *context = cg_caller_get_context (caller);
       GSource *source = g_idle_source_new ();
 
-      _CG_TSAN_RELEASE (record);
       g_source_set_callback (source, record_late, record, NULL);
       g_source_set_static_name (source, "[caller-glib] answer after stop");
-      g_source_attach (source, cg_caller_get_context (caller));
+      /* From the attach on, the asker's thread may deliver the record and
+       * drop the caller it holds: nothing here reads either after it. */
+      _CG_TSAN_RELEASE (record);
+      g_source_attach (source, context);
       g_source_unref (source);
     }
 }
