@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,23 @@ static gdouble
 now_seconds (void)
 {
   return g_get_monotonic_time () / (gdouble) G_USEC_PER_SEC;
+}
+
+/* Stops the benchmark: a rival whose wait failed or whose result is
+ * wrong measured something else than the workload. */
+static void G_GNUC_PRINTF (1, 2) G_GNUC_NORETURN
+bench_fail (const char *format,
+            ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  fprintf (stderr, "cg-bench: ");
+  vfprintf (stderr, format, args);
+  fprintf (stderr, "\n");
+  va_end (args);
+  fflush (NULL);
+  abort ();
 }
 
 static int
@@ -296,6 +314,14 @@ tiny_job (CgFuture *future,
   cg_future_return_int (future, 1, NULL);
 }
 
+static const char *
+error_text (const GError *error)
+{
+  return error != NULL ? error->message : "no error given";
+}
+
+/* Every side checks that its wait succeeded and that the reply is the
+ * job's result, so that all of them pay for the same checks. */
 static gdouble
 w1_caller_glib (void)
 {
@@ -304,11 +330,16 @@ w1_caller_glib (void)
   for (guint i = 0; i < n_round_trips; i++)
     {
       g_autoptr(CgFuture) future = cg_caller_call_soon (bench_worker, tiny_job, NULL, NULL, NULL);
+      g_autoptr(GError) error = NULL;
 
-      cg_future_wait_sync (future, CG_TIMEOUT_INFINITE, CG_WAIT_FLAGS_NONE, NULL, NULL);
+      if (!cg_future_wait_sync (future, CG_TIMEOUT_INFINITE, CG_WAIT_FLAGS_NONE, NULL, &error))
+        bench_fail ("W1 caller-glib: the wait failed: %s", error_text (error));
+      if (cg_future_propagate_int (future, &error) != 1)
+        bench_fail ("W1 caller-glib: wrong result (%s)", error_text (error));
     }
+  start = now_seconds () - start;
 
-  return (now_seconds () - start) / n_round_trips * 1e6;
+  return start / n_round_trips * 1e6;
 }
 
 static GlibWorker *glib_worker;
@@ -330,7 +361,8 @@ w1_glib (void)
   for (guint i = 0; i < n; i++)
     {
       g_main_context_invoke (glib_worker->context, glib_reply, replies);
-      g_async_queue_pop (replies);
+      if (GPOINTER_TO_INT (g_async_queue_pop (replies)) != 1)
+        bench_fail ("W1 GLib: wrong reply");
     }
   start = now_seconds () - start;
   g_async_queue_unref (replies);
@@ -339,7 +371,54 @@ w1_glib (void)
 }
 
 #ifdef HAVE_LIBDEX
+/* libdex's sides push a job to libdex's thread pool scheduler; the job
+ * resolves a promise, and the submitting thread blocks on it with
+ * dex_thread_wait_for(). libdex refuses that wait on a thread that one of
+ * its schedulers drives, and the main thread is one (dex_init(), which
+ * libdex also runs from a constructor, gives it the main scheduler): there
+ * the wait fails at once. So each libdex run happens on a plain thread of
+ * its own, started before the clock and joined after it. */
 static DexScheduler *dex_pool;
+
+typedef struct
+{
+  Measure loop;
+  gdouble result;
+} DexRun;
+
+static gpointer
+dex_run_main (gpointer data)
+{
+  DexRun *run = data;
+
+  run->result = run->loop ();
+  return NULL;
+}
+
+static gdouble
+dex_run_on_plain_thread (Measure loop)
+{
+  DexRun run = { loop, NAN };
+
+  g_thread_join (g_thread_new ("dex-waiter", dex_run_main, &run));
+  return run.result;
+}
+
+/* Blocks until @promise is resolved and checks that it holds the int 1;
+ * takes no reference of the caller's. */
+static void
+dex_wait_checked (DexPromise *promise,
+                  const char *side)
+{
+  g_autoptr(GError) error = NULL;
+  const GValue *value;
+
+  if (!dex_thread_wait_for (dex_ref (promise), &error))
+    bench_fail ("%s: dex_thread_wait_for() failed: %s", side, error_text (error));
+  value = dex_future_get_value (DEX_FUTURE (promise), &error);
+  if (value == NULL || !G_VALUE_HOLDS_INT (value) || g_value_get_int (value) != 1)
+    bench_fail ("%s: wrong result (%s)", side, error_text (error));
+}
 
 static void
 dex_resolve (gpointer data)
@@ -349,7 +428,7 @@ dex_resolve (gpointer data)
 }
 
 static gdouble
-w1_libdex (void)
+w1_libdex_loop (void)
 {
   gdouble start = now_seconds ();
 
@@ -358,10 +437,18 @@ w1_libdex (void)
       DexPromise *promise = dex_promise_new ();
 
       dex_scheduler_push (dex_pool, dex_resolve, dex_ref (promise));
-      dex_thread_wait_for (DEX_FUTURE (promise), NULL);
+      dex_wait_checked (promise, "W1 libdex");
+      dex_unref (promise);
     }
+  start = now_seconds () - start;
 
-  return (now_seconds () - start) / n_round_trips * 1e6;
+  return start / n_round_trips * 1e6;
+}
+
+static gdouble
+w1_libdex (void)
+{
+  return dex_run_on_plain_thread (w1_libdex_loop);
 }
 #endif
 
@@ -376,6 +463,7 @@ count_job (CgFuture *future,
 static gdouble
 w2_caller_glib (void)
 {
+  g_autoptr(GError) error = NULL;
   CgFuture *last = NULL;
   gdouble start = now_seconds ();
 
@@ -388,7 +476,8 @@ w2_caller_glib (void)
       else
         last = future;
     }
-  cg_future_wait_sync (last, CG_TIMEOUT_INFINITE, CG_WAIT_FLAGS_NONE, NULL, NULL);
+  if (!cg_future_wait_sync (last, CG_TIMEOUT_INFINITE, CG_WAIT_FLAGS_NONE, NULL, &error))
+    bench_fail ("W2 caller-glib: the wait failed: %s", error_text (error));
   start = now_seconds () - start;
   g_object_unref (last);
 
@@ -458,27 +547,55 @@ w2_glib (void)
 }
 
 #ifdef HAVE_LIBDEX
+/* W2 on libdex: like ours, a future (a promise) per call, all but the last
+ * dropped at once, the last waited for and checked. The pool may run jobs
+ * on several workers in any order, so the jobs also count themselves and
+ * the run ends when the last promise is resolved and every job ran. */
+static Counter *w2_dex_counter;
+
 static void
-dex_count (gpointer data)
+dex_resolve_count (gpointer data)
 {
-  glib_count (data);
+  dex_promise_resolve_int (data, 1);
+  dex_unref (data);
+  glib_count (w2_dex_counter);
+}
+
+static gdouble
+w2_libdex_loop (void)
+{
+  Counter counter = { 0, n_throughput, g_async_queue_new () };
+  DexPromise *last = NULL;
+  gdouble start;
+
+  w2_dex_counter = &counter;
+  start = now_seconds ();
+  for (guint i = 0; i < counter.target; i++)
+    {
+      DexPromise *promise = dex_promise_new ();
+
+      dex_scheduler_push (dex_pool, dex_resolve_count, dex_ref (promise));
+      if (i + 1 < counter.target)
+        dex_unref (promise);
+      else
+        last = promise;
+    }
+  dex_wait_checked (last, "W2 libdex");
+  g_async_queue_pop (counter.finished);
+  start = now_seconds () - start;
+  if ((guint) g_atomic_int_get (&counter.done) != counter.target)
+    bench_fail ("W2 libdex: %d of %u jobs ran", g_atomic_int_get (&counter.done), counter.target);
+  dex_unref (last);
+  g_async_queue_unref (counter.finished);
+  w2_dex_counter = NULL;
+
+  return counter.target / start / 1e6;
 }
 
 static gdouble
 w2_libdex (void)
 {
-  Counter counter = { 0, n_throughput, g_async_queue_new () };
-  DexScheduler *scheduler = dex_thread_pool_scheduler_new ();
-  gdouble start = now_seconds ();
-
-  for (guint i = 0; i < counter.target; i++)
-    dex_scheduler_push (scheduler, dex_count, &counter);
-  g_async_queue_pop (counter.finished);
-  start = now_seconds () - start;
-  g_async_queue_unref (counter.finished);
-  dex_unref (scheduler);
-
-  return counter.target / start / 1e6;
+  return dex_run_on_plain_thread (w2_libdex_loop);
 }
 #endif
 
@@ -1620,6 +1737,8 @@ main (int    argc,
     }
 
 #ifdef HAVE_LIBDEX
+  /* This makes the main thread a libdex scheduler thread (libdex's own
+   * constructor already did): the libdex sides wait on threads of their own. */
   dex_init ();
   dex_pool = dex_thread_pool_scheduler_new ();
   have_libdex = TRUE;
