@@ -6,7 +6,10 @@
  *
  * Each workload runs on caller-glib and on what a GLib user would write
  * instead, in the same process, after a warm-up; the figure is the median
- * of several runs. See docs/performance.md for what each workload means.
+ * of several runs. For W1 and W2 each side also reports the CPU time the
+ * whole process used per operation (getrusage, user + system, all
+ * threads), since a side that spins can win on latency by burning a core.
+ * See docs/performance.md for what each workload means.
  */
 
 #include "config.h"
@@ -64,12 +67,39 @@ typedef struct
   const char *glib_name;
   gdouble     vs_glib;     /* median of the per-round ratios, > 1: ours better */
   gdouble     vs_dex;
+  gdouble     cpu_us[4];   /* ours, glib, libdex, limit: CPU per operation, medians */
 } Workload;
 
 static gdouble
 now_seconds (void)
 {
   return g_get_monotonic_time () / (gdouble) G_USEC_PER_SEC;
+}
+
+/* CPU time the whole process used (all threads, user + system), in
+ * seconds. A side that spins while it waits can win on latency and still
+ * cost more: per operation, this shows it. */
+static gdouble
+process_cpu_seconds (void)
+{
+  struct rusage usage;
+
+  if (getrusage (RUSAGE_SELF, &usage) != 0)
+    return NAN;
+  return usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 +
+         usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6;
+}
+
+/* What the side that just ran measured: the process's CPU time per
+ * operation in µs, over the same span as its clock. A side that does not
+ * measure it leaves NAN. */
+static gdouble side_cpu_us = NAN;
+
+static void
+side_cpu_done (gdouble  cpu_start,
+               guint    n_ops)
+{
+  side_cpu_us = (process_cpu_seconds () - cpu_start) / n_ops * 1e6;
 }
 
 /* Stops the benchmark: a rival whose wait failed or whose result is
@@ -110,7 +140,7 @@ median_of_values (gdouble *values,
  * of opt_runs rounds, after one warm-up round, so that a noisy moment of
  * this shared machine hurts them alike. Gives each side's median, and the
  * median of the per-round ratios of ours to each rival (> 1: ours is
- * better). */
+ * better), and the median CPU per operation of the sides that measure it. */
 static void
 measure_interleaved (Workload *w,
                      Measure   ours,
@@ -121,6 +151,7 @@ measure_interleaved (Workload *w,
   Measure sides[4] = { ours, glib, dex, limit };
   g_autofree gdouble *values = g_new (gdouble, 4 * opt_runs);
   g_autofree gdouble *ratios = g_new (gdouble, 2 * opt_runs);
+  g_autofree gdouble *cpu = g_new (gdouble, 4 * opt_runs);
   gdouble medians[4];
 
   for (int side = 0; side < 4; side++)
@@ -128,7 +159,11 @@ measure_interleaved (Workload *w,
       sides[side] (); /* warm-up */
   for (int i = 0; i < opt_runs; i++)
     for (int side = 0; side < 4; side++)
-      values[side * opt_runs + i] = sides[side] != NULL ? sides[side] () : NAN;
+      {
+        side_cpu_us = NAN;
+        values[side * opt_runs + i] = sides[side] != NULL ? sides[side] () : NAN;
+        cpu[side * opt_runs + i] = side_cpu_us;
+      }
 
   for (int rival = 1; rival <= 2; rival++)
     for (int i = 0; i < opt_runs; i++)
@@ -147,6 +182,9 @@ measure_interleaved (Workload *w,
   w->glib = medians[1];
   w->libdex = medians[2];
   w->limit = medians[3];
+  for (int side = 0; side < 4; side++)
+    w->cpu_us[side] = sides[side] != NULL && !isnan (cpu[side * opt_runs])
+                        ? median_of_values (&cpu[side * opt_runs], opt_runs) : NAN;
 }
 
 
@@ -226,6 +264,7 @@ limit_ping_pong (void)
 {
   PingPong pp = { 0, n_round_trips * 5 };
   GThread *thread = g_thread_new ("pong", pong_main, &pp);
+  gdouble cpu = process_cpu_seconds ();
   gdouble start = now_seconds ();
 
   for (guint i = 0; i < pp.rounds; i++)
@@ -235,6 +274,7 @@ limit_ping_pong (void)
         ;
     }
   start = now_seconds () - start;
+  side_cpu_done (cpu, pp.rounds);
   g_thread_join (thread);
 
   return start / pp.rounds * 1e6;
@@ -280,11 +320,12 @@ limit_ring (void)
 {
   Ring *ring = g_new0 (Ring, 1);
   GThread *thread;
-  gdouble start;
+  gdouble cpu, start;
   gint n, tail = 0, head_seen = 0;
 
   ring->n = (gint) n_throughput * 4;
   thread = g_thread_new ("ring", ring_consumer, ring);
+  cpu = process_cpu_seconds ();
   start = now_seconds ();
   for (gint i = 0; i < ring->n; i++)
     {
@@ -296,6 +337,7 @@ limit_ring (void)
     }
   g_thread_join (thread);
   start = now_seconds () - start;
+  side_cpu_done (cpu, ring->n);
   n = ring->n;
   g_free (ring);
 
@@ -325,6 +367,7 @@ error_text (const GError *error)
 static gdouble
 w1_caller_glib (void)
 {
+  gdouble cpu = process_cpu_seconds ();
   gdouble start = now_seconds ();
 
   for (guint i = 0; i < n_round_trips; i++)
@@ -338,6 +381,7 @@ w1_caller_glib (void)
         bench_fail ("W1 caller-glib: wrong result (%s)", error_text (error));
     }
   start = now_seconds () - start;
+  side_cpu_done (cpu, n_round_trips);
 
   return start / n_round_trips * 1e6;
 }
@@ -356,6 +400,7 @@ w1_glib (void)
 {
   GAsyncQueue *replies = g_async_queue_new ();
   guint n = MAX (n_round_trips / 10, 100);
+  gdouble cpu = process_cpu_seconds ();
   gdouble start = now_seconds ();
 
   for (guint i = 0; i < n; i++)
@@ -365,6 +410,7 @@ w1_glib (void)
         bench_fail ("W1 GLib: wrong reply");
     }
   start = now_seconds () - start;
+  side_cpu_done (cpu, n);
   g_async_queue_unref (replies);
 
   return start / n * 1e6;
@@ -430,6 +476,7 @@ dex_resolve (gpointer data)
 static gdouble
 w1_libdex_loop (void)
 {
+  gdouble cpu = process_cpu_seconds ();
   gdouble start = now_seconds ();
 
   for (guint i = 0; i < n_round_trips; i++)
@@ -441,6 +488,7 @@ w1_libdex_loop (void)
       dex_unref (promise);
     }
   start = now_seconds () - start;
+  side_cpu_done (cpu, n_round_trips);
 
   return start / n_round_trips * 1e6;
 }
@@ -465,6 +513,7 @@ w2_caller_glib (void)
 {
   g_autoptr(GError) error = NULL;
   CgFuture *last = NULL;
+  gdouble cpu = process_cpu_seconds ();
   gdouble start = now_seconds ();
 
   for (guint i = 0; i < n_throughput; i++)
@@ -479,6 +528,7 @@ w2_caller_glib (void)
   if (!cg_future_wait_sync (last, CG_TIMEOUT_INFINITE, CG_WAIT_FLAGS_NONE, NULL, &error))
     bench_fail ("W2 caller-glib: the wait failed: %s", error_text (error));
   start = now_seconds () - start;
+  side_cpu_done (cpu, n_throughput);
   g_object_unref (last);
 
   return n_throughput / start / 1e6;
@@ -535,12 +585,14 @@ static gdouble
 w2_glib (void)
 {
   Counter counter = { 0, n_throughput / 4, g_async_queue_new () };
+  gdouble cpu = process_cpu_seconds ();
   gdouble start = now_seconds ();
 
   for (guint i = 0; i < counter.target; i++)
     g_main_context_invoke (glib_worker->context, glib_count, &counter);
   g_async_queue_pop (counter.finished);
   start = now_seconds () - start;
+  side_cpu_done (cpu, counter.target);
   g_async_queue_unref (counter.finished);
 
   return counter.target / start / 1e6;
@@ -566,9 +618,10 @@ w2_libdex_loop (void)
 {
   Counter counter = { 0, n_throughput, g_async_queue_new () };
   DexPromise *last = NULL;
-  gdouble start;
+  gdouble cpu, start;
 
   w2_dex_counter = &counter;
+  cpu = process_cpu_seconds ();
   start = now_seconds ();
   for (guint i = 0; i < counter.target; i++)
     {
@@ -583,6 +636,7 @@ w2_libdex_loop (void)
   dex_wait_checked (last, "W2 libdex");
   g_async_queue_pop (counter.finished);
   start = now_seconds () - start;
+  side_cpu_done (cpu, counter.target);
   if ((guint) g_atomic_int_get (&counter.done) != counter.target)
     bench_fail ("W2 libdex: %d of %u jobs ran", g_atomic_int_get (&counter.done), counter.target);
   dex_unref (last);
@@ -1760,6 +1814,8 @@ main (int    argc,
       Measure ours = NULL, glib = NULL, dex = NULL, limit = NULL;
 
       w->caller_glib = w->glib = w->libdex = w->limit = w->vs_glib = w->vs_dex = NAN;
+      for (int side = 0; side < 4; side++)
+        w->cpu_us[side] = NAN;
       if (!wanted (w->key))
         continue;
 
@@ -1826,6 +1882,22 @@ main (int    argc,
         printf (" %8.2fx", w->vs_dex);
       else
         printf (" %9s", "-");
+      printf ("\n");
+    }
+  for (guint i = 0, header = 0; i < G_N_ELEMENTS (workloads); i++)
+    {
+      Workload *w = &workloads[i];
+
+      if (!wanted (w->key) || (isnan (w->cpu_us[0]) && isnan (w->cpu_us[1]) &&
+                               isnan (w->cpu_us[2]) && isnan (w->cpu_us[3])))
+        continue;
+      if (header++ == 0)
+        printf ("%-4s %-42s %-7s %12s %12s %12s %12s\n", "",
+                "CPU per operation (process, user+sys)", "unit", "caller-glib", "glib",
+                "libdex", "limit");
+      printf ("%-4s %-42s %-7s", w->key, w->what, "us cpu");
+      for (int side = 0; side < 4; side++)
+        print_value (w->cpu_us[side]);
       printf ("\n");
     }
   if (wanted ("W7") && w7_acquisitions > 0)
@@ -1905,7 +1977,17 @@ main (int    argc,
           json_value (json, "vs_libdex", w->vs_dex);
           json_value (json, "libdex", w->libdex);
           json_value (json, "limit", w->limit);
-          g_string_append (json, "}");
+          /* The process's CPU time (user + system, all threads) per
+           * operation, in µs, for the sides that measure it. */
+          g_string_append (json, ", \"cpu_us\": {");
+          if (isnan (w->cpu_us[0]))
+            g_string_append (json, "\"caller_glib\": null");
+          else
+            g_string_append_printf (json, "\"caller_glib\": %.6g", w->cpu_us[0]);
+          json_value (json, "glib", w->cpu_us[1]);
+          json_value (json, "libdex", w->cpu_us[2]);
+          json_value (json, "limit", w->cpu_us[3]);
+          g_string_append (json, "}}");
         }
       if (w7_acquisitions > 0)
         g_string_append_printf (json,
