@@ -6,12 +6,16 @@
  *
  * Each workload runs on caller-glib and on what a GLib user would write
  * instead, in the same process, after a warm-up; the figure is the median
- * of several runs. See docs/performance.md for what each workload means.
+ * of several runs. For W1 and W2 each side also reports the CPU time the
+ * whole process used per operation (getrusage, user + system, all
+ * threads), since a side that spins can win on latency by burning a core.
+ * See docs/performance.md for what each workload means.
  */
 
 #include "config.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,12 +67,56 @@ typedef struct
   const char *glib_name;
   gdouble     vs_glib;     /* median of the per-round ratios, > 1: ours better */
   gdouble     vs_dex;
+  gdouble     cpu_us[4];   /* ours, glib, libdex, limit: CPU per operation, medians */
 } Workload;
 
 static gdouble
 now_seconds (void)
 {
   return g_get_monotonic_time () / (gdouble) G_USEC_PER_SEC;
+}
+
+/* CPU time the whole process used (all threads, user + system), in
+ * seconds. A side that spins while it waits can win on latency and still
+ * cost more: per operation, this shows it. */
+static gdouble
+process_cpu_seconds (void)
+{
+  struct rusage usage;
+
+  if (getrusage (RUSAGE_SELF, &usage) != 0)
+    return NAN;
+  return usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 +
+         usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6;
+}
+
+/* What the side that just ran measured: the process's CPU time per
+ * operation in µs, over the same span as its clock. A side that does not
+ * measure it leaves NAN. */
+static gdouble side_cpu_us = NAN;
+
+static void
+side_cpu_done (gdouble  cpu_start,
+               guint    n_ops)
+{
+  side_cpu_us = (process_cpu_seconds () - cpu_start) / n_ops * 1e6;
+}
+
+/* Stops the benchmark: a rival whose wait failed or whose result is
+ * wrong measured something else than the workload. */
+static void G_GNUC_PRINTF (1, 2) G_GNUC_NORETURN
+bench_fail (const char *format,
+            ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  fprintf (stderr, "cg-bench: ");
+  vfprintf (stderr, format, args);
+  fprintf (stderr, "\n");
+  va_end (args);
+  fflush (NULL);
+  abort ();
 }
 
 static int
@@ -92,7 +140,7 @@ median_of_values (gdouble *values,
  * of opt_runs rounds, after one warm-up round, so that a noisy moment of
  * this shared machine hurts them alike. Gives each side's median, and the
  * median of the per-round ratios of ours to each rival (> 1: ours is
- * better). */
+ * better), and the median CPU per operation of the sides that measure it. */
 static void
 measure_interleaved (Workload *w,
                      Measure   ours,
@@ -103,6 +151,7 @@ measure_interleaved (Workload *w,
   Measure sides[4] = { ours, glib, dex, limit };
   g_autofree gdouble *values = g_new (gdouble, 4 * opt_runs);
   g_autofree gdouble *ratios = g_new (gdouble, 2 * opt_runs);
+  g_autofree gdouble *cpu = g_new (gdouble, 4 * opt_runs);
   gdouble medians[4];
 
   for (int side = 0; side < 4; side++)
@@ -110,7 +159,11 @@ measure_interleaved (Workload *w,
       sides[side] (); /* warm-up */
   for (int i = 0; i < opt_runs; i++)
     for (int side = 0; side < 4; side++)
-      values[side * opt_runs + i] = sides[side] != NULL ? sides[side] () : NAN;
+      {
+        side_cpu_us = NAN;
+        values[side * opt_runs + i] = sides[side] != NULL ? sides[side] () : NAN;
+        cpu[side * opt_runs + i] = side_cpu_us;
+      }
 
   for (int rival = 1; rival <= 2; rival++)
     for (int i = 0; i < opt_runs; i++)
@@ -129,6 +182,9 @@ measure_interleaved (Workload *w,
   w->glib = medians[1];
   w->libdex = medians[2];
   w->limit = medians[3];
+  for (int side = 0; side < 4; side++)
+    w->cpu_us[side] = sides[side] != NULL && !isnan (cpu[side * opt_runs])
+                        ? median_of_values (&cpu[side * opt_runs], opt_runs) : NAN;
 }
 
 
@@ -208,6 +264,7 @@ limit_ping_pong (void)
 {
   PingPong pp = { 0, n_round_trips * 5 };
   GThread *thread = g_thread_new ("pong", pong_main, &pp);
+  gdouble cpu = process_cpu_seconds ();
   gdouble start = now_seconds ();
 
   for (guint i = 0; i < pp.rounds; i++)
@@ -217,6 +274,7 @@ limit_ping_pong (void)
         ;
     }
   start = now_seconds () - start;
+  side_cpu_done (cpu, pp.rounds);
   g_thread_join (thread);
 
   return start / pp.rounds * 1e6;
@@ -262,11 +320,12 @@ limit_ring (void)
 {
   Ring *ring = g_new0 (Ring, 1);
   GThread *thread;
-  gdouble start;
+  gdouble cpu, start;
   gint n, tail = 0, head_seen = 0;
 
   ring->n = (gint) n_throughput * 4;
   thread = g_thread_new ("ring", ring_consumer, ring);
+  cpu = process_cpu_seconds ();
   start = now_seconds ();
   for (gint i = 0; i < ring->n; i++)
     {
@@ -278,6 +337,7 @@ limit_ring (void)
     }
   g_thread_join (thread);
   start = now_seconds () - start;
+  side_cpu_done (cpu, ring->n);
   n = ring->n;
   g_free (ring);
 
@@ -296,19 +356,34 @@ tiny_job (CgFuture *future,
   cg_future_return_int (future, 1, NULL);
 }
 
+static const char *
+error_text (const GError *error)
+{
+  return error != NULL ? error->message : "no error given";
+}
+
+/* Every side checks that its wait succeeded and that the reply is the
+ * job's result, so that all of them pay for the same checks. */
 static gdouble
 w1_caller_glib (void)
 {
+  gdouble cpu = process_cpu_seconds ();
   gdouble start = now_seconds ();
 
   for (guint i = 0; i < n_round_trips; i++)
     {
       g_autoptr(CgFuture) future = cg_caller_call_soon (bench_worker, tiny_job, NULL, NULL, NULL);
+      g_autoptr(GError) error = NULL;
 
-      cg_future_wait_sync (future, CG_TIMEOUT_INFINITE, CG_WAIT_FLAGS_NONE, NULL, NULL);
+      if (!cg_future_wait_sync (future, CG_TIMEOUT_INFINITE, CG_WAIT_FLAGS_NONE, NULL, &error))
+        bench_fail ("W1 caller-glib: the wait failed: %s", error_text (error));
+      if (cg_future_propagate_int (future, &error) != 1)
+        bench_fail ("W1 caller-glib: wrong result (%s)", error_text (error));
     }
+  start = now_seconds () - start;
+  side_cpu_done (cpu, n_round_trips);
 
-  return (now_seconds () - start) / n_round_trips * 1e6;
+  return start / n_round_trips * 1e6;
 }
 
 static GlibWorker *glib_worker;
@@ -325,21 +400,71 @@ w1_glib (void)
 {
   GAsyncQueue *replies = g_async_queue_new ();
   guint n = MAX (n_round_trips / 10, 100);
+  gdouble cpu = process_cpu_seconds ();
   gdouble start = now_seconds ();
 
   for (guint i = 0; i < n; i++)
     {
       g_main_context_invoke (glib_worker->context, glib_reply, replies);
-      g_async_queue_pop (replies);
+      if (GPOINTER_TO_INT (g_async_queue_pop (replies)) != 1)
+        bench_fail ("W1 GLib: wrong reply");
     }
   start = now_seconds () - start;
+  side_cpu_done (cpu, n);
   g_async_queue_unref (replies);
 
   return start / n * 1e6;
 }
 
 #ifdef HAVE_LIBDEX
+/* libdex's sides push a job to libdex's thread pool scheduler; the job
+ * resolves a promise, and the submitting thread blocks on it with
+ * dex_thread_wait_for(). libdex refuses that wait on a thread that one of
+ * its schedulers drives, and the main thread is one (dex_init(), which
+ * libdex also runs from a constructor, gives it the main scheduler): there
+ * the wait fails at once. So each libdex run happens on a plain thread of
+ * its own, started before the clock and joined after it. */
 static DexScheduler *dex_pool;
+
+typedef struct
+{
+  Measure loop;
+  gdouble result;
+} DexRun;
+
+static gpointer
+dex_run_main (gpointer data)
+{
+  DexRun *run = data;
+
+  run->result = run->loop ();
+  return NULL;
+}
+
+static gdouble
+dex_run_on_plain_thread (Measure loop)
+{
+  DexRun run = { loop, NAN };
+
+  g_thread_join (g_thread_new ("dex-waiter", dex_run_main, &run));
+  return run.result;
+}
+
+/* Blocks until @promise is resolved and checks that it holds the int 1;
+ * takes no reference of the caller's. */
+static void
+dex_wait_checked (DexPromise *promise,
+                  const char *side)
+{
+  g_autoptr(GError) error = NULL;
+  const GValue *value;
+
+  if (!dex_thread_wait_for (dex_ref (promise), &error))
+    bench_fail ("%s: dex_thread_wait_for() failed: %s", side, error_text (error));
+  value = dex_future_get_value (DEX_FUTURE (promise), &error);
+  if (value == NULL || !G_VALUE_HOLDS_INT (value) || g_value_get_int (value) != 1)
+    bench_fail ("%s: wrong result (%s)", side, error_text (error));
+}
 
 static void
 dex_resolve (gpointer data)
@@ -349,8 +474,9 @@ dex_resolve (gpointer data)
 }
 
 static gdouble
-w1_libdex (void)
+w1_libdex_loop (void)
 {
+  gdouble cpu = process_cpu_seconds ();
   gdouble start = now_seconds ();
 
   for (guint i = 0; i < n_round_trips; i++)
@@ -358,10 +484,19 @@ w1_libdex (void)
       DexPromise *promise = dex_promise_new ();
 
       dex_scheduler_push (dex_pool, dex_resolve, dex_ref (promise));
-      dex_thread_wait_for (DEX_FUTURE (promise), NULL);
+      dex_wait_checked (promise, "W1 libdex");
+      dex_unref (promise);
     }
+  start = now_seconds () - start;
+  side_cpu_done (cpu, n_round_trips);
 
-  return (now_seconds () - start) / n_round_trips * 1e6;
+  return start / n_round_trips * 1e6;
+}
+
+static gdouble
+w1_libdex (void)
+{
+  return dex_run_on_plain_thread (w1_libdex_loop);
 }
 #endif
 
@@ -376,7 +511,9 @@ count_job (CgFuture *future,
 static gdouble
 w2_caller_glib (void)
 {
+  g_autoptr(GError) error = NULL;
   CgFuture *last = NULL;
+  gdouble cpu = process_cpu_seconds ();
   gdouble start = now_seconds ();
 
   for (guint i = 0; i < n_throughput; i++)
@@ -388,8 +525,10 @@ w2_caller_glib (void)
       else
         last = future;
     }
-  cg_future_wait_sync (last, CG_TIMEOUT_INFINITE, CG_WAIT_FLAGS_NONE, NULL, NULL);
+  if (!cg_future_wait_sync (last, CG_TIMEOUT_INFINITE, CG_WAIT_FLAGS_NONE, NULL, &error))
+    bench_fail ("W2 caller-glib: the wait failed: %s", error_text (error));
   start = now_seconds () - start;
+  side_cpu_done (cpu, n_throughput);
   g_object_unref (last);
 
   return n_throughput / start / 1e6;
@@ -446,39 +585,71 @@ static gdouble
 w2_glib (void)
 {
   Counter counter = { 0, n_throughput / 4, g_async_queue_new () };
+  gdouble cpu = process_cpu_seconds ();
   gdouble start = now_seconds ();
 
   for (guint i = 0; i < counter.target; i++)
     g_main_context_invoke (glib_worker->context, glib_count, &counter);
   g_async_queue_pop (counter.finished);
   start = now_seconds () - start;
+  side_cpu_done (cpu, counter.target);
   g_async_queue_unref (counter.finished);
 
   return counter.target / start / 1e6;
 }
 
 #ifdef HAVE_LIBDEX
+/* W2 on libdex: like ours, a future (a promise) per call, all but the last
+ * dropped at once, the last waited for and checked. The pool may run jobs
+ * on several workers in any order, so the jobs also count themselves and
+ * the run ends when the last promise is resolved and every job ran. */
+static Counter *w2_dex_counter;
+
 static void
-dex_count (gpointer data)
+dex_resolve_count (gpointer data)
 {
-  glib_count (data);
+  dex_promise_resolve_int (data, 1);
+  dex_unref (data);
+  glib_count (w2_dex_counter);
+}
+
+static gdouble
+w2_libdex_loop (void)
+{
+  Counter counter = { 0, n_throughput, g_async_queue_new () };
+  DexPromise *last = NULL;
+  gdouble cpu, start;
+
+  w2_dex_counter = &counter;
+  cpu = process_cpu_seconds ();
+  start = now_seconds ();
+  for (guint i = 0; i < counter.target; i++)
+    {
+      DexPromise *promise = dex_promise_new ();
+
+      dex_scheduler_push (dex_pool, dex_resolve_count, dex_ref (promise));
+      if (i + 1 < counter.target)
+        dex_unref (promise);
+      else
+        last = promise;
+    }
+  dex_wait_checked (last, "W2 libdex");
+  g_async_queue_pop (counter.finished);
+  start = now_seconds () - start;
+  side_cpu_done (cpu, counter.target);
+  if ((guint) g_atomic_int_get (&counter.done) != counter.target)
+    bench_fail ("W2 libdex: %d of %u jobs ran", g_atomic_int_get (&counter.done), counter.target);
+  dex_unref (last);
+  g_async_queue_unref (counter.finished);
+  w2_dex_counter = NULL;
+
+  return counter.target / start / 1e6;
 }
 
 static gdouble
 w2_libdex (void)
 {
-  Counter counter = { 0, n_throughput, g_async_queue_new () };
-  DexScheduler *scheduler = dex_thread_pool_scheduler_new ();
-  gdouble start = now_seconds ();
-
-  for (guint i = 0; i < counter.target; i++)
-    dex_scheduler_push (scheduler, dex_count, &counter);
-  g_async_queue_pop (counter.finished);
-  start = now_seconds () - start;
-  g_async_queue_unref (counter.finished);
-  dex_unref (scheduler);
-
-  return counter.target / start / 1e6;
+  return dex_run_on_plain_thread (w2_libdex_loop);
 }
 #endif
 
@@ -1620,6 +1791,8 @@ main (int    argc,
     }
 
 #ifdef HAVE_LIBDEX
+  /* This makes the main thread a libdex scheduler thread (libdex's own
+   * constructor already did): the libdex sides wait on threads of their own. */
   dex_init ();
   dex_pool = dex_thread_pool_scheduler_new ();
   have_libdex = TRUE;
@@ -1641,6 +1814,8 @@ main (int    argc,
       Measure ours = NULL, glib = NULL, dex = NULL, limit = NULL;
 
       w->caller_glib = w->glib = w->libdex = w->limit = w->vs_glib = w->vs_dex = NAN;
+      for (int side = 0; side < 4; side++)
+        w->cpu_us[side] = NAN;
       if (!wanted (w->key))
         continue;
 
@@ -1707,6 +1882,22 @@ main (int    argc,
         printf (" %8.2fx", w->vs_dex);
       else
         printf (" %9s", "-");
+      printf ("\n");
+    }
+  for (guint i = 0, header = 0; i < G_N_ELEMENTS (workloads); i++)
+    {
+      Workload *w = &workloads[i];
+
+      if (!wanted (w->key) || (isnan (w->cpu_us[0]) && isnan (w->cpu_us[1]) &&
+                               isnan (w->cpu_us[2]) && isnan (w->cpu_us[3])))
+        continue;
+      if (header++ == 0)
+        printf ("%-4s %-42s %-7s %12s %12s %12s %12s\n", "",
+                "CPU per operation (process, user+sys)", "unit", "caller-glib", "glib",
+                "libdex", "limit");
+      printf ("%-4s %-42s %-7s", w->key, w->what, "us cpu");
+      for (int side = 0; side < 4; side++)
+        print_value (w->cpu_us[side]);
       printf ("\n");
     }
   if (wanted ("W7") && w7_acquisitions > 0)
@@ -1786,7 +1977,17 @@ main (int    argc,
           json_value (json, "vs_libdex", w->vs_dex);
           json_value (json, "libdex", w->libdex);
           json_value (json, "limit", w->limit);
-          g_string_append (json, "}");
+          /* The process's CPU time (user + system, all threads) per
+           * operation, in µs, for the sides that measure it. */
+          g_string_append (json, ", \"cpu_us\": {");
+          if (isnan (w->cpu_us[0]))
+            g_string_append (json, "\"caller_glib\": null");
+          else
+            g_string_append_printf (json, "\"caller_glib\": %.6g", w->cpu_us[0]);
+          json_value (json, "glib", w->cpu_us[1]);
+          json_value (json, "libdex", w->cpu_us[2]);
+          json_value (json, "limit", w->cpu_us[3]);
+          g_string_append (json, "}}");
         }
       if (w7_acquisitions > 0)
         g_string_append_printf (json,
