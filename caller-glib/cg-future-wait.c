@@ -247,3 +247,39 @@ cg_future_wait_sync (CgFuture      *self,
 
   return FALSE;
 }
+
+/**
+ * cg_future_wait_sync_value:
+ * @self: a #CgFuture
+ * @timeout: seconds to wait at most; negative waits without limit
+ * @flags: #CgWaitFlags; %CG_WAIT_FLAGS_NO_RESULT is ignored
+ * @cancellable: (nullable): cancels the wait
+ * @value: (out caller-allocates): an uninitialized #GValue for the result
+ * @error: return location for a #GError
+ *
+ * cg_future_wait_sync() and cg_future_propagate_value() in one call: for a
+ * language binding, each call into C costs (PyGObject gives up Python's
+ * interpreter lock around every one), and a wait is nearly always followed
+ * by reading the result. Fails as those two do; @value is set only on
+ * success.
+ *
+ * Returns: %TRUE when the future succeeded and @value holds its result
+ *
+ * Since: 0.1
+ */
+gboolean
+cg_future_wait_sync_value (CgFuture      *self,
+                           gdouble        timeout,
+                           CgWaitFlags    flags,
+                           GCancellable  *cancellable,
+                           GValue        *value,
+                           GError       **error)
+{
+  g_return_val_if_fail (CG_IS_FUTURE (self), FALSE);
+  g_return_val_if_fail (value != NULL && !G_IS_VALUE (value), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!cg_future_wait_sync (self, timeout, flags & ~CG_WAIT_FLAGS_NO_RESULT, cancellable, error))
+    return FALSE;
+  return cg_future_propagate_value (self, value, error);
+}

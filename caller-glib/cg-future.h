@@ -152,6 +152,13 @@ gboolean      cg_future_wait_sync             (CgFuture          *self,
                                                CgWaitFlags        flags,
                                                GCancellable      *cancellable,
                                                GError           **error);
+CG_AVAILABLE_IN_0_1
+gboolean      cg_future_wait_sync_value       (CgFuture          *self,
+                                               gdouble            timeout,
+                                               CgWaitFlags        flags,
+                                               GCancellable      *cancellable,
+                                               GValue            *value,
+                                               GError           **error);
 
 CG_AVAILABLE_IN_0_1
 guint         cg_future_add_done_callback_full (CgFuture         *self,

@@ -457,12 +457,15 @@ def _flags(shield, result):
 
 
 def _wait_sync(future, timeout, flags):
-    """cg_future_wait_sync(): (True, value) or (False, exception)."""
+    """cg_future_wait_sync(), and the result in the same call into C
+    (cg_future_wait_sync_value()): (True, value) or (False, exception)."""
     try:
-        _CgFuture.wait_sync(future, timeout, flags, None)
+        if flags & _WAIT_NO_RESULT:
+            _CgFuture.wait_sync(future, timeout, flags, None)
+            return True, None
+        return True, _CgFuture.wait_sync_value(future, timeout, flags, None)[1]
     except GLib.Error as e:
         return False, _translate(e)
-    return (True, None) if flags & _WAIT_NO_RESULT else _outcome(future)
 
 
 @types.coroutine

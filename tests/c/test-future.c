@@ -2408,6 +2408,28 @@ test_typed_string_double (void)
   g_assert_error (error, CG_FUTURE_ERROR, CG_FUTURE_ERROR_INVALID_STATE);
 }
 
+/* Waiting and reading in one call: the value on success, the failure
+ * otherwise, and NO_RESULT makes no difference. */
+static void
+test_wait_sync_value (void)
+{
+  g_autoptr(CgFuture) ok = cg_future_new_for_thread (NULL);
+  g_autoptr(CgFuture) failed = cg_future_new_for_thread (NULL);
+  g_auto(GValue) value = G_VALUE_INIT;
+  g_auto(GValue) unset = G_VALUE_INIT;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (cg_future_return_string (ok, "read", NULL));
+  g_assert_true (cg_future_wait_sync_value (ok, 1, CG_WAIT_FLAGS_NO_RESULT, NULL, &value, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (g_value_get_string (&value), ==, "read");
+
+  g_assert_true (cg_future_return_new_error (failed, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, NULL, "gone"));
+  g_assert_false (cg_future_wait_sync_value (failed, 1, CG_WAIT_FLAGS_NONE, NULL, &unset, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_false (G_IS_VALUE (&unset));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -2420,6 +2442,7 @@ main (int    argc,
 
   cg_test_add ("/future/new/current-thread", test_new_current_thread);
   cg_test_add ("/future/typed/string-double", test_typed_string_double);
+  cg_test_add ("/future/wait/sync-value", test_wait_sync_value);
   cg_test_add ("/future/new/for-thread", test_new_for_thread);
   cg_test_add ("/future/new/thread-property", test_thread_property);
 
