@@ -535,7 +535,10 @@ class Future(Cg.Future):
     cancelled = _CgFuture.is_cancelled
 
     def cancel(self, msg=None):
-        """Cancels the future unless done; returns cancelled()."""
+        """Cancels the future unless done; returns cancelled(). A future
+        whose job is running becomes done when the job returns (its
+        Gio.Cancellable is cancelled at once), so done() may stay False
+        for a while, unlike asyncio.Future.cancel()."""
         return _CgFuture.cancel(self, None if msg is None else str(msg))
 
     def set_result(self, value):
@@ -1076,9 +1079,13 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
     @classmethod
     async def as_completed(cls, items, *, max_concurrent=None, shield=False):
         """Yields the futures of *items* as they complete (``async for``): a
-        collection is watched all at once, an iterator or an asynchronous
-        iterator drawn lazily; see cg_caller_as_completed(). Leaving early
-        cancels the rest unless *shield*."""
+        collection is watched all at once (*max_concurrent* does not apply),
+        an iterator or an asynchronous iterator drawn lazily, at most
+        *max_concurrent* futures outstanding (by default
+        MAX_IDLE_POOL_INSTANCES); see cg_caller_as_completed(). Leaving early
+        cancels the rest unless *shield*: at once in the library's coroutine
+        runner, once asyncio closes the generator in asyncio (use
+        ``contextlib.aclosing()`` to make it at once there too)."""
         own = cls.current_future()
         if hasattr(items, '__aiter__'):
             async for future in _as_completed_async(items, own, max_concurrent, shield):
