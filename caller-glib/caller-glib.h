@@ -22,6 +22,7 @@
 #include "cg-worker-pool.h"
 #include "cg-fallible-job.h"
 #include "cg-token-job.h"
+#include "cg-future-timeout.h"
 #include "cg-exec-queue.h"
 #include "cg-async-lock.h"
 #include "cg-async-lock-guard.h"

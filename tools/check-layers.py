@@ -33,7 +33,8 @@ LAYERS = [
     ('features', ['cg-future-async.c', 'cg-caller-options.c', 'cg-worker-pool.c', 'cg-exec-queue.c',
                   'cg-async-lock.c', 'cg-async-lock-guard.c', 'cg-as-completed.c', 'cg-job-list.c',
                   'cg-gio-bridge.c', 'cg-hosted-context.c',
-                  'cg-fallible-job.c', 'cg-token-job.c'],
+                  'cg-fallible-job.c', 'cg-token-job.c',
+                  'cg-future-timeout.c'],
      ['cg-job-list-private.h']),
 ]
 

@@ -37,7 +37,7 @@ from ..overrides import override
 Cg = get_introspection_module('Cg')
 
 __all__ = ['FutureCancelledError', 'InvalidStateError', 'Future', 'Caller', 'AsyncLock',
-           'ReentrantAsyncLock', 'sleep']
+           'ReentrantAsyncLock', 'sleep', 'timeout']
 
 _log = logging.getLogger('Cg')
 
@@ -590,6 +590,12 @@ class Future(Cg.Future):
         see cg_future_wait_async(). TimeoutError on timeout. Returns the
         result when *result*."""
         return _wait(self, timeout, _flags(shield, result))
+
+    def with_timeout(self, delay):
+        """A future that follows this one, or fails with TimeoutError and
+        cancels this one when *delay* seconds pass first; see
+        cg_future_with_timeout(). Needs a caller on the current thread."""
+        return _call(_CgFuture.with_timeout, self, float(delay))
 
     def wait_sync(self, timeout=None, shield=False, result=True):
         """Blocks until the future is done; see cg_future_wait_sync()."""
@@ -1343,6 +1349,13 @@ class ReentrantAsyncLock(Cg.ReentrantAsyncLock):
 
 
 ReentrantAsyncLock = override(ReentrantAsyncLock)
+
+
+def timeout(delay):
+    """A Cg.Future that fails with TimeoutError after *delay* seconds (a
+    delayed job of the current thread's caller); see
+    cg_future_new_timeout()."""
+    return _call(_CgFuture.new_timeout, float(delay))
 
 
 def sleep(delay, result=None):

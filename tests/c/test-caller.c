@@ -739,6 +739,89 @@ test_token_jobs (void)
   g_mutex_clear (&log.lock);
 }
 
+/* Timeouts as futures, on a worker's caller (the current thread's caller
+ * inside its jobs). */
+typedef struct
+{
+  CgFuture *timeout;      /* cg_future_new_timeout (0.02) */
+  CgFuture *cancelled;    /* cg_future_new_timeout (3600), cancelled */
+  CgFuture *quick;        /* with_timeout of a done future */
+  CgFuture *slow_inner;   /* never completed by anyone */
+  CgFuture *slow;         /* with_timeout (slow_inner, 0.02) */
+  GError   *no_caller;    /* from a thread without a caller */
+} Timeouts;
+
+static void
+make_timeouts (CgFuture *future,
+               gpointer  user_data)
+{
+  Timeouts *t = user_data;
+  g_autoptr(CgFuture) done = cg_future_new ();
+
+  t->timeout = cg_future_new_timeout (0.02, NULL);
+  t->cancelled = cg_future_new_timeout (3600, NULL);
+  cg_future_cancel (t->cancelled, "not needed");
+  cg_future_return_int (done, 5, NULL);
+  t->quick = cg_future_with_timeout (done, 3600, NULL);
+  t->slow_inner = cg_future_new ();
+  t->slow = cg_future_with_timeout (t->slow_inner, 0.02, NULL);
+}
+
+static gpointer
+timeout_without_caller (gpointer data)
+{
+  Timeouts *t = data;
+
+  g_assert_null (cg_future_new_timeout (1, &t->no_caller));
+  return NULL;
+}
+
+static void
+test_timeout_futures (void)
+{
+  Timeouts t = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CgCaller) worker = cg_caller_start_new ("timeouts", FALSE, NULL, &error);
+  g_autoptr(CgFuture) made = NULL;
+
+  made = cg_caller_call_soon (worker, make_timeouts, &t, NULL, NULL);
+  g_assert_true (cg_future_wait_sync (made, 10, CG_WAIT_FLAGS_NONE, NULL, &error));
+
+  g_assert_false (cg_future_wait_sync (t.timeout, 10, CG_WAIT_FLAGS_SHIELD, NULL, &error));
+  g_assert_error (error, CG_CALLER_ERROR, CG_CALLER_ERROR_TIMED_OUT);
+  g_clear_error (&error);
+
+  g_assert_false (cg_future_wait_sync (t.cancelled, 10, CG_WAIT_FLAGS_SHIELD, NULL, &error));
+  g_assert_error (error, CG_FUTURE_ERROR, CG_FUTURE_ERROR_CANCELLED);
+  g_clear_error (&error);
+
+  g_assert_true (cg_future_wait_sync (t.quick, 10, CG_WAIT_FLAGS_NONE, NULL, &error));
+  g_assert_cmpint (cg_future_propagate_int (t.quick, NULL), ==, 5);
+
+  g_assert_false (cg_future_wait_sync (t.slow, 10, CG_WAIT_FLAGS_SHIELD, NULL, &error));
+  g_assert_error (error, CG_CALLER_ERROR, CG_CALLER_ERROR_TIMED_OUT);
+  g_clear_error (&error);
+  CG_TEST_POLL_UNTIL (cg_future_is_cancelled (t.slow_inner));
+  /* whoever owns it completes it (as cancelled, now): the result, done
+   * already, keeps its TIMED_OUT */
+  cg_future_return_int (t.slow_inner, 1, NULL);
+  g_assert_true (cg_future_is_done (t.slow_inner));
+  g_assert_false (cg_future_check (t.slow, &error));
+  g_assert_error (error, CG_CALLER_ERROR, CG_CALLER_ERROR_TIMED_OUT);
+  g_clear_error (&error);
+
+  g_thread_join (g_thread_new ("no-caller", timeout_without_caller, &t));
+  g_assert_error (t.no_caller, CG_CALLER_ERROR, CG_CALLER_ERROR_NOT_FOUND);
+  g_clear_error (&t.no_caller);
+
+  cg_caller_stop (worker, FALSE);
+  g_object_unref (t.timeout);
+  g_object_unref (t.cancelled);
+  g_object_unref (t.quick);
+  g_object_unref (t.slow);
+  g_object_unref (t.slow_inner);
+}
+
 /* ------------------------------------------------------------------ */
 /* start_new, properties                                               */
 /* ------------------------------------------------------------------ */
@@ -2824,6 +2907,7 @@ main (int    argc,
   cg_test_add ("/caller/job/completes-its-own-future", test_job_completes_its_own_future);
   cg_test_add ("/caller/job/fallible", test_fallible_jobs);
   cg_test_add ("/caller/job/token", test_token_jobs);
+  cg_test_add ("/caller/timeout-futures", test_timeout_futures);
   cg_test_add ("/caller/start-new/exists", test_start_new_exists);
   cg_test_add ("/caller/start-new/context", test_start_new_context);
   cg_test_add ("/caller/properties", test_properties);

@@ -156,4 +156,25 @@ test('onDone(): a done callback that throws or rejects is logged, not lost', asy
     }
 });
 
+test('timeouts as futures: new_timeout() and with_timeout()', async () => {
+    const CgJS = await loadCgJS();
+    const main = mainCaller();
+    try {
+        await CgJS.wait(Cg.Future.new_timeout(0.01), {timeout: 5});
+        throw new Error('no timeout');
+    } catch (e) {
+        assert(e.matches(Cg.CallerError, Cg.CallerError.TIMED_OUT), `${e}`);
+    }
+    assertEqual(await CgJS.wait(CgJS.callSoon(main, () => 3).with_timeout(30)), 3);
+    const slow = new Cg.Future();
+    try {
+        await CgJS.wait(slow.with_timeout(0.01), {timeout: 5});
+        throw new Error('no timeout');
+    } catch (e) {
+        assert(e.matches(Cg.CallerError, Cg.CallerError.TIMED_OUT), `${e}`);
+    }
+    assertEqual(slow.is_cancelled(), true);
+    slow.return_int(1);
+});
+
 run();

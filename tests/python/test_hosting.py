@@ -317,3 +317,35 @@ def test_each_asyncio_run_leaves_nothing_open():
     # of one a run would be 30.
     assert len(os.listdir('/proc/self/fd')) <= before + 3
     assert len(override._hosts) <= hosts_before + 1
+
+
+def test_timeouts_as_futures():
+    async def main():
+        async with Cg.Caller(create=True):
+            with pytest.raises(TimeoutError):
+                await Cg.timeout(0.01)
+            assert await Cg.Caller.to_thread(lambda: 'fast').with_timeout(30) == 'fast'
+            slow = Cg.Future()
+            with pytest.raises(TimeoutError):
+                await slow.with_timeout(0.01)
+            while not slow.cancelled():
+                await asyncio.sleep(0.005)
+            slow.set_result('late')  # its owner completes it: as cancelled
+            assert slow.cancelled()
+
+    run(main())
+
+
+def test_a_timeout_needs_a_caller():
+    result = []
+
+    def no_caller():
+        try:
+            Cg.timeout(1)
+        except GLib.Error as e:
+            result.append(e.code)
+
+    thread = threading.Thread(target=no_caller)
+    thread.start()
+    thread.join(10)
+    assert result == [int(Cg.CallerError.NOT_FOUND)]

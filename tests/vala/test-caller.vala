@@ -369,6 +369,32 @@ static void test_fallible_and_typed () {
     run_async ((cb) => fallible_and_typed.begin (cb), (res) => fallible_and_typed.end (res));
 }
 
+/* Timeouts as futures, on the main thread's caller. */
+static async void timeouts () throws Error {
+    main_caller ();
+    try {
+        yield new Cg.Future.timeout (0.01).wait_async (WAIT);
+        assert_not_reached ();
+    } catch (Cg.CallerError.TIMED_OUT e) {
+    }
+    var slow = new Cg.Future ();
+    try {
+        yield slow.with_timeout (0.01).wait_async (WAIT);
+        assert_not_reached ();
+    } catch (Cg.CallerError.TIMED_OUT e) {
+    }
+    assert_true (slow.is_cancelled ());
+    slow.return_int (1);
+    var quick = Cg.Caller.to_thread_fallible ((f) => { f.return_int (4); });
+    var followed = quick.with_timeout (30);
+    yield followed.wait_async ();
+    assert_cmpint ((int) followed.propagate_int (), CompareOperator.EQ, 4);
+}
+
+static void test_timeouts () {
+    run_async ((cb) => timeouts.begin (cb), (res) => timeouts.end (res));
+}
+
 int main (string[] args) {
     Test.init (ref args);
     Test.add_func ("/vala/caller/worker-wait-sync", test_worker_wait_sync);
@@ -380,6 +406,7 @@ int main (string[] args) {
     Test.add_func ("/vala/caller/coroutine-on-worker", test_coroutines_on_worker);
     Test.add_func ("/vala/caller/as-completed-and-wait", test_many);
     Test.add_func ("/vala/caller/fallible-jobs-and-typed-results", test_fallible_and_typed);
+    Test.add_func ("/vala/caller/timeouts", test_timeouts);
     int status = Test.run ();
     Cg.Caller.stop_all (true);
     return status;
