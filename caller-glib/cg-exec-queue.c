@@ -312,11 +312,17 @@ pump_locked (ExecQueue *queue)
 }
 
 /* Moves waiting async enqueuers into the queue while there is room; returns
- * their tasks. Caller lock held. */
+ * their tasks. Caller lock held. None once the caller is stopping: its
+ * stop hook is about to close the queue and tell the waiters so
+ * (CG_CALLER_ERROR_CLOSED), and a waiter let in now would be told it got
+ * in, for an item that never runs. */
 static GSList *
 admit_waiters_locked (ExecQueue *queue)
 {
   GSList *admitted = NULL;
+
+  if (_cg_caller_is_closed (queue->caller))
+    return NULL;
 
   while (!g_queue_is_empty (&queue->waiters) && occupancy_locked (queue) < queue->max)
     {
