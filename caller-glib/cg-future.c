@@ -1732,6 +1732,27 @@ set_type_error (GError     **error,
   g_set_error_literal (error, CG_FUTURE_ERROR, CG_FUTURE_ERROR_INVALID_STATE, message);
 }
 
+/* The result of @self when it is a #GValue holding @type; %NULL otherwise,
+ * with @error set to the future's failure or to @type_message. A future
+ * done with no value gives %NULL and no error when @none_ok. */
+static const GValue *
+resolve_value_of (CgFuture    *self,
+                  GType        type,
+                  gboolean     none_ok,
+                  const char  *type_message,
+                  GError     **error)
+{
+  CgFuture *holder = resolve (self, error);
+
+  if (holder == NULL || (none_ok && holder->kind == CG_OUTCOME_NONE))
+    return NULL;
+  if (holder->kind == CG_OUTCOME_VALUE && G_VALUE_HOLDS (holder->outcome.value, type))
+    return holder->outcome.value;
+
+  set_type_error (error, type_message);
+  return NULL;
+}
+
 /**
  * cg_future_check:
  * @self: a #CgFuture
@@ -1962,23 +1983,15 @@ GObject *
 cg_future_propagate_object (CgFuture  *self,
                             GError   **error)
 {
-  CgFuture *holder;
+  const GValue *value;
 
   g_return_val_if_fail (CG_IS_FUTURE (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  holder = resolve (self, error);
-  if (holder == NULL)
-    return NULL;
-
-  if (holder->kind == CG_OUTCOME_NONE)
-    return NULL;
-  if (holder->kind == CG_OUTCOME_VALUE && G_VALUE_HOLDS_OBJECT (holder->outcome.value))
-    return g_value_dup_object (holder->outcome.value);
-
-  set_type_error (error, _("The result of the future is not an object; read it "
-                            "as the type it holds"));
-  return NULL;
+  value = resolve_value_of (self, G_TYPE_OBJECT, TRUE,
+                            _("The result of the future is not an object; read it "
+                              "as the type it holds"), error);
+  return value != NULL ? g_value_dup_object (value) : NULL;
 }
 
 /**
@@ -2054,21 +2067,15 @@ char *
 cg_future_propagate_string (CgFuture  *self,
                             GError   **error)
 {
-  CgFuture *holder;
+  const GValue *value;
 
   g_return_val_if_fail (CG_IS_FUTURE (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  holder = resolve (self, error);
-  if (holder == NULL)
-    return NULL;
-
-  if (holder->kind == CG_OUTCOME_VALUE && G_VALUE_HOLDS_STRING (holder->outcome.value))
-    return g_value_dup_string (holder->outcome.value);
-
-  set_type_error (error, _("The result of the future is not a string; read it "
-                            "as the type it holds"));
-  return NULL;
+  value = resolve_value_of (self, G_TYPE_STRING, FALSE,
+                            _("The result of the future is not a string; read it "
+                              "as the type it holds"), error);
+  return value != NULL ? g_value_dup_string (value) : NULL;
 }
 
 /**
