@@ -1816,6 +1816,9 @@ test_guard_siblings_wait (void)
   g_assert_no_error (first.error);
   g_assert_nonnull (first.guard);
   g_assert_true (cg_async_lock_guard_get_lock (first.guard) == lock);
+  /* a second reference keeps it held; dropping that one gives nothing back */
+  cg_async_lock_guard_unref (cg_async_lock_guard_ref (first.guard));
+  g_assert_cmpuint (cg_async_lock_get_count (lock), ==, 1);
   g_assert_cmpuint (cg_async_lock_get_count (lock), ==, 1);
   /* the guard is a context of its own: the thread's context does not hold it */
   g_assert_false (cg_async_lock_is_in_context (lock));
