@@ -160,7 +160,20 @@ def _fail(future, exc, owner=None):
     raise _translate(error)
 
 
+# Results of these exact types complete a future as the library's own
+# values: C then copies and frees them without taking the GIL, which a
+# Python object in a GObject.Value needs, on whichever thread drops it.
+_TYPED_RETURNS = {bool: _CgFuture.return_boolean, int: _CgFuture.return_int,
+                  float: _CgFuture.return_double, str: _CgFuture.return_string}
+
+
 def _set_value(future, value):
+    typed = _TYPED_RETURNS.get(type(value))
+    if typed is not None and not (typed is _CgFuture.return_string and '\0' in value):
+        try:
+            return _call(typed, future, value)
+        except (OverflowError, UnicodeError):  # beyond the C type: boxed
+            pass
     # One GObject.Value a thread, emptied after use: making one per value
     # costs two more calls into GLib.
     box = getattr(_tls, 'box', None)
@@ -649,7 +662,9 @@ def _job_trampoline(future, payload):
     except BaseException as e:  # noqa: B902
         _complete(_fail, future, e)
         return
-    if value is None or type(value) in _PLAIN_TYPES:
+    if value is None:
+        pass  # the library completes the job's future with no value: None
+    elif type(value) in _PLAIN_TYPES:
         _complete(_set_value, future, value)
     elif value is future:
         # A job that returns its own future completes it with itself, as in

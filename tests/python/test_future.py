@@ -2,6 +2,7 @@
 
 import contextlib
 import contextvars
+import enum
 import gc
 import threading
 import time
@@ -30,6 +31,25 @@ def test_any_python_value_is_a_result(main_caller):
     assert not future.cancelled()
     assert future.result() is value
     assert future.exception() is None
+
+
+def test_plain_results_keep_value_and_type(worker):
+    # Exact bool, int, float and str results travel as the library's own
+    # values; what those cannot hold exactly, and subclasses, stay objects.
+    class Flag(enum.IntEnum):
+        ON = 1
+
+    class Name(str):
+        pass
+
+    values = [True, False, 0, -5, 2 ** 62, 2 ** 70, -2 ** 80, 1.5, float('inf'), '',
+              'héllo', 'a\0b', 'x\udcff', Flag.ON, Name('n')]
+    for value in values:
+        for future in (worker.call_soon(lambda v=value: v), Cg.Future()):
+            if not future.done():
+                future.set_result(value)
+            got = future.wait_sync(10)
+            assert got == value and type(got) is type(value), (value, got)
 
 
 def test_none_is_a_result(main_caller):
