@@ -11,6 +11,8 @@ packages=(
   gobject-introspection libgirepository1.0-dev gjs valac
   gtk-doc-tools libglib2.0-doc gettext locales
   python3-gi python3-pytest valgrind clang
+  # the compiled part of the Python override (cg-python-jobs.c)
+  python3-dev python-gi-dev
   libgtk-4-dev gir1.2-gtk-4.0 xvfb xauth
   # clang's sanitizer runtimes (ASan, UBSan, TSan, libFuzzer) for
   # tests/sanitizers/run.sh; clang and valgrind are listed above

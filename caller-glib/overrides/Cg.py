@@ -23,7 +23,6 @@ import asyncio
 import collections.abc
 import contextvars
 import inspect
-import itertools
 import logging
 import threading
 import types
@@ -33,6 +32,7 @@ from gi.repository import GLib, GObject, Gio
 
 from ..module import get_introspection_module
 from ..overrides import override
+from . import _Cg
 
 Cg = get_introspection_module('Cg')
 
@@ -160,30 +160,10 @@ def _fail(future, exc, owner=None):
     raise _translate(error)
 
 
-# Results of these exact types complete a future as the library's own
-# values: C then copies and frees them without taking the GIL, which a
-# Python object in a GObject.Value needs, on whichever thread drops it.
-_TYPED_RETURNS = {bool: _CgFuture.return_boolean, int: _CgFuture.return_int,
-                  float: _CgFuture.return_double, str: _CgFuture.return_string}
-
-
-def _set_value(future, value):
-    typed = _TYPED_RETURNS.get(type(value))
-    if typed is not None and not (typed is _CgFuture.return_string and '\0' in value):
-        try:
-            return _call(typed, future, value)
-        except (OverflowError, UnicodeError):  # beyond the C type: boxed
-            pass
-    # One GObject.Value a thread, emptied after use: making one per value
-    # costs two more calls into GLib.
-    box = getattr(_tls, 'box', None)
-    if box is None:
-        box = _tls.box = GObject.Value(GObject.TYPE_PYOBJECT)
-    box.set_value(value)
-    try:
-        _call(_CgFuture.return_value, future, box)
-    finally:
-        box.set_value(None)
+# _Cg.complete(): exact bools, ints, floats and strs complete the future as
+# the library's own values (C copies and frees them without the GIL), other
+# objects in a GObject.Value.
+_set_value = _Cg.complete
 
 
 def _outcome(future):
@@ -556,7 +536,7 @@ class Future(Cg.Future):
 
     def set_result(self, value):
         """Completes the future with *value*, any Python object."""
-        _set_value(self, value)
+        _call(_set_value, self, value)
 
     def set_exception(self, exception):
         """Completes the future with *exception*, kept as it is."""
@@ -739,36 +719,9 @@ def _cancel_message(future):
     return None
 
 
-# The jobs of call_soon() and to_thread() reach the library as numbers
-# (cg_caller_call_soon_token()): one runner for all of them, instead of a
-# new callback made, and freed after the job in one more call into Python,
-# for each.
-_token_jobs = {}
-_token_numbers = itertools.count(1)
-
-
-def _token_runner(future, token):
-    """The CgTokenRunner: runs job *token*, or forgets it (*future* None)."""
-    payload = _token_jobs.pop(token, None)
-    if future is not None and payload is not None:
-        _job_trampoline(future, payload)
-
-
-def _to_thread_token(unused, token):
-    return _CgCaller.to_thread_token(token)
-
-
-def _submit_token(submit, caller, func, args, kwargs):
-    token = next(_token_numbers)
-    _token_jobs[token] = (func, args, kwargs, contextvars.copy_context())
-    try:
-        return submit(caller, token)
-    except BaseException:
-        _token_jobs.pop(token, None)
-        raise
-
-
-Cg.set_token_runner(_token_runner)
+# call_soon() and to_thread() submit through _Cg, which keeps the GIL (see
+# cg-python-jobs.c): payload (func, args, kwargs, context).
+_Cg.set_job_runner(_job_trampoline)
 
 
 def _complete(complete, future, value, *owner):
@@ -1029,7 +982,7 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
     def call_soon(self, func, /, *args, **kwargs):
         """Runs ``func(*args, **kwargs)`` in the caller's loop, in a copy of the
         current context; a coroutine function runs there as a coroutine."""
-        return _submit_token(_CgCaller.call_soon_token, self, func, args, kwargs)
+        return _Cg.call_soon(self, (func, args, kwargs, contextvars.copy_context()))
 
     def call_later(self, delay, func, /, *args, **kwargs):
         """As call_soon(), no earlier than *delay* seconds from now."""
@@ -1046,7 +999,7 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
     @classmethod
     def to_thread(cls, func, /, *args, **kwargs):
         """Runs ``func(*args, **kwargs)`` in a pooled worker thread."""
-        return _submit_token(_to_thread_token, None, func, args, kwargs)
+        return _Cg.to_thread((func, args, kwargs, contextvars.copy_context()))
 
     @classmethod
     def to_thread_full(cls, func, /, *args, label=None, priority=GLib.PRIORITY_DEFAULT,
