@@ -450,13 +450,10 @@ def _flags(shield, result):
 
 
 def _wait_sync(future, timeout, flags):
-    """cg_future_wait_sync(), and the result in the same call into C
-    (cg_future_wait_sync_value()): (True, value) or (False, exception)."""
+    """cg_future_wait_sync() and the result: (True, value) or (False,
+    exception)."""
     try:
-        if flags & _WAIT_NO_RESULT:
-            _CgFuture.wait_sync(future, timeout, flags, None)
-            return True, None
-        return True, _CgFuture.wait_sync_value(future, timeout, flags, None)[1]
+        return True, _Cg.wait(future, timeout, int(flags))
     except GLib.Error as e:
         return False, _translate(e)
 

@@ -17,8 +17,9 @@
  * without releasing the GIL, so a job costs one hand-off on the thread
  * that runs it and none on the thread that submits it.
  *
- * Nothing here waits: waiting stays in PyGObject, which releases the GIL
- * while it blocks. The library calls no code of its users while it holds
+ * wait() is the one call here that blocks, and it releases the GIL while
+ * it does, as PyGObject would; it reads the result in the same call. The
+ * library calls no code of its users while it holds
  * a lock of its own, so holding the GIL across these calls cannot
  * deadlock against a thread that calls into Python from the library.
  *
@@ -212,6 +213,46 @@ complete (PyObject *module,
   Py_RETURN_NONE;
 }
 
+static PyObject *
+wait (PyObject *module,
+      PyObject *args)
+{
+  PyObject *future_object, *result;
+  CgFuture *future;
+  double timeout;
+  int flags;
+  GValue value = G_VALUE_INIT;
+  GError *error = NULL;
+  gboolean done;
+
+  if (!PyArg_ParseTuple (args, "Odi:wait", &future_object, &timeout, &flags))
+    return NULL;
+  future = unwrap (future_object, CG_TYPE_FUTURE, "future");
+  if (future == NULL)
+    return NULL;
+
+  /* The wait without the GIL; reading the result (a copy of a Python
+   * object, maybe) with it. */
+  g_object_ref (future);
+  Py_BEGIN_ALLOW_THREADS
+  done = cg_future_wait_sync (future, timeout, (CgWaitFlags) flags, NULL, &error);
+  Py_END_ALLOW_THREADS
+  if (done && !(flags & CG_WAIT_FLAGS_NO_RESULT))
+    done = cg_future_propagate_value (future, &value, &error);
+  g_object_unref (future);
+
+  if (!done)
+    {
+      pyg_error_check (&error);
+      return NULL;
+    }
+  if (flags & CG_WAIT_FLAGS_NO_RESULT)
+    Py_RETURN_NONE;
+  result = pyg_value_as_pyobject (&value, TRUE);
+  g_value_unset (&value);
+  return result;
+}
+
 static PyMethodDef methods[] = {
   { "set_job_runner", set_job_runner, METH_O,
     "set_job_runner(runner)\n--\n\n"
@@ -225,6 +266,10 @@ static PyMethodDef methods[] = {
   { "complete", complete, METH_VARARGS,
     "complete(future, value)\n--\n\n"
     "Completes future with value; GLib.Error when it cannot." },
+  { "wait", wait, METH_VARARGS,
+    "wait(future, timeout, flags)\n--\n\n"
+    "cg_future_wait_sync() with the GIL released, then the result (None with "
+    "NO_RESULT); GLib.Error when the wait fails." },
   { NULL, NULL, 0, NULL },
 };
 
