@@ -1365,6 +1365,58 @@ cg_as_completed_next_finish (CgAsCompleted  *self,
 }
 
 /**
+ * cg_as_completed_try_next:
+ * @self: a #CgAsCompleted
+ * @finished: (out) (optional): %TRUE when the iteration is over
+ *
+ * The next future that is done, if there is one, without waiting: for code
+ * that, woken by cg_as_completed_next_async(), takes every other future
+ * that completed meanwhile in the same turn (a language binding pays for
+ * each asynchronous call). Handing a future out draws from the generator
+ * again, as cg_as_completed_next_async() does. While a
+ * cg_as_completed_next_async() is pending, gives nothing.
+ *
+ * Thread-safe; the generator is drawn on the calling thread.
+ *
+ * Returns: (transfer full) (nullable): a done future, or %NULL when none is
+ *   done yet, or when the iteration is over (then @finished is %TRUE)
+ *
+ * Since: 0.1
+ */
+CgFuture *
+cg_as_completed_try_next (CgAsCompleted *self,
+                          gboolean      *finished)
+{
+  Shared *shared;
+  CgFuture *future = NULL;
+  gboolean over;
+
+  if (finished != NULL)
+    *finished = FALSE;
+  g_return_val_if_fail (CG_IS_AS_COMPLETED (self), NULL);
+
+  shared = self->shared;
+  _cg_mutex_lock (&shared->lock);
+  if (!shared->closed && shared->call.state == CALL_NONE)
+    future = ready_pop (shared);
+  _cg_mutex_unlock (&shared->lock);
+
+  as_completed_top_up (self);
+  if (future != NULL)
+    return future;
+
+  _cg_mutex_lock (&shared->lock);
+  over = shared->closed ||
+         (g_hash_table_size (shared->watched) == 0 && shared->ready_length == 0 &&
+          self->generator == NULL && !self->drawing);
+  _cg_mutex_unlock (&shared->lock);
+
+  if (finished != NULL)
+    *finished = over;
+  return NULL;
+}
+
+/**
  * cg_as_completed_cancel:
  * @self: a #CgAsCompleted
  *

@@ -74,6 +74,9 @@ CgFuture      *cg_as_completed_next_finish        (CgAsCompleted      *self,
                                                    GAsyncResult       *result,
                                                    GError            **error);
 CG_AVAILABLE_IN_0_1
+CgFuture      *cg_as_completed_try_next           (CgAsCompleted      *self,
+                                                   gboolean           *finished);
+CG_AVAILABLE_IN_0_1
 void           cg_as_completed_cancel             (CgAsCompleted      *self);
 
 CG_AVAILABLE_IN_0_1

@@ -1073,9 +1073,14 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
                   lambda source, result: iteration.next_finish(result))
         try:
             while True:
-                future = await op
+                # What completed meanwhile comes out without another wait.
+                future, over = iteration.try_next()
                 if future is None:
-                    return
+                    if over:
+                        return
+                    future = await op
+                    if future is None:
+                        return
                 yield future
         finally:
             iteration.cancel()
