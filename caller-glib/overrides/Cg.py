@@ -171,7 +171,7 @@ def _outcome(future):
     raise a future's exception drop the future first: the exception keeps
     them in its traceback and lives as long as the future."""
     try:
-        return True, _CgFuture.propagate_value(future)[1]
+        return True, _Cg.result(future)
     except GLib.Error as e:
         return False, _translate(e)
 

@@ -213,11 +213,21 @@ complete (PyObject *module,
   Py_RETURN_NONE;
 }
 
+/* The Python object of @value, which it empties. */
+static PyObject *
+take_value (GValue *value)
+{
+  PyObject *object = pyg_value_as_pyobject (value, TRUE);
+
+  g_value_unset (value);
+  return object;
+}
+
 static PyObject *
 wait (PyObject *module,
       PyObject *args)
 {
-  PyObject *future_object, *result;
+  PyObject *future_object;
   CgFuture *future;
   double timeout;
   int flags;
@@ -248,9 +258,25 @@ wait (PyObject *module,
     }
   if (flags & CG_WAIT_FLAGS_NO_RESULT)
     Py_RETURN_NONE;
-  result = pyg_value_as_pyobject (&value, TRUE);
-  g_value_unset (&value);
-  return result;
+  return take_value (&value);
+}
+
+static PyObject *
+result (PyObject *module,
+        PyObject *future_object)
+{
+  CgFuture *future = unwrap (future_object, CG_TYPE_FUTURE, "future");
+  GValue value = G_VALUE_INIT;
+  GError *error = NULL;
+
+  if (future == NULL)
+    return NULL;
+  if (!cg_future_propagate_value (future, &value, &error))
+    {
+      pyg_error_check (&error);
+      return NULL;
+    }
+  return take_value (&value);
 }
 
 static PyMethodDef methods[] = {
@@ -270,6 +296,10 @@ static PyMethodDef methods[] = {
     "wait(future, timeout, flags)\n--\n\n"
     "cg_future_wait_sync() with the GIL released, then the result (None with "
     "NO_RESULT); GLib.Error when the wait fails." },
+  { "result", result, METH_O,
+    "result(future)\n--\n\n"
+    "cg_future_propagate_value(): the result of a done future; GLib.Error "
+    "when it failed or is not done." },
   { NULL, NULL, 0, NULL },
 };
 

@@ -143,6 +143,70 @@ test_as_completed_done_first (Fixture *fx)
     g_object_unref (futures[i]);
 }
 
+static CgFuture *generate_nothing (gpointer user_data);
+
+/* cg_as_completed_try_next(): what is done comes out, nothing waits. */
+static void
+test_as_completed_try_next (Fixture *fx)
+{
+  CgFuture *futures[3];
+  g_autoptr(CgAsCompleted) iter = NULL;
+  gboolean finished = TRUE;
+  CgFuture *next;
+
+  futures[0] = cg_future_new ();      /* pending */
+  futures[1] = done_future_new (1);
+  futures[2] = cg_future_new ();      /* pending */
+  iter = cg_as_completed_new (futures, 3, FALSE);
+
+  next = cg_as_completed_try_next (iter, &finished);
+  g_assert_true (next == futures[1]);
+  g_assert_false (finished);
+  g_object_unref (next);
+
+  /* nothing done: nothing, and not over */
+  finished = TRUE;
+  g_assert_null (cg_as_completed_try_next (iter, &finished));
+  g_assert_false (finished);
+
+  /* next_async() still serves what try_next() did not take */
+  g_assert_true (cg_future_return_int (futures[2], 2, NULL));
+  next = next_ok (iter);
+  g_assert_true (next == futures[2]);
+  g_object_unref (next);
+
+  g_assert_true (cg_future_return_int (futures[0], 0, NULL));
+  next = cg_as_completed_try_next (iter, NULL);
+  g_assert_true (next == futures[0]);
+  g_object_unref (next);
+
+  /* every future came out: over, for good */
+  g_assert_null (cg_as_completed_try_next (iter, &finished));
+  g_assert_true (finished);
+  g_assert_null (next_ok (iter));
+
+  /* a generator is drawn by try_next() too, and over once it runs dry */
+  g_clear_object (&iter);
+  iter = cg_as_completed_new_from_generator (generate_nothing, fx, fixture_count_destroy, 4,
+                                             FALSE);
+  finished = FALSE;
+  g_assert_null (cg_as_completed_try_next (iter, &finished));
+  g_assert_true (finished);
+  g_assert_cmpint (fx->generator_calls, ==, 1);
+  g_assert_cmpint (fx->destroyed, ==, 1);
+
+  /* cancelled: over */
+  g_clear_object (&iter);
+  iter = cg_as_completed_new (futures, 1, TRUE);
+  cg_as_completed_cancel (iter);
+  finished = FALSE;
+  g_assert_null (cg_as_completed_try_next (iter, &finished));
+  g_assert_true (finished);
+
+  for (guint i = 0; i < 3; i++)
+    g_object_unref (futures[i]);
+}
+
 static void
 test_as_completed_pending_then_complete (Fixture *fx)
 {
@@ -1291,6 +1355,7 @@ main (int    argc,
   pool_test_add ("/as-completed/generator/skips-own-future",
                  test_as_completed_generator_skips_own_future);
   pool_test_add ("/as-completed/done-first", test_as_completed_done_first);
+  pool_test_add ("/as-completed/try-next", test_as_completed_try_next);
   pool_test_add ("/as-completed/pending-then-complete", test_as_completed_pending_then_complete);
   pool_test_add ("/as-completed/duplicates", test_as_completed_duplicates);
   pool_test_add ("/as-completed/empty", test_as_completed_empty);
