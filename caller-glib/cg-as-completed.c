@@ -1396,12 +1396,17 @@ cg_as_completed_try_next (CgAsCompleted *self,
   g_return_val_if_fail (CG_IS_AS_COMPLETED (self), NULL);
 
   shared = self->shared;
-  _cg_mutex_lock (&shared->lock);
-  if (!shared->closed && shared->call.state == CALL_NONE)
-    future = ready_pop (shared);
-  _cg_mutex_unlock (&shared->lock);
+  /* Taking one makes room for the generator; a first draw (or this one)
+   * may bring futures that are done already. */
+  for (guint attempt = 0; attempt < 2 && future == NULL; attempt++)
+    {
+      _cg_mutex_lock (&shared->lock);
+      if (!shared->closed && shared->call.state == CALL_NONE)
+        future = ready_pop (shared);
+      _cg_mutex_unlock (&shared->lock);
 
-  as_completed_top_up (self);
+      as_completed_top_up (self);
+    }
   if (future != NULL)
     return future;
 

@@ -191,12 +191,14 @@ def _asyncio_loop():
 class _GOp:
     """An awaitable ``_async``/``_finish`` pair, started on the current
     thread, in the coroutine runner or in asyncio. ``abandon(value)`` undoes
-    a success nobody awaits any more."""
+    a success nobody awaits any more; with ``cancel()``, a cancelled await
+    in asyncio calls it rather than cancelling a Gio.Cancellable made for
+    the operation."""
 
-    __slots__ = ('start', 'finish', 'abandon')
+    __slots__ = ('start', 'finish', 'abandon', 'cancel')
 
-    def __init__(self, start, finish, abandon=None):
-        self.start, self.finish, self.abandon = start, finish, abandon
+    def __init__(self, start, finish, abandon=None, cancel=None):
+        self.start, self.finish, self.abandon, self.cancel = start, finish, abandon, cancel
 
     def __await__(self):
         loop = _asyncio_loop()
@@ -219,7 +221,7 @@ def _asyncio_op(op, loop):
     answer arrives there and the loop runs it."""
     host = _Host.of(loop)
     afut, answered = loop.create_future(), loop.create_future()
-    cancellable = Gio.Cancellable()
+    cancellable = Gio.Cancellable() if op.cancel is None else None
 
     def callback(source, result, *unused):
         ok, value = _finish_op(op, source, result)
@@ -242,7 +244,10 @@ def _asyncio_op(op, loop):
     except asyncio.CancelledError:
         # The library settles the cancelled operation (a wait cancels its
         # future unless shielded) before the task ends.
-        cancellable.cancel()
+        if cancellable is None:
+            op.cancel()
+        else:
+            cancellable.cancel()
         if not answered.done():
             yield from asyncio.shield(answered)
         raise
@@ -1070,7 +1075,8 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
                 _generator(futures), None,
                 0 if max_concurrent is None else int(max_concurrent), bool(shield))
         op = _GOp(lambda cancellable, callback: iteration.next_async(cancellable, callback),
-                  lambda source, result: iteration.next_finish(result))
+                  lambda source, result: iteration.next_finish(result),
+                  cancel=iteration.cancel)
         try:
             while True:
                 # What completed meanwhile comes out without another wait.

@@ -145,6 +145,16 @@ test_as_completed_done_first (Fixture *fx)
 
 static CgFuture *generate_nothing (gpointer user_data);
 
+static CgFuture *
+generate_done_numbers (gpointer user_data)
+{
+  Fixture *fx = user_data;
+
+  if (fx->generator_calls >= fx->n_generate)
+    return NULL;
+  return done_future_new (fx->generator_calls++);
+}
+
 /* cg_as_completed_try_next(): what is done comes out, nothing waits. */
 static void
 test_as_completed_try_next (Fixture *fx)
@@ -194,6 +204,22 @@ test_as_completed_try_next (Fixture *fx)
   g_assert_true (finished);
   g_assert_cmpint (fx->generator_calls, ==, 1);
   g_assert_cmpint (fx->destroyed, ==, 1);
+
+  /* a generator of done futures: the first call draws and hands one out */
+  g_clear_object (&iter);
+  fx->n_generate = 3;
+  fx->generator_calls = 0;
+  iter = cg_as_completed_new_from_generator (generate_done_numbers, fx, NULL, 2, FALSE);
+  for (gssize i = 0; i < 3; i++)
+    {
+      next = cg_as_completed_try_next (iter, &finished);
+      g_assert_nonnull (next);
+      g_assert_false (finished);
+      g_assert_cmpint (cg_future_propagate_int (next, NULL), ==, i);
+      g_object_unref (next);
+    }
+  g_assert_null (cg_as_completed_try_next (iter, &finished));
+  g_assert_true (finished);
 
   /* cancelled: over */
   g_clear_object (&iter);
