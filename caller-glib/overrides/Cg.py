@@ -1077,9 +1077,16 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
         op = _GOp(lambda cancellable, callback: iteration.next_async(cancellable, callback),
                   lambda source, result: iteration.next_finish(result),
                   cancel=iteration.cancel)
+        task = asyncio.current_task() if _asyncio_loop() is not None else None
         try:
             while True:
-                # What completed meanwhile comes out without another wait.
+                # A cancellation comes in at an await: without one, every
+                # future that completed meanwhile comes out, and none is
+                # drawn once the job or task that iterates is cancelled.
+                if own is not None and _CgFuture.is_cancelled(own):
+                    _call(_CgFuture.check, own)
+                if task is not None and task.cancelling():
+                    await asyncio.sleep(0)
                 future, over = iteration.try_next()
                 if future is None:
                     if over:

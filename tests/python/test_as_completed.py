@@ -1,5 +1,6 @@
 # Caller.as_completed() and Caller.wait() in coroutine jobs.
 
+import asyncio
 import threading
 import time
 
@@ -171,3 +172,60 @@ def test_leaving_an_async_generator_early_cancels_the_rest(worker):
         assert all(f.cancelled() for f in drawn[1:])
     finally:
         release.set()
+
+
+def test_as_completed_draws_nothing_once_its_job_is_cancelled(worker):
+    """Futures that are done come out without an await, but cancelling the
+    job that iterates stops the drawing at the next step, as an await
+    would."""
+    drawn = []
+
+    def jobs():
+        for i in range(50):
+            drawn.append(i)
+            yield Cg.Caller.to_thread(lambda i=i: i)
+
+    async def consume():
+        seen = []
+        async for future in Cg.Caller.as_completed(jobs(), max_concurrent=2):
+            seen.append(future.result())
+            if len(seen) == 3:
+                Cg.Caller.current_future().cancel('enough')
+        return seen
+
+    job = worker.call_soon(consume)
+    try:
+        job.wait_sync(10)
+    except Cg.FutureCancelledError as e:
+        assert 'enough' in str(e)
+    else:
+        raise AssertionError('the job was not cancelled')
+    assert len(drawn) <= 3 + 2, drawn
+
+
+def test_as_completed_in_asyncio_draws_nothing_once_its_task_is_cancelled():
+    drawn = []
+
+    def jobs():
+        for i in range(50):
+            drawn.append(i)
+            yield Cg.Caller.to_thread(lambda i=i: i)
+
+    async def consume():
+        seen = 0
+        async for future in Cg.Caller.as_completed(jobs(), max_concurrent=2):
+            future.result()
+            seen += 1
+            if seen == 3:
+                asyncio.current_task().cancel()
+
+    async def main():
+        task = asyncio.ensure_future(consume())
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
+        assert task.cancelled()
+
+    asyncio.run(main())
+    assert len(drawn) <= 3 + 2, drawn
