@@ -12,6 +12,7 @@
 
 #include "cg-caller-internal.h"
 #include "cg-context-private.h"
+#include "cg-recycler-private.h"
 
 /**
  * SECTION:cg-caller
@@ -100,6 +101,13 @@ typedef struct
   GDestroyNotify destroy;
   CgCaller      *home;     /* where @destroy runs (thread-bound), or NULL */
 } CgDirectCall;
+
+/* Direct calls are kept for reuse once run: most are made on one thread
+ * and run on another, where glibc's allocator would take a lock to free
+ * them. */
+static CgRecycler direct_call_recycler =
+  CG_RECYCLER_INIT (G_STRUCT_OFFSET (CgDirectCall, node) + G_STRUCT_OFFSET (CgInboxNode, next),
+                    g_free, CG_RECYCLER_SLOT_DIRECT_CALLS);
 
 enum
 {
@@ -1534,7 +1542,8 @@ direct_node_func (CgInboxNode *node,
   if (run)
     call->func (call->data);
   _cg_future_destroy_at_home (call->home, call->destroy, call->data);
-  g_free (call);
+  if (!_cg_recycler_give (&direct_call_recycler, call))
+    g_free (call);
 }
 
 /**
@@ -1573,7 +1582,9 @@ cg_caller_call_direct (CgCaller        *self,
   if (!accepts_work (self, user_data, destroy, error))
     return FALSE;
 
-  call = g_new (CgDirectCall, 1);
+  call = _cg_recycler_take (&direct_call_recycler);
+  if (call == NULL)
+    call = g_new (CgDirectCall, 1);
   call->node.next = NULL;
   call->node.func = direct_node_func;
   call->func = func;

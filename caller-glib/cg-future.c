@@ -10,6 +10,7 @@
 #include "cg-context-private.h"
 #include "cg-future-private.h"
 #include "cg-parking-private.h"
+#include "cg-recycler-private.h"
 
 /**
  * SECTION:cg-future
@@ -363,167 +364,33 @@ future_clear (CgFuture *self)
  * Making and finalizing a GObject costs far more than the rest of a job:
  * the class reference counts shared by every thread, an allocation, and
  * the instance's initialisation. A future whose last reference goes away
- * is therefore kept for the next job: dispose() resurrects it into a
- * per-thread magazine (see cg_future_dispose()). Magazines that fill
- * up hand whole batches to a shared depot, from which threads that make
- * more futures than they free take batches back, so a future made on one
- * thread and freed on another costs one lock per batch, not per call.
+ * is therefore kept for the next job: dispose() resurrects it into the
+ * futures' recycler (cg-recycler-private.h), whose per-thread magazines
+ * and shared depot make a future made on one thread and freed on another
+ * cost one lock per batch, not per call.
  */
 
-#define MAGAZINE_SIZE 128
-#define DEPOT_MAX_BATCHES 256
-
-typedef struct
-{
-  CgFuture *head;
-  guint     count;
-} Magazine;
-
-typedef struct _Batch Batch;
-struct _Batch
-{
-  Batch    *next;
-  CgFuture *head;
-  guint     count;
-};
-
-static GMutex depot_lock;
-static Batch *depot_batches;
-static gint depot_count; /* written under depot_lock, read atomically */
-static CG_THREAD_LOCAL gboolean thread_exiting;
-static CG_THREAD_LOCAL Magazine *magazine_here;
-
+/* Drops a kept future for good (its thread ends): marked "do not
+ * recycle" for dispose(), which the unref runs again. */
 static void
-free_list (CgFuture *head)
+future_drop (gpointer item)
 {
-  while (head != NULL)
-    {
-      CgFuture *next = (CgFuture *) head->node.next;
+  CgFuture *self = item;
 
-      head->node.next = NULL;
-      head->deadline = -1; /* marks "do not recycle" for dispose */
-      g_object_unref (head);
-      head = next;
-    }
+  self->deadline = -1;
+  g_object_unref (self);
 }
 
-static void
-magazine_free (gpointer data)
-{
-  Magazine *magazine = data;
-
-  thread_exiting = TRUE;
-  magazine_here = NULL;
-  free_list (magazine->head);
-  g_free (magazine);
-}
-
-/* The GPrivate frees the magazine when the thread ends; the thread-local
- * pointer is the fast way to it. */
-static GPrivate magazine_key = G_PRIVATE_INIT (magazine_free);
-
-static Magazine *
-magazine_get (void)
-{
-  Magazine *magazine = magazine_here;
-
-  if (G_UNLIKELY (magazine == NULL) && !thread_exiting)
-    {
-      magazine = g_new0 (Magazine, 1);
-      g_private_set (&magazine_key, magazine);
-      magazine_here = magazine;
-    }
-
-  return magazine;
-}
-
-/* Takes a recycled future, or NULL. */
-static CgFuture *
-recycled_take (void)
-{
-  Magazine *magazine = magazine_get ();
-  CgFuture *self;
-
-  if (G_UNLIKELY (magazine == NULL))
-    return NULL;
-
-  if (magazine->head == NULL && g_atomic_pointer_get (&depot_batches) != NULL)
-    {
-      Batch *batch = NULL;
-
-      _cg_mutex_lock (&depot_lock);
-      if (depot_batches != NULL)
-        {
-          batch = depot_batches;
-          g_atomic_pointer_set (&depot_batches, batch->next);
-          g_atomic_int_set (&depot_count, depot_count - 1);
-        }
-      _cg_mutex_unlock (&depot_lock);
-
-      if (batch != NULL)
-        {
-          magazine->head = batch->head;
-          magazine->count = batch->count;
-          g_free (batch);
-        }
-    }
-
-  self = magazine->head;
-  if (self != NULL)
-    {
-      magazine->head = (CgFuture *) self->node.next;
-      magazine->count--;
-      self->node.next = NULL;
-    }
-
-  return self;
-}
-
-/* Whether the magazine of this thread can take one more future: a full
- * magazine goes to the depot as a batch; when the depot is full too, the
- * magazine stays full and there is no room. */
-static gboolean
-recycled_has_room (Magazine *magazine)
-{
-  Batch *batch;
-  gboolean stored = FALSE;
-
-  if (magazine->count < MAGAZINE_SIZE)
-    return TRUE;
-  if (g_atomic_int_get (&depot_count) >= DEPOT_MAX_BATCHES)
-    return FALSE;
-
-  batch = g_new (Batch, 1);
-  batch->head = magazine->head;
-  batch->count = magazine->count;
-
-  _cg_mutex_lock (&depot_lock);
-  if (depot_count < DEPOT_MAX_BATCHES)
-    {
-      batch->next = depot_batches;
-      g_atomic_pointer_set (&depot_batches, batch);
-      g_atomic_int_set (&depot_count, depot_count + 1);
-      stored = TRUE;
-    }
-  _cg_mutex_unlock (&depot_lock);
-
-  if (!stored)
-    {
-      g_free (batch);
-      return FALSE;
-    }
-
-  magazine->head = NULL;
-  magazine->count = 0;
-  return TRUE;
-}
+static CgRecycler future_recycler =
+  CG_RECYCLER_INIT (G_STRUCT_OFFSET (CgFuture, node) + G_STRUCT_OFFSET (CgInboxNode, next),
+                    future_drop, CG_RECYCLER_SLOT_FUTURES);
 
 /* The last reference to a future went away: GObject calls dispose() from
  * g_object_unref() with the reference it is about to drop. A future is
  * then kept for the next one a thread makes: GObject's own dispose() runs
  * first (it drops signal handlers, weak references and weak pointers, as
  * for any object that is disposed), then the future clears its own fields
- * and takes a reference for the magazine, which GObject allows: an object
+ * and takes a reference for the recycler, which GObject allows: an object
  * that gains a reference in dispose() lives on. A future marked "do not
  * recycle" (emptied magazines, the thread's last moments), or one for
  * which neither the magazine nor the depot has room, is finalized by the
@@ -533,7 +400,6 @@ static void
 cg_future_dispose (GObject *object)
 {
   CgFuture *self = (CgFuture *) object; /* GObject calls it for a CgFuture only */
-  Magazine *magazine;
 
   /* For ThreadSanitizer builds only: the last unref follows every other
    * thread's unref of this object, which the sanitizer's GLib helper
@@ -543,10 +409,7 @@ cg_future_dispose (GObject *object)
 
   ((GObjectClass *) cg_future_parent_class)->dispose (object);
 
-  if (self->deadline == -1 || thread_exiting)
-    return;
-  magazine = magazine_get ();
-  if (G_UNLIKELY (magazine == NULL) || !recycled_has_room (magazine))
+  if (self->deadline == -1 || !_cg_recycler_reserve (&future_recycler))
     return;
 
   if (!self->notify_frozen)
@@ -563,10 +426,8 @@ cg_future_dispose (GObject *object)
       self->notify_frozen = TRUE;
     }
   future_clear (self);
-  g_object_ref (object); /* resurrected: the magazine's reference */
-  self->node.next = (CgInboxNode *) magazine->head;
-  magazine->head = self;
-  magazine->count++;
+  g_object_ref (object); /* resurrected: the recycler's reference */
+  _cg_recycler_put (&future_recycler, self);
 }
 
 static void
@@ -699,7 +560,7 @@ cg_future_async_result_iface_init (GAsyncResultIface *iface)
 CgFuture *
 cg_future_new (void)
 {
-  CgFuture *self = recycled_take ();
+  CgFuture *self = _cg_recycler_take (&future_recycler);
 
   if (self == NULL)
     return g_object_new (CG_TYPE_FUTURE, NULL);
@@ -740,7 +601,7 @@ cg_future_new_for_thread (GThread *thread)
 CgFuture *
 _cg_future_new_for_caller (CgCaller *caller)
 {
-  CgFuture *self = recycled_take ();
+  CgFuture *self = _cg_recycler_take (&future_recycler);
 
   if (G_LIKELY (self != NULL))
     {

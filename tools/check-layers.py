@@ -19,9 +19,9 @@ import sys
 # Lowest first. A file may use its own layer and the layers before it.
 LAYERS = [
     ('base', ['cg-init.c', 'cg-error.c', 'cg-inbox.c', 'cg-timers.c', 'cg-parking.c', 'cg-context.c',
-              'cg-thread.c'],
+              'cg-thread.c', 'cg-recycler.c'],
      ['cg-private.h', 'cg-inbox-private.h', 'cg-timers-private.h', 'cg-parking-private.h',
-      'cg-context-private.h', 'cg-thread-private.h']),
+      'cg-context-private.h', 'cg-thread-private.h', 'cg-recycler-private.h']),
     ('future', ['cg-future.c', 'cg-future-wait.c'],
      ['cg-future-private.h']),
     ('job', ['cg-job.c'],
