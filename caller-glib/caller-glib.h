@@ -23,6 +23,7 @@
 #include "cg-fallible-job.h"
 #include "cg-token-job.h"
 #include "cg-future-timeout.h"
+#include "cg-future-combine.h"
 #include "cg-exec-queue.h"
 #include "cg-async-lock.h"
 #include "cg-async-lock-guard.h"

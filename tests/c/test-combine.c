@@ -1,0 +1,453 @@
+/* test-combine.c: tests of cg_future_all/any/first/then/catch/finally
+ *
+ * Copyright 2026 The caller-glib authors
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The combined futures belong to the thread that makes them, which needs
+ * a caller: each test makes them in a job of a worker caller, completes
+ * the inputs from the test's thread, and waits for the results there.
+ */
+
+#include <caller-glib.h>
+
+#include "test-helpers.h"
+
+#define N_INPUTS 3
+
+typedef struct
+{
+  CgCaller  *worker;
+  CgFuture  *inputs[N_INPUTS];  /* made on the worker, completed by the test */
+  CgFuture  *result;
+  CgFuture  *extra;             /* a second result, when a test needs one */
+  gboolean   shield;
+  GThread   *ran_on;            /* where the continuation ran */
+  CgFuture  *seen_input;        /* the input the continuation got */
+  gint       runs;
+  gint       destroyed;
+} Combo;
+
+static void
+combo_setup (Combo *c)
+{
+  g_autoptr(GError) error = NULL;
+
+  c->worker = cg_caller_start_new ("combine", FALSE, NULL, &error);
+  g_assert_no_error (error);
+}
+
+static void
+combo_teardown (Combo *c)
+{
+  cg_caller_stop (c->worker, FALSE);
+  g_clear_object (&c->worker);
+  for (guint i = 0; i < N_INPUTS; i++)
+    g_clear_object (&c->inputs[i]);
+  g_clear_object (&c->result);
+  g_clear_object (&c->extra);
+  g_clear_object (&c->seen_input);
+}
+
+/* Runs @make in a job of the worker and waits for it. */
+static void
+on_worker (Combo     *c,
+           CgJobFunc  make)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CgFuture) made = cg_caller_call_soon (c->worker, make, c, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (cg_future_wait_sync (made, CG_TEST_TIMEOUT_S, CG_WAIT_FLAGS_NONE, NULL, &error));
+}
+
+static void
+make_inputs (Combo *c)
+{
+  for (guint i = 0; i < N_INPUTS; i++)
+    c->inputs[i] = cg_future_new ();
+}
+
+static void
+fail_input (CgFuture *input)
+{
+  g_assert_true (cg_future_return_new_error (input, G_IO_ERROR, G_IO_ERROR_FAILED, NULL,
+                                             "input failed"));
+}
+
+static void
+assert_result_pending (CgFuture *result)
+{
+  /* the inputs' completions reach the result at once, on this thread */
+  g_assert_false (cg_future_is_done (result));
+}
+
+static void
+make_all (CgFuture *future,
+          gpointer  user_data)
+{
+  Combo *c = user_data;
+
+  make_inputs (c);
+  c->result = cg_future_all (c->inputs, N_INPUTS, c->shield, NULL);
+}
+
+static void
+test_all_succeeds_once_every_input_did (void)
+{
+  Combo c = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  combo_setup (&c);
+  on_worker (&c, make_all);
+  g_assert_true (cg_future_return_int (c.inputs[0], 1, NULL));
+  g_assert_true (cg_future_return_int (c.inputs[2], 3, NULL));
+  assert_result_pending (c.result);
+  g_assert_true (cg_future_return_int (c.inputs[1], 2, NULL));
+  g_assert_true (cg_future_wait_sync (c.result, CG_TEST_TIMEOUT_S, CG_WAIT_FLAGS_NONE, NULL,
+                                      &error));
+  /* the inputs keep their own results */
+  g_assert_cmpint (cg_future_propagate_int (c.inputs[1], NULL), ==, 2);
+  combo_teardown (&c);
+}
+
+static void
+test_all_fails_with_the_first_failure (void)
+{
+  Combo c = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  combo_setup (&c);
+  on_worker (&c, make_all);
+  g_assert_true (cg_future_return_int (c.inputs[0], 1, NULL));
+  fail_input (c.inputs[2]);
+  /* failed while input 1 is still pending, which is left alone */
+  g_assert_false (cg_future_wait_sync (c.result, CG_TEST_TIMEOUT_S, CG_WAIT_FLAGS_SHIELD, NULL,
+                                       &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
+  g_assert_false (cg_future_is_done (c.inputs[1]));
+  g_assert_true (cg_future_return_int (c.inputs[1], 2, NULL));
+  combo_teardown (&c);
+}
+
+static void
+test_all_cancelled_cancels_its_inputs_unless_shielded (void)
+{
+  for (guint shield = 0; shield < 2; shield++)
+    {
+      Combo c = { 0 };
+
+      c.shield = shield;
+      combo_setup (&c);
+      on_worker (&c, make_all);
+      g_assert_true (cg_future_return_int (c.inputs[0], 1, NULL));
+      cg_future_cancel (c.result, "enough");
+      CG_TEST_POLL_UNTIL (cg_future_is_done (c.result));
+      g_assert_true (cg_future_is_cancelled (c.result));
+      g_assert_false (cg_future_is_cancelled (c.inputs[0]));  /* done before */
+      g_assert_true (cg_future_is_cancelled (c.inputs[1]) == !shield);
+      g_assert_true (cg_future_is_cancelled (c.inputs[2]) == !shield);
+      combo_teardown (&c);
+    }
+}
+
+static void
+make_empty (CgFuture *future,
+            gpointer  user_data)
+{
+  Combo *c = user_data;
+
+  c->result = cg_future_all (NULL, 0, FALSE, NULL);
+  c->extra = cg_future_any (NULL, 0, FALSE, NULL);
+}
+
+static void
+test_no_inputs (void)
+{
+  Combo c = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  combo_setup (&c);
+  on_worker (&c, make_empty);
+  g_assert_true (cg_future_check (c.result, NULL));
+  g_assert_false (cg_future_check (c.extra, &error));
+  g_assert_error (error, CG_FUTURE_ERROR, CG_FUTURE_ERROR_INVALID_STATE);
+  combo_teardown (&c);
+}
+
+static void
+make_any_first (CgFuture *future,
+                gpointer  user_data)
+{
+  Combo *c = user_data;
+
+  make_inputs (c);
+  c->result = cg_future_any (c->inputs, N_INPUTS, FALSE, NULL);
+  c->extra = cg_future_first (c->inputs, N_INPUTS, FALSE, NULL);
+}
+
+static void
+test_any_takes_the_first_success_first_the_first_outcome (void)
+{
+  Combo c = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  combo_setup (&c);
+  on_worker (&c, make_any_first);
+  fail_input (c.inputs[1]);
+  /* first: that failure; any: still waiting */
+  g_assert_false (cg_future_wait_sync (c.extra, CG_TEST_TIMEOUT_S, CG_WAIT_FLAGS_SHIELD, NULL,
+                                       &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
+  g_clear_error (&error);
+  assert_result_pending (c.result);
+  g_assert_true (cg_future_return_int (c.inputs[2], 7, NULL));
+  g_assert_true (cg_future_wait_sync (c.result, CG_TEST_TIMEOUT_S, CG_WAIT_FLAGS_NONE, NULL,
+                                      &error));
+  g_assert_cmpint (cg_future_propagate_int (c.result, NULL), ==, 7);
+  g_assert_true (cg_future_return_int (c.inputs[0], 1, NULL));
+  combo_teardown (&c);
+}
+
+static void
+test_any_fails_when_every_input_failed (void)
+{
+  Combo c = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  combo_setup (&c);
+  on_worker (&c, make_any_first);
+  for (guint i = 0; i < N_INPUTS; i++)
+    fail_input (c.inputs[i]);
+  g_assert_false (cg_future_wait_sync (c.result, CG_TEST_TIMEOUT_S, CG_WAIT_FLAGS_SHIELD, NULL,
+                                       &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
+  combo_teardown (&c);
+}
+
+/* Continuations ------------------------------------------------------------ */
+
+static void
+continuation (CgFuture *future,
+              CgFuture *input,
+              gpointer  user_data)
+{
+  Combo *c = user_data;
+  g_autoptr(GError) error = NULL;
+
+  c->runs++;
+  c->ran_on = g_thread_self ();
+  g_set_object (&c->seen_input, input);
+  if (cg_future_check (input, &error))
+    cg_future_return_int (future, cg_future_propagate_int (input, NULL) * 10, NULL);
+  else
+    cg_future_return_int (future, -1, NULL);
+}
+
+static void
+failing_continuation (CgFuture *future,
+                      CgFuture *input,
+                      gpointer  user_data)
+{
+  Combo *c = user_data;
+
+  c->runs++;
+  cg_future_return_new_error (future, G_IO_ERROR, G_IO_ERROR_BUSY, NULL, "cleanup failed");
+}
+
+static void
+count_destroy (gpointer user_data)
+{
+  Combo *c = user_data;
+
+  g_atomic_int_inc (&c->destroyed);
+}
+
+static void
+make_then_catch (CgFuture *future,
+                 gpointer  user_data)
+{
+  Combo *c = user_data;
+
+  make_inputs (c);
+  c->result = cg_future_then (c->inputs[0], NULL, continuation, c, count_destroy, NULL);
+  c->extra = cg_future_catch (c->inputs[1], NULL, continuation, c, count_destroy, NULL);
+}
+
+static void
+test_then_and_catch (void)
+{
+  Combo c = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  combo_setup (&c);
+  on_worker (&c, make_then_catch);
+
+  /* then after a success: runs on the worker with the input */
+  g_assert_true (cg_future_return_int (c.inputs[0], 4, NULL));
+  g_assert_true (cg_future_wait_sync (c.result, CG_TEST_TIMEOUT_S, CG_WAIT_FLAGS_NONE, NULL,
+                                      &error));
+  g_assert_cmpint (cg_future_propagate_int (c.result, NULL), ==, 40);
+  g_assert_true (c.ran_on == cg_caller_get_thread (c.worker));
+  g_assert_true (c.seen_input == c.inputs[0]);
+
+  /* catch after a failure: runs, and its outcome is the result's */
+  fail_input (c.inputs[1]);
+  g_assert_true (cg_future_wait_sync (c.extra, CG_TEST_TIMEOUT_S, CG_WAIT_FLAGS_NONE, NULL,
+                                      &error));
+  g_assert_cmpint (cg_future_propagate_int (c.extra, NULL), ==, -1);
+  g_assert_cmpint (c.runs, ==, 2);
+  CG_TEST_POLL_UNTIL (g_atomic_int_get (&c.destroyed) == 2);
+  combo_teardown (&c);
+}
+
+static void
+make_skipped (CgFuture *future,
+              gpointer  user_data)
+{
+  Combo *c = user_data;
+
+  make_inputs (c);
+  c->result = cg_future_then (c->inputs[0], NULL, continuation, c, count_destroy, NULL);
+  c->extra = cg_future_catch (c->inputs[1], NULL, continuation, c, count_destroy, NULL);
+}
+
+static void
+test_then_after_failure_and_catch_after_success_pass_through (void)
+{
+  Combo c = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  combo_setup (&c);
+  on_worker (&c, make_skipped);
+  fail_input (c.inputs[0]);
+  g_assert_true (cg_future_return_int (c.inputs[1], 6, NULL));
+
+  g_assert_false (cg_future_wait_sync (c.result, CG_TEST_TIMEOUT_S, CG_WAIT_FLAGS_SHIELD, NULL,
+                                       &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
+  g_assert_true (cg_future_wait_sync (c.extra, CG_TEST_TIMEOUT_S, CG_WAIT_FLAGS_NONE, NULL,
+                                      NULL));
+  g_assert_cmpint (cg_future_propagate_int (c.extra, NULL), ==, 6);
+  /* neither ran; both data were freed */
+  CG_TEST_POLL_UNTIL (g_atomic_int_get (&c.destroyed) == 2);
+  g_assert_cmpint (c.runs, ==, 0);
+  combo_teardown (&c);
+}
+
+static void
+make_finally (CgFuture *future,
+              gpointer  user_data)
+{
+  Combo *c = user_data;
+
+  make_inputs (c);
+  c->result = cg_future_finally (c->inputs[0], NULL, continuation, c, NULL, NULL);
+  c->extra = cg_future_finally (c->inputs[1], NULL, failing_continuation, c, NULL, NULL);
+}
+
+static void
+test_finally_keeps_the_outcome_unless_it_fails (void)
+{
+  Combo c = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  combo_setup (&c);
+  on_worker (&c, make_finally);
+  fail_input (c.inputs[0]);
+  g_assert_true (cg_future_return_int (c.inputs[1], 9, NULL));
+
+  /* ran, and the result is the input's failure */
+  g_assert_false (cg_future_wait_sync (c.result, CG_TEST_TIMEOUT_S, CG_WAIT_FLAGS_SHIELD, NULL,
+                                       &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
+  g_clear_error (&error);
+  /* a continuation that fails: its failure */
+  g_assert_false (cg_future_wait_sync (c.extra, CG_TEST_TIMEOUT_S, CG_WAIT_FLAGS_SHIELD, NULL,
+                                       &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
+  g_assert_cmpint (c.runs, ==, 2);
+  combo_teardown (&c);
+}
+
+static void
+make_then_pending (CgFuture *future,
+                   gpointer  user_data)
+{
+  Combo *c = user_data;
+
+  make_inputs (c);
+  c->result = cg_future_then (c->inputs[0], NULL, continuation, c, count_destroy, NULL);
+}
+
+static void
+test_cancelling_a_continuation_cancels_its_input (void)
+{
+  Combo c = { 0 };
+
+  combo_setup (&c);
+  on_worker (&c, make_then_pending);
+  cg_future_cancel (c.result, "not needed");
+  CG_TEST_POLL_UNTIL (cg_future_is_done (c.result));
+  g_assert_true (cg_future_is_cancelled (c.inputs[0]));
+  CG_TEST_POLL_UNTIL (g_atomic_int_get (&c.destroyed) == 1);
+  g_assert_cmpint (c.runs, ==, 0);
+  combo_teardown (&c);
+}
+
+typedef struct
+{
+  Combo  *combo;
+  GError *all_error;
+  GError *then_error;
+} NoCaller;
+
+static gpointer
+combine_without_caller (gpointer data)
+{
+  NoCaller *n = data;
+  g_autoptr(CgFuture) input = cg_future_new ();
+
+  g_assert_null (cg_future_all (&input, 1, FALSE, &n->all_error));
+  g_assert_null (cg_future_then (input, n->combo->worker, continuation, n->combo, count_destroy,
+                                 &n->then_error));
+  return NULL;
+}
+
+static void
+test_a_thread_without_a_caller_is_told (void)
+{
+  Combo c = { 0 };
+  NoCaller n = { &c, NULL, NULL };
+
+  combo_setup (&c);
+  g_thread_join (g_thread_new ("no-caller", combine_without_caller, &n));
+  g_assert_error (n.all_error, CG_CALLER_ERROR, CG_CALLER_ERROR_NOT_FOUND);
+  g_assert_error (n.then_error, CG_CALLER_ERROR, CG_CALLER_ERROR_NOT_FOUND);
+  g_assert_cmpint (c.destroyed, ==, 1);
+  g_clear_error (&n.all_error);
+  g_clear_error (&n.then_error);
+  combo_teardown (&c);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  cg_test_init (&argc, &argv);
+
+  cg_test_add ("/combine/all/succeeds", test_all_succeeds_once_every_input_did);
+  cg_test_add ("/combine/all/first-failure", test_all_fails_with_the_first_failure);
+  cg_test_add ("/combine/all/cancel", test_all_cancelled_cancels_its_inputs_unless_shielded);
+  cg_test_add ("/combine/no-inputs", test_no_inputs);
+  cg_test_add ("/combine/any-first", test_any_takes_the_first_success_first_the_first_outcome);
+  cg_test_add ("/combine/any/all-failed", test_any_fails_when_every_input_failed);
+  cg_test_add ("/combine/then-catch", test_then_and_catch);
+  cg_test_add ("/combine/pass-through",
+               test_then_after_failure_and_catch_after_success_pass_through);
+  cg_test_add ("/combine/finally", test_finally_keeps_the_outcome_unless_it_fails);
+  cg_test_add ("/combine/cancel-continuation", test_cancelling_a_continuation_cancels_its_input);
+  cg_test_add ("/combine/no-caller", test_a_thread_without_a_caller_is_told);
+
+  return g_test_run ();
+}
