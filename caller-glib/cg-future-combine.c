@@ -24,7 +24,7 @@
  *   succeeds, or of the last one when none does;
  * - cg_future_first() completes with the outcome of the first future that
  *   completes;
- * - cg_future_then(), cg_future_catch() and cg_future_finally() run a
+ * - cg_future_and_then(), cg_future_catch() and cg_future_finally() run a
  *   continuation as a job of a caller once a future succeeded, failed, or
  *   either, and complete with the continuation's outcome (finally: with
  *   the first future's, unless the continuation fails).
@@ -45,7 +45,7 @@
  * g_autoptr(CgFuture) both = cg_future_all (parts, 2, FALSE, &error);
  * // done once both succeeded; failed as soon as one failed
  *
- * g_autoptr(CgFuture) shown = cg_future_then (both, NULL, show_page, page, NULL, &error);
+ * g_autoptr(CgFuture) shown = cg_future_and_then (both, NULL, show_page, page, NULL, &error);
  * // show_page (future, both, page) runs on this thread's caller once both succeeded
  * ]|
  *
@@ -538,7 +538,7 @@ continue_with (ContinueKind         kind,
 }
 
 /**
- * cg_future_then:
+ * cg_future_and_then:
  * @self: the future to follow
  * @caller: (nullable): the caller that runs @func; %NULL: the current
  *   thread's
@@ -551,8 +551,9 @@ continue_with (ContinueKind         kind,
  * A future that, once @self succeeded, completes as a job of @caller that
  * runs @func (with @self as its input) does; when @self fails or is
  * cancelled, it fails so too, and @func does not run: libdex's
- * `dex_future_then()`. See the section's description for the thread it
- * belongs to and for cancellation. Fails with %CG_CALLER_ERROR_NOT_FOUND
+ * `dex_future_then()`, named so because in JavaScript an object with a
+ * `then` method is taken for a promise by `await`. See the section's
+ * description for the thread it belongs to and for cancellation. Fails with %CG_CALLER_ERROR_NOT_FOUND
  * on a thread without a caller (then @destroy runs at once); a stopped
  * @caller fails the result with %CG_CALLER_ERROR_CLOSED.
  *
@@ -561,7 +562,7 @@ continue_with (ContinueKind         kind,
  * Since: 0.1
  */
 CgFuture *
-cg_future_then (CgFuture            *self,
+cg_future_and_then (CgFuture            *self,
                 CgCaller            *caller,
                 CgContinuationFunc   func,
                 gpointer             user_data,
@@ -587,7 +588,7 @@ cg_future_then (CgFuture            *self,
  * @destroy: (nullable): frees @user_data once @func ran or will not run
  * @error: return location for a #GError
  *
- * As cg_future_then(), the other way round: @func runs once @self failed
+ * As cg_future_and_then(), the other way round: @func runs once @self failed
  * or was cancelled (its input tells how: cg_future_check()), and when
  * @self succeeds the result completes with its outcome: libdex's
  * `dex_future_catch()`.
@@ -623,7 +624,7 @@ cg_future_catch (CgFuture            *self,
  * @destroy: (nullable): frees @user_data once @func ran or will not run
  * @error: return location for a #GError
  *
- * As cg_future_then(), but @func runs whatever the outcome of @self, and
+ * As cg_future_and_then(), but @func runs whatever the outcome of @self, and
  * the result completes with the outcome of @self once @func's job is done,
  * unless that job fails: then with the job's failure. libdex's
  * `dex_future_finally()`; a `finally:` clause.

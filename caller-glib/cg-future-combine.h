@@ -23,7 +23,7 @@ G_BEGIN_DECLS
  * @input: the future the continuation follows, done
  * @user_data: the data given with the function
  *
- * The function of cg_future_then(), cg_future_catch() and
+ * The function of cg_future_and_then(), cg_future_catch() and
  * cg_future_finally(): a job, run by a caller, that reports its outcome
  * into @future as a #CgJobFunc does, knowing the outcome of @input.
  *
@@ -49,7 +49,7 @@ CgFuture *cg_future_first   (CgFuture           **futures,
                              gboolean             shield,
                              GError             **error);
 CG_AVAILABLE_IN_0_1
-CgFuture *cg_future_then    (CgFuture            *self,
+CgFuture *cg_future_and_then    (CgFuture            *self,
                              CgCaller            *caller,
                              CgContinuationFunc   func,
                              gpointer             user_data,

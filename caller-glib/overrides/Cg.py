@@ -511,11 +511,7 @@ class Future(Cg.Future):
     def __new__(cls, thread=None):
         if thread is not None:
             return _CgFuture.new_for_thread(thread)
-        loop = _asyncio_loop()
-        if loop is not None and _CgCaller.get_current() is None:
-            # Other threads complete it through the thread's caller: in
-            # asyncio, one that the loop runs.
-            Caller.__new__(Caller, create=True).__enter__()
+        _host_if_asyncio()
         return _CgFuture.new()
 
     def __init__(self, thread=None):
@@ -592,6 +588,46 @@ class Future(Cg.Future):
         cg_future_with_timeout(). Needs a caller on the current thread."""
         return _call(_CgFuture.with_timeout, self, float(delay))
 
+    @staticmethod
+    def all(futures, *, shield=False):
+        """A future that succeeds (with None) once every one of *futures*
+        succeeded, and fails as soon as one fails, as that one did; see
+        cg_future_all(). Cancelling it cancels the futures still pending,
+        unless *shield*. Needs a caller on the current thread."""
+        _host_if_asyncio()
+        return _call(_CgFuture.all, list(futures), bool(shield))
+
+    @staticmethod
+    def any(futures, *, shield=False):
+        """A future that completes as the first of *futures* to succeed, or
+        as the last to fail when none does; see cg_future_any()."""
+        _host_if_asyncio()
+        return _call(_CgFuture.any, list(futures), bool(shield))
+
+    @staticmethod
+    def first(futures, *, shield=False):
+        """A future that completes as the first of *futures* to complete;
+        see cg_future_first()."""
+        _host_if_asyncio()
+        return _call(_CgFuture.first, list(futures), bool(shield))
+
+    def then(self, fn, caller=None):
+        """A future completed by ``fn(self)``, run as a job of *caller* (the
+        current thread's by default) once this future succeeded; this
+        future's failure passes through. See cg_future_then()."""
+        return _continue(_CgFuture.and_then, self, fn, caller)
+
+    def catch(self, fn, caller=None):
+        """As then(), with ``fn(self)`` run once this future failed or was
+        cancelled; its success passes through. See cg_future_catch()."""
+        return _continue(_CgFuture.catch, self, fn, caller)
+
+    def finally_(self, fn, caller=None):
+        """As then(), with ``fn(self)`` run whatever the outcome; the result
+        is this future's outcome unless *fn* fails. See
+        cg_future_finally()."""
+        return _continue(_CgFuture.finally_, self, fn, caller)
+
     def wait_sync(self, timeout=None, shield=False, result=True):
         """Blocks until the future is done; see cg_future_wait_sync()."""
         ok, value = _wait_sync(self, _timeout(timeout), _flags(shield, result))
@@ -608,6 +644,22 @@ class Future(Cg.Future):
 
 
 Future = override(Future)
+
+
+def _host_if_asyncio():
+    """Other threads complete a future of this thread through its caller:
+    in asyncio, one that the loop runs, made now if there is none."""
+    if _asyncio_loop() is not None and _CgCaller.get_current() is None:
+        Caller.__new__(Caller, create=True).__enter__()
+
+
+def _continue(continue_with, future, fn, caller):
+    """A continuation: *fn(input)* as a Python job (a coroutine function's
+    coroutine runs as a coroutine job), in a copy of the current context."""
+    ctx = contextvars.copy_context()
+    _host_if_asyncio()
+    return _call(continue_with, future, caller,
+                 lambda job, input_: _job_trampoline(job, (fn, (input_,), {}, ctx)))
 
 
 def _run_done_callback(future, entry):

@@ -270,7 +270,7 @@ make_then_catch (CgFuture *future,
   Combo *c = user_data;
 
   make_inputs (c);
-  c->result = cg_future_then (c->inputs[0], NULL, continuation, c, count_destroy, NULL);
+  c->result = cg_future_and_then (c->inputs[0], NULL, continuation, c, count_destroy, NULL);
   c->extra = cg_future_catch (c->inputs[1], NULL, continuation, c, count_destroy, NULL);
 }
 
@@ -308,7 +308,7 @@ make_skipped (CgFuture *future,
   Combo *c = user_data;
 
   make_inputs (c);
-  c->result = cg_future_then (c->inputs[0], NULL, continuation, c, count_destroy, NULL);
+  c->result = cg_future_and_then (c->inputs[0], NULL, continuation, c, count_destroy, NULL);
   c->extra = cg_future_catch (c->inputs[1], NULL, continuation, c, count_destroy, NULL);
 }
 
@@ -377,7 +377,7 @@ make_then_pending (CgFuture *future,
   Combo *c = user_data;
 
   make_inputs (c);
-  c->result = cg_future_then (c->inputs[0], NULL, continuation, c, count_destroy, NULL);
+  c->result = cg_future_and_then (c->inputs[0], NULL, continuation, c, count_destroy, NULL);
 }
 
 static void
@@ -409,7 +409,7 @@ combine_without_caller (gpointer data)
   g_autoptr(CgFuture) input = cg_future_new ();
 
   g_assert_null (cg_future_all (&input, 1, FALSE, &n->all_error));
-  g_assert_null (cg_future_then (input, n->combo->worker, continuation, n->combo, count_destroy,
+  g_assert_null (cg_future_and_then (input, n->combo->worker, continuation, n->combo, count_destroy,
                                  &n->then_error));
   return NULL;
 }

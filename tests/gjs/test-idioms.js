@@ -177,4 +177,54 @@ test('timeouts as futures: new_timeout() and with_timeout()', async () => {
     slow.return_int(1);
 });
 
+test('combining futures: all(), any(), first(), and_then(), catch(), finally()', async () => {
+    const CgJS = await loadCgJS();
+    const main = mainCaller();
+    const jobs = [1, 2, 3].map(i => CgJS.callSoon(main, () => i * 10));
+    assertEqual(await CgJS.wait(Cg.Future.all(jobs, false), {timeout: 5}), null);
+    assertEqual(jobs.map(job => job.propagate_int()).join(), '10,20,30');
+
+    const broken = new Cg.Future();
+    broken.return_error(new GLib.Error(Gio.IOErrorEnum, Gio.IOErrorEnum.FAILED, 'broken'));
+    const pending = new Cg.Future();
+    try {
+        await CgJS.wait(Cg.Future.all([broken, pending], false), {timeout: 5});
+        throw new Error('all() did not fail');
+    } catch (e) {
+        assert(e.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.FAILED), `${e}`);
+    }
+    assertEqual(pending.is_done(), false);
+    assertEqual(await CgJS.wait(Cg.Future.any([broken, jobs[1]], false), {timeout: 5}), 20);
+    try {
+        await CgJS.wait(Cg.Future.first([broken, pending], false), {timeout: 5});
+        throw new Error('first() did not fail');
+    } catch (e) {
+        assert(e.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.FAILED), `${e}`);
+    }
+
+    // Continuations run on the JS thread's caller, with their input.
+    const doubled = jobs[2].and_then(null, (future, input) => future.return_int(input.propagate_int() * 2));
+    assertEqual(await CgJS.wait(doubled, {timeout: 5}), 60);
+    const caught = broken.catch(null, (future, input) => {
+        try {
+            input.check();
+        } catch (e) {
+            future.return_string(e.message);
+        }
+    });
+    assertEqual(await CgJS.wait(caught, {timeout: 5}), 'broken');
+    let cleaned = false;
+    const kept = jobs[0].finally(null, future => {
+        cleaned = true;
+        future.return_int(0);
+    });
+    assertEqual(await CgJS.wait(kept, {timeout: 5}), 10);
+    assertEqual(cleaned, true);
+
+    const waiting = Cg.Future.all([pending], false);
+    waiting.cancel('enough');
+    assertEqual(pending.is_cancelled(), true);
+    pending.return_int(1);
+});
+
 run();

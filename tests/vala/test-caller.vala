@@ -395,6 +395,70 @@ static void test_timeouts () {
     run_async ((cb) => timeouts.begin (cb), (res) => timeouts.end (res));
 }
 
+/* Combining futures: all, any, first, and_then, catch, finally. */
+static async void combining () throws Error {
+    main_caller ();
+    Cg.Future[] jobs = {};
+    for (int i = 1; i <= 3; i++) {
+        int n = i;
+        jobs += Cg.Caller.to_thread_fallible ((f) => { f.return_int (n * 10); });
+    }
+    yield Cg.Future.all (jobs, false).wait_async ();
+    assert_cmpint ((int) jobs[2].propagate_int (), CompareOperator.EQ, 30);
+
+    var broken = new Cg.Future ();
+    broken.return_error (new IOError.FAILED ("broken"));
+    var pending = new Cg.Future ();
+    try {
+        yield Cg.Future.all ({ broken, pending }, false).wait_async ();
+        assert_not_reached ();
+    } catch (IOError.FAILED e) {
+    }
+    assert_false (pending.is_done ());
+    var any = Cg.Future.any ({ broken, jobs[0] }, false);
+    yield any.wait_async ();
+    assert_cmpint ((int) any.propagate_int (), CompareOperator.EQ, 10);
+
+    var doubled = jobs[1].and_then (null, (f, input) => {
+        try {
+            f.return_int (input.propagate_int () * 2);
+        } catch (Error e) {
+            error ("%s", e.message);
+        }
+    });
+    yield doubled.wait_async ();
+    assert_cmpint ((int) doubled.propagate_int (), CompareOperator.EQ, 40);
+
+    var caught = broken.catch (null, (f, input) => {
+        try {
+            input.check ();
+        } catch (Error e) {
+            try {
+                f.return_string (e.message);
+            } catch (Error e2) {
+                error ("%s", e2.message);
+            }
+        }
+    });
+    yield caught.wait_async ();
+    assert_cmpstr (caught.propagate_string (), CompareOperator.EQ, "broken");
+
+    bool cleaned = false;
+    var kept = jobs[0].finally (null, (f, input) => { cleaned = true; });
+    yield kept.wait_async ();
+    assert_true (cleaned);
+    assert_cmpint ((int) kept.propagate_int (), CompareOperator.EQ, 10);
+
+    var waiting = Cg.Future.all ({ pending }, false);
+    waiting.cancel ("enough");
+    assert_true (pending.is_cancelled ());
+    pending.return_int (1);
+}
+
+static void test_combining () {
+    run_async ((cb) => combining.begin (cb), (res) => combining.end (res));
+}
+
 int main (string[] args) {
     Test.init (ref args);
     Test.add_func ("/vala/caller/worker-wait-sync", test_worker_wait_sync);
@@ -407,6 +471,7 @@ int main (string[] args) {
     Test.add_func ("/vala/caller/as-completed-and-wait", test_many);
     Test.add_func ("/vala/caller/fallible-jobs-and-typed-results", test_fallible_and_typed);
     Test.add_func ("/vala/caller/timeouts", test_timeouts);
+    Test.add_func ("/vala/caller/combining", test_combining);
     int status = Test.run ();
     Cg.Caller.stop_all (true);
     return status;

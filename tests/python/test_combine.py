@@ -1,0 +1,119 @@
+# Cg.Future.all/any/first and then/catch/finally_ from Python.
+
+import asyncio
+
+import pytest
+from gi.repository import Cg
+
+
+class Boom(Exception):
+    pass
+
+
+def made_on(worker, make):
+    """Combined futures belong to a thread with a caller: make them there
+    (in a list: a job that returns a future would complete as it)."""
+    return worker.call_soon(lambda: [make()]).wait_sync(10)[0]
+
+
+def failed(exc):
+    future = Cg.Future()
+    future.set_exception(exc)
+    return future
+
+
+def done(value):
+    future = Cg.Future()
+    future.set_result(value)
+    return future
+
+
+def test_all_waits_for_every_future_and_fails_with_the_first_exception(worker, main_caller):
+    jobs = [Cg.Caller.to_thread(lambda i=i: i * i) for i in range(5)]
+    combined = made_on(worker, lambda: Cg.Future.all(jobs))
+    assert combined.wait_sync(10) is None
+    assert [job.result() for job in jobs] == [0, 1, 4, 9, 16]
+
+    boom = Boom('one failed')
+    pending = Cg.Future()
+    combined = made_on(worker, lambda: Cg.Future.all([done(1), failed(boom), pending]))
+    with pytest.raises(Boom) as raised:
+        combined.wait_sync(10)
+    assert raised.value is boom
+    assert not pending.done()  # left alone
+    pending.set_result(None)
+
+
+def test_any_and_first(worker, main_caller):
+    boom = Boom('first to fail')
+    inputs = [failed(boom), done('ok')]
+    assert made_on(worker, lambda: Cg.Future.any(inputs)).wait_sync(10) == 'ok'
+    with pytest.raises(Boom):
+        made_on(worker, lambda: Cg.Future.first(inputs)).wait_sync(10)
+    with pytest.raises(Cg.InvalidStateError):
+        made_on(worker, lambda: Cg.Future.any([])).wait_sync(10)
+
+
+def test_cancelling_the_result_cancels_the_inputs_unless_shielded(worker, main_caller):
+    for shield in (False, True):
+        pending = Cg.Future()
+        combined = made_on(worker, lambda: Cg.Future.all([pending], shield=shield))
+        combined.cancel('enough')
+        with pytest.raises(Cg.FutureCancelledError):
+            combined.wait_sync(10)
+        assert pending.cancelled() is not shield
+        pending.set_result(None)
+
+
+def test_continuations_run_on_their_caller(worker, main_caller):
+    threads = []
+
+    def times_ten(future):
+        threads.append(Cg.Caller.current_future() is not None and Cg.Caller().name)
+        return future.result() * 10
+
+    assert made_on(worker, lambda: done(4).then(times_ten)).wait_sync(10) == 40
+    assert threads == ['test-worker']
+
+    # catch: the exception is the input's; a success passes through
+    boom = Boom('broken')
+    caught = made_on(worker, lambda: failed(boom).catch(lambda f: f.exception() is boom))
+    assert caught.wait_sync(10) is True
+    assert made_on(worker, lambda: done(5).catch(lambda f: 0)).wait_sync(10) == 5
+
+    # then after a failure does not run
+    ran = []
+    skipped = made_on(worker, lambda: failed(Boom('no')).then(ran.append))
+    with pytest.raises(Boom):
+        skipped.wait_sync(10)
+    assert ran == []
+
+
+def test_finally_keeps_the_outcome_unless_it_raises(worker, main_caller):
+    cleaned = []
+    kept = made_on(worker, lambda: done('value').finally_(lambda f: cleaned.append(f.result())))
+    assert kept.wait_sync(10) == 'value'
+    assert cleaned == ['value']
+
+    def cleanup_fails(future):
+        raise Boom('cleanup')
+    with pytest.raises(Boom, match='cleanup'):
+        made_on(worker, lambda: done(1).finally_(cleanup_fails)).wait_sync(10)
+
+
+def test_a_coroutine_continuation_runs_as_a_coroutine_job(worker, main_caller):
+    async def later(future):
+        await Cg.sleep(0.01)
+        return future.result() + 1
+
+    assert made_on(worker, lambda: done(1).then(later)).wait_sync(10) == 2
+
+
+def test_combinators_in_asyncio():
+    async def main():
+        jobs = [Cg.Caller.to_thread(lambda i=i: i) for i in range(3)]
+        assert await Cg.Future.all(jobs) is None
+        assert await Cg.Future.first(jobs) in (0, 1, 2)
+        assert await jobs[2].then(lambda f: f.result() * 2) == 4
+
+    asyncio.run(main())
