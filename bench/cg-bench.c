@@ -1038,6 +1038,70 @@ w6_caller_glib (void)
   return start / n_as_completed * 1e6;
 }
 
+/* W10: all() over many futures ------------------------------------------------- */
+
+/* Per future: the combined future made over N futures (one completion
+ * hook each), the N completed in reverse order on this thread, and the
+ * combined one done; checked. */
+static gdouble
+w10_caller_glib (void)
+{
+  CgFuture **futures = g_new (CgFuture *, n_as_completed);
+  g_autoptr(GError) error = NULL;
+  CgFuture *all;
+  gdouble start;
+
+  for (guint i = 0; i < n_as_completed; i++)
+    futures[i] = cg_future_new ();
+
+  start = now_seconds ();
+  all = cg_future_all (futures, n_as_completed, FALSE, &error);
+  if (all == NULL)
+    bench_fail ("W10: cg_future_all() failed: %s", error_text (error));
+  for (guint i = 0; i < n_as_completed; i++)
+    cg_future_return_int (futures[n_as_completed - 1 - i], i, NULL);
+  if (!cg_future_check (all, &error))
+    bench_fail ("W10: all() is not done: %s", error_text (error));
+  start = now_seconds () - start;
+
+  g_object_unref (all);
+  for (guint i = 0; i < n_as_completed; i++)
+    g_object_unref (futures[i]);
+  g_free (futures);
+
+  return start / n_as_completed * 1e6;
+}
+
+#ifdef HAVE_LIBDEX
+/* The same with dex_future_allv() over libdex promises. */
+static gdouble
+w10_libdex (void)
+{
+  DexPromise **promises = g_new (DexPromise *, n_as_completed);
+  g_autoptr(GError) error = NULL;
+  DexFuture *all;
+  gdouble start;
+
+  for (guint i = 0; i < n_as_completed; i++)
+    promises[i] = dex_promise_new ();
+
+  start = now_seconds ();
+  all = dex_future_allv ((DexFuture *const *) promises, n_as_completed);
+  for (guint i = 0; i < n_as_completed; i++)
+    dex_promise_resolve_int (promises[n_as_completed - 1 - i], (int) i);
+  if (dex_future_get_value (all, &error) == NULL)
+    bench_fail ("W10 libdex: dex_future_allv() is not resolved: %s", error_text (error));
+  start = now_seconds () - start;
+
+  dex_unref (all);
+  for (guint i = 0; i < n_as_completed; i++)
+    dex_unref (promises[i]);
+  g_free (promises);
+
+  return start / n_as_completed * 1e6;
+}
+#endif
+
 /* W7: an AsyncLock handed between two callers -------------------------------------- */
 
 typedef struct
@@ -1662,6 +1726,7 @@ static Workload workloads[] = {
   { "W5", "bytes", TRUE, "memory of a pending future", 0, 0, 0, 0, NULL },
   { "W6", "us", TRUE, "as_completed, per future", 0, 0, 0, 0, NULL },
   { "W7", "M/s", FALSE, "AsyncLock hand-offs between two callers", 0, 0, 0, 0, NULL },
+  { "W10", "us", TRUE, "all() over 100 000 futures, per future", 0, 0, 0, 0, NULL },
 };
 
 static gboolean
@@ -1828,6 +1893,13 @@ main (int    argc,
         ours = w6_caller_glib;
       else if (g_str_equal (w->key, "W7"))
         ours = w7_caller_glib;
+      else if (g_str_equal (w->key, "W10"))
+        {
+          ours = w10_caller_glib;
+#ifdef HAVE_LIBDEX
+          dex = w10_libdex;
+#endif
+        }
 
       if (opt_ours_only)
         glib = dex = limit = NULL;
