@@ -15,8 +15,8 @@
  * @short_description: all, any, first; then, catch, finally
  *
  * These functions make a future out of others, as GNOME libdex's
- * `dex_future_all()`, `dex_future_any()`, `dex_future_first()`,
- * `dex_future_then()`, `dex_future_catch()` and `dex_future_finally()` do:
+ * `dex_future_all`, `dex_future_any`, `dex_future_first`,
+ * `dex_future_then`, `dex_future_catch` and `dex_future_finally` do:
  *
  * - cg_future_all() succeeds, with no value, once every future succeeded,
  *   and fails as soon as one fails, with its failure;
@@ -243,7 +243,7 @@ combine (CombineKind   kind,
  *
  * A future that succeeds, with no value, once every one of @futures
  * succeeded, and fails as soon as one of them fails or is cancelled, with
- * that one's outcome: asyncio's `gather()` and libdex's `dex_future_all()`.
+ * that one's outcome: asyncio's `gather()` and libdex's `dex_future_all`.
  * No future given: it succeeds at once. See the section's description for
  * the thread it belongs to and for cancellation. Fails with
  * %CG_CALLER_ERROR_NOT_FOUND on a thread without a caller.
@@ -270,7 +270,7 @@ cg_future_all (CgFuture **futures,
  *
  * A future that completes with the outcome of the first of @futures to
  * succeed, or, when none does, with the outcome of the last to complete:
- * libdex's `dex_future_any()`. No future given: it fails at once with
+ * libdex's `dex_future_any`. No future given: it fails at once with
  * %CG_FUTURE_ERROR_INVALID_STATE. See cg_future_all() for the rest.
  *
  * Returns: (transfer full): the future, or %NULL with @error set
@@ -294,7 +294,7 @@ cg_future_any (CgFuture **futures,
  * @error: return location for a #GError
  *
  * A future that completes with the outcome of the first of @futures to
- * complete, whatever it is: libdex's `dex_future_first()`. No future
+ * complete, whatever it is: libdex's `dex_future_first`. No future
  * given: it fails at once with %CG_FUTURE_ERROR_INVALID_STATE. See
  * cg_future_all() for the rest.
  *
@@ -551,7 +551,7 @@ continue_with (ContinueKind         kind,
  * A future that, once @self succeeded, completes as a job of @caller that
  * runs @func (with @self as its input) does; when @self fails or is
  * cancelled, it fails so too, and @func does not run: libdex's
- * `dex_future_then()`, named so because in JavaScript an object with a
+ * `dex_future_then`, named so because in JavaScript an object with a
  * `then` method is taken for a promise by `await`. See the section's
  * description for the thread it belongs to and for cancellation. Fails with %CG_CALLER_ERROR_NOT_FOUND
  * on a thread without a caller (then @destroy runs at once); a stopped
@@ -591,7 +591,7 @@ cg_future_and_then (CgFuture            *self,
  * As cg_future_and_then(), the other way round: @func runs once @self failed
  * or was cancelled (its input tells how: cg_future_check()), and when
  * @self succeeds the result completes with its outcome: libdex's
- * `dex_future_catch()`.
+ * `dex_future_catch`.
  *
  * Returns: (transfer full): the future, or %NULL with @error set
  *
@@ -627,7 +627,7 @@ cg_future_catch (CgFuture            *self,
  * As cg_future_and_then(), but @func runs whatever the outcome of @self, and
  * the result completes with the outcome of @self once @func's job is done,
  * unless that job fails: then with the job's failure. libdex's
- * `dex_future_finally()`; a `finally:` clause.
+ * `dex_future_finally`; a `finally:` clause.
  *
  * Returns: (transfer full): the future, or %NULL with @error set
  *
