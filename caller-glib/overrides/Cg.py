@@ -593,23 +593,25 @@ class Future(Cg.Future):
         """A future that succeeds (with None) once every one of *futures*
         succeeded, and fails as soon as one fails, as that one did; see
         cg_future_all(). Cancelling it cancels the futures still pending,
-        unless *shield*. Needs a caller on the current thread."""
+        unless *shield*. Needs a caller on the current thread; in asyncio
+        (which gives it one), *futures* may be any awaitables, run as tasks
+        of the loop."""
         _host_if_asyncio()
-        return _call(_CgFuture.all, list(futures), bool(shield))
+        return _call(_CgFuture.all, [_as_cg_future(f) for f in futures], bool(shield))
 
     @staticmethod
     def any(futures, *, shield=False):
         """A future that completes as the first of *futures* to succeed, or
         as the last to fail when none does; see cg_future_any()."""
         _host_if_asyncio()
-        return _call(_CgFuture.any, list(futures), bool(shield))
+        return _call(_CgFuture.any, [_as_cg_future(f) for f in futures], bool(shield))
 
     @staticmethod
     def first(futures, *, shield=False):
         """A future that completes as the first of *futures* to complete;
         see cg_future_first()."""
         _host_if_asyncio()
-        return _call(_CgFuture.first, list(futures), bool(shield))
+        return _call(_CgFuture.first, [_as_cg_future(f) for f in futures], bool(shield))
 
     def then(self, fn, caller=None):
         """A future completed by ``fn(self)``, run as a job of *caller* (the
@@ -741,10 +743,22 @@ def _coroutine_future(awaitable, ctx, owner=None):
     if tasks is not None:
         tasks.add(task)
 
-    def settle(task):
+    def ended(task):
         host.release()
         if tasks is not None:
             tasks.discard(task)
+
+    _follow_task(task, future, owner, ended)
+    return future, _nothing
+
+
+def _follow_task(task, future, owner=None, ended=None):
+    """Completes *future* with the outcome of the asyncio *task* (after
+    ``ended(task)``); cancelling *future* cancels the task. *owner* keeps
+    its exception (see _fail())."""
+    def settle(task):
+        if ended is not None:
+            ended(task)
         if task.cancelled():
             Future.cancel(future)
             _complete(_set_value, future, None)  # completes as cancelled
@@ -758,7 +772,19 @@ def _coroutine_future(awaitable, ctx, owner=None):
 
     task.add_done_callback(settle)
     _CgFuture.get_cancellable(future).connect(cancel, None)
-    return future, _nothing
+
+
+def _as_cg_future(item):
+    """*item* as a Cg future: itself, or, in an asyncio loop, a future that
+    follows it as a task of the loop."""
+    if isinstance(item, _CgFuture):
+        return item
+    if _asyncio_loop() is None or not inspect.isawaitable(item):
+        raise TypeError('not a Cg future (nor, in asyncio, an awaitable): %r' % (item,))
+    _host_if_asyncio()
+    future = Future()
+    _follow_task(asyncio.ensure_future(item), future)
+    return future
 
 
 def _nothing():

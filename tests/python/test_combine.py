@@ -117,3 +117,31 @@ def test_combinators_in_asyncio():
         assert await jobs[2].then(lambda f: f.result() * 2) == 4
 
     asyncio.run(main())
+
+
+def test_combinators_in_asyncio_take_asyncio_awaitables():
+    async def main():
+        job = Cg.Caller.to_thread(lambda: 'pooled')
+        assert await Cg.Future.all([job, asyncio.sleep(0.01, 'slept')]) is None
+        sleeper = asyncio.ensure_future(asyncio.sleep(30))
+        assert await Cg.Future.first([sleeper, Cg.Caller.to_thread(lambda: 5)]) == 5
+        assert not sleeper.done()  # left alone
+        waiting = Cg.Future.all([sleeper])
+        waiting.cancel('enough')
+        with pytest.raises(Cg.FutureCancelledError):
+            await waiting
+        await asyncio.sleep(0)
+        assert sleeper.cancelled()
+        with pytest.raises(TypeError):
+            Cg.Future.all([object()])
+
+    asyncio.run(main())
+
+
+def test_awaitables_need_asyncio(worker, main_caller):
+    coroutine = asyncio.sleep(0)
+    try:
+        with pytest.raises(TypeError):
+            made_on(worker, lambda: Cg.Future.all([coroutine]))
+    finally:
+        coroutine.close()
