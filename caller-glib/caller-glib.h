@@ -24,6 +24,7 @@
 #include "cg-token-job.h"
 #include "cg-future-timeout.h"
 #include "cg-future-combine.h"
+#include "cg-future-signal.h"
 #include "cg-exec-queue.h"
 #include "cg-async-lock.h"
 #include "cg-async-lock-guard.h"

@@ -1,4 +1,5 @@
-/* test-combine.c: tests of cg_future_all/any/first/then/catch/finally
+/* test-combine.c: tests of cg_future_all/any/first/and_then/catch/finally
+ * and of futures of signals and properties
  *
  * Copyright 2026 The caller-glib authors
  *
@@ -56,6 +57,19 @@ on_worker (Combo     *c,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(CgFuture) made = cg_caller_call_soon (c->worker, make, c, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (cg_future_wait_sync (made, CG_TEST_TIMEOUT_S, CG_WAIT_FLAGS_NONE, NULL, &error));
+}
+
+/* Runs @make (with @data) in a job of the worker and waits for it. */
+static void
+on_worker_with (Combo     *c,
+                CgJobFunc  make,
+                gpointer   data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CgFuture) made = cg_caller_call_soon (c->worker, make, data, NULL, &error);
 
   g_assert_no_error (error);
   g_assert_true (cg_future_wait_sync (made, CG_TEST_TIMEOUT_S, CG_WAIT_FLAGS_NONE, NULL, &error));
@@ -430,6 +444,137 @@ test_a_thread_without_a_caller_is_told (void)
   combo_teardown (&c);
 }
 
+/* Signals and properties ----------------------------------------------------- */
+
+typedef struct
+{
+  Combo           *combo;
+  GSimpleAction   *action;     /* "activate" (a GVariant), "enabled" */
+  GCancellable    *cancellable;
+  CgFuture        *activated;
+  CgFuture        *disabled;   /* "enabled" becomes FALSE */
+  CgFuture        *enabled;    /* "enabled" is TRUE already */
+  CgFuture        *already;    /* a property that never changes */
+  CgFuture        *cancelled;
+  CgFuture        *orphan;     /* its object is finalized first */
+  GError          *no_signal;
+  GError          *no_property;
+} Watching;
+
+static gboolean
+is_true (GObject      *instance,
+         const GValue *value,
+         gpointer      user_data)
+{
+  return g_value_get_boolean (value);
+}
+
+static gboolean
+is_false (GObject      *instance,
+          const GValue *value,
+          gpointer      user_data)
+{
+  return !g_value_get_boolean (value);
+}
+
+static void
+make_watches (CgFuture *future,
+              gpointer  user_data)
+{
+  Watching *w = user_data;
+  g_autoptr(GSimpleAction) doomed = g_simple_action_new ("doomed", NULL);
+
+  w->activated = cg_future_new_for_signal (G_OBJECT (w->action), "activate", NULL, NULL);
+  w->disabled = cg_future_new_for_property (G_OBJECT (w->action), "enabled", is_false,
+                                            w->combo, count_destroy, NULL, NULL);
+  w->enabled = cg_future_new_for_property (G_OBJECT (w->action), "enabled", is_true, NULL, NULL,
+                                           NULL, NULL);
+  w->already = cg_future_new_for_property (G_OBJECT (w->action), "name", NULL, NULL, NULL, NULL,
+                                           NULL);
+  w->cancelled = cg_future_new_for_signal (G_OBJECT (w->action), "change-state",
+                                           w->cancellable, NULL);
+  w->orphan = cg_future_new_for_signal (G_OBJECT (doomed), "activate", NULL, NULL);
+  g_assert_null (cg_future_new_for_signal (G_OBJECT (w->action), "no-such-signal", NULL,
+                                           &w->no_signal));
+  g_assert_null (cg_future_new_for_property (G_OBJECT (w->action), "no-such-property", NULL,
+                                             NULL, NULL, NULL, &w->no_property));
+}
+
+static void
+test_signals_and_properties (void)
+{
+  Combo c = { 0 };
+  Watching w = { &c, g_simple_action_new ("go", G_VARIANT_TYPE_INT32), g_cancellable_new () };
+  g_autoptr(GError) error = NULL;
+  GVariant *parameter;
+  GValue value = G_VALUE_INIT;
+
+  combo_setup (&c);
+  on_worker_with (&c, make_watches, &w);
+
+  g_assert_error (w.no_signal, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_assert_error (w.no_property, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&w.no_signal);
+  g_clear_error (&w.no_property);
+
+  /* emitted on this thread: completes with the signal's argument, once */
+  g_action_activate (G_ACTION (w.action), g_variant_new_int32 (42));
+  g_assert_true (cg_future_wait_sync (w.activated, CG_TEST_TIMEOUT_S, CG_WAIT_FLAGS_NONE, NULL,
+                                      &error));
+  g_assert_true (cg_future_propagate_value (w.activated, &value, NULL));
+  parameter = g_value_get_variant (&value);
+  g_assert_cmpint (g_variant_get_int32 (parameter), ==, 42);
+  g_value_unset (&value);
+  g_action_activate (G_ACTION (w.action), g_variant_new_int32 (43));  /* disconnected */
+
+  /* a property that has the value already: done at once */
+  g_assert_true (cg_future_is_done (w.enabled));
+  g_assert_true (cg_future_propagate_boolean (w.enabled, NULL));
+
+  /* otherwise only a value the predicate accepts completes it */
+  g_assert_false (cg_future_is_done (w.disabled));
+  g_simple_action_set_enabled (w.action, FALSE);
+  g_assert_true (cg_future_wait_sync (w.disabled, CG_TEST_TIMEOUT_S, CG_WAIT_FLAGS_NONE, NULL,
+                                      &error));
+  g_assert_false (cg_future_propagate_boolean (w.disabled, NULL));
+  CG_TEST_POLL_UNTIL (g_atomic_int_get (&c.destroyed) == 1);
+
+  /* without a predicate: the next change */
+  g_assert_false (cg_future_is_done (w.already));
+
+  /* cancelled through its cancellable */
+  g_cancellable_cancel (w.cancellable);
+  g_assert_false (cg_future_wait_sync (w.cancelled, CG_TEST_TIMEOUT_S, CG_WAIT_FLAGS_SHIELD, NULL,
+                                       &error));
+  g_assert_error (error, CG_FUTURE_ERROR, CG_FUTURE_ERROR_CANCELLED);
+  g_clear_error (&error);
+
+  /* its object went away first */
+  g_assert_false (cg_future_wait_sync (w.orphan, CG_TEST_TIMEOUT_S, CG_WAIT_FLAGS_SHIELD, NULL,
+                                       &error));
+  g_assert_error (error, CG_FUTURE_ERROR, CG_FUTURE_ERROR_CANCELLED);
+  g_clear_error (&error);
+
+  /* cancelling the future disconnects it: the action can go */
+  cg_future_cancel (w.already, "not needed");
+  g_assert_false (cg_future_wait_sync (w.already, CG_TEST_TIMEOUT_S, CG_WAIT_FLAGS_SHIELD, NULL,
+                                       &error));
+  g_assert_error (error, CG_FUTURE_ERROR, CG_FUTURE_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_object_add_weak_pointer (G_OBJECT (w.action), (gpointer *) &w.action);
+  g_object_unref (w.action);
+  g_assert_null (w.action);
+
+  g_object_unref (w.cancellable);
+  g_object_unref (w.activated);
+  g_object_unref (w.disabled);
+  g_object_unref (w.enabled);
+  g_object_unref (w.already);
+  g_object_unref (w.cancelled);
+  g_object_unref (w.orphan);
+  combo_teardown (&c);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -448,6 +593,7 @@ main (int    argc,
   cg_test_add ("/combine/finally", test_finally_keeps_the_outcome_unless_it_fails);
   cg_test_add ("/combine/cancel-continuation", test_cancelling_a_continuation_cancels_its_input);
   cg_test_add ("/combine/no-caller", test_a_thread_without_a_caller_is_told);
+  cg_test_add ("/combine/signals-and-properties", test_signals_and_properties);
 
   return g_test_run ();
 }
