@@ -613,6 +613,24 @@ class Future(Cg.Future):
         _host_if_asyncio()
         return _call(_CgFuture.first, [_as_cg_future(f) for f in futures], bool(shield))
 
+    @staticmethod
+    def for_signal(instance, signal, cancellable=None):
+        """A future of the first emission of *signal* by the GObject
+        *instance*, with the signal's first argument; see
+        cg_future_new_for_signal(). Needs a caller on the current thread
+        (in asyncio, the loop gets one)."""
+        _host_if_asyncio()
+        return _call(_CgFuture.new_for_signal, instance, signal, cancellable)
+
+    @staticmethod
+    def for_property(instance, name, predicate=None, cancellable=None):
+        """A future of the value of the property *name* of *instance* once
+        ``predicate(value)`` is true (at once if it is now; without
+        *predicate*, at the next change); see cg_future_new_for_property()."""
+        _host_if_asyncio()
+        test = None if predicate is None else (lambda unused, value, *rest: bool(predicate(value)))
+        return _call(_CgFuture.new_for_property, instance, name, test, cancellable)
+
     def then(self, fn, caller=None):
         """A future completed by ``fn(self)``, run as a job of *caller* (the
         current thread's by default) once this future succeeded; this

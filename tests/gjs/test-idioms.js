@@ -227,4 +227,25 @@ test('combining futures: all(), any(), first(), and_then(), catch(), finally()',
     pending.return_int(1);
 });
 
+test('futures of a signal and of a property', async () => {
+    const CgJS = await loadCgJS();
+    mainCaller();
+    const action = new Gio.SimpleAction({name: 'go', parameter_type: new GLib.VariantType('i')});
+    const activated = Cg.Future.new_for_signal(action, 'activate', null);
+    const disabled = Cg.Future.new_for_property(action, 'enabled', (object, enabled) => !enabled, null);
+    GLib.idle_add(GLib.PRIORITY_DEFAULT, () => {
+        action.activate(new GLib.Variant('i', 42));
+        action.set_enabled(false);
+        return GLib.SOURCE_REMOVE;
+    });
+    assertEqual((await CgJS.wait(activated, {timeout: 5})).unpack(), 42);
+    assertEqual(await CgJS.wait(disabled, {timeout: 5}), false);
+    try {
+        Cg.Future.new_for_signal(action, 'no-such-signal', null);
+        throw new Error('no error');
+    } catch (e) {
+        assert(e.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.INVALID_ARGUMENT), `${e}`);
+    }
+});
+
 run();

@@ -3,7 +3,9 @@
 import asyncio
 
 import pytest
-from gi.repository import Cg
+from gi.repository import Cg, Gio, GLib
+
+from conftest import run_until
 
 
 class Boom(Exception):
@@ -145,3 +147,35 @@ def test_awaitables_need_asyncio(worker, main_caller):
             made_on(worker, lambda: Cg.Future.all([coroutine]))
     finally:
         coroutine.close()
+
+
+def test_futures_of_signals_and_properties(main_caller):
+    action = Gio.SimpleAction.new('go', GLib.VariantType.new('i'))
+    activated = Cg.Future.for_signal(action, 'activate')
+    disabled = Cg.Future.for_property(action, 'enabled', lambda enabled: not enabled)
+    enabled = Cg.Future.for_property(action, 'enabled', lambda enabled: enabled)
+    assert enabled.done() and enabled.result() is True  # the value it has now
+
+    action.activate(GLib.Variant('i', 42))
+    assert activated.done() and activated.result().unpack() == 42
+    assert not disabled.done()
+    action.set_enabled(False)
+    assert disabled.result() is False
+
+    with pytest.raises(GLib.Error):
+        Cg.Future.for_signal(action, 'no-such-signal')
+    cancellable = Gio.Cancellable()
+    waiting = Cg.Future.for_signal(action, 'change-state', cancellable)
+    cancellable.cancel()
+    run_until(waiting.done)
+    assert waiting.cancelled()
+
+
+def test_awaiting_a_signal_in_asyncio():
+    async def main():
+        action = Gio.SimpleAction.new('go', None)
+        activated = Cg.Future.for_signal(action, 'activate')
+        asyncio.get_running_loop().call_later(0.01, action.activate, None)
+        assert await asyncio.wait_for(activated, 5) is None
+
+    asyncio.run(main())

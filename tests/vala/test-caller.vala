@@ -459,6 +459,37 @@ static void test_combining () {
     run_async ((cb) => combining.begin (cb), (res) => combining.end (res));
 }
 
+/* Futures of a signal and of a property. */
+static async void signals () throws Error {
+    main_caller ();
+    var store = new ListStore (typeof (SimpleAction));
+    var action = new SimpleAction ("go", null);
+    store.append (action);
+    /* items-changed (position, removed, added): its first argument */
+    var changed = new Cg.Future.for_signal (store, "items-changed", null);
+    var disabled = new Cg.Future.for_property (action, "enabled", (o, v) => !v.get_boolean (), null);
+    Idle.add (() => {
+        store.append (new SimpleAction ("other", null));
+        action.set_enabled (false);
+        return Source.REMOVE;
+    });
+    yield changed.wait_async ();
+    Value value;
+    changed.propagate_value (out value);
+    assert_cmpuint (value.get_uint (), CompareOperator.EQ, 1);
+    yield disabled.wait_async ();
+    assert_false (disabled.propagate_boolean ());
+    try {
+        new Cg.Future.for_signal (action, "no-such-signal", null);
+        assert_not_reached ();
+    } catch (IOError.INVALID_ARGUMENT e) {
+    }
+}
+
+static void test_signals () {
+    run_async ((cb) => signals.begin (cb), (res) => signals.end (res));
+}
+
 int main (string[] args) {
     Test.init (ref args);
     Test.add_func ("/vala/caller/worker-wait-sync", test_worker_wait_sync);
@@ -472,6 +503,7 @@ int main (string[] args) {
     Test.add_func ("/vala/caller/fallible-jobs-and-typed-results", test_fallible_and_typed);
     Test.add_func ("/vala/caller/timeouts", test_timeouts);
     Test.add_func ("/vala/caller/combining", test_combining);
+    Test.add_func ("/vala/caller/signals", test_signals);
     int status = Test.run ();
     Cg.Caller.stop_all (true);
     return status;
