@@ -24,6 +24,7 @@ enum
   CG_FUTURE_OWNER_IS_CALLER = 1 << 6, /* owner is a CgCaller, else a GThread */
   CG_FUTURE_DEFERRED  = 1 << 7, /* outcome set by its running job: done
                                  * when the job returns */
+  CG_FUTURE_RETRIEVED = 1 << 8, /* its failure was read, or is listened for */
 };
 /* Bits 16 to 23 belong to the job layer (observer marks, cg-job.c). */
 #define CG_FUTURE_JOB_BITS_SHIFT 16

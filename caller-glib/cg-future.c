@@ -385,6 +385,191 @@ static CgRecycler future_recycler =
   CG_RECYCLER_INIT (G_STRUCT_OFFSET (CgFuture, node) + G_STRUCT_OFFSET (CgInboxNode, next),
                     future_drop, CG_RECYCLER_SLOT_FUTURES);
 
+/* Unretrieved failures --------------------------------------------------------
+ *
+ * A future that failed and goes away without anyone having read its
+ * error is reported once, to a handler the application can replace (the
+ * default logs a message). Reading it (cg_future_check(), a
+ * `propagate` function, a wait that gives the result, the chain of a
+ * future that follows it) or adding a done callback counts; a
+ * cancellation is never reported. */
+
+/* The handler, with the thread-bound caller of the thread that set it (a
+ * binding whose functions run on one thread: the handler runs there,
+ * later, through that caller; never in the middle of a collection of the
+ * binding's garbage, which may be what drops the future). */
+typedef struct
+{
+  CgUnretrievedFailureFunc  func;
+  gpointer                  data;
+  GDestroyNotify            destroy;
+  CgCaller                 *home;
+} Handler;
+
+static void
+handler_free (gpointer user_data)
+{
+  Handler *handler = user_data;
+
+  _cg_future_destroy_at_home (handler->home, handler->destroy, handler->data);
+  g_free (handler);
+}
+
+static CgHook *unretrieved_handler;
+static gint unretrieved_replaced;  /* atomic: the application chose */
+
+/**
+ * cg_set_unretrieved_failure_handler:
+ * @handler: (nullable) (scope notified) (closure user_data) (destroy destroy):
+ *   what to do with a failure nobody read, or %NULL to say nothing
+ * @user_data: data for @handler
+ * @destroy: (nullable): frees @user_data once @handler is replaced
+ *
+ * A future that failed and is finalized without anyone having read its
+ * error (no cg_future_check(), no `propagate` function, no wait for its
+ * result, no done callback, no future that followed it) is reported once:
+ * by default with cg_log_unretrieved_failure(), as asyncio says "exception
+ * was never retrieved". Cancellations are not reported. This function
+ * replaces that report for the whole process: to show it in a user
+ * interface, to fail a test, or, with %NULL, to say nothing.
+ *
+ * @handler runs on the thread that drops the future's last reference;
+ * set from a thread-bound thread (cg_caller_set_thread_bound(), as GJS
+ * has), on that thread, from its main loop. Thread-safe.
+ *
+ * Since: 0.1
+ */
+void
+cg_set_unretrieved_failure_handler (CgUnretrievedFailureFunc handler,
+                                    gpointer                 user_data,
+                                    GDestroyNotify           destroy)
+{
+  Handler *data = NULL;
+
+  g_atomic_int_set (&unretrieved_replaced, TRUE);
+  if (handler != NULL)
+    {
+      data = g_new0 (Handler, 1);
+      data->func = handler;
+      data->data = user_data;
+      data->destroy = destroy;
+      data->home = dup_bound_here ();
+    }
+  else if (destroy != NULL)
+    {
+      destroy (user_data);
+    }
+  _cg_hook_replace (&unretrieved_handler, data != NULL ? (gpointer) handler : NULL, data,
+                    data != NULL ? handler_free : NULL);
+}
+
+/* A report on its way to a thread-bound thread. */
+typedef struct
+{
+  CgInboxNode  node;
+  CgHook      *hook;
+  GError      *error;
+  char        *label;
+} Report;
+
+static void
+report_node_func (CgInboxNode *node,
+                  CgCaller    *caller,
+                  gboolean     run)
+{
+  Report *report = (Report *) node;
+  Handler *handler = report->hook->data;
+
+  if (run)
+    handler->func (report->error, report->label, handler->data);
+  _cg_hook_unref (report->hook);
+  g_error_free (report->error);
+  g_free (report->label);
+  g_free (report);
+}
+
+static void
+report_unretrieved (CgFuture *self)
+{
+  gint state = g_atomic_int_get (&self->state);
+  g_autofree char *label = NULL;
+  GObject *attachment;
+  const GError *error;
+  CgHook *hook;
+  Handler *handler;
+
+  if ((state & (CG_FUTURE_DONE | CG_FUTURE_RETRIEVED | CG_FUTURE_CANCELLED)) != CG_FUTURE_DONE ||
+      self->kind != CG_OUTCOME_ERROR)
+    return;
+  g_atomic_int_or (&self->state, CG_FUTURE_RETRIEVED);  /* once */
+  error = self->outcome.error;
+  if (g_error_matches (error, CG_FUTURE_ERROR, CG_FUTURE_ERROR_CANCELLED) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  hook = _cg_hook_dup (&unretrieved_handler);
+  if (hook == NULL && g_atomic_int_get (&unretrieved_replaced))
+    return;
+
+  /* What a feature keeps with the future (a job list's CgJob) may know
+   * the job's label. */
+  attachment = _cg_future_dup_attachment (self);
+  if (attachment != NULL &&
+      g_object_class_find_property (G_OBJECT_GET_CLASS (attachment), "label") != NULL)
+    g_object_get (attachment, "label", &label, NULL);
+  g_clear_object (&attachment);
+
+  if (hook == NULL)
+    {
+      cg_log_unretrieved_failure (error, label, NULL);
+      return;
+    }
+  handler = hook->data;
+  if (handler->home == NULL)
+    {
+      handler->func (error, label, handler->data);
+      _cg_hook_unref (hook);
+      return;
+    }
+
+  {
+    Report *report = g_new0 (Report, 1);
+
+    report->node.func = report_node_func;
+    report->hook = hook;
+    report->error = g_error_copy (error);
+    report->label = g_steal_pointer (&label);
+    if (!caller_funcs ()->post_node (handler->home, &report->node))
+      report_node_func (&report->node, NULL, FALSE);
+  }
+}
+
+/**
+ * cg_log_unretrieved_failure:
+ * @error: the failure that nobody read
+ * @label: (nullable): the job's label
+ * @user_data: unused
+ *
+ * The report of a failure nobody read that the library makes unless
+ * cg_set_unretrieved_failure_handler() replaced it: a message of the `Cg`
+ * log domain. A handler of one's own can call it too, and setting it as
+ * the handler restores the default. Thread-safe.
+ *
+ * Since: 0.1
+ */
+void
+cg_log_unretrieved_failure (const GError *error,
+                            const char   *label,
+                            gpointer      user_data)
+{
+  g_return_if_fail (error != NULL);
+
+  if (label != NULL)
+    g_message (_("A future failed and nobody read its error (%s): %s"), label, error->message);
+  else
+    g_message (_("A future failed and nobody read its error: %s"), error->message);
+}
+
 /* The last reference to a future went away: GObject calls dispose() from
  * g_object_unref() with the reference it is about to drop. A future is
  * then kept for the next one a thread makes: GObject's own dispose() runs
@@ -407,6 +592,7 @@ cg_future_dispose (GObject *object)
    * the sanitizer cannot see GObject's own atomic count. */
   _CG_TSAN_ACQUIRE (&object->ref_count);
 
+  report_unretrieved (self);
   ((GObjectClass *) cg_future_parent_class)->dispose (object);
 
   if (self->deadline == -1 || !_cg_recycler_reserve (&future_recycler))
@@ -1570,6 +1756,7 @@ resolve (CgFuture  *self,
           self = self->outcome.chained;
           continue;
         case CG_OUTCOME_ERROR:
+          g_atomic_int_or (&self->state, CG_FUTURE_RETRIEVED);
           g_propagate_error (error, g_error_copy (self->outcome.error));
           return NULL;
         case CG_OUTCOME_CANCELLED:
@@ -2374,6 +2561,8 @@ cg_future_add_done_callback (CgFuture         *self,
   g_return_if_fail (CG_IS_FUTURE (self));
   g_return_if_fail (callback != NULL);
 
+  /* Whoever listens takes care of a failure. */
+  g_atomic_int_or (&self->state, CG_FUTURE_RETRIEVED);
   if (!_cg_future_is_owner_thread (self))
     {
       CgCaller *home = dup_bound_here ();

@@ -129,6 +129,29 @@ CG_AVAILABLE_IN_0_1
 guint         cg_future_remove_done_callback  (CgFuture          *self,
                                                CgFutureCallback   callback,
                                                gpointer           user_data);
+/**
+ * CgUnretrievedFailureFunc:
+ * @error: the failure that nobody read
+ * @label: (nullable): the job's label, when a job list knew it
+ * @user_data: the data given with the handler
+ *
+ * The handler of cg_set_unretrieved_failure_handler().
+ *
+ * Since: 0.1
+ */
+typedef void (*CgUnretrievedFailureFunc) (const GError *error,
+                                          const char   *label,
+                                          gpointer      user_data);
+
+CG_AVAILABLE_IN_0_1
+void          cg_set_unretrieved_failure_handler (CgUnretrievedFailureFunc handler,
+                                                  gpointer                 user_data,
+                                                  GDestroyNotify           destroy);
+CG_AVAILABLE_IN_0_1
+void          cg_log_unretrieved_failure     (const GError             *error,
+                                              const char               *label,
+                                              gpointer                  user_data);
+
 CG_AVAILABLE_IN_0_1
 void          cg_future_add_completion_hook   (CgFuture          *self,
                                                CgFutureCallback   callback,

@@ -1,5 +1,6 @@
 /* test-combine.c: tests of cg_future_all/any/first/and_then/catch/finally
- * and of futures of signals and properties
+ * and of futures of signals and properties, and of the report of
+ * failures nobody read
  *
  * Copyright 2026 The caller-glib authors
  *
@@ -575,6 +576,98 @@ test_signals_and_properties (void)
   combo_teardown (&c);
 }
 
+/* Unretrieved failures ------------------------------------------------------- */
+
+typedef struct
+{
+  GPtrArray *messages;
+} Reports;
+
+static void
+record_report (const GError *error,
+               const char   *label,
+               gpointer      user_data)
+{
+  Reports *reports = user_data;
+
+  g_ptr_array_add (reports->messages, g_strdup (error->message));
+}
+
+static CgFuture *
+failed_future (const char *message)
+{
+  CgFuture *future = cg_future_new ();
+
+  g_assert_true (cg_future_return_new_error (future, G_IO_ERROR, G_IO_ERROR_FAILED, NULL,
+                                             "%s", message));
+  return future;
+}
+
+static void
+return_failed (CgFuture *future,
+               gpointer  user_data)
+{
+  g_autoptr(CgFuture) failed = failed_future ("followed");
+
+  g_assert_true (cg_future_return_future (future, failed, NULL));
+}
+
+static void
+ignore_done (CgFuture *future,
+             gpointer  user_data)
+{
+}
+
+/* Changes the process's handler for good: isolated. */
+static void
+test_unretrieved_failures_are_reported_once (void)
+{
+  Reports reports = { g_ptr_array_new_with_free_func (g_free) };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CgCaller) worker = cg_caller_start_new ("unretrieved", FALSE, NULL, &error);
+  CgFuture *future;
+
+  cg_set_unretrieved_failure_handler (record_report, &reports, NULL);
+
+  /* dropped unread: reported, once */
+  g_object_unref (failed_future ("dropped"));
+  /* read, or listened to: not */
+  future = failed_future ("read");
+  g_assert_false (cg_future_check (future, NULL));
+  g_object_unref (future);
+  future = failed_future ("listened");
+  cg_future_add_done_callback (future, ignore_done, NULL, NULL);
+  g_object_unref (future);
+  /* cancelled: not */
+  future = cg_future_new ();
+  cg_future_cancel (future, "no");
+  cg_future_return_int (future, 1, NULL);
+  g_object_unref (future);
+  /* a job that completes with a failed future: read through the job's
+   * future, not reported; dropped unread, reported once */
+  future = cg_caller_call_soon (worker, return_failed, NULL, NULL, &error);
+  g_assert_false (cg_future_wait_sync (future, CG_TEST_TIMEOUT_S, CG_WAIT_FLAGS_SHIELD, NULL,
+                                       &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
+  g_clear_error (&error);
+  g_object_unref (future);
+  future = cg_caller_call_soon (worker, return_failed, NULL, NULL, &error);
+  g_assert_true (cg_future_wait_sync (future, CG_TEST_TIMEOUT_S, CG_WAIT_FLAGS_NO_RESULT, NULL,
+                                      &error));
+  g_object_unref (future);
+
+  cg_caller_stop (worker, FALSE);
+  CG_TEST_POLL_UNTIL (reports.messages->len == 2);
+  g_assert_cmpstr (g_ptr_array_index (reports.messages, 0), ==, "dropped");
+  g_assert_cmpstr (g_ptr_array_index (reports.messages, 1), ==, "followed");
+
+  /* silenced */
+  cg_set_unretrieved_failure_handler (NULL, NULL, NULL);
+  g_object_unref (failed_future ("silenced"));
+  g_assert_cmpuint (reports.messages->len, ==, 2);
+  g_ptr_array_unref (reports.messages);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -594,6 +687,7 @@ main (int    argc,
   cg_test_add ("/combine/cancel-continuation", test_cancelling_a_continuation_cancels_its_input);
   cg_test_add ("/combine/no-caller", test_a_thread_without_a_caller_is_told);
   cg_test_add ("/combine/signals-and-properties", test_signals_and_properties);
+  cg_test_add_isolated ("/combine/unretrieved-failures", test_unretrieved_failures_are_reported_once);
 
   return g_test_run ();
 }

@@ -7,6 +7,7 @@ import GLib from 'gi://GLib';
 import Gio from 'gi://Gio';
 import Cg from 'gi://Cg';
 import CgTest from 'gi://CgTest';
+import System from 'system';
 
 import {
     assert, assertEqual, mainCaller, run, sleep, test,
@@ -245,6 +246,33 @@ test('futures of a signal and of a property', async () => {
         throw new Error('no error');
     } catch (e) {
         assert(e.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.INVALID_ARGUMENT), `${e}`);
+    }
+});
+
+test('a failure nobody read is reported once, to the handler set', async () => {
+    mainCaller();  // thread-bound: the handler runs on this thread, from its loop
+    const reports = [];
+    Cg.set_unretrieved_failure_handler((error, label) => reports.push(error.message));
+    try {
+        (() => {
+            const lost = new Cg.Future();
+            lost.return_error(new GLib.Error(Gio.IOErrorEnum, Gio.IOErrorEnum.FAILED, 'lost'));
+            const read = new Cg.Future();
+            read.return_error(new GLib.Error(Gio.IOErrorEnum, Gio.IOErrorEnum.FAILED, 'read'));
+            try {
+                read.check();
+            } catch (e) {}
+        })();
+        // GJS lets go of an object's wrapper on a later collection.
+        for (let i = 0; i < 100 && reports.length === 0; i++) {
+            System.gc();
+            await sleep(10);
+        }
+        assertEqual(reports.join(), 'lost');
+    } finally {
+        // A JS handler must not outlive the test: a future dropped on another
+        // thread would call it there.
+        Cg.set_unretrieved_failure_handler(null);
     }
 });
 

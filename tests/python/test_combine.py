@@ -1,6 +1,7 @@
 # Cg.Future.all/any/first and then/catch/finally_ from Python.
 
 import asyncio
+import gc
 
 import pytest
 from gi.repository import Cg, Gio, GLib
@@ -179,3 +180,21 @@ def test_awaiting_a_signal_in_asyncio():
         assert await asyncio.wait_for(activated, 5) is None
 
     asyncio.run(main())
+
+
+def test_failures_nobody_read_are_reported():
+    reports = []
+    Cg.set_unretrieved_failure_handler(lambda error, label, *rest: reports.append(error.message))
+    try:
+        lost = Cg.Future()
+        lost.set_exception(ValueError('lost'))
+        read = Cg.Future()
+        read.set_exception(ValueError('read'))
+        assert isinstance(read.exception(), ValueError)
+        cancelled = Cg.Future()
+        cancelled.cancel()
+        del lost, read, cancelled
+        gc.collect()
+        assert reports == ['ValueError: lost']
+    finally:
+        Cg.set_unretrieved_failure_handler(Cg.log_unretrieved_failure)

@@ -490,6 +490,31 @@ static void test_signals () {
     run_async ((cb) => signals.begin (cb), (res) => signals.end (res));
 }
 
+/* A failure nobody read is reported, once, to the handler set. */
+static string[] reports;
+
+static void test_unretrieved_failures () {
+    reports = {};
+    Cg.set_unretrieved_failure_handler ((error, label) => { reports += error.message; });
+    try {
+        var lost = new Cg.Future ();
+        lost.return_error (new IOError.FAILED ("lost"));
+        var read = new Cg.Future ();
+        read.return_error (new IOError.FAILED ("read"));
+        try {
+            read.check ();
+            assert_not_reached ();
+        } catch (Error e) {
+        }
+    } catch (Error e) {
+        error ("%s", e.message);
+    }
+    /* both futures are gone here */
+    assert_cmpint (reports.length, CompareOperator.EQ, 1);
+    assert_cmpstr (reports[0], CompareOperator.EQ, "lost");
+    Cg.set_unretrieved_failure_handler ((e, l) => Cg.log_unretrieved_failure (e, l, null));
+}
+
 int main (string[] args) {
     Test.init (ref args);
     Test.add_func ("/vala/caller/worker-wait-sync", test_worker_wait_sync);
@@ -504,6 +529,7 @@ int main (string[] args) {
     Test.add_func ("/vala/caller/timeouts", test_timeouts);
     Test.add_func ("/vala/caller/combining", test_combining);
     Test.add_func ("/vala/caller/signals", test_signals);
+    Test.add_func ("/vala/caller/unretrieved-failures", test_unretrieved_failures);
     int status = Test.run ();
     Cg.Caller.stop_all (true);
     return status;
