@@ -25,6 +25,7 @@
 #include "cg-future-timeout.h"
 #include "cg-future-combine.h"
 #include "cg-future-signal.h"
+#include "cg-task-group.h"
 #include "cg-exec-queue.h"
 #include "cg-async-lock.h"
 #include "cg-async-lock-guard.h"

@@ -34,7 +34,8 @@ LAYERS = [
                   'cg-async-lock.c', 'cg-async-lock-guard.c', 'cg-as-completed.c', 'cg-job-list.c',
                   'cg-gio-bridge.c', 'cg-hosted-context.c',
                   'cg-fallible-job.c', 'cg-token-job.c',
-                  'cg-future-timeout.c', 'cg-future-combine.c', 'cg-future-signal.c'],
+                  'cg-future-timeout.c', 'cg-future-combine.c', 'cg-future-signal.c',
+                  'cg-task-group.c'],
      ['cg-job-list-private.h']),
 ]
 

@@ -576,6 +576,172 @@ test_signals_and_properties (void)
   combo_teardown (&c);
 }
 
+/* Task groups ----------------------------------------------------------------- */
+
+typedef struct
+{
+  CgTaskGroupFlags  flags;
+  gdouble           timeout;
+  CgTaskGroup      *group;
+  CgFuture         *members[N_INPUTS];   /* plain futures, completed by the test */
+  GAsyncResult     *result;             /* of the wait, on the worker */
+  gboolean          waited;
+} Group;
+
+static void
+group_waited (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Group *g = user_data;
+
+  g->result = g_object_ref (result);
+  g_atomic_int_set (&g->waited, TRUE);
+}
+
+static void
+make_group (CgFuture *future,
+            gpointer  user_data)
+{
+  Group *g = user_data;
+
+  g->group = cg_task_group_new (g->flags, g->timeout, NULL);
+  for (guint i = 0; i < N_INPUTS; i++)
+    {
+      g->members[i] = cg_future_new ();
+      cg_task_group_add (g->group, g->members[i]);
+    }
+  cg_task_group_wait_async (g->group, NULL, group_waited, g);
+}
+
+/* The wait's outcome, read on the worker (its callback ran there). */
+static void
+read_wait (CgFuture *future,
+           gpointer  user_data)
+{
+  Group *g = user_data;
+  GError *error = NULL;
+
+  if (cg_task_group_wait_finish (g->group, g->result, &error))
+    cg_future_return_boolean (future, TRUE, NULL);
+  else
+    cg_future_return_error (future, error, NULL);
+}
+
+static gboolean
+group_outcome (Combo   *c,
+               Group   *g,
+               GError **error)
+{
+  g_autoptr(CgFuture) read = NULL;
+
+  CG_TEST_POLL_UNTIL (g_atomic_int_get (&g->waited));
+  read = cg_caller_call_soon (c->worker, read_wait, g, NULL, NULL);
+  return cg_future_wait_sync (read, CG_TEST_TIMEOUT_S, CG_WAIT_FLAGS_SHIELD, NULL, error);
+}
+
+static void
+group_clear (Group *g)
+{
+  for (guint i = 0; i < N_INPUTS; i++)
+    g_clear_object (&g->members[i]);
+  g_clear_object (&g->result);
+  g_clear_object (&g->group);
+}
+
+static void
+test_task_group (void)
+{
+  Combo c = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  combo_setup (&c);
+
+  /* every member succeeded: the wait ends with the last */
+  {
+    Group g = { CG_TASK_GROUP_FLAGS_NONE, -1 };
+
+    on_worker_with (&c, make_group, &g);
+    g_assert_true (cg_future_return_int (g.members[0], 1, NULL));
+    g_assert_true (cg_future_return_int (g.members[2], 3, NULL));
+    g_usleep (G_USEC_PER_SEC / 100);
+    g_assert_false (g_atomic_int_get (&g.waited));
+    g_assert_true (cg_future_return_int (g.members[1], 2, NULL));
+    g_assert_true (group_outcome (&c, &g, &error));
+    group_clear (&g);
+  }
+
+  /* the first failure cancels the rest; the wait ends once they ended */
+  {
+    Group g = { CG_TASK_GROUP_FLAGS_NONE, -1 };
+
+    on_worker_with (&c, make_group, &g);
+    fail_input (g.members[1]);
+    CG_TEST_POLL_UNTIL (cg_future_is_cancelled (g.members[0]) &&
+                        cg_future_is_cancelled (g.members[2]));
+    g_assert_false (g_atomic_int_get (&g.waited));
+    cg_future_return_int (g.members[0], 0, NULL);   /* as cancelled */
+    cg_future_return_int (g.members[2], 0, NULL);
+    g_assert_false (group_outcome (&c, &g, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
+    g_clear_error (&error);
+    group_clear (&g);
+  }
+
+  /* keep going: the others run on; the group still fails */
+  {
+    Group g = { CG_TASK_GROUP_FLAGS_KEEP_GOING, -1 };
+
+    on_worker_with (&c, make_group, &g);
+    fail_input (g.members[1]);
+    g_usleep (G_USEC_PER_SEC / 100);
+    g_assert_false (cg_future_is_cancelled (g.members[0]));
+    g_assert_true (cg_future_return_int (g.members[0], 1, NULL));
+    g_assert_true (cg_future_return_int (g.members[2], 3, NULL));
+    g_assert_false (group_outcome (&c, &g, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
+    g_clear_error (&error);
+    group_clear (&g);
+  }
+
+  /* a timeout cancels every member and the group fails with TIMED_OUT */
+  {
+    Group g = { CG_TASK_GROUP_FLAGS_NONE, 0.02 };
+
+    on_worker_with (&c, make_group, &g);
+    CG_TEST_POLL_UNTIL (cg_future_is_cancelled (g.members[0]));
+    for (guint i = 0; i < N_INPUTS; i++)
+      cg_future_return_int (g.members[i], 0, NULL);
+    g_assert_false (group_outcome (&c, &g, &error));
+    g_assert_error (error, CG_CALLER_ERROR, CG_CALLER_ERROR_TIMED_OUT);
+    g_clear_error (&error);
+    group_clear (&g);
+  }
+
+  /* cancelled as one; a member added afterwards is cancelled at once */
+  {
+    Group g = { CG_TASK_GROUP_FLAGS_NONE, -1 };
+    g_autoptr(CgFuture) late = cg_future_new ();
+
+    on_worker_with (&c, make_group, &g);
+    cg_task_group_cancel (g.group, "stop");
+    cg_task_group_add (g.group, late);
+    g_assert_true (cg_future_is_cancelled (late));
+    cg_future_return_int (late, 0, NULL);
+    for (guint i = 0; i < N_INPUTS; i++)
+      {
+        g_assert_true (cg_future_is_cancelled (g.members[i]));
+        cg_future_return_int (g.members[i], 0, NULL);
+      }
+    g_assert_false (group_outcome (&c, &g, &error));
+    g_assert_error (error, CG_FUTURE_ERROR, CG_FUTURE_ERROR_CANCELLED);
+    g_clear_error (&error);
+    group_clear (&g);
+  }
+
+  combo_teardown (&c);
+}
+
 /* Unretrieved failures ------------------------------------------------------- */
 
 typedef struct
@@ -687,6 +853,7 @@ main (int    argc,
   cg_test_add ("/combine/cancel-continuation", test_cancelling_a_continuation_cancels_its_input);
   cg_test_add ("/combine/no-caller", test_a_thread_without_a_caller_is_told);
   cg_test_add ("/combine/signals-and-properties", test_signals_and_properties);
+  cg_test_add ("/combine/task-group", test_task_group);
   cg_test_add_isolated ("/combine/unretrieved-failures", test_unretrieved_failures_are_reported_once);
 
   return g_test_run ();
