@@ -37,13 +37,14 @@ from . import _Cg
 Cg = get_introspection_module('Cg')
 
 __all__ = ['FutureCancelledError', 'InvalidStateError', 'Future', 'Caller', 'AsyncLock',
-           'ReentrantAsyncLock', 'sleep', 'timeout']
+           'ReentrantAsyncLock', 'TaskGroup', 'sleep', 'timeout']
 
 _log = logging.getLogger('Cg')
 
 _CgFuture = Cg.Future
 _CgCaller = Cg.Caller
 _CgAsyncLock = Cg.AsyncLock
+_CgTaskGroup = Cg.TaskGroup
 
 _WAIT_NONE = Cg.WaitFlags(0)
 _WAIT_SHIELD = Cg.WaitFlags.SHIELD
@@ -1428,6 +1429,65 @@ class ReentrantAsyncLock(Cg.ReentrantAsyncLock):
 
 
 ReentrantAsyncLock = override(ReentrantAsyncLock)
+
+
+class TaskGroup(Cg.TaskGroup):
+    """Futures that end together, as asyncio.TaskGroup: in ``async with
+    Cg.TaskGroup() as group:``, start work with ``group.call_soon(caller,
+    fn, *args)``, ``group.to_thread(fn, *args)`` or ``group.add(future)``
+    (in asyncio, any awaitable). Leaving the block waits for every member;
+    the first failure cancels the others (unless *keep_going*) and is
+    raised there; *timeout* seconds bound the whole group (TimeoutError,
+    every member cancelled); an exception in the block cancels the group.
+    See CgTaskGroup."""
+
+    def __new__(cls, *, keep_going=False, timeout=None):
+        _host_if_asyncio()
+        flags = Cg.TaskGroupFlags.KEEP_GOING if keep_going else Cg.TaskGroupFlags.NONE
+        return _call(_CgTaskGroup.new, flags, _timeout(timeout))
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def add(self, future):
+        """Makes *future* a member; returns it (as a Cg future)."""
+        future = _as_cg_future(future)
+        _CgTaskGroup.add(self, future)
+        return future
+
+    def call_soon(self, caller, func, /, *args, **kwargs):
+        """``caller.call_soon(func, *args, **kwargs)``, a member."""
+        return self.add(caller.call_soon(func, *args, **kwargs))
+
+    def to_thread(self, func, /, *args, **kwargs):
+        """``Caller.to_thread(func, *args, **kwargs)``, a member."""
+        return self.add(Caller.to_thread(func, *args, **kwargs))
+
+    def cancel(self, msg=None):
+        """Cancels every member; the group ends as cancelled."""
+        _CgTaskGroup.cancel(self, None if msg is None else str(msg))
+
+    async def wait(self):
+        """Closes the group and waits until every member ended; raises the
+        first failure, TimeoutError or FutureCancelledError."""
+        _CgTaskGroup.close(self)
+        return await _CgTaskGroup.get_future(self)
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, exc_type, exc, traceback):
+        if exc is not None:
+            self.cancel('the block of the task group raised')
+        try:
+            await self.wait()
+        except BaseException:  # noqa: B902
+            if exc is None:
+                raise
+        # an exception of the block goes on as it is
+
+
+TaskGroup = override(TaskGroup)
 
 
 def timeout(delay):

@@ -249,6 +249,33 @@ test('futures of a signal and of a property', async () => {
     }
 });
 
+test('a task group ends with its members; the first failure cancels the rest', async () => {
+    const CgJS = await loadCgJS();
+    const main = mainCaller();
+    const ok = Cg.TaskGroup.new(Cg.TaskGroupFlags.NONE, -1);
+    const jobs = [1, 2].map(i => CgJS.callSoon(main, () => i));
+    jobs.forEach(job => ok.add(job));
+    ok.close();
+    assertEqual(await CgJS.wait(ok.get_future(), {timeout: 5}), null);
+    assertEqual(jobs[1].propagate_int(), 2);
+
+    const group = Cg.TaskGroup.new(Cg.TaskGroupFlags.NONE, -1);
+    const pending = new Cg.Future();
+    const broken = new Cg.Future();
+    group.add(pending);
+    group.add(broken);
+    broken.return_error(new GLib.Error(Gio.IOErrorEnum, Gio.IOErrorEnum.FAILED, 'broken'));
+    assertEqual(pending.is_cancelled(), true);
+    pending.return_int(0);
+    group.close();
+    try {
+        await CgJS.wait(group.get_future(), {timeout: 5});
+        throw new Error('the group did not fail');
+    } catch (e) {
+        assert(e.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.FAILED), `${e}`);
+    }
+});
+
 test('a failure nobody read is reported once, to the handler set', async () => {
     mainCaller();  // thread-bound: the handler runs on this thread, from its loop
     const reports = [];

@@ -198,3 +198,57 @@ def test_failures_nobody_read_are_reported():
         assert reports == ['ValueError: lost']
     finally:
         Cg.set_unretrieved_failure_handler(Cg.log_unretrieved_failure)
+
+
+def test_task_group_in_asyncio():
+    async def main():
+        async with Cg.TaskGroup() as group:
+            jobs = [group.to_thread(lambda i=i: i * 2) for i in range(4)]
+        assert [job.result() for job in jobs] == [0, 2, 4, 6]
+
+        # the first failure cancels the rest and comes out of the block
+        boom = Boom('first')
+        started = asyncio.Event()
+
+        async def slow():
+            started.set()
+            await asyncio.sleep(30)
+
+        with pytest.raises(Boom) as raised:
+            async with Cg.TaskGroup() as group:
+                sleeper = group.add(slow())
+                await started.wait()
+                group.to_thread(lambda: (_ for _ in ()).throw(boom))
+        assert raised.value is boom
+        assert sleeper.cancelled()
+
+        # keep_going: the others finish
+        with pytest.raises(Boom):
+            async with Cg.TaskGroup(keep_going=True) as group:
+                done_later = group.add(asyncio.sleep(0.02, 'finished'))
+                group.to_thread(lambda: (_ for _ in ()).throw(Boom('again')))
+        assert done_later.result() == 'finished'
+
+        # a timeout cancels every member
+        with pytest.raises(TimeoutError):
+            async with Cg.TaskGroup(timeout=0.02) as group:
+                never = group.add(asyncio.sleep(30))
+        assert never.cancelled()
+
+        # an exception in the block cancels the group and goes on
+        with pytest.raises(KeyError):
+            async with Cg.TaskGroup() as group:
+                waiting = group.add(asyncio.sleep(30))
+                raise KeyError('block')
+        assert waiting.cancelled()
+
+    asyncio.run(main())
+
+
+def test_task_group_in_a_coroutine_job(worker):
+    async def job():
+        async with Cg.TaskGroup() as group:
+            futures = [group.call_soon(Cg.Caller(), lambda i=i: i) for i in range(3)]
+        return [f.result() for f in futures]
+
+    assert worker.call_soon(job).wait_sync(10) == [0, 1, 2]

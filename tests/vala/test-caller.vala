@@ -515,6 +515,35 @@ static void test_unretrieved_failures () {
     Cg.set_unretrieved_failure_handler ((e, l) => Cg.log_unretrieved_failure (e, l, null));
 }
 
+/* A task group: its wait ends with its members; the first failure
+ * cancels the rest and is the group's. */
+static async void task_group () throws Error {
+    main_caller ();
+    var group = new Cg.TaskGroup (Cg.TaskGroupFlags.NONE, -1);
+    var job = Cg.Caller.to_thread_fallible ((f) => { f.return_int (5); });
+    group.add (job);
+    yield group.wait_async (null);
+    assert_cmpint ((int) job.propagate_int (), CompareOperator.EQ, 5);
+
+    var failing = new Cg.TaskGroup (Cg.TaskGroupFlags.NONE, -1);
+    var pending = new Cg.Future ();
+    var broken = new Cg.Future ();
+    failing.add (pending);
+    failing.add (broken);
+    broken.return_error (new IOError.FAILED ("broken"));
+    assert_true (pending.is_cancelled ());
+    pending.return_int (0);
+    try {
+        yield failing.wait_async (null);
+        assert_not_reached ();
+    } catch (IOError.FAILED e) {
+    }
+}
+
+static void test_task_group () {
+    run_async ((cb) => task_group.begin (cb), (res) => task_group.end (res));
+}
+
 int main (string[] args) {
     Test.init (ref args);
     Test.add_func ("/vala/caller/worker-wait-sync", test_worker_wait_sync);
@@ -529,6 +558,7 @@ int main (string[] args) {
     Test.add_func ("/vala/caller/timeouts", test_timeouts);
     Test.add_func ("/vala/caller/combining", test_combining);
     Test.add_func ("/vala/caller/signals", test_signals);
+    Test.add_func ("/vala/caller/task-group", test_task_group);
     Test.add_func ("/vala/caller/unretrieved-failures", test_unretrieved_failures);
     int status = Test.run ();
     Cg.Caller.stop_all (true);
