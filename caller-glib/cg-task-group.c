@@ -55,6 +55,14 @@
  * adding, cancelling and closing are thread-safe.
  */
 
+/**
+ * CgTaskGroup:
+ *
+ * Futures that end together; see the section's description. An opaque
+ * #GObject.
+ *
+ * Since: 0.1
+ */
 struct _CgTaskGroup
 {
   GObject           parent_instance;
