@@ -34,6 +34,7 @@ gboolean    _cg_caller_is_owner_thread  (CgCaller   *self);
 gboolean    _cg_caller_is_closed        (CgCaller   *self);
 CgCaller   *_cg_caller_dup_for_thread   (GThread    *thread);
 CgCaller   *_cg_caller_peek_here        (void);
+CgCaller   *_cg_caller_require_current  (GError    **error);
 const char *_cg_caller_peek_log_domain  (CgCaller   *self);
 void        _cg_caller_set_idle_spin    (CgCaller   *self,
                                          gboolean    spin);

@@ -718,6 +718,20 @@ cg_caller_get (GThread   *thread,
   return self;
 }
 
+/* The current thread's caller (not a reference), or NULL with
+ * %CG_CALLER_ERROR_NOT_FOUND: for the features whose futures other threads
+ * complete through it. */
+CgCaller *
+_cg_caller_require_current (GError **error)
+{
+  CgCaller *caller = cg_caller_get_current ();
+
+  if (caller == NULL)
+    g_set_error_literal (error, CG_CALLER_ERROR, CG_CALLER_ERROR_NOT_FOUND,
+                         _("The thread has no caller; ask for one to be created"));
+  return caller;
+}
+
 /**
  * cg_caller_get_current:
  *

@@ -7,6 +7,8 @@
 
 #include "cg-private.h"
 
+#include "cg-caller-private.h"
+
 #include "cg-future-private.h"
 
 /**
@@ -55,16 +57,6 @@
  * success, a result nobody holds any more), on its caller's thread too
  * (at once when that caller is stopped).
  */
-
-static gboolean
-has_caller (GError **error)
-{
-  if (cg_caller_get_current () != NULL)
-    return TRUE;
-  g_set_error_literal (error, CG_CALLER_ERROR, CG_CALLER_ERROR_NOT_FOUND,
-                       _("The thread has no caller; ask for one to be created"));
-  return FALSE;
-}
 
 /* all, any, first ----------------------------------------------------------- */
 
@@ -201,7 +193,7 @@ combine (CombineKind   kind,
     g_return_val_if_fail (CG_IS_FUTURE (futures[i]), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!has_caller (error))
+  if (!_cg_caller_require_current (error))
     return NULL;
 
   result = cg_future_new ();
@@ -511,7 +503,12 @@ continue_with (ContinueKind         kind,
   Continuation *self;
   CgFuture *result;
 
-  if (!has_caller (error))
+  g_return_val_if_fail (CG_IS_FUTURE (input), NULL);
+  g_return_val_if_fail (caller == NULL || CG_IS_CALLER (caller), NULL);
+  g_return_val_if_fail (func != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!_cg_caller_require_current (error))
     {
       if (destroy != NULL)
         destroy (user_data);
@@ -569,11 +566,6 @@ cg_future_and_then (CgFuture            *self,
                 GDestroyNotify       destroy,
                 GError             **error)
 {
-  g_return_val_if_fail (CG_IS_FUTURE (self), NULL);
-  g_return_val_if_fail (caller == NULL || CG_IS_CALLER (caller), NULL);
-  g_return_val_if_fail (func != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
   return continue_with (CONTINUE_THEN, self, caller, func, user_data, destroy, error);
 }
 
@@ -605,11 +597,6 @@ cg_future_catch (CgFuture            *self,
                  GDestroyNotify       destroy,
                  GError             **error)
 {
-  g_return_val_if_fail (CG_IS_FUTURE (self), NULL);
-  g_return_val_if_fail (caller == NULL || CG_IS_CALLER (caller), NULL);
-  g_return_val_if_fail (func != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
   return continue_with (CONTINUE_CATCH, self, caller, func, user_data, destroy, error);
 }
 
@@ -641,10 +628,5 @@ cg_future_finally (CgFuture            *self,
                    GDestroyNotify       destroy,
                    GError             **error)
 {
-  g_return_val_if_fail (CG_IS_FUTURE (self), NULL);
-  g_return_val_if_fail (caller == NULL || CG_IS_CALLER (caller), NULL);
-  g_return_val_if_fail (func != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
   return continue_with (CONTINUE_FINALLY, self, caller, func, user_data, destroy, error);
 }

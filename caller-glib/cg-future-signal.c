@@ -7,6 +7,8 @@
 
 #include "cg-private.h"
 
+#include "cg-caller-private.h"
+
 /**
  * SECTION:cg-future-signal
  * @title: Signals and properties
@@ -264,16 +266,6 @@ watch_start (GObject       *instance,
   return result;
 }
 
-static gboolean
-has_caller (GError **error)
-{
-  if (cg_caller_get_current () != NULL)
-    return TRUE;
-  g_set_error_literal (error, CG_CALLER_ERROR, CG_CALLER_ERROR_NOT_FOUND,
-                       _("The thread has no caller; ask for one to be created"));
-  return FALSE;
-}
-
 /**
  * cg_future_new_for_signal:
  * @instance: the object that emits the signal
@@ -319,7 +311,7 @@ cg_future_new_for_signal (GObject       *instance,
                    G_OBJECT_TYPE_NAME (instance), detailed_signal);
       return NULL;
     }
-  if (!has_caller (error))
+  if (!_cg_caller_require_current (error))
     return NULL;
 
   return watch_start (instance, signal_id, detail, NULL, NULL, NULL, NULL, cancellable);
@@ -377,7 +369,7 @@ cg_future_new_for_property (GObject              *instance,
         destroy (user_data);
       return NULL;
     }
-  if (!has_caller (error))
+  if (!_cg_caller_require_current (error))
     {
       if (destroy != NULL)
         destroy (user_data);

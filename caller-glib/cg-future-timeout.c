@@ -7,6 +7,8 @@
 
 #include "cg-private.h"
 
+#include "cg-caller-private.h"
+
 /**
  * SECTION:cg-future-timeout
  * @title: Timeouts
@@ -25,17 +27,6 @@
  * // (and cancels slow_query then)
  * ]|
  */
-
-static CgCaller *
-current_caller (GError **error)
-{
-  CgCaller *caller = cg_caller_get_current ();
-
-  if (caller == NULL)
-    g_set_error_literal (error, CG_CALLER_ERROR, CG_CALLER_ERROR_NOT_FOUND,
-                         _("The thread has no caller; ask for one to be created"));
-  return caller;
-}
 
 static void
 time_out (CgFuture *future,
@@ -68,7 +59,7 @@ cg_future_new_timeout (gdouble   seconds,
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  caller = current_caller (error);
+  caller = _cg_caller_require_current (error);
   if (caller == NULL)
     return NULL;
   return cg_caller_call_later (caller, seconds, time_out, NULL, NULL, error);
@@ -145,7 +136,7 @@ cg_future_with_timeout (CgFuture  *future,
   g_return_val_if_fail (CG_IS_FUTURE (future), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  caller = current_caller (error);
+  caller = _cg_caller_require_current (error);
   if (caller == NULL)
     return NULL;
 

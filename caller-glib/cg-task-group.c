@@ -7,6 +7,7 @@
 
 #include "cg-private.h"
 
+#include "cg-caller-private.h"
 #include "cg-future-private.h"
 
 /**
@@ -277,13 +278,9 @@ cg_task_group_new (CgTaskGroupFlags   flags,
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  caller = cg_caller_get_current ();
+  caller = _cg_caller_require_current (error);
   if (caller == NULL)
-    {
-      g_set_error_literal (error, CG_CALLER_ERROR, CG_CALLER_ERROR_NOT_FOUND,
-                           _("The thread has no caller; ask for one to be created"));
-      return NULL;
-    }
+    return NULL;
 
   self = g_object_new (CG_TYPE_TASK_GROUP, NULL);
   self->flags = flags;
