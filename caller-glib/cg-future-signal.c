@@ -16,7 +16,7 @@
  *   property reaching a value
  *
  * cg_future_new_for_signal() makes a future that completes the first time
- * an object emits a signal, and cg_future_new_for_property() one that
+ * an object emits a signal, with its arguments, and cg_future_new_for_property() one that
  * completes once a property has a value a predicate accepts: code that
  * awaits "the dialog answered" or "the download's state became done"
  * reads as a sequence, in any language.
@@ -178,6 +178,29 @@ property_matches (Watch   *self,
   return self->predicate == NULL || self->predicate (instance, value, self->user_data);
 }
 
+/* Completes @result with the @n arguments of a signal as one value: a
+ * #GValueArray, the one container of #GValues that GObject-Introspection
+ * and the bindings read (PyGObject as a list). Its functions are
+ * deprecated in favour of a #GArray, which no binding can read out of a
+ * #GValue. */
+static void
+return_arguments (CgFuture     *result,
+                  guint         n,
+                  const GValue *arguments)
+{
+  g_auto(GValue) value = G_VALUE_INIT;
+  GValueArray *array;
+
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  array = g_value_array_new (n);
+  for (guint i = 0; i < n; i++)
+    g_value_array_append (array, &arguments[i]);
+  g_value_init (&value, g_value_array_get_type ());
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  g_value_take_boxed (&value, array);
+  cg_future_return_value (result, &value, NULL);
+}
+
 /* The signal's marshaller: the first emission (for a property, the first
  * notification of a value the predicate accepts) completes the future. */
 static void
@@ -207,8 +230,10 @@ watch_marshal (GClosure     *closure,
     return;
   if (self->pspec != NULL)
     cg_future_return_value (result, &value, NULL);
-  else if (n_param_values > 1)
+  else if (n_param_values == 2)
     cg_future_return_value (result, &param_values[1], NULL);
+  else if (n_param_values > 2)
+    return_arguments (result, n_param_values - 1, &param_values[1]);
   else
     cg_future_return_pointer (result, NULL, NULL, NULL);
 }
@@ -274,11 +299,10 @@ watch_start (GObject       *instance,
  * @cancellable: (nullable): gives up the wait
  * @error: return location for a #GError
  *
- * A future that completes the first time @instance emits @detailed_signal:
- * with the signal's first argument after the instance (for a signal that
- * has none, with no value; the other arguments of a signal with several
- * are not kept). A signal that returns a value gets the default one from
- * this handler. See the section's description for threads, cancellation
+ * A future that completes the first time @instance emits @detailed_signal,
+ * with the signal's arguments after the instance: none, no value; one, that
+ * value; several, a #GValueArray of them (a list in Python). A signal that
+ * returns a value gets the default one from this handler. See the section's description for threads, cancellation
  * and the object's finalization.
  *
  * Fails with %G_IO_ERROR_INVALID_ARGUMENT when @instance has no such

@@ -491,6 +491,15 @@ make_watches (CgFuture *future,
 }
 
 static void
+make_changed_watch (CgFuture *future,
+                    gpointer  user_data)
+{
+  g_object_set_data_full (user_data, "changed",
+                          cg_future_new_for_signal (user_data, "items-changed", NULL, NULL),
+                          g_object_unref);
+}
+
+static void
 test_signals_and_properties (void)
 {
   Combo c = { 0 };
@@ -516,6 +525,26 @@ test_signals_and_properties (void)
   g_assert_cmpint (g_variant_get_int32 (parameter), ==, 42);
   g_value_unset (&value);
   g_action_activate (G_ACTION (w.action), g_variant_new_int32 (43));  /* disconnected */
+
+  /* several arguments: a GValueArray of them */
+  {
+    g_autoptr(GListStore) store = g_list_store_new (G_TYPE_SIMPLE_ACTION);
+    g_autoptr(CgFuture) changed = NULL;
+    GValueArray *arguments;
+
+    on_worker_with (&c, make_changed_watch, store);
+    changed = g_object_steal_data (G_OBJECT (store), "changed");
+    g_list_store_append (store, w.action);
+    g_assert_true (cg_future_wait_sync (changed, CG_TEST_TIMEOUT_S, CG_WAIT_FLAGS_NONE, NULL,
+                                        &error));
+    g_assert_true (cg_future_propagate_value (changed, &value, NULL));
+    arguments = g_value_get_boxed (&value);
+    G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+    g_assert_cmpuint (arguments->n_values, ==, 3);
+    g_assert_cmpuint (g_value_get_uint (g_value_array_get_nth (arguments, 2)), ==, 1);
+    G_GNUC_END_IGNORE_DEPRECATIONS
+    g_value_unset (&value);
+  }
 
   /* a property that has the value already: done at once */
   g_assert_true (cg_future_is_done (w.enabled));

@@ -241,6 +241,12 @@ test('futures of a signal and of a property', async () => {
     });
     assertEqual((await CgJS.wait(activated, {timeout: 5})).unpack(), 42);
     assertEqual(await CgJS.wait(disabled, {timeout: 5}), false);
+    // several arguments: a GObject.ValueArray
+    const store = new Gio.ListStore({item_type: Gio.SimpleAction});
+    const changed = Cg.Future.new_for_signal(store, 'items-changed', null);
+    store.append(action);
+    const args = await CgJS.wait(changed, {timeout: 5});
+    assertEqual([0, 1, 2].map(i => args.get_nth(i)).join(), '0,0,1');
     try {
         Cg.Future.new_for_signal(action, 'no-such-signal', null);
         throw new Error('no error');

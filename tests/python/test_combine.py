@@ -252,3 +252,10 @@ def test_task_group_in_a_coroutine_job(worker):
         return [f.result() for f in futures]
 
     assert worker.call_soon(job).wait_sync(10) == [0, 1, 2]
+
+
+def test_a_signal_with_several_arguments_gives_them_all(main_caller):
+    store = Gio.ListStore.new(Gio.SimpleAction)
+    changed = Cg.Future.for_signal(store, 'items-changed')
+    store.append(Gio.SimpleAction.new('one', None))
+    assert changed.result() == [0, 0, 1]  # position, removed, added
