@@ -464,9 +464,9 @@ static gboolean
 spin_for_work (CgCaller *self,
                gint64    usec)
 {
-  gint64 now, end;
   gboolean found = FALSE;
-  guint i;
+  gint64 end;
+  CgSpin spin;
 
   if (g_atomic_int_add (&idle_spinners, 1) >= max_idle_spinners ())
     {
@@ -474,21 +474,16 @@ spin_for_work (CgCaller *self,
       return FALSE;
     }
 
-  now = g_get_monotonic_time ();
-  end = MIN (now + usec, next_deadline (self));
-  for (i = 0; now < end; i++)
+  _cg_spin_init (&spin);
+  end = MIN (spin.now + usec, next_deadline (self));
+  while (spin.now < end)
     {
       if (cg_inbox_has_pending (&self->inbox) || g_atomic_int_get (&self->quit))
         {
           found = cg_inbox_has_pending (&self->inbox);
           break;
         }
-      _cg_cpu_relax ();
-      if ((i & 63) == 63)
-        {
-          now = g_get_monotonic_time ();
-          g_thread_yield ();  /* a thread sharing the processor goes first */
-        }
+      _cg_spin_pause (&spin);
     }
 
   g_atomic_int_add (&idle_spinners, -1);

@@ -140,11 +140,11 @@ cg_future_wait_sync (CgFuture      *self,
                      GCancellable  *cancellable,
                      GError       **error)
 {
-  gint64 deadline, spin_end, now, started;
+  gint64 deadline, spin_end, started;
   GCancellable *job_cancellable = NULL;
   gulong handler = 0, job_handler = 0;
   CgParkingLot *bucket;
-  guint i;
+  CgSpin spin;
 
   g_return_val_if_fail (CG_IS_FUTURE (self), FALSE);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
@@ -165,21 +165,11 @@ cg_future_wait_sync (CgFuture      *self,
   deadline = deadline_for (timeout);
 
   /* Spin briefly: a round trip to a busy caller usually ends here. */
-  now = started = g_get_monotonic_time ();
-  spin_end = MIN (deadline, now + spin_budget ());
-  for (i = 0; !cg_future_is_done (self); i++)
-    {
-      _cg_cpu_relax ();
-      if ((i & 63) == 63)
-        {
-          now = g_get_monotonic_time ();
-          if (now >= spin_end)
-            break;
-          /* Let a thread that shares this processor run: the one that
-           * is to complete the future, perhaps. */
-          g_thread_yield ();
-        }
-    }
+  _cg_spin_init (&spin);
+  started = spin.now;
+  spin_end = MIN (deadline, started + spin_budget ());
+  while (!cg_future_is_done (self) && spin.now < spin_end)
+    _cg_spin_pause (&spin);
 
   if (cg_future_is_done (self))
     spin_misses = 0;

@@ -549,7 +549,7 @@ static gboolean
 pool_spin_for_work (void)
 {
   gint64 end;
-  guint i;
+  CgSpin spin;
 
   if (g_atomic_int_add (&pool_spinners, 1) > 0)
     {
@@ -557,17 +557,10 @@ pool_spin_for_work (void)
       return FALSE;
     }
 
-  end = g_get_monotonic_time () + _cg_spin_usec ();
-  for (i = 0; g_atomic_int_get (&queue_length) == 0; i++)
-    {
-      _cg_cpu_relax ();
-      if ((i & 63) == 63)
-        {
-          if (g_get_monotonic_time () >= end)
-            break;
-          g_thread_yield ();  /* a thread sharing the processor goes first */
-        }
-    }
+  _cg_spin_init (&spin);
+  end = spin.now + _cg_spin_usec ();
+  while (g_atomic_int_get (&queue_length) == 0 && spin.now < end)
+    _cg_spin_pause (&spin);
 
   g_atomic_int_add (&pool_spinners, -1);
   return g_atomic_int_get (&queue_length) > 0;
