@@ -502,7 +502,6 @@ _cg_caller_make_job (CgCaller       *target,
   CgFuture *job = _cg_job_new (target, func, user_data, destroy);
   CgCaller *home;
 
-  job->context = _cg_context_capture ();
   _cg_job_announce (job);
 
   if (destroy != NULL && (home = dup_bound_here ()) != NULL)
@@ -512,17 +511,20 @@ _cg_caller_make_job (CgCaller       *target,
       if (home == target)
         {
           g_object_unref (home);
-          return job;
         }
-      wrapped = g_new (HomeJob, 1);
-      wrapped->func = func;
-      wrapped->data = user_data;
-      wrapped->destroy = destroy;
-      wrapped->home = home;
-      job->func = home_job_run;
-      job->func_data = wrapped;
-      job->func_destroy = home_job_free;
+      else
+        {
+          wrapped = g_new (HomeJob, 1);
+          wrapped->func = func;
+          wrapped->data = user_data;
+          wrapped->destroy = destroy;
+          wrapped->home = home;
+          job->func = home_job_run;
+          job->func_data = wrapped;
+          job->func_destroy = home_job_free;
+        }
     }
+  _cg_job_set_context (job, _cg_context_capture ());
 
   return job;
 }
@@ -1428,17 +1430,19 @@ delayed_node_func (CgInboxNode *node,
                    gboolean   run)
 {
   CgFuture *future = _cg_job_from_node (node);
+  gint64 deadline = _cg_future_get_deadline (future);
 
   node->func = _cg_job_node_func;
-  /* Cancelled on its way here: it never waits for its deadline. */
-  if (!run || cg_future_is_cancelled (future))
+  /* Cancelled or completed on its way here: it never waits for its
+   * deadline. */
+  if (!run || deadline == 0 || cg_future_is_cancelled (future))
     {
       node->func (node, caller, run);
       return;
     }
 
   _cg_mutex_lock (&caller->lock);
-  cg_timer_heap_push (&caller->timers, future->deadline, node);
+  cg_timer_heap_push (&caller->timers, deadline, node);
   _cg_mutex_unlock (&caller->lock);
 }
 
@@ -1528,7 +1532,7 @@ _cg_caller_submit (CgCaller         *self,
   future = _cg_caller_make_job (self, func, user_data, destroy);
   if (deadline != 0)
     {
-      future->deadline = deadline;
+      _cg_future_set_deadline (future, deadline);
       future->node.func = delayed_node_func;
     }
   if (prepare != NULL)

@@ -206,14 +206,16 @@ occupancy_locked (ExecQueue *queue)
 static GSList *admit_waiters_locked (ExecQueue *queue);
 static void waiter_admitted (gpointer data);
 
-/* An item's job: the call, and the queue it belongs to once it is in one,
- * so that its start frees its room in the buffer. */
+/* An item's job: the call, the copy of its submitter's context it runs
+ * in, and the queue it belongs to once it is in one, so that its start
+ * frees its room in the buffer. */
 typedef struct
 {
   ExecQueue      *queue;   /* strong, or NULL */
   CgJobFunc       func;
   gpointer        data;
   GDestroyNotify  destroy;
+  CgContextMap   *context;
 } QueuedCall;
 
 static void
@@ -225,6 +227,7 @@ queued_call_free (gpointer data)
     call->destroy (call->data);
   if (call->queue != NULL)
     exec_queue_unref (call->queue);
+  _cg_context_map_unref (call->context);
   g_free (call);
 }
 
@@ -253,6 +256,7 @@ queued_call_run (CgFuture *future,
                  gpointer  data)
 {
   QueuedCall *call = data;
+  CgContextMap *saved;
 
   if (call->queue != NULL)
     {
@@ -279,7 +283,9 @@ queued_call_run (CgFuture *future,
         }
     }
 
+  saved = _cg_context_enter (&call->context);
   call->func (future, call->data);
+  _cg_context_leave (&call->context, saved);
 }
 
 /* Links @item to @queue. Caller lock held. */
@@ -510,9 +516,9 @@ new_item (CgCaller       *self,
   call->func = func;
   call->data = user_data;
   call->destroy = destroy;
+  call->context = _cg_context_capture ();
   item = _cg_job_new (self, queued_call_run, call, queued_call_free);
 
-  item->context = _cg_context_capture ();
   return item;
 }
 

@@ -25,6 +25,8 @@ enum
   CG_FUTURE_DEFERRED  = 1 << 7, /* outcome set by its running job: done
                                  * when the job returns */
   CG_FUTURE_RETRIEVED = 1 << 8, /* its failure was read, or is listened for */
+  CG_FUTURE_DELAYED   = 1 << 9, /* a delayed job (cg_caller_call_later()) */
+  CG_FUTURE_NO_RECYCLE = 1 << 10, /* finalized, not kept, when disposed */
 };
 /* Bits 16 to 23 belong to the job layer (observer marks, cg-job.c). */
 #define CG_FUTURE_JOB_BITS_SHIFT 16
@@ -55,14 +57,20 @@ typedef union
   GValue   *value;
   GError   *error;
   CgFuture *chained;
+  gint64    deadline;   /* a delayed job's, while it is pending (see below) */
 } CgOutcomeData;
 
 typedef struct _CgCallback CgCallback;
 typedef struct _CgFutureExtra CgFutureExtra;
 
 /* One allocation carries the future, its job and its place in a caller's
- * inbox: call_soon() allocates nothing else. Keep it at 128 bytes (the
- * W5 target of docs/performance.md). */
+ * inbox: call_soon() allocates nothing else. Keep it at 112 bytes: GLib
+ * allocates instances in 16-byte steps, and the W5 target of
+ * docs/performance.md is 128 bytes a pending future, the allocator's own
+ * overhead included. What only some jobs need lives elsewhere: the copy of
+ * a context (cg-job.c wraps the job's data), a delayed job's deadline (in
+ * the outcome, until its caller's timer heap has it), a pool job's
+ * queueing time (in its node, while it is queued). */
 struct _CgFuture
 {
   GObject         parent_instance;
@@ -71,7 +79,6 @@ struct _CgFuture
   CgJobFunc       func;
   gpointer        func_data;
   GDestroyNotify  func_destroy;
-  gint64          deadline;
 
   gpointer        owner;         /* CgCaller or GThread, strong */
   gint            state;         /* atomic, CG_FUTURE_* bits and lock bit */
@@ -82,7 +89,6 @@ struct _CgFuture
 
   CgCallback     *callbacks;     /* newest first, under the lock */
   CgFutureExtra  *extra;         /* rarely needed state, under the lock */
-  struct _CgContextMap *context; /* the job's copy of the submitter's context */
 };
 
 /* The layers above attach here ---------------------------------------------
@@ -183,6 +189,12 @@ CgFuture   *_cg_future_current_job      (void);
  * (CG_FUTURE_DEFERRED), waking waiters and running callbacks. */
 void        _cg_future_publish          (CgFuture        *self);
 char       *_cg_future_dup_cancel_message (CgFuture      *self);
+/* A delayed job's deadline waits in the outcome, which is unused until the
+ * future is done: set before the job is posted, read on its caller's
+ * thread under the future's lock, 0 once the future is done. */
+void        _cg_future_set_deadline     (CgFuture        *self,
+                                         gint64           deadline);
+gint64      _cg_future_get_deadline     (CgFuture        *self);
 
 static inline void
 _cg_future_lock (CgFuture *self)

@@ -115,6 +115,9 @@ typedef struct
 
 static void cg_future_async_result_iface_init (GAsyncResultIface *iface);
 
+/* See struct _CgFuture: what a pending future costs (W5). */
+G_STATIC_ASSERT (GLIB_SIZEOF_VOID_P != 8 || sizeof (CgFuture) <= 112);
+
 G_DEFINE_FINAL_TYPE_WITH_CODE (CgFuture, cg_future, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (G_TYPE_ASYNC_RESULT,
                                                       cg_future_async_result_iface_init))
@@ -330,7 +333,6 @@ future_clear (CgFuture *self)
 
   if (self->func_destroy != NULL)
     self->func_destroy (self->func_data);
-  _cg_context_map_unref (self->context);
 
   if (self->extra != NULL)
     {
@@ -377,7 +379,7 @@ future_drop (gpointer item)
 {
   CgFuture *self = item;
 
-  self->deadline = -1;
+  g_atomic_int_or (&self->state, CG_FUTURE_NO_RECYCLE);
   g_object_unref (self);
 }
 
@@ -595,7 +597,8 @@ cg_future_dispose (GObject *object)
   report_unretrieved (self);
   ((GObjectClass *) cg_future_parent_class)->dispose (object);
 
-  if (self->deadline == -1 || !_cg_recycler_reserve (&future_recycler))
+  if ((g_atomic_int_get (&self->state) & CG_FUTURE_NO_RECYCLE) ||
+      !_cg_recycler_reserve (&future_recycler))
     return;
 
   if (!self->notify_frozen)
@@ -1699,6 +1702,28 @@ cg_future_return_future (CgFuture  *self,
 }
 
 /* Reading --------------------------------------------------------------- */
+
+void
+_cg_future_set_deadline (CgFuture *self,
+                         gint64    deadline)
+{
+  self->outcome.deadline = deadline;
+  g_atomic_int_or (&self->state, CG_FUTURE_DELAYED);
+}
+
+gint64
+_cg_future_get_deadline (CgFuture *self)
+{
+  gint64 deadline = 0;
+
+  _cg_future_lock (self);
+  if (!(g_atomic_int_get (&self->state) & (CG_FUTURE_DONE | CG_FUTURE_DEFERRED)) &&
+      self->kind == CG_OUTCOME_NONE)
+    deadline = self->outcome.deadline;
+  _cg_future_unlock (self);
+
+  return deadline;
+}
 
 char *
 _cg_future_dup_cancel_message (CgFuture *self)

@@ -29,7 +29,12 @@ struct _CgInboxNode
     CgInboxNode   *next;        /* in an inbox or another list of nodes */
     gsize        timer_slot;  /* in a timer heap: its index there */
   };
-  CgInboxNodeFunc  func;
+  union
+  {
+    CgInboxNodeFunc  func;
+    gint64         queued_at;   /* while it waits in a queue that runs its
+                                 * nodes itself (the worker pool's) */
+  };
 };
 
 /* A multi-producer, single-consumer inbox.

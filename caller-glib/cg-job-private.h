@@ -7,6 +7,7 @@
 
 #pragma once
 
+#include "cg-context-private.h"
 #include "cg-future-private.h"
 
 G_BEGIN_DECLS
@@ -33,6 +34,10 @@ gboolean    _cg_job_is_finished     (CgFuture        *job);
 /* On the thread running @job: its function took its data, so no destroy
  * notify runs when it returns. */
 void        _cg_job_keep_data       (CgFuture        *job);
+/* Before @job is posted: it runs in @context (a copy of the submitter's
+ * context, taken; NULL: an empty one). */
+void        _cg_job_set_context     (CgFuture        *job,
+                                     CgContextMap    *context);
 void        _cg_job_link_cancellable (CgFuture       *job,
                                      GCancellable    *cancellable);
 

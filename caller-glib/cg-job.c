@@ -85,7 +85,7 @@ job_cancelled (CgFuture *job)
         func (job);
       return;
     }
-  if (job->deadline <= 0)
+  if (!(g_atomic_int_get (&job->state) & CG_FUTURE_DELAYED))
     return;
 
   reach = g_new (CancelReach, 1);
@@ -210,6 +210,48 @@ tell_observers (CgFuture *job,
     }
 }
 
+/* Contexts -------------------------------------------------------------- *
+ *
+ * Most jobs are submitted outside any context (cg-context.c) and run in an
+ * empty one; the few that carry a copy of their submitter's context keep
+ * it with their data, in a record that takes the data's place, so that
+ * the future has no field for it. */
+
+typedef struct
+{
+  gpointer        data;
+  GDestroyNotify  destroy;
+  CgContextMap   *context;
+} ContextJob;
+
+static void
+context_job_free (gpointer user_data)
+{
+  ContextJob *wrapped = user_data;
+
+  if (wrapped->destroy != NULL)
+    wrapped->destroy (wrapped->data);
+  _cg_context_map_unref (wrapped->context);
+  g_free (wrapped);
+}
+
+void
+_cg_job_set_context (CgFuture     *self,
+                     CgContextMap *context)
+{
+  ContextJob *wrapped;
+
+  if (context == NULL)
+    return;
+
+  wrapped = g_new (ContextJob, 1);
+  wrapped->data = self->func_data;
+  wrapped->destroy = self->func_destroy;
+  wrapped->context = context;
+  self->func_data = wrapped;
+  self->func_destroy = context_job_free;
+}
+
 /* Running --------------------------------------------------------------- */
 
 static void
@@ -231,7 +273,10 @@ _cg_job_keep_data (CgFuture *self)
 {
   g_return_if_fail (self == current_job);
 
-  self->func_destroy = NULL;
+  if (self->func_destroy == context_job_free)
+    ((ContextJob *) self->func_data)->destroy = NULL;
+  else
+    self->func_destroy = NULL;
 }
 
 /* Whether the job's future is done and its function not executing. */
@@ -271,19 +316,29 @@ run_job (CgFuture *self,
          CgCaller *caller)
 {
   CgFuture *previous = current_job;
-  CgContextMap *saved_context;
+  CgContextMap *none = NULL, **context = &none, *saved_context;
+  gpointer data = self->func_data;
   gint state = g_atomic_int_get (&self->state);
   guint old;
+
+  if (G_UNLIKELY (self->func_destroy == context_job_free))
+    {
+      ContextJob *wrapped = data;
+
+      context = &wrapped->context;
+      data = wrapped->data;
+    }
 
   current_job = self;
   runner ()->enter (caller, self);
   if (G_UNLIKELY (state & CG_FUTURE_JOB_BITS_MASK))
     tell_observers (self, state, TRUE);
-  saved_context = _cg_context_enter (&self->context);
+  saved_context = _cg_context_enter (context);
 
-  self->func (self, self->func_data);
+  self->func (self, data);
 
-  _cg_context_leave (&self->context, saved_context);
+  _cg_context_leave (context, saved_context);
+  _cg_context_map_unref (none); /* what the job set in an empty context */
   runner ()->leave (caller, self);
   current_job = previous;
 

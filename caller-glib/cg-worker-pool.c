@@ -99,8 +99,8 @@
  * One queue of pending jobs, linked through the jobs' own inbox nodes
  * (so queueing allocates nothing), under pool_lock. Each job in it holds
  * the reference its worker will run it with, and its queueing time in
- * its deadline field (a pool job has no deadline; it is set back to 0
- * before the job runs).
+ * its node, in place of the node's function (the pool runs its jobs
+ * itself; the function is set back before the job runs).
  *
  * A worker is a caller of cg_caller_start_new() whose loop asks
  * pool_worker_work() for work (_cg_caller_set_work_func()). It takes a
@@ -334,9 +334,7 @@ queue_pop_locked (guint  max,
     return NULL;
   for (;;)
     {
-      CgFuture *job = _cg_job_from_node (last);
-
-      pool_longest_wait = MAX (pool_longest_wait, now - job->deadline);
+      pool_longest_wait = MAX (pool_longest_wait, now - last->queued_at);
       n++;
       if (n == max || last->next == NULL)
         break;
@@ -573,7 +571,7 @@ pool_run_job (CgCaller    *caller,
   CgFuture *job = _cg_job_from_node (node);
 
   node->next = NULL;
-  job->deadline = 0; /* it held the queueing time */
+  node->func = _cg_job_node_func; /* it held the queueing time */
   _cg_future_set_owner_caller (job, caller);
   _cg_job_node_func (node, caller, !_cg_caller_is_closed (caller));
 }
@@ -1165,7 +1163,7 @@ pool_submit (CgFuture *job)
   CgCaller *wake = NULL;
   GError *local = NULL;
 
-  job->deadline = g_get_monotonic_time (); /* the queueing time */
+  job->node.queued_at = g_get_monotonic_time ();
 
   _cg_mutex_lock (&pool_lock);
   pool_hook_locked ();
@@ -1578,7 +1576,7 @@ cg_caller_get_pool_stats (CgPoolStats *stats)
     }
   if (queue_head != NULL)
     stats->current_wait_usec = MAX (0, g_get_monotonic_time () -
-                                       _cg_job_from_node (queue_head)->deadline);
+                                       queue_head->queued_at);
   stats->longest_wait_usec = MAX (pool_longest_wait, stats->current_wait_usec);
   _cg_mutex_unlock (&pool_lock);
   stats->max_threads = max_threads ();

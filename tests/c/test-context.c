@@ -689,6 +689,99 @@ gate_job (CgFuture *future,
   cg_future_return_int (future, 5, NULL);
 }
 
+/* Jobs submitted from an empty context run in an empty one, and what they
+ * set leaves with them; token jobs, on a caller and in the pool, run in
+ * their submitter's context, and the token runner keeping the job's data
+ * keeps nothing else alive (the context copy is freed either way). */
+typedef struct
+{
+  CgContextVar *var;
+  CgCaller     *worker;
+  Probe        *setter, *after;
+  CgFuture     *futures[2];
+} EmptySubmitter;
+
+static gpointer
+submit_from_empty_context (gpointer data)
+{
+  EmptySubmitter *submitter = data;
+  GError *error = NULL;
+
+  submitter->futures[0] = cg_caller_call_soon (submitter->worker, probe_job,
+                                               submitter->setter, NULL, &error);
+  g_assert_no_error (error);
+  submitter->futures[1] = cg_caller_call_soon (submitter->worker, probe_job,
+                                               submitter->after, NULL, &error);
+  g_assert_no_error (error);
+  return NULL;
+}
+
+typedef struct
+{
+  CgContextVar *var;
+  char         *seen[3];
+} TokenSeen;
+
+static void
+token_seen_runner (CgFuture *future,
+                   gsize     token,
+                   gpointer  user_data)
+{
+  TokenSeen *seen = user_data;
+
+  if (future != NULL && token < G_N_ELEMENTS (seen->seen))
+    seen->seen[token] = var_dup_string (seen->var);
+}
+
+static void
+test_jobs_empty_and_token_contexts (void)
+{
+  CgContextVar *var = cg_context_var_new ("wrapped-var", NULL);
+  CgCaller *worker;
+  Probe setter, after;
+  EmptySubmitter submitter = { var, NULL, &setter, &after, { NULL, NULL } };
+  TokenSeen seen = { var, { NULL, NULL, NULL } };
+  CgFuture *on_caller, *pooled;
+  GError *error = NULL;
+
+  g_test_queue_destroy (cg_test_stop_unprotected, NULL);
+  worker = start_new_ok ("ctx-wrapped");
+  submitter.worker = worker;
+  probe_init (&setter, var);
+  probe_init (&after, var);
+  setter.set_to = "set-in-job";
+
+  g_thread_join (g_thread_new ("empty-submitter", submit_from_empty_context, &submitter));
+  wait_done (submitter.futures[0]);
+  wait_done (submitter.futures[1]);
+  g_assert_null (setter.seen);
+  g_assert_cmpstr (setter.seen_after, ==, "set-in-job");
+  g_assert_null (after.seen);
+
+  cg_set_token_runner (token_seen_runner, &seen, NULL);
+  var_put_string (var, "T");
+  on_caller = cg_caller_call_soon_token (worker, 1, &error);
+  g_assert_no_error (error);
+  pooled = cg_caller_to_thread_token (2, &error);
+  g_assert_no_error (error);
+  wait_done (on_caller);
+  wait_done (pooled);
+  g_assert_cmpstr (seen.seen[1], ==, "T");
+  g_assert_cmpstr (seen.seen[2], ==, "T");
+  cg_set_token_runner (NULL, NULL, NULL);
+
+  g_object_unref (on_caller);
+  g_object_unref (pooled);
+  g_object_unref (submitter.futures[0]);
+  g_object_unref (submitter.futures[1]);
+  for (guint i = 0; i < G_N_ELEMENTS (seen.seen); i++)
+    g_free (seen.seen[i]);
+  probe_clear (&setter);
+  probe_clear (&after);
+  stop_caller (worker);
+  g_object_unref (var);
+}
+
 static void
 test_done_callbacks_context (void)
 {
@@ -1037,6 +1130,7 @@ main (int    argc,
   cg_test_add ("/context/var/basics", test_var_basics);
   cg_test_add ("/context/run", test_context_run);
   cg_test_add ("/context/jobs/submission-time", test_jobs_see_submission_time);
+  cg_test_add ("/context/jobs/empty-and-token", test_jobs_empty_and_token_contexts);
   cg_test_add ("/context/callbacks/done", test_done_callbacks_context);
   cg_test_add ("/context/callbacks/wait-async", test_wait_async_context);
   cg_test_add ("/context/call-direct", test_call_direct_copies_nothing);
