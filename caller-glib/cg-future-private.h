@@ -27,6 +27,7 @@ enum
   CG_FUTURE_RETRIEVED = 1 << 8, /* its failure was read, or is listened for */
   CG_FUTURE_DELAYED   = 1 << 9, /* a delayed job (cg_caller_call_later()) */
   CG_FUTURE_NO_RECYCLE = 1 << 10, /* finalized, not kept, when disposed */
+  CG_FUTURE_ANSWER    = 1 << 11, /* answers an _async call (never a job) */
 };
 /* Bits 16 to 23 belong to the job layer (observer marks, cg-job.c). */
 #define CG_FUTURE_JOB_BITS_SHIFT 16
@@ -76,9 +77,20 @@ struct _CgFuture
   GObject         parent_instance;
 
   CgInboxNode       node;
-  CgJobFunc       func;
-  gpointer        func_data;
-  GDestroyNotify  func_destroy;
+  union
+  {
+    struct                         /* a job's (CG_FUTURE_HAS_JOB) */
+    {
+      CgJobFunc       func;
+      gpointer        func_data;
+      GDestroyNotify  func_destroy;
+    };
+    struct                         /* CG_FUTURE_ANSWER, under the lock */
+    {
+      gpointer        source_tag;    /* g_async_result_is_tagged() */
+      GObject        *source_object; /* strong, or NULL */
+    };
+  };
 
   gpointer        owner;         /* CgCaller or GThread, strong */
   gint            state;         /* atomic, CG_FUTURE_* bits and lock bit */

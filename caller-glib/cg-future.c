@@ -95,8 +95,6 @@ struct _CgFutureExtra
   GString      *messages;
   GCancellable *cancellable;
   CgFuture     *awaiting;
-  gpointer      source_tag;
-  GObject      *source_object; /* of the _async call it answers */
   GObject      *attachment;   /* what a feature keeps with it (the CgJob of a job list) */
 };
 
@@ -331,7 +329,9 @@ future_clear (CgFuture *self)
   outcome_clear (self->kind, &self->outcome);
   callbacks_free (self->callbacks);
 
-  if (self->func_destroy != NULL)
+  if (self->state & CG_FUTURE_ANSWER)
+    g_clear_object (&self->source_object);
+  else if (self->func_destroy != NULL)
     self->func_destroy (self->func_data);
 
   if (self->extra != NULL)
@@ -340,7 +340,6 @@ future_clear (CgFuture *self)
         g_string_free (self->extra->messages, TRUE);
       g_clear_object (&self->extra->cancellable);
       release_followed (g_steal_pointer (&self->extra->awaiting));
-      g_clear_object (&self->extra->source_object);
       g_clear_object (&self->extra->attachment);
       g_free (self->extra);
     }
@@ -706,8 +705,8 @@ cg_future_async_result_get_source_object (GAsyncResult *result)
   GObject *source = NULL;
 
   _cg_future_lock (self);
-  if (self->extra != NULL && self->extra->source_object != NULL)
-    source = g_object_ref (self->extra->source_object);
+  if ((g_atomic_int_get (&self->state) & CG_FUTURE_ANSWER) && self->source_object != NULL)
+    source = g_object_ref (self->source_object);
   _cg_future_unlock (self);
 
   return source != NULL ? source : (GObject *) _cg_future_dup_owner_caller (self);
@@ -721,7 +720,8 @@ cg_future_async_result_is_tagged (GAsyncResult *result,
   gboolean tagged;
 
   _cg_future_lock (self);
-  tagged = self->extra != NULL && self->extra->source_tag == source_tag;
+  tagged = (g_atomic_int_get (&self->state) & CG_FUTURE_ANSWER) &&
+           self->source_tag == source_tag;
   _cg_future_unlock (self);
 
   return tagged;
@@ -831,6 +831,22 @@ _cg_future_dup_attachment (CgFuture *self)
   return attachment;
 }
 
+/* A future that answers an _async call of the library keeps what it
+ * answers where a job keeps its function: it never has one. */
+static void
+mark_answer_locked (CgFuture *self)
+{
+  gint state = g_atomic_int_get (&self->state);
+
+  g_assert (!(state & CG_FUTURE_HAS_JOB));
+  if (!(state & CG_FUTURE_ANSWER))
+    {
+      self->source_tag = NULL;
+      self->source_object = NULL;
+      g_atomic_int_or (&self->state, CG_FUTURE_ANSWER);
+    }
+}
+
 /* Marks a future that answers an _async call of the library, for
  * g_async_result_is_tagged(). */
 void
@@ -838,7 +854,8 @@ _cg_future_set_source_tag (CgFuture *self,
                            gpointer  source_tag)
 {
   _cg_future_lock (self);
-  future_extra (self)->source_tag = source_tag;
+  mark_answer_locked (self);
+  self->source_tag = source_tag;
   _cg_future_unlock (self);
 }
 
@@ -849,7 +866,8 @@ _cg_future_set_source_object (CgFuture *self,
                               gpointer  source_object)
 {
   _cg_future_lock (self);
-  g_set_object (&future_extra (self)->source_object, source_object);
+  mark_answer_locked (self);
+  g_set_object (&self->source_object, source_object);
   _cg_future_unlock (self);
 }
 
@@ -863,8 +881,9 @@ _cg_future_answers (CgFuture *self,
   gboolean answers;
 
   _cg_future_lock (self);
-  answers = self->extra != NULL && self->extra->source_tag == source_tag &&
-            self->extra->source_object == source_object;
+  answers = (g_atomic_int_get (&self->state) & CG_FUTURE_ANSWER) &&
+            self->source_tag == source_tag &&
+            self->source_object == (GObject *) source_object;
   _cg_future_unlock (self);
 
   return answers;
