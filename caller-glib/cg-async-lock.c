@@ -293,7 +293,7 @@ static void
 set_token (CgAsyncLockPrivate *priv,
            gpointer            token)
 {
-  cg_context_token_unref (cg_context_var_set_pointer (priv->holder_var, token));
+  _cg_context_var_put_pointer (priv->holder_var, token);
 }
 
 /* Waiters ------------------------------------------------------------------ */

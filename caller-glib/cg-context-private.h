@@ -20,6 +20,10 @@ G_BEGIN_DECLS
 typedef struct _CgContextMap CgContextMap;
 
 CgContextMap *_cg_context_capture      (void);
+/* cg_context_var_set_pointer() for the library's own variables, with no
+ * token to make and drop. */
+void          _cg_context_var_put_pointer (CgContextVar *var,
+                                           gpointer      value);
 void          _cg_context_map_unref    (CgContextMap  *map);
 
 /* Makes *@slot the current map until _cg_context_leave(); whatever the

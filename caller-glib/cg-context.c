@@ -592,6 +592,20 @@ cg_context_var_set_pointer (CgContextVar *self,
   return cg_context_var_set (self, &holder);
 }
 
+void
+_cg_context_var_put_pointer (CgContextVar *var,
+                             gpointer      value)
+{
+  GValue holder = G_VALUE_INIT;
+  CgContextMap *next;
+
+  g_value_init (&holder, G_TYPE_POINTER);
+  g_value_set_pointer (&holder, value);
+  next = map_with (current_map, var, &holder);
+  _cg_context_map_unref (current_map);
+  set_current_map (next);
+}
+
 /**
  * cg_context_token_ref:
  * @self: a #CgContextToken
