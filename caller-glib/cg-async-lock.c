@@ -122,6 +122,7 @@ struct _CgAsyncLockPrivate
   Waiter             *head;        /* the waiters, first come first */
   Waiter             *tail;
   CgContextVar       *holder_var;  /* names each context that asks for this lock */
+  CgFuture           *granted;     /* atomic, made once: the result of every grant */
 
   /* In the list of every lock, for the stop hook. */
   CgAsyncLockPrivate *prev_lock;
@@ -177,6 +178,7 @@ cg_async_lock_finalize (GObject *object)
   /* Every waiter's reply holds a reference to the lock (its source
    * object); none can be left. */
   g_assert (priv->head == NULL);
+  g_clear_object (&priv->granted);
 
   _cg_mutex_lock (&all_locks_mutex);
   if (priv->prev_lock != NULL)
@@ -298,6 +300,27 @@ set_token (CgAsyncLockPrivate *priv,
 
 /* Waiters ------------------------------------------------------------------ */
 
+/* What a successful acquisition answers: one done result per lock, made
+ * by the first acquisition, rather than a future made and dropped per
+ * grant. */
+static CgFuture *
+granted_result (CgAsyncLock        *lock,
+                CgAsyncLockPrivate *priv)
+{
+  CgFuture *granted = g_atomic_pointer_get (&priv->granted);
+
+  if (G_LIKELY (granted != NULL))
+    return granted;
+
+  granted = _cg_reply_new_success (lock, cg_async_lock_acquire_async);
+  if (!g_atomic_pointer_compare_and_exchange (&priv->granted, NULL, granted))
+    {
+      g_object_unref (granted);
+      granted = g_atomic_pointer_get (&priv->granted);
+    }
+  return granted;
+}
+
 /* A thread keeps the record of its last answered waiter for its next
  * acquisition; the thread's end frees it. */
 static GPrivate spare_waiter = G_PRIVATE_INIT (g_free);
@@ -332,7 +355,9 @@ waiter_new (CgAsyncLock         *lock,
 
   /* The reply captures the current context: the token must be in it. */
   _cg_reply_record_init (&waiter->reply, lock, cancellable, callback, user_data,
-                         cg_async_lock_acquire_async, waiter_answered);
+                         cg_async_lock_acquire_async,
+                         granted_result (lock, cg_async_lock_get_instance_private (lock)),
+                         waiter_answered);
   waiter->next = NULL;
   waiter->token = token;
   waiter->serial = 0;

@@ -91,7 +91,10 @@ void      _cg_reply_record_init        (CgReplyRecord       *record,
                                         GAsyncReadyCallback  callback,
                                         gpointer             user_data,
                                         gpointer             source_tag,
+                                        CgFuture            *success,
                                         CgReplyRecordFunc    answered);
+CgFuture *_cg_reply_new_success        (gpointer             source_object,
+                                        gpointer             source_tag);
 void      _cg_reply_record_return_true (CgReplyRecord       *record);
 void      _cg_reply_record_return_error (CgReplyRecord      *record,
                                          GError             *error);

@@ -439,6 +439,25 @@ _cg_reply_propagate_object (GAsyncResult  *result,
 
 /* Records ----------------------------------------------------------------- */
 
+/* A done result of %TRUE for the _async call @source_tag of
+ * @source_object, which may keep it and answer every successful call with
+ * it: the result holds its source weakly, so the two make no cycle, and
+ * nothing in it changes once made, so whoever keeps it past the callback
+ * reads the same answer. */
+CgFuture *
+_cg_reply_new_success (gpointer source_object,
+                       gpointer source_tag)
+{
+  CgFuture *result = cg_future_new ();
+
+  _cg_future_set_source_tag (result, source_tag);
+  _cg_future_set_source_object_weak (result, source_object);
+  cg_future_return_boolean (result, TRUE, NULL);
+  return result;
+}
+
+/* @success: (nullable): the result to answer %TRUE with, from
+ * _cg_reply_new_success(); else one is made for this call. */
 void
 _cg_reply_record_init (CgReplyRecord       *record,
                        gpointer             source_object,
@@ -446,6 +465,7 @@ _cg_reply_record_init (CgReplyRecord       *record,
                        GAsyncReadyCallback  callback,
                        gpointer             user_data,
                        gpointer             source_tag,
+                       CgFuture            *success,
                        CgReplyRecordFunc    answered)
 {
   g_autoptr(CgCaller) here = callback != NULL ? _cg_caller_dup_serving_here () : NULL;
@@ -457,10 +477,17 @@ _cg_reply_record_init (CgReplyRecord       *record,
       /* Made here, where it will be used and dropped, and completed with
        * the likely answer now: a grant then costs the answering thread
        * one push into this thread's inbox. */
-      record->result = cg_future_new ();
-      _cg_future_set_source_tag (record->result, source_tag);
-      _cg_future_set_source_object (record->result, source_object);
-      cg_future_return_boolean (record->result, TRUE, NULL);
+      if (success != NULL)
+        {
+          record->result = g_object_ref (success);
+        }
+      else
+        {
+          record->result = cg_future_new ();
+          _cg_future_set_source_tag (record->result, source_tag);
+          _cg_future_set_source_object (record->result, source_object);
+          cg_future_return_boolean (record->result, TRUE, NULL);
+        }
       record->context = _cg_context_capture ();
       record->callback = callback;
       record->user_data = user_data;

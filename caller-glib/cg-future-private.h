@@ -28,6 +28,7 @@ enum
   CG_FUTURE_DELAYED   = 1 << 9, /* a delayed job (cg_caller_call_later()) */
   CG_FUTURE_NO_RECYCLE = 1 << 10, /* finalized, not kept, when disposed */
   CG_FUTURE_ANSWER    = 1 << 11, /* answers an _async call (never a job) */
+  CG_FUTURE_SOURCE_WEAK = 1 << 12, /* its source object is held weakly */
 };
 /* Bits 16 to 23 belong to the job layer (observer marks, cg-job.c). */
 #define CG_FUTURE_JOB_BITS_SHIFT 16
@@ -88,7 +89,10 @@ struct _CgFuture
     struct                         /* CG_FUTURE_ANSWER, under the lock */
     {
       gpointer        source_tag;    /* g_async_result_is_tagged() */
-      GObject        *source_object; /* strong, or NULL */
+      GObject        *source_object; /* strong, or NULL; with
+                                      * CG_FUTURE_SOURCE_WEAK only its
+                                      * address, never dereferenced */
+      GWeakRef        source_weak;   /* with CG_FUTURE_SOURCE_WEAK */
     };
   };
 
@@ -166,6 +170,9 @@ CgCaller   *_cg_future_peek_owner_caller (CgFuture       *self);
 void        _cg_future_set_source_tag   (CgFuture        *self,
                                          gpointer         source_tag);
 void        _cg_future_set_source_object (CgFuture       *self,
+                                         gpointer         source_object);
+/* For a result that @source_object keeps: no cycle between the two. */
+void        _cg_future_set_source_object_weak (CgFuture  *self,
                                          gpointer         source_object);
 gboolean    _cg_future_answers          (CgFuture        *self,
                                          gpointer         source_object,

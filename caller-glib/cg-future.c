@@ -329,7 +329,9 @@ future_clear (CgFuture *self)
   outcome_clear (self->kind, &self->outcome);
   callbacks_free (self->callbacks);
 
-  if (self->state & CG_FUTURE_ANSWER)
+  if (self->state & CG_FUTURE_SOURCE_WEAK)
+    g_weak_ref_clear (&self->source_weak);
+  else if (self->state & CG_FUTURE_ANSWER)
     g_clear_object (&self->source_object);
   else if (self->func_destroy != NULL)
     self->func_destroy (self->func_data);
@@ -704,6 +706,9 @@ cg_future_async_result_get_source_object (GAsyncResult *result)
   CgFuture *self = CG_FUTURE (result);
   GObject *source = NULL;
 
+  if (g_atomic_int_get (&self->state) & CG_FUTURE_SOURCE_WEAK)
+    return g_weak_ref_get (&self->source_weak);
+
   _cg_future_lock (self);
   if ((g_atomic_int_get (&self->state) & CG_FUTURE_ANSWER) && self->source_object != NULL)
     source = g_object_ref (self->source_object);
@@ -868,6 +873,22 @@ _cg_future_set_source_object (CgFuture *self,
   _cg_future_lock (self);
   mark_answer_locked (self);
   g_set_object (&self->source_object, source_object);
+  _cg_future_unlock (self);
+}
+
+void
+_cg_future_set_source_object_weak (CgFuture *self,
+                                   gpointer  source_object)
+{
+  _cg_future_lock (self);
+  mark_answer_locked (self);
+  g_assert (self->source_object == NULL);
+  g_weak_ref_init (&self->source_weak, source_object);
+  /* For _cg_future_answers(), which compares addresses: a result kept
+   * past its source's end could answer a new object at the same address,
+   * which only a caller of a _finish() with a stale result could see. */
+  self->source_object = source_object;
+  g_atomic_int_or (&self->state, CG_FUTURE_SOURCE_WEAK);
   _cg_future_unlock (self);
 }
 

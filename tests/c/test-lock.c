@@ -709,6 +709,99 @@ check_release_not_held (gboolean reentrant)
   free_lock (lock);
 }
 
+/* The result an acquisition's callback gets stays valid when the callback
+ * keeps it: it finishes with TRUE again, stays tagged, and outlives the
+ * lock, after which it names no source object. */
+typedef struct
+{
+  GAsyncResult *kept;
+  gboolean      ok;
+  gint          calls;   /* atomic, set last */
+} KeptAcq;
+
+static void
+kept_acq_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  CgAsyncLock *lock = CG_ASYNC_LOCK (source);
+  KeptAcq *acq = user_data;
+  GError *error = NULL;
+
+  acq->ok = cg_async_lock_acquire_finish (lock, result, &error);
+  g_assert_no_error (error);
+  acq->kept = g_object_ref (result);
+  g_assert_true (cg_async_lock_release (lock, &error));
+  g_assert_no_error (error);
+  g_atomic_int_set (&acq->calls, 1);
+}
+
+typedef struct
+{
+  CgAsyncLock         *lock;
+  GAsyncReadyCallback  callback;
+  gpointer             data;
+} FnRequest;
+
+static void
+acquire_with_fn (gpointer user_data)
+{
+  FnRequest *req = user_data;
+
+  cg_async_lock_acquire_async (req->lock, NULL, req->callback, req->data);
+}
+
+static void
+acquire_in_context_fn (CgContext           *ctx,
+                       CgAsyncLock         *lock,
+                       GAsyncReadyCallback  callback,
+                       gpointer             data)
+{
+  FnRequest req = { lock, callback, data };
+  GError *error = NULL;
+
+  g_assert_true (cg_context_run (ctx, acquire_with_fn, &req, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_mutex_kept_result (void)
+{
+  CgAsyncLock *lock = new_lock (FALSE);
+  CgContext *first = cg_context_new (), *second = cg_context_new ();
+  KeptAcq a = { NULL, FALSE, 0 }, b = { NULL, FALSE, 0 };
+  GObject *source;
+  GError *error = NULL;
+
+  acquire_in_context_fn (first, lock, kept_acq_cb, &a);
+  acquire_in_context_fn (second, lock, kept_acq_cb, &b);
+  CG_TEST_ITERATE_UNTIL (MAIN_CTX, g_atomic_int_get (&a.calls) && g_atomic_int_get (&b.calls));
+  g_assert_true (a.ok);
+  g_assert_true (b.ok);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      GAsyncResult *kept = i == 0 ? a.kept : b.kept;
+
+      g_assert_true (g_async_result_is_tagged (kept, cg_async_lock_acquire_async));
+      source = g_async_result_get_source_object (kept);
+      g_assert_true (source == G_OBJECT (lock));
+      g_object_unref (source);
+      g_assert_true (cg_async_lock_acquire_finish (lock, kept, &error));
+      g_assert_no_error (error);
+    }
+
+  g_object_unref (lock);
+  g_assert_null (g_async_result_get_source_object (a.kept));
+  g_assert_true (cg_future_propagate_boolean (CG_FUTURE (a.kept), &error));
+  g_assert_no_error (error);
+
+  g_object_unref (a.kept);
+  g_object_unref (b.kept);
+  cg_context_unref (first);
+  cg_context_unref (second);
+}
+
 static void
 test_mutex_release_not_held (void)
 {
@@ -1897,6 +1990,7 @@ main (int    argc,
   cg_test_add ("/lock/guard/reentrant-holder", test_guard_reentrant_holder);
   cg_test_add ("/lock/mutex/cancel-waiter", test_mutex_cancel_waiter);
   cg_test_add ("/lock/mutex/release-not-held", test_mutex_release_not_held);
+  cg_test_add ("/lock/mutex/kept-result", test_mutex_kept_result);
   cg_test_add ("/lock/mutex/fifo", test_mutex_fifo);
   cg_test_add ("/lock/mutex/stopped-waiter", test_mutex_stopped_waiter);
   cg_test_add ("/lock/mutex/recycled-waiter", test_mutex_recycled_waiter);
