@@ -13,9 +13,10 @@
 G_BEGIN_DECLS
 
 /* A job is a CgFuture made by _cg_job_new(): the future carries the job's
- * function, data, destroy notify, context copy and deadline, and its node
- * goes into a caller's inbox, so that submitting a job costs one
- * allocation. The job layer runs it (_cg_job_node_func()), drops it when
+ * function, data and destroy notify, and its node goes into a caller's
+ * inbox, so that submitting a job costs one allocation (a copy of the
+ * submitter's context, when there is one, takes a record of its own:
+ * _cg_job_set_context()). The job layer runs it (_cg_job_node_func()), drops it when
  * it will never run (_cg_job_discard()), and tells its observers. */
 
 CgFuture   *_cg_job_new             (CgCaller        *caller,
