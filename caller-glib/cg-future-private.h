@@ -45,15 +45,19 @@ typedef enum
   CG_OUTCOME_ERROR,
   CG_OUTCOME_CHAINED,
   CG_OUTCOME_CANCELLED,
+  CG_OUTCOME_OWNED_POINTER,     /* a pointer with a destroy notify */
 } CgOutcomeKind;
+
+typedef struct
+{
+  gpointer       data;
+  GDestroyNotify destroy;
+} CgOwnedPointer;
 
 typedef union
 {
-  struct
-  {
-    gpointer       data;
-    GDestroyNotify destroy;
-  } pointer;
+  gpointer        pointer;
+  CgOwnedPointer *owned;
   gboolean  boolean;
   gssize    integer;
   GValue   *value;
@@ -66,13 +70,16 @@ typedef struct _CgCallback CgCallback;
 typedef struct _CgFutureExtra CgFutureExtra;
 
 /* One allocation carries the future, its job and its place in a caller's
- * inbox: call_soon() allocates nothing else. Keep it at 112 bytes: GLib
- * allocates instances in 16-byte steps, and the W5 target of
- * docs/performance.md is 128 bytes a pending future, the allocator's own
- * overhead included. What only some jobs need lives elsewhere: the copy of
- * a context (cg-job.c wraps the job's data), a delayed job's deadline (in
- * the outcome, until its caller's timer heap has it), a pool job's
- * queueing time (in its node, while it is queued). */
+ * inbox: call_soon() allocates nothing else. Keep it at 96 bytes: GLib
+ * 2.74 allocates instances from GSlice, whose 96-byte slab class costs
+ * 102.5 bytes a future here, where 104 or 112 bytes cost 128 (the W5
+ * target of docs/performance.md is 128 bytes a pending future). What only
+ * some futures need lives elsewhere: the copy of a context (cg-job.c wraps
+ * the job's data), a delayed job's deadline (in the outcome, until its
+ * caller's timer heap has it), a pool job's queueing time (in its node,
+ * while it is queued), a pointer result's destroy notify (with the
+ * pointer, in a record of their own), and the rarely needed state, which
+ * takes the place of the list of done callbacks and holds it. */
 struct _CgFuture
 {
   GObject         parent_instance;
@@ -103,8 +110,14 @@ struct _CgFuture
   gint16          priority;      /* the job's, for the pool's queue (GLib's scale) */
   CgOutcomeData   outcome;
 
-  CgCallback     *callbacks;     /* newest first, under the lock */
-  CgFutureExtra  *extra;         /* rarely needed state, under the lock */
+  /* Under the lock: the done callbacks, newest first; or, once the future
+   * needs rarely needed state, that state (a CgFutureExtra, marked by the
+   * low bit), which then holds the callbacks (cg-future.c). */
+  union
+  {
+    CgCallback   *callbacks;
+    guintptr      links;
+  };
 };
 
 /* The layers above attach here ---------------------------------------------
@@ -214,6 +227,15 @@ char       *_cg_future_dup_cancel_message (CgFuture      *self);
 void        _cg_future_set_deadline     (CgFuture        *self,
                                          gint64           deadline);
 gint64      _cg_future_get_deadline     (CgFuture        *self);
+
+/* The result of a future whose outcome is CG_OUTCOME_POINTER or
+ * CG_OUTCOME_OWNED_POINTER. */
+static inline gpointer
+_cg_future_peek_pointer (CgFuture *holder)
+{
+  return holder->kind == CG_OUTCOME_OWNED_POINTER ? holder->outcome.owned->data
+                                                  : holder->outcome.pointer;
+}
 
 static inline void
 _cg_future_lock (CgFuture *self)

@@ -92,6 +92,7 @@ struct _CgCallback
 
 struct _CgFutureExtra
 {
+  CgCallback   *callbacks;    /* the future's, once it has this record */
   GString      *messages;
   GCancellable *cancellable;
   CgFuture     *awaiting;
@@ -114,7 +115,7 @@ typedef struct
 static void cg_future_async_result_iface_init (GAsyncResultIface *iface);
 
 /* See struct _CgFuture: what a pending future costs (W5). */
-G_STATIC_ASSERT (GLIB_SIZEOF_VOID_P != 8 || sizeof (CgFuture) <= 112);
+G_STATIC_ASSERT (GLIB_SIZEOF_VOID_P != 8 || sizeof (CgFuture) <= 96);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (CgFuture, cg_future, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (G_TYPE_ASYNC_RESULT,
@@ -229,12 +230,37 @@ owner_peek (CgFuture *self)
   return g_atomic_pointer_get (&self->owner);
 }
 
+/* The future's rarely needed state, or NULL. Under the lock. */
+static inline CgFutureExtra *
+peek_extra (CgFuture *self)
+{
+  return (self->links & 1) ? (CgFutureExtra *) (self->links - 1) : NULL;
+}
+
+/* Where the future's list of done callbacks starts. Under the lock. */
+static inline CgCallback **
+callbacks_slot (CgFuture *self)
+{
+  CgFutureExtra *extra = peek_extra (self);
+
+  return extra != NULL ? &extra->callbacks : &self->callbacks;
+}
+
+/* The future's rarely needed state, made if need be: the callbacks move
+ * into it. Under the lock. */
 static inline CgFutureExtra *
 future_extra (CgFuture *self)
 {
-  if (self->extra == NULL)
-    self->extra = g_new0 (CgFutureExtra, 1);
-  return self->extra;
+  CgFutureExtra *extra = peek_extra (self);
+
+  if (extra == NULL)
+    {
+      G_STATIC_ASSERT (G_ALIGNOF (CgFutureExtra) > 1);
+      extra = g_new0 (CgFutureExtra, 1);
+      extra->callbacks = self->callbacks;
+      self->links = (guintptr) extra | 1;
+    }
+  return extra;
 }
 
 /* Dropping a future can drop the last reference to the future it
@@ -281,9 +307,10 @@ outcome_clear (CgOutcomeKind  kind,
 {
   switch (kind)
     {
-    case CG_OUTCOME_POINTER:
-      if (data->pointer.destroy != NULL)
-        data->pointer.destroy (data->pointer.data);
+    case CG_OUTCOME_OWNED_POINTER:
+      if (data->owned->destroy != NULL)
+        data->owned->destroy (data->owned->data);
+      g_free (data->owned);
       break;
     case CG_OUTCOME_VALUE:
       if (data->value != NULL)
@@ -326,8 +353,10 @@ callbacks_free (CgCallback *list)
 static void
 future_clear (CgFuture *self)
 {
+  CgFutureExtra *extra = peek_extra (self);
+
   outcome_clear (self->kind, &self->outcome);
-  callbacks_free (self->callbacks);
+  callbacks_free (*callbacks_slot (self));
 
   if (self->state & CG_FUTURE_SOURCE_WEAK)
     g_weak_ref_clear (&self->source_weak);
@@ -336,14 +365,14 @@ future_clear (CgFuture *self)
   else if (self->func_destroy != NULL)
     self->func_destroy (self->func_data);
 
-  if (self->extra != NULL)
+  if (extra != NULL)
     {
-      if (self->extra->messages != NULL)
-        g_string_free (self->extra->messages, TRUE);
-      g_clear_object (&self->extra->cancellable);
-      release_followed (g_steal_pointer (&self->extra->awaiting));
-      g_clear_object (&self->extra->attachment);
-      g_free (self->extra);
+      if (extra->messages != NULL)
+        g_string_free (extra->messages, TRUE);
+      g_clear_object (&extra->cancellable);
+      release_followed (g_steal_pointer (&extra->awaiting));
+      g_clear_object (&extra->attachment);
+      g_free (extra);
     }
 
   if (self->owner != NULL)
@@ -829,8 +858,8 @@ _cg_future_dup_attachment (CgFuture *self)
   GObject *attachment = NULL;
 
   _cg_future_lock (self);
-  if (self->extra != NULL && self->extra->attachment != NULL)
-    attachment = g_object_ref (self->extra->attachment);
+  if (peek_extra (self) != NULL && peek_extra (self)->attachment != NULL)
+    attachment = g_object_ref (peek_extra (self)->attachment);
   _cg_future_unlock (self);
 
   return attachment;
@@ -1345,8 +1374,8 @@ complete_full (CgFuture      *self,
       return TRUE;
     }
 
-  callbacks = self->callbacks;
-  self->callbacks = NULL;
+  callbacks = *callbacks_slot (self);
+  *callbacks_slot (self) = NULL;
   old = g_atomic_int_or (&self->state, CG_FUTURE_DONE);
   _cg_future_unlock (self);
 
@@ -1371,8 +1400,8 @@ _cg_future_publish (CgFuture *self)
     return;
 
   _cg_future_lock (self);
-  callbacks = self->callbacks;
-  self->callbacks = NULL;
+  callbacks = *callbacks_slot (self);
+  *callbacks_slot (self) = NULL;
   old = g_atomic_int_or (&self->state, CG_FUTURE_DONE);
   g_atomic_int_and (&self->state, ~CG_FUTURE_DEFERRED);
   _cg_future_unlock (self);
@@ -1510,19 +1539,31 @@ cg_future_return_pointer (CgFuture        *self,
                           GDestroyNotify   destroy,
                           GError         **error)
 {
+  CgOutcomeKind kind = CG_OUTCOME_POINTER;
   CgOutcomeData data = { 0 };
 
-  data.pointer.data = value;
-  data.pointer.destroy = destroy;
+  /* The outcome has room for a pointer; one with a destroy notify takes a
+   * record of its own. */
+  if (destroy != NULL)
+    {
+      kind = CG_OUTCOME_OWNED_POINTER;
+      data.owned = g_new (CgOwnedPointer, 1);
+      data.owned->data = value;
+      data.owned->destroy = destroy;
+    }
+  else
+    {
+      data.pointer = value;
+    }
 
   if (!CG_IS_FUTURE (self) || (error != NULL && *error != NULL))
     {
-      outcome_clear (CG_OUTCOME_POINTER, &data);
+      outcome_clear (kind, &data);
       g_return_val_if_fail (CG_IS_FUTURE (self), FALSE);
       g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
     }
 
-  return complete (self, CG_OUTCOME_POINTER, &data, TRUE, error);
+  return complete (self, kind, &data, TRUE, error);
 }
 
 /**
@@ -1664,8 +1705,8 @@ waits_for (CgFuture *self,
       if (current == target)
         return TRUE;
       _cg_future_lock (current);
-      if (current->extra != NULL && current->extra->awaiting != NULL)
-        next = g_object_ref (current->extra->awaiting);
+      if (peek_extra (current) != NULL && peek_extra (current)->awaiting != NULL)
+        next = g_object_ref (peek_extra (current)->awaiting);
       _cg_future_unlock (current);
       if (next == NULL)
         return FALSE;
@@ -1771,8 +1812,8 @@ _cg_future_dup_cancel_message (CgFuture *self)
   char *message = NULL;
 
   _cg_future_lock (self);
-  if (self->extra != NULL && self->extra->messages != NULL)
-    message = g_strdup (self->extra->messages->str);
+  if (peek_extra (self) != NULL && peek_extra (self)->messages != NULL)
+    message = g_strdup (peek_extra (self)->messages->str);
   _cg_future_unlock (self);
 
   return message;
@@ -1829,6 +1870,7 @@ resolve (CgFuture  *self,
           return NULL;
         case CG_OUTCOME_NONE:
         case CG_OUTCOME_POINTER:
+        case CG_OUTCOME_OWNED_POINTER:
         case CG_OUTCOME_BOOLEAN:
         case CG_OUTCOME_INT:
         case CG_OUTCOME_VALUE:
@@ -1934,8 +1976,9 @@ cg_future_propagate_value (CgFuture  *self,
       g_value_set_int64 (value, holder->outcome.integer);
       break;
     case CG_OUTCOME_POINTER:
+    case CG_OUTCOME_OWNED_POINTER:
       g_value_init (value, G_TYPE_POINTER);
-      g_value_set_pointer (value, holder->outcome.pointer.data);
+      g_value_set_pointer (value, _cg_future_peek_pointer (holder));
       break;
     case CG_OUTCOME_NONE:
     default:
@@ -2060,7 +2103,8 @@ cg_future_propagate_pointer (CgFuture  *self,
   switch ((CgOutcomeKind) holder->kind)
     {
     case CG_OUTCOME_POINTER:
-      return holder->outcome.pointer.data;
+    case CG_OUTCOME_OWNED_POINTER:
+      return _cg_future_peek_pointer (holder);
     case CG_OUTCOME_VALUE:
       if (G_VALUE_HOLDS_POINTER (holder->outcome.value) ||
           G_VALUE_HOLDS_BOXED (holder->outcome.value) ||
@@ -2347,12 +2391,14 @@ cancel_one (CgFuture    *self,
     }
   g_atomic_int_or (&self->state, CG_FUTURE_CANCELLED);
 
-  if (self->extra != NULL)
+  if (peek_extra (self) != NULL)
     {
-      if (self->extra->cancellable != NULL)
-        cancellable = g_object_ref (self->extra->cancellable);
-      if (self->extra->awaiting != NULL)
-        *awaiting = g_object_ref (self->extra->awaiting);
+      CgFutureExtra *extra = peek_extra (self);
+
+      if (extra->cancellable != NULL)
+        cancellable = g_object_ref (extra->cancellable);
+      if (extra->awaiting != NULL)
+        *awaiting = g_object_ref (extra->awaiting);
     }
   _cg_future_unlock (self);
 
@@ -2446,7 +2492,7 @@ cg_future_get_cancellable (CgFuture *self)
   cancellable = future_extra (self)->cancellable;
   if (cancellable == NULL)
     {
-      cancellable = self->extra->cancellable = g_cancellable_new ();
+      cancellable = peek_extra (self)->cancellable = g_cancellable_new ();
       made = TRUE;
     }
   _cg_future_unlock (self);
@@ -2492,7 +2538,7 @@ cg_future_set_cancellable (CgFuture      *self,
                            _("The future is already cancelled"));
       return FALSE;
     }
-  if (self->extra != NULL && self->extra->cancellable != NULL)
+  if (peek_extra (self) != NULL && peek_extra (self)->cancellable != NULL)
     {
       _cg_future_unlock (self);
       g_set_error_literal (error, CG_FUTURE_ERROR, CG_FUTURE_ERROR_INVALID_STATE,
@@ -2651,8 +2697,8 @@ cg_future_add_done_callback (CgFuture         *self,
   _cg_future_lock (self);
   if (!(g_atomic_int_get (&self->state) & CG_FUTURE_DONE))
     {
-      entry->next = self->callbacks;
-      self->callbacks = entry;
+      entry->next = *callbacks_slot (self);
+      *callbacks_slot (self) = entry;
       _cg_future_unlock (self);
       return;
     }
@@ -2671,7 +2717,7 @@ remove_callbacks (CgFuture         *self,
   guint n = 0;
 
   _cg_future_lock (self);
-  link = &self->callbacks;
+  link = callbacks_slot (self);
   while (*link != NULL)
     {
       CgCallback *entry = *link;
@@ -2762,8 +2808,8 @@ _cg_future_add_hook (CgFuture         *self,
   _cg_future_lock (self);
   if (!(g_atomic_int_get (&self->state) & CG_FUTURE_DONE))
     {
-      entry->next = self->callbacks;
-      self->callbacks = entry;
+      entry->next = *callbacks_slot (self);
+      *callbacks_slot (self) = entry;
       _cg_future_unlock (self);
       return;
     }
@@ -2925,7 +2971,7 @@ cg_future_remove_done_callback_by_id (CgFuture *self,
   g_return_val_if_fail (id != 0, FALSE);
 
   _cg_future_lock (self);
-  for (link = &self->callbacks; *link != NULL; link = &(*link)->next)
+  for (link = callbacks_slot (self); *link != NULL; link = &(*link)->next)
     {
       if (id_callback_matches ((*link)->func, (*link)->data, id))
         {

@@ -188,8 +188,9 @@ return_to_task_cb (CgFuture *future,
       g_task_return_int (task, holder->outcome.integer);
       break;
     case CG_OUTCOME_POINTER:
+    case CG_OUTCOME_OWNED_POINTER:
       /* Borrowed: the task keeps the future alive through its task data. */
-      g_task_return_pointer (task, holder->outcome.pointer.data, NULL);
+      g_task_return_pointer (task, _cg_future_peek_pointer (holder), NULL);
       break;
     case CG_OUTCOME_VALUE:
       /* Objects the GTask way: a new reference the reader owns. */

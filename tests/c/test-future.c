@@ -304,6 +304,29 @@ test_return_pointer (void)
   g_assert_no_error (error);
   g_assert_cmpint (g_atomic_int_get (&destroyed), ==, 0);
 
+  /* read as a GValue too */
+  {
+    GValue value = G_VALUE_INIT;
+
+    g_assert_true (cg_future_propagate_value (future, &value, &error));
+    g_assert_no_error (error);
+    g_assert_true (G_VALUE_HOLDS_POINTER (&value));
+    g_assert_true (g_value_get_pointer (&value) == &destroyed);
+    g_value_unset (&value);
+  }
+
+  /* a second value is refused, and its destroy notify runs at once */
+  {
+    gint refused = 0;
+
+    g_assert_false (cg_future_return_pointer (future, &refused, cg_test_count_destroy, &error));
+    g_assert_error (error, CG_FUTURE_ERROR, CG_FUTURE_ERROR_INVALID_STATE);
+    g_clear_error (&error);
+    g_assert_cmpint (g_atomic_int_get (&refused), ==, 1);
+    g_assert_true (cg_future_propagate_pointer (future, &error) == &destroyed);
+    g_assert_no_error (error);
+  }
+
   /* the destroy notify runs once, at finalize */
   cg_test_unref_and_wait_finalized (MAIN_CTX, future);
   g_assert_cmpint (g_atomic_int_get (&destroyed), ==, 1);
