@@ -222,6 +222,8 @@ _cg_caller_discard_all (CgCaller *self)
       _cg_caller_discard_list (self, orphans);
       _cg_caller_discard_list (self, timers);
     }
+  /* Maybe not on the caller's thread: keep nothing. */
+  _cg_job_release_held ();
 }
 
 static void
@@ -298,6 +300,10 @@ caller_dispatch (CgCaller *self)
   if ((self->inbox.local_head == NULL && !cg_inbox_has_pending (&self->inbox)) ||
       g_get_monotonic_time () - next_deadline (self) > TIMER_MAX_WAIT_USEC)
     run_due_timers (self);
+
+  /* A thread the caller does not own may wait for anything next. */
+  if (!self->owns_thread)
+    _cg_job_release_held ();
 
   return !_cg_caller_is_closed (self);
 }
@@ -511,6 +517,7 @@ run_work_func (CgCaller         *self,
 {
   if (!func (self, self->work_data))
     {
+      _cg_job_release_held ();
       g_main_context_iteration (self->context, TRUE);
       return;
     }
@@ -560,8 +567,10 @@ _cg_caller_thread_main (gpointer data)
           g_main_context_iteration (self->context, FALSE);
           continue;
         }
+      _cg_job_release_held ();
       g_main_context_iteration (self->context, TRUE);
     }
+  _cg_job_release_held ();
 
   _cg_caller_detach_source (self);
   _cg_caller_discard_all (self);

@@ -32,6 +32,10 @@ void        _cg_job_abandon         (CgFuture        *job,
                                      const char      *reason);
 CgFuture   *_cg_job_current         (void);
 gboolean    _cg_job_is_finished     (CgFuture        *job);
+/* Drops the reference to the job this thread ran last, which the job
+ * layer keeps until the next one: for a thread about to wait for work, or
+ * to end. */
+void        _cg_job_release_held    (void);
 /* On the thread running @job: its function took its data, so no destroy
  * notify runs when it returns. */
 void        _cg_job_keep_data       (CgFuture        *job);
