@@ -428,7 +428,7 @@ def _asyncio_await(future, loop):
         except RuntimeError:  # the loop is closed
             pass
 
-    _CgFuture.add_completion_hook(future, hook, None)
+    _Cg.add_completion_hook(future, hook)
     try:
         yield from done
     except asyncio.CancelledError as e:
@@ -469,8 +469,8 @@ def _wait_async(future, timeout, flags):
     """cg_future_wait_async(): (True, value) or (False, exception)."""
     if not _CgFuture.is_done(future):  # else the library answers at once
         try:
-            yield from _GOp(lambda cancellable, callback: _CgFuture.wait_async(
-                                future, timeout, flags, cancellable, callback),
+            yield from _GOp(lambda cancellable, callback: _Cg.wait_async(
+                                future, timeout, int(flags), cancellable, callback),
                             lambda source, result: _CgFuture.wait_finish(future, result)
                             ).__await__()
         except Exception as e:  # noqa: B902
@@ -566,7 +566,8 @@ class Future(Cg.Future):
         entry = [fn, contextvars.copy_context()]
         with _callbacks_lock:  # re-entered if the library runs it from here
             self.__dict__.setdefault('_cg_callbacks', []).append(entry)
-            entry.append(_CgFuture.add_done_callback_full(self, _run_done_callback, entry))
+            entry.append(_Cg.add_done_callback(
+                self, lambda future: _run_done_callback(future, entry)))
 
     def remove_done_callback(self, fn):
         """Removes the registrations of *fn* that are not run or scheduled;
@@ -636,18 +637,18 @@ class Future(Cg.Future):
         """A future completed by ``fn(self)``, run as a job of *caller* (the
         current thread's by default) once this future succeeded; this
         future's failure passes through. See cg_future_then()."""
-        return _continue(_CgFuture.and_then, self, fn, caller)
+        return _continue(0, self, fn, caller)
 
     def catch(self, fn, caller=None):
         """As then(), with ``fn(self)`` run once this future failed or was
         cancelled; its success passes through. See cg_future_catch()."""
-        return _continue(_CgFuture.catch, self, fn, caller)
+        return _continue(1, self, fn, caller)
 
     def finally_(self, fn, caller=None):
         """As then(), with ``fn(self)`` run whatever the outcome; the result
         is this future's outcome unless *fn* fails. See
         cg_future_finally()."""
-        return _continue(_CgFuture.finally_, self, fn, caller)
+        return _continue(2, self, fn, caller)
 
     def wait_sync(self, timeout=None, shield=False, result=True):
         """Blocks until the future is done; see cg_future_wait_sync()."""
@@ -674,12 +675,13 @@ def _host_if_asyncio():
         Caller.__new__(Caller, create=True).__enter__()
 
 
-def _continue(continue_with, future, fn, caller):
-    """A continuation: *fn(input)* as a Python job (a coroutine function's
+def _continue(kind, future, fn, caller):
+    """A continuation (cg_future_and_then(), _catch() or _finally(): *kind*
+    0, 1 or 2): *fn(input)* as a Python job (a coroutine function's
     coroutine runs as a coroutine job), in a copy of the current context."""
     ctx = contextvars.copy_context()
     _host_if_asyncio()
-    return _call(continue_with, future, caller,
+    return _call(_Cg.continue_with, kind, future, caller,
                  lambda job, input_: _job_trampoline(job, (fn, (input_,), {}, ctx)))
 
 
@@ -776,6 +778,9 @@ def _follow_task(task, future, owner=None, ended=None):
     ``ended(task)``); cancelling *future* cancels the task. *owner* keeps
     its exception (see _fail())."""
     def settle(task):
+        # Connected, the handler would keep the task, the future and its
+        # cancellable in a cycle through C that the collector cannot see.
+        GObject.Object.disconnect(cancellable, handler)
         if ended is not None:
             ended(task)
         if task.cancelled():
@@ -789,8 +794,9 @@ def _follow_task(task, future, owner=None, ended=None):
     def cancel(*unused):  # the future's cancellation, on the loop's thread
         task.cancel(_cancel_message(future))
 
+    cancellable = _CgFuture.get_cancellable(future)
+    handler = GObject.Object.connect(cancellable, 'cancelled', cancel)
     task.add_done_callback(settle)
-    _CgFuture.get_cancellable(future).connect(cancel, None)
 
 
 def _as_cg_future(item):
@@ -902,7 +908,7 @@ class _Runner:
         caller = _CgCaller.get_current()
         if caller is not None:
             try:
-                return _CgCaller.call_direct(caller, resume, None)
+                return _Cg.call_direct(caller, resume)
             except GLib.Error:  # stopped
                 pass
         source = GLib.Idle()
@@ -979,8 +985,8 @@ class _CallerMeta(type(Cg.Caller)):
                                 'Cap on pool threads running jobs; 0: min(32, CPUs + 4).')
 
 
-def _submit(submit, func, args, kwargs):
-    return submit(_job_trampoline, (func, args, kwargs, contextvars.copy_context()))
+def _payload(func, args, kwargs):
+    return func, args, kwargs, contextvars.copy_context()
 
 
 class Caller(Cg.Caller, metaclass=_CallerMeta):
@@ -1088,12 +1094,12 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
         delay = float(delay)
         if delay < 0:
             raise ValueError('negative delay: %r' % delay)
-        return _submit(lambda f, p: _CgCaller.call_later(self, delay, f, p), func, args, kwargs)
+        return _Cg.call_later(self, delay, _payload(func, args, kwargs))
 
     def call_direct(self, func, /, *args, **kwargs):
         """As call_soon(), with no future and no context copy; failures are
         logged."""
-        _CgCaller.call_direct(self, _direct_trampoline, (func, args, kwargs))
+        _call(_Cg.call_direct, self, lambda: _direct_trampoline((func, args, kwargs)))
 
     @classmethod
     def to_thread(cls, func, /, *args, **kwargs):
@@ -1109,14 +1115,14 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
         that cancels it; see cg_caller_to_thread_full(). The option names
         are taken: pass a function with arguments of those names through
         functools.partial."""
-        return _submit(lambda f, p: _call(_CgCaller.to_thread_full, f, p, label, priority,
-                                          cancellable), func, args, kwargs)
+        return _call(_Cg.to_thread_full, _payload(func, args, kwargs), label, int(priority),
+                     cancellable)
 
     @classmethod
     def to_thread_by_name(cls, name, func, /, *args, **kwargs):
         """As to_thread(), in the caller named *name*; see
         cg_caller_to_thread_by_name()."""
-        return _submit(lambda f, p: _CgCaller.to_thread_by_name(name, f, p), func, args, kwargs)
+        return _Cg.to_thread_by_name(name, _payload(func, args, kwargs))
 
     @classmethod
     def current_future(cls):
@@ -1130,16 +1136,15 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
         cg_caller_queue_call_named(). With *wait*, returns an awaitable that
         waits for room. *max_buffer_size*: None means MAX_BUFFER_SIZE."""
         name, instance, anchors = _queue_id(func)
-        payload = (func, args, {}, contextvars.copy_context())
+        payload = _payload(func, args, {})
         size = 0 if max_buffer_size is None else int(max_buffer_size)
         _queue_anchor(self, name, anchors)
         if wait:
             return _await_any(_GOp(
-                lambda cancellable, callback: _CgCaller.queue_call_named_async(
-                    self, name, instance, _job_trampoline, (payload,), size, cancellable,
-                    callback),  # PyGObject spreads this tuple: the job gets payload
+                lambda cancellable, callback: _Cg.queue_call_async(
+                    self, name, instance, payload, size, cancellable, callback),
                 lambda source, result: _CgCaller.queue_call_finish(self, result) and None))
-        _CgCaller.queue_call_named(self, name, instance, _job_trampoline, payload, size)
+        _call(_Cg.queue_call, self, name, instance, payload, size)
 
     def queue_close(self, func):
         """Closes the queue of *func*, dropping its waiting calls (thread-safe)."""
@@ -1171,7 +1176,7 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
             iteration = Cg.AsCompleted.new_from_generator(
                 _generator(futures), None,
                 0 if max_concurrent is None else int(max_concurrent), bool(shield))
-        op = _GOp(lambda cancellable, callback: iteration.next_async(cancellable, callback),
+        op = _GOp(lambda cancellable, callback: _Cg.next_async(iteration, cancellable, callback),
                   lambda source, result: iteration.next_finish(result),
                   cancel=iteration.cancel)
         task = asyncio.current_task() if _asyncio_loop() is not None else None
@@ -1210,8 +1215,8 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
         def finish(source, result):
             _ok, done, pending = _CgCaller.wait_finish(result)
             return set(done), set(pending)
-        return await _GOp(lambda cancellable, callback: _CgCaller.wait_async(
-            futures, timeout, when, cancellable, callback), finish)
+        return await _GOp(lambda cancellable, callback: _Cg.caller_wait_async(
+            futures, timeout, int(when), cancellable, callback), finish)
 
 
 Caller = override(Caller)
@@ -1345,19 +1350,7 @@ _lock_context = contextvars.ContextVar('Cg.lock_context', default=None)
 
 
 def _run_in_c_context(c_context, func):
-    outcome = []
-
-    def run(*unused):
-        try:
-            outcome.append((True, func()))
-        except BaseException as e:  # noqa: B902
-            outcome.append((False, e))
-
-    c_context.run(run)
-    ok, value = outcome[0]
-    if not ok:
-        raise _translate(value)
-    return value
+    return _call(_Cg.context_run, c_context, func)
 
 
 def _c_context():
@@ -1379,7 +1372,7 @@ async def _acquire(lock):
             _log.exception('Cg: releasing an abandoned lock acquisition failed')
 
     await _GOp(lambda cancellable, callback: _run_in_c_context(
-                   c_context, lambda: _CgAsyncLock.acquire_async(lock, cancellable, callback)),
+                   c_context, lambda: _Cg.acquire_async(lock, cancellable, callback)),
                lambda source, result: _CgAsyncLock.acquire_finish(lock, result), abandon)
     return lock
 

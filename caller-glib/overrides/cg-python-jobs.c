@@ -27,6 +27,14 @@
  * job's payload, a Python object with one reference owned by the job, and
  * the token runner of this module hands it to the Python function given
  * to set_job_runner(), or drops it when the job is dropped.
+ *
+ * The other calls that take a Python function (delayed and direct calls,
+ * queued calls, continuations, done callbacks, completion hooks and the
+ * callbacks of the _async calls) go through here too, with a C function
+ * that calls the Python one: PyGObject 3.42, the one of Debian 12, leaks
+ * about 110 bytes of libffi closure memory for every Python function it
+ * passes to C (fixed in 3.44.2), so a program that awaited a future or
+ * called call_later() in a loop grew without end.
  */
 
 #define PY_SSIZE_T_CLEAN
@@ -40,18 +48,40 @@
 static PyObject *job_runner;   /* (future, payload) -> None; under the GIL */
 static GType python_object_type;
 
+/* Calls @callable with the wrappers of the first @n of @a and @b (None
+ * for NULL); reports what it raises. With the GIL. */
 static void
-run_token (CgFuture *future,
-           gsize     token,
-           gpointer  user_data)
+call_with_wrappers (PyObject *callable,
+                    guint     n,
+                    gpointer  a,
+                    gpointer  b)
 {
-  PyObject *payload = (PyObject *) token;
-  PyGILState_STATE state;
+  gpointer objects[2] = { a, b };
+  PyObject *args[2] = { NULL, NULL };
+  PyObject *result = NULL;
+  guint i;
 
-  if (!Py_IsInitialized ())
-    return; /* the interpreter is gone: so is what the payload was */
+  for (i = 0; i < n; i++)
+    {
+      args[i] = objects[i] != NULL ? pygobject_new (G_OBJECT (objects[i])) : Py_NewRef (Py_None);
+      if (args[i] == NULL)
+        break;
+    }
+  if (i == n)
+    result = PyObject_Vectorcall (callable, args, n, NULL);
+  if (result == NULL)
+    PyErr_WriteUnraisable (callable);
+  Py_XDECREF (result);
+  for (i = 0; i < n; i++)
+    Py_XDECREF (args[i]);
+}
 
-  state = PyGILState_Ensure ();
+/* Runs the job of @future (NULL: it is dropped) with @payload, which it
+ * takes. With the GIL. */
+static void
+run_payload (CgFuture *future,
+             PyObject *payload)
+{
   if (future != NULL && job_runner != NULL)
     {
       PyObject *wrapper = pygobject_new (G_OBJECT (future));
@@ -65,7 +95,169 @@ run_token (CgFuture *future,
       Py_XDECREF (wrapper);
     }
   Py_DECREF (payload);
+}
+
+static void
+run_token (CgFuture *future,
+           gsize     token,
+           gpointer  user_data)
+{
+  PyGILState_STATE state;
+
+  if (!Py_IsInitialized ())
+    return; /* the interpreter is gone: so is what the payload was */
+
+  state = PyGILState_Ensure ();
+  run_payload (future, (PyObject *) token);
   PyGILState_Release (state);
+}
+
+/* A Python object the library holds for one call: taken (NULL) by the
+ * call that uses it, with the GIL it holds then, else dropped by the
+ * destroy notify, which takes the GIL. */
+typedef struct
+{
+  PyObject *object;
+} Held;
+
+static Held *
+held_new (PyObject *object)
+{
+  Held *held = g_new (Held, 1);
+
+  Py_INCREF (object);
+  held->object = object;
+  return held;
+}
+
+static void
+held_free (gpointer data)
+{
+  Held *held = data;
+
+  if (held->object != NULL && Py_IsInitialized ())
+    {
+      PyGILState_STATE state = PyGILState_Ensure ();
+
+      Py_CLEAR (held->object);
+      PyGILState_Release (state);
+    }
+  g_free (held);
+}
+
+/* Takes the object out of @held, for a call that runs once. With the GIL. */
+static PyObject *
+held_take (Held *held)
+{
+  PyObject *object = held->object;
+
+  held->object = NULL;
+  return object;
+}
+
+/* CgJobFunc of the jobs submitted here: runs the payload. */
+static void
+run_held_job (CgFuture *future,
+              gpointer  data)
+{
+  PyGILState_STATE state;
+
+  if (!Py_IsInitialized ())
+    return;
+  state = PyGILState_Ensure ();
+  run_payload (future, held_take (data));
+  PyGILState_Release (state);
+}
+
+/* CgDirectFunc: the callable, with no arguments. */
+static void
+run_held_direct (gpointer data)
+{
+  PyGILState_STATE state;
+  PyObject *callable;
+
+  if (!Py_IsInitialized ())
+    return;
+  state = PyGILState_Ensure ();
+  callable = held_take (data);
+  call_with_wrappers (callable, 0, NULL, NULL);
+  Py_DECREF (callable);
+  PyGILState_Release (state);
+}
+
+/* CgContinuationFunc: callable (future, input). */
+static void
+run_held_continuation (CgFuture *future,
+                       CgFuture *input,
+                       gpointer  data)
+{
+  PyGILState_STATE state;
+  PyObject *callable;
+
+  if (!Py_IsInitialized ())
+    return;
+  state = PyGILState_Ensure ();
+  callable = held_take (data);
+  call_with_wrappers (callable, 2, future, input);
+  Py_DECREF (callable);
+  PyGILState_Release (state);
+}
+
+/* CgFutureCallback of done callbacks: callable (future), which runs once;
+ * of completion hooks: callable (). */
+static void
+run_held_done (CgFuture *future,
+               gpointer  data)
+{
+  PyGILState_STATE state;
+  PyObject *callable;
+
+  if (!Py_IsInitialized ())
+    return;
+  state = PyGILState_Ensure ();
+  callable = held_take (data);
+  call_with_wrappers (callable, 1, future, NULL);
+  Py_DECREF (callable);
+  PyGILState_Release (state);
+}
+
+static void
+run_held_hook (CgFuture *future,
+               gpointer  data)
+{
+  PyGILState_STATE state;
+  PyObject *callable;
+
+  if (!Py_IsInitialized ())
+    return;
+  state = PyGILState_Ensure ();
+  callable = held_take (data);
+  call_with_wrappers (callable, 0, NULL, NULL);
+  Py_DECREF (callable);
+  PyGILState_Release (state);
+}
+
+/* GAsyncReadyCallback: callable (source, result); called once, then the
+ * record goes. */
+static void
+run_held_ready (GObject      *source,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  PyGILState_STATE state;
+  PyObject *callable;
+
+  if (!Py_IsInitialized ())
+    {
+      g_free (data);
+      return;
+    }
+  state = PyGILState_Ensure ();
+  callable = held_take (data);
+  call_with_wrappers (callable, 2, source, result);
+  Py_DECREF (callable);
+  PyGILState_Release (state);
+  g_free (data);
 }
 
 static PyObject *
@@ -147,6 +339,361 @@ to_thread (PyObject *module,
 
   future = cg_caller_to_thread_token (token_of (payload), &error);
   return wrap_future (future, error);
+}
+
+/* The GObject of @object, or NULL for None. FALSE with a TypeError when
+ * it is neither None nor a wrapper of an instance of @type. */
+static gboolean
+unwrap_nullable (PyObject   *object,
+                 GType       type,
+                 const char *what,
+                 gpointer   *out)
+{
+  if (object == Py_None)
+    {
+      *out = NULL;
+      return TRUE;
+    }
+  *out = unwrap (object, type, what);
+  return *out != NULL;
+}
+
+static gboolean
+check_callable (PyObject *callable)
+{
+  if (PyCallable_Check (callable))
+    return TRUE;
+  PyErr_Format (PyExc_TypeError, "not callable: %R", callable);
+  return FALSE;
+}
+
+/* Raises @error (taken) and returns NULL; or None when there is none. */
+static PyObject *
+none_or_raise (gboolean  ok,
+               GError   *error)
+{
+  if (!ok)
+    {
+      if (error == NULL)
+        g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_FAILED, "failed");
+      pyg_error_check (&error);
+      return NULL;
+    }
+  Py_RETURN_NONE;
+}
+
+static PyObject *
+call_later (PyObject *module,
+            PyObject *args)
+{
+  PyObject *caller_object, *payload;
+  CgCaller *caller;
+  double delay;
+  GError *error = NULL;
+  CgFuture *future;
+
+  if (!PyArg_ParseTuple (args, "OdO:call_later", &caller_object, &delay, &payload))
+    return NULL;
+  caller = unwrap (caller_object, CG_TYPE_CALLER, "caller");
+  if (caller == NULL)
+    return NULL;
+  future = cg_caller_call_later (caller, delay, run_held_job, held_new (payload), held_free,
+                                 &error);
+  return wrap_future (future, error);
+}
+
+static PyObject *
+to_thread_full (PyObject *module,
+                PyObject *args)
+{
+  PyObject *payload, *cancellable_object;
+  const char *label;
+  int priority;
+  gpointer cancellable;
+  GError *error = NULL;
+  CgFuture *future;
+
+  if (!PyArg_ParseTuple (args, "OziO:to_thread_full", &payload, &label, &priority,
+                         &cancellable_object) ||
+      !unwrap_nullable (cancellable_object, G_TYPE_CANCELLABLE, "cancellable", &cancellable))
+    return NULL;
+  future = cg_caller_to_thread_full (run_held_job, held_new (payload), held_free, label,
+                                     priority, cancellable, &error);
+  return wrap_future (future, error);
+}
+
+static PyObject *
+to_thread_by_name (PyObject *module,
+                   PyObject *args)
+{
+  PyObject *payload;
+  const char *name;
+  GError *error = NULL;
+  CgFuture *future;
+
+  if (!PyArg_ParseTuple (args, "zO:to_thread_by_name", &name, &payload))
+    return NULL;
+  future = cg_caller_to_thread_by_name (name, run_held_job, held_new (payload), held_free,
+                                        &error);
+  return wrap_future (future, error);
+}
+
+static PyObject *
+queue_call (PyObject *module,
+            PyObject *args)
+{
+  PyObject *caller_object, *instance_object, *payload;
+  const char *name;
+  gpointer caller, instance;
+  int size;
+  GError *error = NULL;
+  gboolean ok;
+
+  if (!PyArg_ParseTuple (args, "OsOOi:queue_call", &caller_object, &name, &instance_object,
+                         &payload, &size) ||
+      (caller = unwrap (caller_object, CG_TYPE_CALLER, "caller")) == NULL ||
+      !unwrap_nullable (instance_object, G_TYPE_OBJECT, "instance", &instance))
+    return NULL;
+  ok = cg_caller_queue_call_named (caller, name, instance, run_held_job, held_new (payload),
+                                   held_free, size, &error);
+  return none_or_raise (ok, error);
+}
+
+static PyObject *
+queue_call_async (PyObject *module,
+                  PyObject *args)
+{
+  PyObject *caller_object, *instance_object, *payload, *cancellable_object, *callback;
+  const char *name;
+  gpointer caller, instance, cancellable;
+  int size;
+
+  if (!PyArg_ParseTuple (args, "OsOOiOO:queue_call_async", &caller_object, &name,
+                         &instance_object, &payload, &size, &cancellable_object, &callback) ||
+      (caller = unwrap (caller_object, CG_TYPE_CALLER, "caller")) == NULL ||
+      !unwrap_nullable (instance_object, G_TYPE_OBJECT, "instance", &instance) ||
+      !unwrap_nullable (cancellable_object, G_TYPE_CANCELLABLE, "cancellable", &cancellable) ||
+      !check_callable (callback))
+    return NULL;
+  cg_caller_queue_call_named_async (caller, name, instance, run_held_job, held_new (payload),
+                                    held_free, size, cancellable, run_held_ready,
+                                    held_new (callback));
+  Py_RETURN_NONE;
+}
+
+static PyObject *
+call_direct (PyObject *module,
+             PyObject *args)
+{
+  PyObject *caller_object, *callable;
+  CgCaller *caller;
+  GError *error = NULL;
+  gboolean ok;
+
+  if (!PyArg_ParseTuple (args, "OO:call_direct", &caller_object, &callable) ||
+      (caller = unwrap (caller_object, CG_TYPE_CALLER, "caller")) == NULL ||
+      !check_callable (callable))
+    return NULL;
+  ok = cg_caller_call_direct (caller, run_held_direct, held_new (callable), held_free, &error);
+  return none_or_raise (ok, error);
+}
+
+/* continue_with(kind, future, caller, callable): cg_future_and_then()
+ * (kind 0), cg_future_catch() (1) or cg_future_finally() (2), with
+ * callable(job, input). */
+static PyObject *
+continue_with (PyObject *module,
+               PyObject *args)
+{
+  typedef CgFuture *(*Continue) (CgFuture *, CgCaller *, CgContinuationFunc, gpointer,
+                                 GDestroyNotify, GError **);
+  static const Continue continues[] = { cg_future_and_then, cg_future_catch, cg_future_finally };
+  PyObject *future_object, *caller_object, *callable;
+  gpointer future, caller;
+  int kind;
+  GError *error = NULL;
+
+  if (!PyArg_ParseTuple (args, "iOOO:continue_with", &kind, &future_object, &caller_object,
+                         &callable) ||
+      (future = unwrap (future_object, CG_TYPE_FUTURE, "future")) == NULL ||
+      !unwrap_nullable (caller_object, CG_TYPE_CALLER, "caller", &caller) ||
+      !check_callable (callable))
+    return NULL;
+  if (kind < 0 || kind >= (int) G_N_ELEMENTS (continues))
+    {
+      PyErr_SetString (PyExc_ValueError, "no such continuation");
+      return NULL;
+    }
+  return wrap_future (continues[kind] (future, caller, run_held_continuation,
+                                       held_new (callable), held_free, &error),
+                      error);
+}
+
+static PyObject *
+add_done_callback (PyObject *module,
+                   PyObject *args)
+{
+  PyObject *future_object, *callable;
+  gpointer future;
+
+  if (!PyArg_ParseTuple (args, "OO:add_done_callback", &future_object, &callable) ||
+      (future = unwrap (future_object, CG_TYPE_FUTURE, "future")) == NULL ||
+      !check_callable (callable))
+    return NULL;
+  return PyLong_FromUnsignedLong (cg_future_add_done_callback_full (future, run_held_done,
+                                                                    held_new (callable),
+                                                                    held_free));
+}
+
+static PyObject *
+add_completion_hook (PyObject *module,
+                     PyObject *args)
+{
+  PyObject *future_object, *callable;
+  gpointer future;
+
+  if (!PyArg_ParseTuple (args, "OO:add_completion_hook", &future_object, &callable) ||
+      (future = unwrap (future_object, CG_TYPE_FUTURE, "future")) == NULL ||
+      !check_callable (callable))
+    return NULL;
+  cg_future_add_completion_hook (future, run_held_hook, held_new (callable), held_free);
+  Py_RETURN_NONE;
+}
+
+static PyObject *
+wait_async (PyObject *module,
+            PyObject *args)
+{
+  PyObject *future_object, *cancellable_object, *callback;
+  gpointer future, cancellable;
+  double timeout;
+  int flags;
+
+  if (!PyArg_ParseTuple (args, "OdiOO:wait_async", &future_object, &timeout, &flags,
+                         &cancellable_object, &callback) ||
+      (future = unwrap (future_object, CG_TYPE_FUTURE, "future")) == NULL ||
+      !unwrap_nullable (cancellable_object, G_TYPE_CANCELLABLE, "cancellable", &cancellable) ||
+      !check_callable (callback))
+    return NULL;
+  cg_future_wait_async (future, timeout, (CgWaitFlags) flags, cancellable, run_held_ready,
+                        held_new (callback));
+  Py_RETURN_NONE;
+}
+
+static PyObject *
+acquire_async (PyObject *module,
+               PyObject *args)
+{
+  PyObject *lock_object, *cancellable_object, *callback;
+  gpointer lock, cancellable;
+
+  if (!PyArg_ParseTuple (args, "OOO:acquire_async", &lock_object, &cancellable_object,
+                         &callback) ||
+      (lock = unwrap (lock_object, CG_TYPE_ASYNC_LOCK, "lock")) == NULL ||
+      !unwrap_nullable (cancellable_object, G_TYPE_CANCELLABLE, "cancellable", &cancellable) ||
+      !check_callable (callback))
+    return NULL;
+  cg_async_lock_acquire_async (lock, cancellable, run_held_ready, held_new (callback));
+  Py_RETURN_NONE;
+}
+
+static PyObject *
+next_async (PyObject *module,
+            PyObject *args)
+{
+  PyObject *iteration_object, *cancellable_object, *callback;
+  gpointer iteration, cancellable;
+
+  if (!PyArg_ParseTuple (args, "OOO:next_async", &iteration_object, &cancellable_object,
+                         &callback) ||
+      (iteration = unwrap (iteration_object, CG_TYPE_AS_COMPLETED, "iteration")) == NULL ||
+      !unwrap_nullable (cancellable_object, G_TYPE_CANCELLABLE, "cancellable", &cancellable) ||
+      !check_callable (callback))
+    return NULL;
+  cg_as_completed_next_async (iteration, cancellable, run_held_ready, held_new (callback));
+  Py_RETURN_NONE;
+}
+
+static PyObject *
+caller_wait_async (PyObject *module,
+                   PyObject *args)
+{
+  PyObject *futures_object, *cancellable_object, *callback, *sequence;
+  gpointer cancellable;
+  double timeout;
+  int when;
+  CgFuture **futures;
+  Py_ssize_t n, i;
+
+  if (!PyArg_ParseTuple (args, "OdiOO:caller_wait_async", &futures_object, &timeout, &when,
+                         &cancellable_object, &callback) ||
+      !unwrap_nullable (cancellable_object, G_TYPE_CANCELLABLE, "cancellable", &cancellable) ||
+      !check_callable (callback))
+    return NULL;
+  sequence = PySequence_Fast (futures_object, "futures must be a sequence");
+  if (sequence == NULL)
+    return NULL;
+  n = PySequence_Fast_GET_SIZE (sequence);
+  futures = g_new0 (CgFuture *, MAX (n, 1));
+  for (i = 0; i < n; i++)
+    {
+      futures[i] = unwrap (PySequence_Fast_GET_ITEM (sequence, i), CG_TYPE_FUTURE, "futures");
+      if (futures[i] == NULL)
+        {
+          g_free (futures);
+          Py_DECREF (sequence);
+          return NULL;
+        }
+    }
+  cg_caller_wait_async (futures, (guint) n, timeout, (CgReturnWhen) when, cancellable,
+                        run_held_ready, held_new (callback));
+  g_free (futures);
+  Py_DECREF (sequence);
+  Py_RETURN_NONE;
+}
+
+/* context_run(context, callable): callable() inside the CgContext; its
+ * result, or what it raised. */
+typedef struct
+{
+  PyObject *callable;
+  PyObject *result;    /* NULL: it raised, and the exception is set */
+} ContextCall;
+
+static void
+run_context_call (gpointer data)
+{
+  ContextCall *call = data;
+
+  call->result = PyObject_CallNoArgs (call->callable);
+}
+
+static PyObject *
+context_run (PyObject *module,
+             PyObject *args)
+{
+  PyObject *context_object;
+  ContextCall call = { NULL, NULL };
+  GError *error = NULL;
+  CgContext *context;
+
+  if (!PyArg_ParseTuple (args, "OO:context_run", &context_object, &call.callable) ||
+      !check_callable (call.callable))
+    return NULL;
+  if (!pyg_boxed_check (context_object, CG_TYPE_CONTEXT))
+    {
+      PyErr_Format (PyExc_TypeError, "context must be a Cg.Context, not %R", context_object);
+      return NULL;
+    }
+  context = pyg_boxed_get (context_object, CgContext);
+  /* Runs call on this thread, before it returns: the GIL stays held. */
+  if (!cg_context_run (context, run_context_call, &call, &error))
+    {
+      Py_CLEAR (call.result);
+      pyg_error_check (&error);
+      return NULL;
+    }
+  return call.result;
 }
 
 /* Completes @future with @value. Exact bools, ints, floats and strings
@@ -300,6 +847,49 @@ static PyMethodDef methods[] = {
     "result(future)\n--\n\n"
     "cg_future_propagate_value(): the result of a done future; GLib.Error "
     "when it failed or is not done." },
+  { "call_later", call_later, METH_VARARGS,
+    "call_later(caller, delay, payload)\n--\n\n"
+    "cg_caller_call_later() of a job that the job runner runs with payload." },
+  { "to_thread_full", to_thread_full, METH_VARARGS,
+    "to_thread_full(payload, label, priority, cancellable)\n--\n\n"
+    "cg_caller_to_thread_full() of a job that the job runner runs with payload." },
+  { "to_thread_by_name", to_thread_by_name, METH_VARARGS,
+    "to_thread_by_name(name, payload)\n--\n\n"
+    "cg_caller_to_thread_by_name() of a job that the job runner runs with payload." },
+  { "queue_call", queue_call, METH_VARARGS,
+    "queue_call(caller, name, instance, payload, size)\n--\n\n"
+    "cg_caller_queue_call_named() of a job that the job runner runs with payload." },
+  { "queue_call_async", queue_call_async, METH_VARARGS,
+    "queue_call_async(caller, name, instance, payload, size, cancellable, callback)\n--\n\n"
+    "cg_caller_queue_call_named_async(); callback(source, result)." },
+  { "call_direct", call_direct, METH_VARARGS,
+    "call_direct(caller, callable)\n--\n\n"
+    "cg_caller_call_direct() of callable()." },
+  { "continue_with", continue_with, METH_VARARGS,
+    "continue_with(kind, future, caller, callable)\n--\n\n"
+    "cg_future_and_then() (0), cg_future_catch() (1) or cg_future_finally() (2) "
+    "with callable(job, input)." },
+  { "add_done_callback", add_done_callback, METH_VARARGS,
+    "add_done_callback(future, callable)\n--\n\n"
+    "cg_future_add_done_callback_full() of callable(future); returns its id." },
+  { "add_completion_hook", add_completion_hook, METH_VARARGS,
+    "add_completion_hook(future, callable)\n--\n\n"
+    "cg_future_add_completion_hook() of callable(), on the completing thread." },
+  { "wait_async", wait_async, METH_VARARGS,
+    "wait_async(future, timeout, flags, cancellable, callback)\n--\n\n"
+    "cg_future_wait_async(); callback(source, result)." },
+  { "acquire_async", acquire_async, METH_VARARGS,
+    "acquire_async(lock, cancellable, callback)\n--\n\n"
+    "cg_async_lock_acquire_async(); callback(source, result)." },
+  { "next_async", next_async, METH_VARARGS,
+    "next_async(iteration, cancellable, callback)\n--\n\n"
+    "cg_as_completed_next_async(); callback(source, result)." },
+  { "caller_wait_async", caller_wait_async, METH_VARARGS,
+    "caller_wait_async(futures, timeout, return_when, cancellable, callback)\n--\n\n"
+    "cg_caller_wait_async(); callback(None, result)." },
+  { "context_run", context_run, METH_VARARGS,
+    "context_run(context, callable)\n--\n\n"
+    "cg_context_run() of callable(): its result, or what it raised." },
   { NULL, NULL, 0, NULL },
 };
 
