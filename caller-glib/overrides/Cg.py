@@ -630,8 +630,7 @@ class Future(Cg.Future):
         ``predicate(value)`` is true (at once if it is now; without
         *predicate*, at the next change); see cg_future_new_for_property()."""
         _host_if_asyncio()
-        test = None if predicate is None else (lambda unused, value, *rest: bool(predicate(value)))
-        return _call(_CgFuture.new_for_property, instance, name, test, cancellable)
+        return _call(_Cg.future_for_property, instance, name, predicate, cancellable)
 
     def then(self, fn, caller=None):
         """A future completed by ``fn(self)``, run as a job of *caller* (the
@@ -1173,9 +1172,9 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
         if isinstance(items, collections.abc.Collection):
             iteration = Cg.AsCompleted.new(list(futures), bool(shield))
         else:
-            iteration = Cg.AsCompleted.new_from_generator(
-                _generator(futures), None,
-                0 if max_concurrent is None else int(max_concurrent), bool(shield))
+            iteration = _Cg.as_completed_from_generator(
+                _generator(futures), 0 if max_concurrent is None else int(max_concurrent),
+                bool(shield))
         op = _GOp(lambda cancellable, callback: _Cg.next_async(iteration, cancellable, callback),
                   lambda source, result: iteration.next_finish(result),
                   cancel=iteration.cancel)

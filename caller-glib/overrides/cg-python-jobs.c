@@ -652,6 +652,97 @@ caller_wait_async (PyObject *module,
   Py_RETURN_NONE;
 }
 
+/* CgFutureGenerator: callable() gives the next Cg future, or None; called
+ * as often as the iteration draws. */
+static CgFuture *
+run_held_generator (gpointer data)
+{
+  Held *held = data;
+  PyGILState_STATE state;
+  CgFuture *next = NULL;
+  PyObject *result;
+
+  if (!Py_IsInitialized ())
+    return NULL;
+  state = PyGILState_Ensure ();
+  result = PyObject_CallNoArgs (held->object);
+  if (result == NULL)
+    PyErr_WriteUnraisable (held->object);
+  else if (result != Py_None && PyObject_TypeCheck (result, &PyGObject_Type) &&
+           CG_IS_FUTURE (pygobject_get (result)))
+    next = g_object_ref (CG_FUTURE (pygobject_get (result)));
+  Py_XDECREF (result);
+  PyGILState_Release (state);
+  return next;
+}
+
+static PyObject *
+as_completed_from_generator (PyObject *module,
+                             PyObject *args)
+{
+  PyObject *callable;
+  int max_concurrent, shield;
+  CgAsCompleted *iteration;
+
+  if (!PyArg_ParseTuple (args, "Oip:as_completed_from_generator", &callable, &max_concurrent,
+                         &shield) ||
+      !check_callable (callable))
+    return NULL;
+  iteration = cg_as_completed_new_from_generator (run_held_generator, held_new (callable),
+                                                  held_free, max_concurrent, shield);
+  return pygobject_new_full (G_OBJECT (iteration), TRUE, NULL);
+}
+
+/* CgPropertyPredicate: callable(value), true or not. */
+static gboolean
+run_held_predicate (GObject      *instance,
+                    const GValue *value,
+                    gpointer      data)
+{
+  Held *held = data;
+  PyGILState_STATE state;
+  PyObject *object, *result = NULL;
+  gboolean yes = FALSE;
+
+  if (!Py_IsInitialized ())
+    return FALSE;
+  state = PyGILState_Ensure ();
+  object = pyg_value_as_pyobject (value, TRUE);
+  if (object != NULL)
+    result = PyObject_CallOneArg (held->object, object);
+  if (result != NULL)
+    yes = PyObject_IsTrue (result) == 1;
+  if (PyErr_Occurred ())
+    PyErr_WriteUnraisable (held->object);
+  Py_XDECREF (result);
+  Py_XDECREF (object);
+  PyGILState_Release (state);
+  return yes;
+}
+
+static PyObject *
+future_for_property (PyObject *module,
+                     PyObject *args)
+{
+  PyObject *instance_object, *predicate, *cancellable_object;
+  const char *name;
+  gpointer instance, cancellable;
+  GError *error = NULL;
+
+  if (!PyArg_ParseTuple (args, "OsOO:future_for_property", &instance_object, &name, &predicate,
+                         &cancellable_object) ||
+      (instance = unwrap (instance_object, G_TYPE_OBJECT, "instance")) == NULL ||
+      !unwrap_nullable (cancellable_object, G_TYPE_CANCELLABLE, "cancellable", &cancellable) ||
+      (predicate != Py_None && !check_callable (predicate)))
+    return NULL;
+  return wrap_future (cg_future_new_for_property (instance, name,
+                                                  predicate != Py_None ? run_held_predicate : NULL,
+                                                  predicate != Py_None ? held_new (predicate) : NULL,
+                                                  predicate != Py_None ? held_free : NULL,
+                                                  cancellable, &error),
+                      error);
+}
+
 /* context_run(context, callable): callable() inside the CgContext; its
  * result, or what it raised. */
 typedef struct
@@ -887,6 +978,13 @@ static PyMethodDef methods[] = {
   { "caller_wait_async", caller_wait_async, METH_VARARGS,
     "caller_wait_async(futures, timeout, return_when, cancellable, callback)\n--\n\n"
     "cg_caller_wait_async(); callback(None, result)." },
+  { "as_completed_from_generator", as_completed_from_generator, METH_VARARGS,
+    "as_completed_from_generator(generator, max_concurrent, shield)\n--\n\n"
+    "cg_as_completed_new_from_generator() drawing generator() (a Cg future, "
+    "or None at the end)." },
+  { "future_for_property", future_for_property, METH_VARARGS,
+    "future_for_property(instance, name, predicate, cancellable)\n--\n\n"
+    "cg_future_new_for_property() with predicate(value), or None." },
   { "context_run", context_run, METH_VARARGS,
     "context_run(context, callable)\n--\n\n"
     "cg_context_run() of callable(): its result, or what it raised." },

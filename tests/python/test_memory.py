@@ -11,7 +11,7 @@ import gc
 
 import pytest
 
-from gi.repository import Cg
+from gi.repository import Cg, Gio
 
 ROUNDS = 4000
 # Bytes a round may leave behind on average: allocator noise, far below
@@ -70,6 +70,8 @@ def test_asyncio_awaits_leave_nothing_behind(worker):
         await asyncio.sleep(0)
         return i
 
+    action = Gio.SimpleAction(name='memory')
+
     async def main():
         async with Cg.Caller(create=True) as here:
             async def one_round():
@@ -79,6 +81,9 @@ def test_asyncio_awaits_leave_nothing_behind(worker):
                 await here.call_soon(task_job, 4)
                 async for _ in Cg.Caller.as_completed([worker.call_soon(int, 5)]):
                     pass
+                async for _ in Cg.Caller.as_completed(iter([worker.call_soon(int, 6)])):
+                    pass
+                await Cg.Future.for_property(action, 'enabled', lambda enabled: enabled)
 
             for _ in range(ROUNDS // 4):
                 await one_round()
