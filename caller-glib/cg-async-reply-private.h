@@ -76,6 +76,7 @@ struct _CgReplyRecord
   CgCaller            *caller;
   GTask               *task;
   CgFuture            *result;
+  gboolean             result_borrowed; /* the source's own success result */
   GError              *error;
   CgContextMap        *context;
   GAsyncReadyCallback  callback;

@@ -479,7 +479,9 @@ _cg_reply_record_init (CgReplyRecord       *record,
        * one push into this thread's inbox. */
       if (success != NULL)
         {
-          record->result = g_object_ref (success);
+          /* Borrowed: the record holds its source, which holds it. */
+          record->result = success;
+          record->result_borrowed = TRUE;
         }
       else
         {
@@ -510,12 +512,15 @@ record_deliver (CgReplyRecord *record)
 {
   CgCaller *caller = g_steal_pointer (&record->caller);
   CgFuture *result = g_steal_pointer (&record->result);
+  gboolean owned = !record->result_borrowed;
   gpointer source_object = g_steal_pointer (&record->source_object);
   CgContextMap *saved;
 
   if (record->error != NULL)
     {
-      g_object_unref (result);
+      if (owned)
+        g_object_unref (result);
+      owned = TRUE;
       result = cg_future_new ();
       _cg_future_set_source_tag (result, record->source_tag);
       _cg_future_set_source_object (result, source_object);
@@ -529,7 +534,8 @@ record_deliver (CgReplyRecord *record)
 
   record->answered (record);
 
-  g_object_unref (result);
+  if (owned)
+    g_object_unref (result);
   g_object_unref (source_object);
   _cg_caller_release (caller);
   g_object_unref (caller);
@@ -630,7 +636,10 @@ void
 _cg_reply_record_clear (CgReplyRecord *record)
 {
   g_clear_object (&record->task);
-  g_clear_object (&record->result);
+  if (record->result_borrowed)
+    record->result = NULL;
+  else
+    g_clear_object (&record->result);
   g_clear_pointer (&record->context, _cg_context_map_unref);
   g_clear_object (&record->source_object);
   if (record->caller != NULL && record->callback != NULL)

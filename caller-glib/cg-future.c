@@ -930,6 +930,11 @@ _cg_future_answers (CgFuture *self,
 {
   gboolean answers;
 
+  /* A result its source keeps never changes once made: no lock, which
+   * the threads answered with it would pass between them. */
+  if (g_atomic_int_get (&self->state) & CG_FUTURE_SOURCE_WEAK)
+    return self->source_tag == source_tag && self->source_object == (GObject *) source_object;
+
   _cg_future_lock (self);
   answers = (g_atomic_int_get (&self->state) & CG_FUTURE_ANSWER) &&
             self->source_tag == source_tag &&
