@@ -323,7 +323,18 @@ granted_result (CgAsyncLock        *lock,
 
 /* A thread keeps the record of its last answered waiter for its next
  * acquisition; the thread's end frees it. */
-static GPrivate spare_waiter = G_PRIVATE_INIT (g_free);
+static CG_THREAD_LOCAL Waiter *spare_waiter;
+static CG_THREAD_LOCAL gboolean spare_waiter_watched;
+
+static void
+spare_waiter_release (gpointer unused)
+{
+  g_clear_pointer (&spare_waiter, g_free);
+  spare_waiter_watched = FALSE;
+}
+
+/* Registered once per thread, for spare_waiter_release() at its end. */
+static GPrivate spare_waiter_key = G_PRIVATE_INIT (spare_waiter_release);
 
 static void
 waiter_answered (CgReplyRecord *reply)
@@ -332,10 +343,17 @@ waiter_answered (CgReplyRecord *reply)
 
   _cg_source_drop (&waiter->cancel_source);
   g_clear_object (&waiter->cancellable);
-  if (g_private_get (&spare_waiter) == NULL)
-    g_private_set (&spare_waiter, waiter);
-  else
-    g_free (waiter);
+  if (spare_waiter != NULL)
+    {
+      g_free (waiter);
+      return;
+    }
+  if (G_UNLIKELY (!spare_waiter_watched))
+    {
+      g_private_set (&spare_waiter_key, GINT_TO_POINTER (1));
+      spare_waiter_watched = TRUE;
+    }
+  spare_waiter = waiter;
 }
 
 static Waiter *
@@ -346,11 +364,9 @@ waiter_new (CgAsyncLock         *lock,
             gpointer             user_data)
 {
   static guint64 serials = 0;
-  Waiter *waiter = g_private_get (&spare_waiter);
+  Waiter *waiter = g_steal_pointer (&spare_waiter);
 
-  if (waiter != NULL)
-    g_private_set (&spare_waiter, NULL);
-  else
+  if (waiter == NULL)
     waiter = g_new (Waiter, 1);
 
   /* The reply captures the current context: the token must be in it. */

@@ -140,12 +140,14 @@ G_DEFINE_BOXED_TYPE (CgContextToken, cg_context_token, cg_context_token_ref, cg_
  * thread that ever had one registers thread_map_key, whose destructor drops
  * it when the thread ends. */
 static CG_THREAD_LOCAL CgContextMap *current_map;
+static CG_THREAD_LOCAL gboolean thread_map_key_set; /* saves looking it up */
 
 static void
 thread_map_release (gpointer data)
 {
   _cg_context_map_unref (current_map);
   current_map = NULL;
+  thread_map_key_set = FALSE;
 }
 
 static GPrivate thread_map_key = G_PRIVATE_INIT (thread_map_release);
@@ -153,8 +155,11 @@ static GPrivate thread_map_key = G_PRIVATE_INIT (thread_map_release);
 static inline void
 set_current_map (CgContextMap *map)
 {
-  if (map != NULL && G_UNLIKELY (g_private_get (&thread_map_key) == NULL))
-    g_private_set (&thread_map_key, GINT_TO_POINTER (1));
+  if (map != NULL && G_UNLIKELY (!thread_map_key_set))
+    {
+      g_private_set (&thread_map_key, GINT_TO_POINTER (1));
+      thread_map_key_set = TRUE;
+    }
   current_map = map;
 }
 
