@@ -194,11 +194,26 @@ _cg_context_map_unref (CgContextMap *map)
     {
       for (guint i = 0; i < map->length; i++)
         {
-          g_value_unset (&map->entries[i].value);
+          /* A plain pointer holds nothing to free (the lock's holders). */
+          if (!G_VALUE_HOLDS_POINTER (&map->entries[i].value))
+            g_value_unset (&map->entries[i].value);
           var_key_unref (map->entries[i].key);
         }
       g_free (map);
     }
+}
+
+/* Copies @src into the zeroed @dest; a plain pointer without the type
+ * system's copy function. */
+static inline void
+value_copy_into (GValue       *dest,
+                 const GValue *src)
+{
+  g_value_init (dest, G_VALUE_TYPE (src));
+  if (G_VALUE_HOLDS_POINTER (src))
+    g_value_set_pointer (dest, g_value_get_pointer (src));
+  else
+    g_value_copy (src, dest);
 }
 
 static const MapEntry *
@@ -255,8 +270,7 @@ map_with (CgContextMap *map,
 
               entry->key = var_key_ref (key);
               memset (&entry->value, 0, sizeof entry->value);
-              g_value_init (&entry->value, G_VALUE_TYPE (value));
-              g_value_copy (value, &entry->value);
+              value_copy_into (&entry->value, value);
             }
           if (old != NULL && old->key == key)
             continue;
@@ -268,8 +282,7 @@ map_with (CgContextMap *map,
 
           entry->key = var_key_ref (old->key);
           memset (&entry->value, 0, sizeof entry->value);
-          g_value_init (&entry->value, G_VALUE_TYPE (&old->value));
-          g_value_copy (&old->value, &entry->value);
+          value_copy_into (&entry->value, &old->value);
         }
     }
 
@@ -562,6 +575,8 @@ cg_context_var_get_pointer (CgContextVar *self)
 
   entry = map_lookup (current_map, self);
   found = entry != NULL ? &entry->value : NULL;
+  if (found != NULL && G_VALUE_HOLDS_POINTER (found))
+    return g_value_get_pointer (found);
   if (found == NULL && G_IS_VALUE (&self->default_value))
     found = &self->default_value;
   if (found == NULL || !(G_VALUE_HOLDS_POINTER (found) || G_VALUE_HOLDS_OBJECT (found) ||
