@@ -169,9 +169,14 @@ run_held_job (CgFuture *future,
   PyGILState_Release (state);
 }
 
-/* CgDirectFunc: the callable, with no arguments. */
+/* Takes the callable out of @held and calls it once with the wrappers of
+ * the first @n of @a and @b; the library may drop @held later (nothing
+ * then to release). Takes the GIL. */
 static void
-run_held_direct (gpointer data)
+call_held_once (Held     *held,
+                guint     n,
+                gpointer  a,
+                gpointer  b)
 {
   PyGILState_STATE state;
   PyObject *callable;
@@ -179,10 +184,17 @@ run_held_direct (gpointer data)
   if (!Py_IsInitialized ())
     return;
   state = PyGILState_Ensure ();
-  callable = held_take (data);
-  call_with_wrappers (callable, 0, NULL, NULL);
+  callable = held_take (held);
+  call_with_wrappers (callable, n, a, b);
   Py_DECREF (callable);
   PyGILState_Release (state);
+}
+
+/* CgDirectFunc: callable (). */
+static void
+run_held_direct (gpointer data)
+{
+  call_held_once (data, 0, NULL, NULL);
 }
 
 /* CgContinuationFunc: callable (future, input). */
@@ -191,72 +203,33 @@ run_held_continuation (CgFuture *future,
                        CgFuture *input,
                        gpointer  data)
 {
-  PyGILState_STATE state;
-  PyObject *callable;
-
-  if (!Py_IsInitialized ())
-    return;
-  state = PyGILState_Ensure ();
-  callable = held_take (data);
-  call_with_wrappers (callable, 2, future, input);
-  Py_DECREF (callable);
-  PyGILState_Release (state);
+  call_held_once (data, 2, future, input);
 }
 
-/* CgFutureCallback of done callbacks: callable (future), which runs once;
- * of completion hooks: callable (). */
+/* CgFutureCallback of done callbacks: callable (future), which runs once. */
 static void
 run_held_done (CgFuture *future,
                gpointer  data)
 {
-  PyGILState_STATE state;
-  PyObject *callable;
-
-  if (!Py_IsInitialized ())
-    return;
-  state = PyGILState_Ensure ();
-  callable = held_take (data);
-  call_with_wrappers (callable, 1, future, NULL);
-  Py_DECREF (callable);
-  PyGILState_Release (state);
+  call_held_once (data, 1, future, NULL);
 }
 
+/* CgFutureCallback of completion hooks: callable (). */
 static void
 run_held_hook (CgFuture *future,
                gpointer  data)
 {
-  PyGILState_STATE state;
-  PyObject *callable;
-
-  if (!Py_IsInitialized ())
-    return;
-  state = PyGILState_Ensure ();
-  callable = held_take (data);
-  call_with_wrappers (callable, 0, NULL, NULL);
-  Py_DECREF (callable);
-  PyGILState_Release (state);
+  call_held_once (data, 0, NULL, NULL);
 }
 
-/* GAsyncReadyCallback: callable (source, result); called once, then the
- * record goes. */
+/* GAsyncReadyCallback: callable (source, result), once; the record goes
+ * with it. */
 static void
 run_held_ready (GObject      *source,
                 GAsyncResult *result,
                 gpointer      data)
 {
-  PyGILState_STATE state;
-  PyObject *callable;
-
-  if (!Py_IsInitialized ())
-    {
-      g_free (data);
-      return;
-    }
-  state = PyGILState_Ensure ();
-  callable = held_take (data);
-  call_with_wrappers (callable, 2, source, result);
-  Py_DECREF (callable);
-  PyGILState_Release (state);
+  call_held_once (data, 2, source, result);
   g_free (data);
 }
 
