@@ -553,38 +553,45 @@ wait_async (PyObject *module,
   Py_RETURN_NONE;
 }
 
+/* An _async call of the form (object, cancellable, callback, data). */
+typedef void (*ObjectAsyncFunc) (gpointer            object,
+                                 GCancellable       *cancellable,
+                                 GAsyncReadyCallback callback,
+                                 gpointer            user_data);
+
+static PyObject *
+object_async (PyObject        *args,
+              const char      *format,
+              GType            type,
+              const char      *what,
+              ObjectAsyncFunc  start)
+{
+  PyObject *object, *cancellable_object, *callback;
+  gpointer instance, cancellable;
+
+  if (!PyArg_ParseTuple (args, format, &object, &cancellable_object, &callback) ||
+      (instance = unwrap (object, type, what)) == NULL ||
+      !unwrap_nullable (cancellable_object, G_TYPE_CANCELLABLE, "cancellable", &cancellable) ||
+      !check_callable (callback))
+    return NULL;
+  start (instance, cancellable, run_held_ready, held_new (callback));
+  Py_RETURN_NONE;
+}
+
 static PyObject *
 acquire_async (PyObject *module,
                PyObject *args)
 {
-  PyObject *lock_object, *cancellable_object, *callback;
-  gpointer lock, cancellable;
-
-  if (!PyArg_ParseTuple (args, "OOO:acquire_async", &lock_object, &cancellable_object,
-                         &callback) ||
-      (lock = unwrap (lock_object, CG_TYPE_ASYNC_LOCK, "lock")) == NULL ||
-      !unwrap_nullable (cancellable_object, G_TYPE_CANCELLABLE, "cancellable", &cancellable) ||
-      !check_callable (callback))
-    return NULL;
-  cg_async_lock_acquire_async (lock, cancellable, run_held_ready, held_new (callback));
-  Py_RETURN_NONE;
+  return object_async (args, "OOO:acquire_async", CG_TYPE_ASYNC_LOCK, "lock",
+                       (ObjectAsyncFunc) cg_async_lock_acquire_async);
 }
 
 static PyObject *
 next_async (PyObject *module,
             PyObject *args)
 {
-  PyObject *iteration_object, *cancellable_object, *callback;
-  gpointer iteration, cancellable;
-
-  if (!PyArg_ParseTuple (args, "OOO:next_async", &iteration_object, &cancellable_object,
-                         &callback) ||
-      (iteration = unwrap (iteration_object, CG_TYPE_AS_COMPLETED, "iteration")) == NULL ||
-      !unwrap_nullable (cancellable_object, G_TYPE_CANCELLABLE, "cancellable", &cancellable) ||
-      !check_callable (callback))
-    return NULL;
-  cg_as_completed_next_async (iteration, cancellable, run_held_ready, held_new (callback));
-  Py_RETURN_NONE;
+  return object_async (args, "OOO:next_async", CG_TYPE_AS_COMPLETED, "iteration",
+                       (ObjectAsyncFunc) cg_as_completed_next_async);
 }
 
 static PyObject *
