@@ -413,7 +413,7 @@ _cg_reply_is_valid (GAsyncResult *result,
                     gpointer      source_tag)
 {
   if (CG_IS_FUTURE (result))
-    return _cg_future_answers (CG_FUTURE (result), source_object, source_tag);
+    return _cg_future_answers ((CgFuture *) result, source_object, source_tag);
   return g_task_is_valid (result, source_object) &&
          g_task_get_source_tag (G_TASK (result)) == source_tag;
 }
@@ -423,7 +423,7 @@ _cg_reply_propagate_boolean (GAsyncResult  *result,
                              GError       **error)
 {
   if (CG_IS_FUTURE (result))
-    return cg_future_propagate_boolean (CG_FUTURE (result), error);
+    return cg_future_propagate_boolean ((CgFuture *) result, error);
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
@@ -433,7 +433,7 @@ _cg_reply_propagate_object (GAsyncResult  *result,
                             GError       **error)
 {
   if (CG_IS_FUTURE (result))
-    return cg_future_propagate_object (CG_FUTURE (result), error);
+    return cg_future_propagate_object ((CgFuture *) result, error);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
@@ -528,7 +528,8 @@ record_deliver (CgReplyRecord *record)
     }
 
   saved = _cg_context_enter (&record->context);
-  record->callback (source_object, G_ASYNC_RESULT (result), record->user_data);
+  /* A CgFuture is a GAsyncResult: no checked cast on this path. */
+  record->callback (source_object, (GAsyncResult *) result, record->user_data);
   _cg_context_leave (&record->context, saved);
   g_clear_pointer (&record->context, _cg_context_map_unref);
 
