@@ -174,20 +174,23 @@ def test_leaving_an_async_generator_early_cancels_the_rest(worker):
         release.set()
 
 
+def _counted_jobs(drawn):
+    """A generator of 50 pool jobs that records in *drawn* what it drew."""
+    for i in range(50):
+        drawn.append(i)
+        yield Cg.Caller.to_thread(lambda i=i: i)
+
+
 def test_as_completed_draws_nothing_once_its_job_is_cancelled(worker):
     """Futures that are done come out without an await, but cancelling the
     job that iterates stops the drawing at the next step, as an await
     would."""
     drawn = []
-
-    def jobs():
-        for i in range(50):
-            drawn.append(i)
-            yield Cg.Caller.to_thread(lambda i=i: i)
+    jobs = _counted_jobs(drawn)
 
     async def consume():
         seen = []
-        async for future in Cg.Caller.as_completed(jobs(), max_concurrent=2):
+        async for future in Cg.Caller.as_completed(jobs, max_concurrent=2):
             seen.append(future.result())
             if len(seen) == 3:
                 Cg.Caller.current_future().cancel('enough')
@@ -205,15 +208,11 @@ def test_as_completed_draws_nothing_once_its_job_is_cancelled(worker):
 
 def test_as_completed_in_asyncio_draws_nothing_once_its_task_is_cancelled():
     drawn = []
-
-    def jobs():
-        for i in range(50):
-            drawn.append(i)
-            yield Cg.Caller.to_thread(lambda i=i: i)
+    jobs = _counted_jobs(drawn)
 
     async def consume():
         seen = 0
-        async for future in Cg.Caller.as_completed(jobs(), max_concurrent=2):
+        async for future in Cg.Caller.as_completed(jobs, max_concurrent=2):
             future.result()
             seen += 1
             if seen == 3:
