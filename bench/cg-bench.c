@@ -362,10 +362,40 @@ error_text (const GError *error)
   return error != NULL ? error->message : "no error given";
 }
 
+static void
+tiny_call (gpointer user_data)
+{
+  *(gint *) user_data = 1;
+}
+
 /* Every side checks that its wait succeeded and that the reply is the
- * job's result, so that all of them pay for the same checks. */
+ * job's result, so that all of them pay for the same checks. W1 blocks on
+ * a call that hands out no future, as GLib's side does; W1f makes a
+ * future per call and waits for it, as libdex's side does. */
 static gdouble
 w1_caller_glib (void)
+{
+  gdouble cpu = process_cpu_seconds ();
+  gdouble start = now_seconds ();
+
+  for (guint i = 0; i < n_round_trips; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      gint reply = 0;
+
+      if (!cg_caller_call_sync (bench_worker, tiny_call, &reply, NULL, &error))
+        bench_fail ("W1 caller-glib: the call failed: %s", error_text (error));
+      if (reply != 1)
+        bench_fail ("W1 caller-glib: wrong reply");
+    }
+  start = now_seconds () - start;
+  side_cpu_done (cpu, n_round_trips);
+
+  return start / n_round_trips * 1e6;
+}
+
+static gdouble
+w1f_caller_glib (void)
 {
   gdouble cpu = process_cpu_seconds ();
   gdouble start = now_seconds ();
@@ -376,9 +406,9 @@ w1_caller_glib (void)
       g_autoptr(GError) error = NULL;
 
       if (!cg_future_wait_sync (future, CG_TIMEOUT_INFINITE, CG_WAIT_FLAGS_NONE, NULL, &error))
-        bench_fail ("W1 caller-glib: the wait failed: %s", error_text (error));
+        bench_fail ("W1f caller-glib: the wait failed: %s", error_text (error));
       if (cg_future_propagate_int (future, &error) != 1)
-        bench_fail ("W1 caller-glib: wrong result (%s)", error_text (error));
+        bench_fail ("W1f caller-glib: wrong result (%s)", error_text (error));
     }
   start = now_seconds () - start;
   side_cpu_done (cpu, n_round_trips);
@@ -1713,6 +1743,8 @@ w9_measure (BurstRow *rows,
 static Workload workloads[] = {
   { "W1", "us", TRUE, "round trip to another thread's loop", 0, 0, 0, 0,
     "g_main_context_invoke + GAsyncQueue" },
+  { "W1f", "us", TRUE, "W1 with a future per call", 0, 0, 0, 0,
+    "g_main_context_invoke + GAsyncQueue" },
   { "W2", "M/s", FALSE, "throughput, a future per call", 0, 0, 0, 0, "g_main_context_invoke" },
   { "W2b", "M/s", FALSE, "throughput, no future (call_direct)", 0, 0, 0, 0,
     "GThreadPool, 1 thread" },
@@ -1859,9 +1891,10 @@ main (int    argc,
       if (!wanted (w->key))
         continue;
 
-      if (g_str_equal (w->key, "W1"))
+      if (g_str_equal (w->key, "W1") || g_str_equal (w->key, "W1f"))
         {
-          ours = w1_caller_glib, glib = w1_glib, limit = limit_ping_pong;
+          ours = g_str_equal (w->key, "W1") ? w1_caller_glib : w1f_caller_glib;
+          glib = w1_glib, limit = limit_ping_pong;
 #ifdef HAVE_LIBDEX
           dex = w1_libdex;
 #endif

@@ -136,6 +136,12 @@ gboolean      cg_caller_call_direct       (CgCaller      *self,
                                            GDestroyNotify destroy,
                                            GError       **error);
 CG_AVAILABLE_IN_0_1
+gboolean      cg_caller_call_sync         (CgCaller      *self,
+                                           CgDirectFunc   func,
+                                           gpointer       user_data,
+                                           GCancellable  *cancellable,
+                                           GError       **error);
+CG_AVAILABLE_IN_0_1
 CgFuture     *cg_caller_current_future    (void);
 
 

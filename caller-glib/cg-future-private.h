@@ -174,6 +174,24 @@ typedef struct
 
 void        _cg_future_set_blocking_funcs (const CgBlockingFuncs *funcs);
 
+/* How a blocking wait of _cg_block_on_word() ended. */
+typedef enum
+{
+  CG_BLOCK_DONE,
+  CG_BLOCK_CANCELLED,      /* the wait's own cancellable */
+  CG_BLOCK_JOB_CANCELLED,  /* the job of the waiting thread */
+  CG_BLOCK_TIMED_OUT,
+} CgBlockEnd;
+
+CgBlockEnd  _cg_block_on_word           (gint            *word,
+                                         gint             done,
+                                         gint             waiters,
+                                         gconstpointer    address,
+                                         gint64           deadline,
+                                         GCancellable    *cancellable,
+                                         CgFuture        *awaited,
+                                         gint64          *started);
+
 /* For the layers above ------------------------------------------------------ */
 
 CgFuture   *_cg_future_new_for_caller   (CgCaller        *caller);

@@ -51,12 +51,6 @@ static CG_THREAD_LOCAL guint spin_expected;
 #define SPIN_EXPECTED_MAX 256   /* pauses (about 5 µs): a quick reply after slow
                                  * ones is seen at most about 4 µs late */
 
-static inline gboolean
-spin_is_done (CgFuture *self)
-{
-  return (g_atomic_int_get (&self->state) & CG_FUTURE_DONE) != 0;
-}
-
 static gint64
 spin_budget (void)
 {
@@ -116,6 +110,114 @@ _cg_future_wait_cancelled (CgFuture      *self,
   g_cancellable_set_error_if_cancelled (cancellable, error);
 }
 
+static inline gboolean
+word_is_done (const gint *word,
+              gint        done)
+{
+  return (g_atomic_int_get (word) & done) != 0;
+}
+
+/* Blocks the calling thread until @done is set in *@word, @deadline (a
+ * monotonic time; G_MAXINT64 for none) passes, @cancellable is cancelled,
+ * or the job this thread runs (unless it is @awaited) is cancelled, which
+ * cg_caller_stop() does to the running job of the caller it stops.
+ *
+ * It spins first: a reply from a busy thread usually comes within a few
+ * microseconds, long before a sleep and a wake-up would be over. Then it
+ * parks in the parking lot of @address, after setting @waiters in *@word
+ * under that lot's lock: whoever sets @done must then call
+ * _cg_parking_wake (@address) if the word it replaced had @waiters.
+ * *@started receives the time the wait began. */
+CgBlockEnd
+_cg_block_on_word (gint          *word,
+                   gint           done,
+                   gint           waiters,
+                   gconstpointer  address,
+                   gint64         deadline,
+                   GCancellable  *cancellable,
+                   CgFuture      *awaited,
+                   gint64        *started)
+{
+  GCancellable *job_cancellable = NULL;
+  const CgBlockingFuncs *blocking;
+  gpointer blocking_token = NULL;
+  gulong handler = 0, job_handler = 0;
+  CgParkingLot *lot;
+  CgFuture *job;
+  gint64 spin_end;
+  guint quiet, n = 0;
+  CgSpin spin;
+
+  _cg_spin_init (&spin);
+  *started = spin.now;
+  spin_end = MIN (deadline, spin.now + spin_budget ());
+  quiet = spin_expected / 4 * 3;
+  while (spin.now < spin_end)
+    {
+      if (n >= quiet && n % SPIN_LOOK_EVERY == 0 && word_is_done (word, done))
+        break;
+      _cg_spin_pause (&spin);
+      n++;
+    }
+  if (word_is_done (word, done))
+    {
+      spin_misses = 0;
+      spin_expected = (spin_expected * 3 + MIN (n, SPIN_EXPECTED_MAX)) / 4;
+      return CG_BLOCK_DONE;
+    }
+  spin_misses++;
+  spin_expected /= 2;
+
+  /* A job that blocks here is cancelled when its caller stops (or anyone
+   * cancels it): its wait ends then, or stopping the caller would wait for
+   * ever for the job to return. */
+  job = _cg_future_current_job ();
+  if (job != NULL && job != awaited)
+    {
+      job_cancellable = cg_future_get_cancellable (job);
+      job_handler = g_cancellable_connect (job_cancellable, G_CALLBACK (wake_on_cancel),
+                                           (gpointer) address, NULL);
+    }
+  if (cancellable != NULL)
+    handler = g_cancellable_connect (cancellable, G_CALLBACK (wake_on_cancel),
+                                     (gpointer) address, NULL);
+
+  /* This thread stops making progress: a pool worker lets the pool run
+   * another thread meanwhile (cg-worker-pool.c). */
+  blocking = g_atomic_pointer_get (&blocking_funcs);
+  if (blocking != NULL)
+    blocking_token = blocking->begin ();
+
+  lot = _cg_parking_lot_for (address);
+  _cg_mutex_lock (&lot->mutex);
+  g_atomic_int_or (word, waiters);
+  while (!word_is_done (word, done) &&
+         !(cancellable != NULL && g_cancellable_is_cancelled (cancellable)) &&
+         !(job_cancellable != NULL && g_cancellable_is_cancelled (job_cancellable)))
+    {
+      if (deadline == G_MAXINT64)
+        _cg_cond_wait (&lot->cond, &lot->mutex);
+      else if (!_cg_cond_wait_until (&lot->cond, &lot->mutex, deadline))
+        break;
+    }
+  _cg_mutex_unlock (&lot->mutex);
+
+  if (blocking_token != NULL)
+    blocking->end (blocking_token);
+  if (handler != 0)
+    g_cancellable_disconnect (cancellable, handler);
+  if (job_handler != 0)
+    g_cancellable_disconnect (job_cancellable, job_handler);
+
+  if (word_is_done (word, done))
+    return CG_BLOCK_DONE;
+  if (cancellable != NULL && g_cancellable_is_cancelled (cancellable))
+    return CG_BLOCK_CANCELLED;
+  if (job_cancellable != NULL && g_cancellable_is_cancelled (job_cancellable))
+    return CG_BLOCK_JOB_CANCELLED;
+  return CG_BLOCK_TIMED_OUT;
+}
+
 /**
  * cg_future_wait_sync:
  * @self: a #CgFuture
@@ -158,11 +260,8 @@ cg_future_wait_sync (CgFuture      *self,
                      GCancellable  *cancellable,
                      GError       **error)
 {
-  gint64 deadline, spin_end, started;
-  GCancellable *job_cancellable = NULL;
-  gulong handler = 0, job_handler = 0;
-  CgParkingLot *bucket;
-  CgSpin spin;
+  gint64 deadline, started;
+  CgBlockEnd outcome;
 
   g_return_val_if_fail (CG_IS_FUTURE (self), FALSE);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
@@ -181,91 +280,20 @@ cg_future_wait_sync (CgFuture      *self,
     }
 
   deadline = deadline_for (timeout);
-
-  /* Spin briefly: a round trip to a busy caller usually ends here. */
-  _cg_spin_init (&spin);
-  started = spin.now;
-  spin_end = MIN (deadline, started + spin_budget ());
-  {
-    guint quiet = spin_expected / 4 * 3, n = 0;
-
-    while (spin.now < spin_end)
-      {
-        if (n >= quiet && n % SPIN_LOOK_EVERY == 0 && spin_is_done (self))
-          break;
-        _cg_spin_pause (&spin);
-        n++;
-      }
-    if (spin_is_done (self))
-      {
-        spin_misses = 0;
-        spin_expected = (spin_expected * 3 + MIN (n, SPIN_EXPECTED_MAX)) / 4;
-      }
-    else
-      {
-        spin_misses++;
-        spin_expected /= 2;
-      }
-  }
-
-  if (!cg_future_is_done (self))
-    {
-      CgFuture *job = _cg_future_current_job ();
-      const CgBlockingFuncs *blocking = g_atomic_pointer_get (&blocking_funcs);
-      gpointer blocking_token = NULL;
-
-      /* A job that blocks here is cancelled when its caller stops (or
-       * anyone cancels it): its wait ends then, or stopping the caller
-       * would wait for ever for the job to return. */
-      if (job != NULL && job != self)
-        {
-          job_cancellable = cg_future_get_cancellable (job);
-          job_handler = g_cancellable_connect (job_cancellable, G_CALLBACK (wake_on_cancel),
-                                               self, NULL);
-        }
-      if (cancellable != NULL)
-        handler = g_cancellable_connect (cancellable, G_CALLBACK (wake_on_cancel), self, NULL);
-
-      /* This thread stops making progress: a pool worker lets the pool
-       * run another thread meanwhile (cg-worker-pool.c). */
-      if (blocking != NULL)
-        blocking_token = blocking->begin ();
-
-      bucket = _cg_parking_lot_for (self);
-      _cg_mutex_lock (&bucket->mutex);
-      g_atomic_int_or (&self->state, CG_FUTURE_WAITERS);
-      while (!cg_future_is_done (self) &&
-             !(cancellable != NULL && g_cancellable_is_cancelled (cancellable)) &&
-             !(job_cancellable != NULL && g_cancellable_is_cancelled (job_cancellable)))
-        {
-          if (deadline == G_MAXINT64)
-            _cg_cond_wait (&bucket->cond, &bucket->mutex);
-          else if (!_cg_cond_wait_until (&bucket->cond, &bucket->mutex, deadline))
-            break;
-        }
-      _cg_mutex_unlock (&bucket->mutex);
-
-      if (blocking_token != NULL)
-        blocking->end (blocking_token);
-
-      if (handler != 0)
-        g_cancellable_disconnect (cancellable, handler);
-      if (job_handler != 0)
-        g_cancellable_disconnect (job_cancellable, job_handler);
-    }
-
-  if (cg_future_is_done (self))
+  outcome = _cg_block_on_word (&self->state, CG_FUTURE_DONE, CG_FUTURE_WAITERS, self, deadline,
+                               cancellable, self, &started);
+  if (outcome == CG_BLOCK_DONE)
     {
       note_wait (started);
       return _cg_future_wait_outcome (self, flags, error);
     }
-
-  if (cancellable != NULL && g_cancellable_is_cancelled (cancellable))
-    _cg_future_wait_cancelled (self, flags, cancellable, error);
-  else if (job_cancellable != NULL && g_cancellable_is_cancelled (job_cancellable))
-    _cg_future_wait_cancelled (self, flags, job_cancellable, error);
-  else
+  if (outcome == CG_BLOCK_TIMED_OUT)
     _cg_future_wait_timed_out (self, flags, error);
+  else if (outcome == CG_BLOCK_CANCELLED)
+    _cg_future_wait_cancelled (self, flags, cancellable, error);
+  else
+    _cg_future_wait_cancelled (self, flags, cg_future_get_cancellable (_cg_future_current_job ()),
+                               error);
 
   return FALSE;
 }

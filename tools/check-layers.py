@@ -30,7 +30,7 @@ LAYERS = [
      ['cg-caller-private.h', 'cg-caller-internal.h']),
     ('reply', ['cg-async-reply.c'],
      ['cg-async-reply-private.h']),
-    ('features', ['cg-future-async.c', 'cg-caller-options.c', 'cg-worker-pool.c', 'cg-exec-queue.c',
+    ('features', ['cg-future-async.c', 'cg-caller-options.c', 'cg-caller-sync.c', 'cg-worker-pool.c', 'cg-exec-queue.c',
                   'cg-async-lock.c', 'cg-async-lock-guard.c', 'cg-as-completed.c', 'cg-job-list.c',
                   'cg-gio-bridge.c', 'cg-hosted-context.c',
                   'cg-fallible-job.c', 'cg-token-job.c',

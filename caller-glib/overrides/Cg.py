@@ -1100,6 +1100,15 @@ class Caller(Cg.Caller, metaclass=_CallerMeta):
         logged."""
         _call(_Cg.call_direct, self, lambda: _direct_trampoline((func, args, kwargs)))
 
+    def call_sync(self, func, /, *args, cancellable=None, **kwargs):
+        """Runs ``func(*args, **kwargs)`` in the caller's thread and blocks until
+        it returned: returns what it returned, raises what it raised. On the
+        caller's own thread it runs at once. No future and no context copy;
+        *cancellable* gives the call up if it has not started."""
+        if inspect.iscoroutinefunction(func):
+            raise TypeError('call_sync() runs plain functions; use call_soon() for %r' % func)
+        return _call(_Cg.call_sync, self, lambda: func(*args, **kwargs), cancellable)
+
     @classmethod
     def to_thread(cls, func, /, *args, **kwargs):
         """Runs ``func(*args, **kwargs)`` in a pooled worker thread."""

@@ -471,6 +471,57 @@ call_direct (PyObject *module,
   return none_or_raise (ok, error);
 }
 
+/* What call_sync() hands to the caller's thread: the callable, and what
+ * it returned or raised. */
+typedef struct
+{
+  PyObject *callable;
+  PyObject *result;
+  PyObject *exc_type, *exc_value, *exc_traceback;
+} SyncCall;
+
+static void
+run_sync_call (gpointer data)
+{
+  SyncCall *call = data;
+  PyGILState_STATE state = PyGILState_Ensure ();
+
+  call->result = PyObject_CallNoArgs (call->callable);
+  if (call->result == NULL)
+    PyErr_Fetch (&call->exc_type, &call->exc_value, &call->exc_traceback);
+  PyGILState_Release (state);
+}
+
+/* call_sync(caller, callable, cancellable): cg_caller_call_sync() of
+ * callable(); returns what it returned, or raises what it raised. */
+static PyObject *
+call_sync (PyObject *module,
+           PyObject *args)
+{
+  PyObject *caller_object, *cancellable_object;
+  SyncCall call = { NULL, NULL, NULL, NULL, NULL };
+  gpointer caller, cancellable;
+  GError *error = NULL;
+  gboolean ok;
+
+  if (!PyArg_ParseTuple (args, "OOO:call_sync", &caller_object, &call.callable,
+                         &cancellable_object) ||
+      (caller = unwrap (caller_object, CG_TYPE_CALLER, "caller")) == NULL ||
+      !unwrap_nullable (cancellable_object, G_TYPE_CANCELLABLE, "cancellable", &cancellable) ||
+      !check_callable (call.callable))
+    return NULL;
+
+  Py_BEGIN_ALLOW_THREADS
+  ok = cg_caller_call_sync (caller, run_sync_call, &call, cancellable, &error);
+  Py_END_ALLOW_THREADS
+
+  if (!ok)
+    return none_or_raise (FALSE, error);
+  if (call.result == NULL)
+    PyErr_Restore (call.exc_type, call.exc_value, call.exc_traceback);
+  return call.result;
+}
+
 /* continue_with(kind, future, caller, callable): cg_future_and_then()
  * (kind 0), cg_future_catch() (1) or cg_future_finally() (2), with
  * callable(job, input). */
@@ -933,6 +984,9 @@ static PyMethodDef methods[] = {
   { "queue_call_async", queue_call_async, METH_VARARGS,
     "queue_call_async(caller, name, instance, payload, size, cancellable, callback)\n--\n\n"
     "cg_caller_queue_call_named_async(); callback(source, result)." },
+  { "call_sync", call_sync, METH_VARARGS,
+    "call_sync(caller, callable, cancellable)\n--\n\n"
+    "cg_caller_call_sync() of callable(): what it returned, or what it raised." },
   { "call_direct", call_direct, METH_VARARGS,
     "call_direct(caller, callable)\n--\n\n"
     "cg_caller_call_direct() of callable()." },

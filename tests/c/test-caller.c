@@ -2531,6 +2531,21 @@ test_bad_input (void)
   g_assert_no_error (error);
 
   EXPECT_CRITICAL ();
+  g_assert_false (cg_caller_call_sync (caller, NULL, NULL, NULL, &error));
+  g_test_assert_expected_messages ();
+  g_assert_no_error (error);
+
+  EXPECT_CRITICAL ();
+  g_assert_false (cg_caller_call_sync (NULL, direct_func, NULL, NULL, &error));
+  g_test_assert_expected_messages ();
+  g_assert_no_error (error);
+
+  EXPECT_CRITICAL ();
+  g_assert_false (cg_caller_call_sync (caller, direct_func, NULL, (GCancellable *) caller, &error));
+  g_test_assert_expected_messages ();
+  g_assert_no_error (error);
+
+  EXPECT_CRITICAL ();
   cg_caller_stop (NULL, FALSE);
   g_test_assert_expected_messages ();
 

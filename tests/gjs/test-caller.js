@@ -121,6 +121,21 @@ test('call_direct() runs later, with no future', async () => {
     assertEqual(ran, true, 'call_direct() did not run');
 });
 
+test('call_sync() on the main thread runs at once', () => {
+    const main = mainCaller();
+    let ran = 0;
+    assertEqual(main.call_sync(() => {
+        assert(CgTest.is_main_thread(), 'call_sync() ran off the main thread');
+        ran++;
+    }, null), true);
+    assertEqual(ran, 1, 'call_sync() returned before its function ran');
+    const cancellable = new Gio.Cancellable();
+    cancellable.cancel();
+    assertThrows(() => main.call_sync(() => ran++, cancellable), Gio.IOErrorEnum,
+        Gio.IOErrorEnum.CANCELLED);
+    assertEqual(ran, 1, 'a cancelled call_sync() ran');
+});
+
 test('the typed results of a job reach JS', async () => {
     const main = mainCaller();
     const cases = [
@@ -274,6 +289,7 @@ test('errors: NOT_FOUND, EXISTS, CLOSED, protected callers', () => {
     // Refused on the calling (main) thread: the JS function is dropped here.
     assertThrows(() => worker.call_soon(() => {}), Cg.CallerError, Cg.CallerError.CLOSED);
     assertThrows(() => worker.call_direct(() => {}), Cg.CallerError, Cg.CallerError.CLOSED);
+    assertThrows(() => worker.call_sync(() => {}, null), Cg.CallerError, Cg.CallerError.CLOSED);
     assert(!Cg.Caller.all_callers(false).includes(worker), 'a stopped caller is listed');
 
     const guarded = Cg.Caller.start_new('gjs-protected', true, null);

@@ -1,5 +1,6 @@
 # Cg.Caller from Python: life cycle, registry, calls, pool, contextvars.
 
+import asyncio
 import contextvars
 import logging
 import threading
@@ -142,6 +143,48 @@ def test_call_direct(worker, caplog):
         worker.call_direct(fail)
         worker.call_soon(lambda: None).wait_sync(5)  # after the direct call
     assert any('direct failure' in str(r.exc_info[1]) for r in caplog.records if r.exc_info)
+
+
+def test_call_sync_returns_what_the_function_returned_on_the_callers_thread(worker):
+    assert worker.call_sync(lambda a, b=0: (threading.current_thread().name, a + b), 1, b=2) == (
+        worker.name, 3)
+
+    def fail():
+        raise ValueError('sync failure')
+
+    with pytest.raises(ValueError, match='sync failure'):
+        worker.call_sync(fail)
+    # On the caller's own thread it runs at once: a blocking wait there
+    # could never end.
+    assert worker.call_soon(lambda: worker.call_sync(lambda: 'inline')).wait_sync(5) == 'inline'
+    with pytest.raises(TypeError):
+        worker.call_sync(asyncio.sleep, 0)
+
+
+def test_call_sync_cancelled_before_it_started_never_runs(worker):
+    release = threading.Event()
+    ran = []
+    busy = worker.call_soon(release.wait, 5)
+    cancellable = Gio.Cancellable()
+    timer = threading.Timer(0.05, cancellable.cancel)
+    timer.start()
+    try:
+        with pytest.raises(GLib.Error) as info:
+            worker.call_sync(ran.append, 'ran', cancellable=cancellable)
+        assert info.value.matches(Gio.io_error_quark(), Gio.IOErrorEnum.CANCELLED)
+    finally:
+        release.set()
+        timer.join(5)
+    busy.wait_sync(5)
+    worker.call_sync(lambda: None)  # the caller is past the abandoned call
+    assert ran == []
+
+
+def test_call_sync_to_a_stopped_caller_fails():
+    caller = Cg.Caller.start_new(name='sync-stopped')
+    caller.stop()
+    with pytest.raises(GLib.Error, match='stopped'):
+        caller.call_sync(lambda: None)
 
 
 def test_current_future(worker):

@@ -58,6 +58,7 @@ def test_callbacks_leave_nothing_behind(worker):
         future.add_done_callback(lambda f: None)
         future.remove_done_callback(lambda f: None)
         worker.call_later(0, int, 1).wait_sync(5)
+        worker.call_sync(int, 4)
         worker.call_soon(coroutine_job, 2).wait_sync(5)
         Cg.Caller.to_thread_full(int, 3, label='memory').wait_sync(5)
         future.cancel()

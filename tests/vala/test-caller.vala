@@ -34,6 +34,35 @@ static void test_worker_wait_sync () {
     }
 }
 
+/* call_sync(): a lambda that writes a local variable of the calling
+ * function runs on the worker, and the call returns after it. */
+static void test_call_sync () {
+    try {
+        var worker = new Cg.Caller.start_new ("vala-call-sync", false, null);
+        void* main_thread = this_thread ();
+        void* ran_on = null;
+        int answer = 0;
+        for (int i = 1; i <= 50; i++) {
+            assert_true (worker.call_sync (() => {
+                ran_on = this_thread ();
+                answer += i;
+            }));
+            assert_cmpint (answer, CompareOperator.EQ, i * (i + 1) / 2);
+        }
+        assert_true (ran_on != null && ran_on != main_thread);
+        worker.stop (false);
+        try {
+            worker.call_sync (() => { answer = -1; });
+            assert_not_reached ();
+        } catch (Cg.CallerError e) {
+            assert_true (e is Cg.CallerError.CLOSED);
+        }
+        assert_cmpint (answer, CompareOperator.EQ, 50 * 51 / 2);
+    } catch (Error e) {
+        error ("%s", e.message);
+    }
+}
+
 /* Lambdas on a worker, awaited with `yield future.wait_async ()`. */
 static async void worker_yield () throws Error {
     var worker = new Cg.Caller.start_new ("vala-yield", false, null);
@@ -545,6 +574,7 @@ int main (string[] args) {
     Test.init (ref args);
     Test.add_func ("/vala/caller/worker-wait-sync", test_worker_wait_sync);
     Test.add_func ("/vala/caller/worker-yield", test_worker_yield);
+    Test.add_func ("/vala/caller/call-sync", test_call_sync);
     Test.add_func ("/vala/caller/call-later-and-timeout", test_call_later_and_timeout);
     Test.add_func ("/vala/caller/errors", test_errors);
     Test.add_func ("/vala/caller/to-thread", test_to_thread);
