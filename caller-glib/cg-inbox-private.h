@@ -50,6 +50,7 @@ struct _CgInboxNode
  * a busy consumer is never woken once per job. */
 typedef struct
 {
+  gint       padding_before_[14];
   /* Written by producers. */
   CgInboxNode *head;
   gint       sleeping;
