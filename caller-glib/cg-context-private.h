@@ -26,8 +26,9 @@ void          _cg_context_var_put_pointer (CgContextVar *var,
                                            gpointer      value);
 void          _cg_context_map_unref    (CgContextMap  *map);
 
-/* Makes *@slot the current map until _cg_context_leave(); whatever the
- * code in between sets is written back into *@slot. */
+/* Makes *@slot the current map until _cg_context_leave(), which puts the
+ * map back into *@slot with whatever the code in between set; *@slot is
+ * empty meanwhile (it lends its reference to the current map). */
 CgContextMap *_cg_context_enter        (CgContextMap **slot);
 void          _cg_context_leave        (CgContextMap **slot,
                                         CgContextMap  *saved);

@@ -310,12 +310,16 @@ _cg_context_capture (void)
   return map_ref (current_map);
 }
 
+/* The slot's reference becomes the current map's: while a job or callback
+ * runs, nothing else holds its map unless it was shared before, and a
+ * variable it sets is then written in place (see
+ * _cg_context_var_put_pointer()). */
 CgContextMap *
 _cg_context_enter (CgContextMap **slot)
 {
   CgContextMap *saved = current_map;
 
-  set_current_map (map_ref (*slot));
+  set_current_map (g_steal_pointer (slot));
   return saved;
 }
 
@@ -323,18 +327,8 @@ void
 _cg_context_leave (CgContextMap **slot,
                    CgContextMap  *saved)
 {
-  CgContextMap *changed = current_map;
-
+  *slot = current_map;
   set_current_map (saved);
-  if (changed != *slot)
-    {
-      _cg_context_map_unref (*slot);
-      *slot = changed;
-    }
-  else
-    {
-      _cg_context_map_unref (changed);
-    }
 }
 
 /* Variables --------------------------------------------------------------- */
@@ -619,6 +613,21 @@ _cg_context_var_put_pointer (CgContextVar *var,
   GValue holder = G_VALUE_INIT;
   CgContextMap *next;
 
+  /* A map that no copy, job or callback shares is this thread's alone: a
+   * pointer it holds already is changed in place, with no new map. No
+   * other thread can take a reference meanwhile, since only a holder can
+   * share it. */
+  if (current_map != NULL && g_atomic_int_get (&current_map->ref_count) == 1)
+    {
+      MapEntry *entry = (MapEntry *) map_lookup (current_map, var);
+
+      if (entry != NULL && G_VALUE_HOLDS_POINTER (&entry->value))
+        {
+          g_value_set_pointer (&entry->value, value);
+          return;
+        }
+    }
+
   g_value_init (&holder, G_TYPE_POINTER);
   g_value_set_pointer (&holder, value);
   next = map_with (current_map, var, &holder);
@@ -815,7 +824,7 @@ cg_context_run (CgContext     *self,
                 gpointer       user_data,
                 GError       **error)
 {
-  CgContextMap *saved;
+  CgContextMap *saved, *changed;
 
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (func != NULL, FALSE);
@@ -829,9 +838,15 @@ cg_context_run (CgContext     *self,
       return FALSE;
     }
 
-  saved = _cg_context_enter (&self->map);
+  /* The context keeps its map while it runs, so that a copy made
+   * meanwhile starts with the values it had when entered. */
+  saved = current_map;
+  set_current_map (map_ref (self->map));
   func (user_data);
-  _cg_context_leave (&self->map, saved);
+  changed = current_map;
+  set_current_map (saved);
+  _cg_context_map_unref (self->map);
+  self->map = changed;
 
   g_atomic_int_set (&self->entered, 0);
   return TRUE;

@@ -936,6 +936,89 @@ test_reentrant_reenter (void)
 }
 
 /* ------------------------------------------------------------------ */
+/* Reentrant: a job spawned by one holding keeps that holding only      */
+/* ------------------------------------------------------------------ */
+
+/* The context a lock callback runs in is its own while it runs, and a
+ * fresh acquisition there may write the new holder into it in place; but
+ * once a job spawned there shares it, the job must keep the holder it
+ * was given. */
+typedef struct
+{
+  CgAsyncLock *lock;
+  gint         phase;       /* 1: first grant, 2: second grant */
+  gboolean     child_in_context;
+  gint         child_ran;   /* atomic */
+  gint         done;        /* atomic */
+} Respawn;
+
+static void
+respawn_child (CgFuture *future,
+               gpointer  user_data)
+{
+  Respawn *r = user_data;
+
+  r->child_in_context = cg_async_lock_is_in_context (r->lock);
+  g_atomic_int_set (&r->child_ran, 1);
+}
+
+static void
+respawn_acquired (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  Respawn *r = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (cg_async_lock_acquire_finish (r->lock, result, &error));
+  g_assert_no_error (error);
+  g_assert_true (cg_async_lock_is_in_context (r->lock));
+  if (++r->phase == 1)
+    {
+      g_autoptr(CgFuture) child = NULL;
+
+      /* The child copies this context, holder and all, and runs once
+       * this callback is over: after the lock was given back and taken
+       * again, by a new holding of this context. */
+      child = cg_caller_call_soon (cg_caller_get_current (), respawn_child, r, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_true (cg_async_lock_release (r->lock, &error));
+      g_assert_no_error (error);
+      cg_async_lock_acquire_async (r->lock, NULL, respawn_acquired, r);
+      return;
+    }
+  g_assert_true (cg_async_lock_release (r->lock, &error));
+  g_assert_no_error (error);
+  g_atomic_int_set (&r->done, 1);
+}
+
+static void
+respawn_start (CgFuture *future,
+               gpointer  user_data)
+{
+  Respawn *r = user_data;
+
+  cg_async_lock_acquire_async (r->lock, NULL, respawn_acquired, r);
+}
+
+static void
+test_reentrant_spawned_job_keeps_its_holding (void)
+{
+  Respawn r = { new_lock (TRUE), 0, TRUE, 0, 0 };
+  g_autoptr(CgFuture) start = NULL;
+  g_autoptr(GError) error = NULL;
+
+  start = cg_caller_call_soon (cg_caller_get_current (), respawn_start, &r, NULL, &error);
+  g_assert_no_error (error);
+  CG_TEST_ITERATE_UNTIL (MAIN_CTX, g_atomic_int_get (&r.done) && g_atomic_int_get (&r.child_ran));
+  g_assert_cmpint (r.phase, ==, 2);
+  /* The child ran while the second holding held the lock (or after it
+   * ended): either way it is not that holding. */
+  g_assert_false (r.child_in_context);
+  free_lock (r.lock);
+}
+
+/* ------------------------------------------------------------------ */
 /* Reentrant: nesting to depth 3 through call_soon                     */
 /* ------------------------------------------------------------------ */
 
@@ -1998,6 +2081,8 @@ main (int    argc,
 
   cg_test_add ("/lock/reentrant/reenter", test_reentrant_reenter);
   cg_test_add ("/lock/reentrant/nesting", test_reentrant_nesting);
+  cg_test_add ("/lock/reentrant/spawned-job-keeps-its-holding",
+               test_reentrant_spawned_job_keeps_its_holding);
   cg_test_add ("/lock/reentrant/children/call-soon", test_reentrant_kids_call_soon);
   /* without cg_caller_to_thread() at all, skip in this process so that
    * the skip shows in the results */
