@@ -446,6 +446,88 @@ w1_glib (void)
   return start / n * 1e6;
 }
 
+/* W1p: two threads calling each other ------------------------------------- */
+
+/* Each hop runs on one thread and hands the next to the other: two named
+ * workers that talk, with neither waiting in between. */
+#define N_HOPS (opt_quick ? 20000 : 200000)
+
+typedef struct
+{
+  gpointer     sides[2];   /* CgCaller or GMainContext */
+  gint         hops;       /* changed by one thread at a time */
+  gint         target;
+  GAsyncQueue *done;
+} CallerTalk;
+
+static void
+cg_hop (gpointer data)
+{
+  CallerTalk *p = data;
+  gint n = ++p->hops;
+
+  if (n == p->target)
+    g_async_queue_push (p->done, GINT_TO_POINTER (1));
+  else if (!cg_caller_call_direct (p->sides[n & 1], cg_hop, p, NULL, NULL))
+    bench_fail ("W1p caller-glib: a hop was refused");
+}
+
+static gdouble
+w1p_caller_glib (void)
+{
+  CallerTalk p = { { cg_caller_start_new ("bench-ping", FALSE, NULL, NULL),
+                   cg_caller_start_new ("bench-pong", FALSE, NULL, NULL) },
+                 0, N_HOPS, g_async_queue_new () };
+  gdouble start = now_seconds ();
+
+  cg_caller_call_direct (p.sides[0], cg_hop, &p, NULL, NULL);
+  g_async_queue_pop (p.done);
+  start = now_seconds () - start;
+  if (p.hops != p.target)
+    bench_fail ("W1p caller-glib: %d hops of %d", p.hops, p.target);
+  for (guint i = 0; i < 2; i++)
+    {
+      cg_caller_stop (p.sides[i], FALSE);
+      g_object_unref (p.sides[i]);
+    }
+  g_async_queue_unref (p.done);
+
+  return start / p.target * 1e6;
+}
+
+static gboolean
+glib_hop (gpointer data)
+{
+  CallerTalk *p = data;
+  gint n = ++p->hops;
+
+  if (n == p->target)
+    g_async_queue_push (p->done, GINT_TO_POINTER (1));
+  else
+    g_main_context_invoke (p->sides[n & 1], glib_hop, p);
+  return G_SOURCE_REMOVE;
+}
+
+static gdouble
+w1p_glib (void)
+{
+  GlibWorker *workers[2] = { glib_worker_new (), glib_worker_new () };
+  CallerTalk p = { { workers[0]->context, workers[1]->context }, 0, MAX (N_HOPS / 10, 1000),
+                 g_async_queue_new () };
+  gdouble start = now_seconds ();
+
+  g_main_context_invoke (p.sides[0], glib_hop, &p);
+  g_async_queue_pop (p.done);
+  start = now_seconds () - start;
+  if (p.hops != p.target)
+    bench_fail ("W1p GLib: %d hops of %d", p.hops, p.target);
+  glib_worker_free (workers[0]);
+  glib_worker_free (workers[1]);
+  g_async_queue_unref (p.done);
+
+  return start / p.target * 1e6;
+}
+
 #ifdef HAVE_LIBDEX
 /* libdex's sides push a job to libdex's thread pool scheduler; the job
  * resolves a promise, and the submitting thread blocks on it with
@@ -1745,6 +1827,8 @@ static Workload workloads[] = {
     "g_main_context_invoke + GAsyncQueue" },
   { "W1f", "us", TRUE, "W1 with a future per call", 0, 0, 0, 0,
     "g_main_context_invoke + GAsyncQueue" },
+  { "W1p", "us", TRUE, "two callers calling each other, per call", 0, 0, 0, 0,
+    "g_main_context_invoke between two loops" },
   { "W2", "M/s", FALSE, "throughput, a future per call", 0, 0, 0, 0, "g_main_context_invoke" },
   { "W2b", "M/s", FALSE, "throughput, no future (call_direct)", 0, 0, 0, 0,
     "GThreadPool, 1 thread" },
@@ -1906,6 +1990,8 @@ main (int    argc,
           dex = w2_libdex;
 #endif
         }
+      else if (g_str_equal (w->key, "W1p"))
+        ours = w1p_caller_glib, glib = w1p_glib;
       else if (g_str_equal (w->key, "W2m"))
         ours = w2m_caller_glib;
       else if (g_str_equal (w->key, "W2b"))

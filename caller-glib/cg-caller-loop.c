@@ -449,9 +449,14 @@ _cg_caller_detach_source (CgCaller *self)
 
 /* Owned threads ----------------------------------------------------------- */
 
-/* Idle caller threads that spin at once: at most half the processors, so
- * that a pool of many workers that just ran out of work does not take the
- * processors from the threads that have some. */
+/* Idle caller threads that spin at once: at most one per processor, so
+ * that many callers that just ran out of work do not take the processors
+ * from the threads that have some for longer than a spin. (The pool's
+ * workers spin under a cap of their own, cg-worker-pool.c.) Half the
+ * processors was too few: on two, of two callers that call each other
+ * the one that had just handed over a call found the other still
+ * spinning, parked, and had to be woken for the reply, 5 µs a call
+ * instead of 0.6. */
 static gint idle_spinners;
 
 static gint
@@ -460,7 +465,7 @@ max_idle_spinners (void)
   static gsize value = 0;
 
   if (g_once_init_enter (&value))
-    g_once_init_leave (&value, (gsize) MAX (1, g_get_num_processors () / 2));
+    g_once_init_leave (&value, (gsize) MAX (1, g_get_num_processors ()));
 
   return (gint) value;
 }
