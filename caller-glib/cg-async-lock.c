@@ -101,15 +101,38 @@
 
 typedef struct _Waiter Waiter;
 
+/* A waiter is made by the asking thread and read by the releasing one,
+ * which hands it the lock: what the releasing thread reads (the first
+ * three fields, and the node, caller and task that begin the reply) fills
+ * the first cache line of a record aligned to one, and the releasing
+ * thread writes none of it unless it must (a link that changes). The
+ * line then stays in the asking thread's cache, which reads it again
+ * when the answer comes. */
 struct _Waiter
 {
-  CgReplyRecord  reply;          /* first: the answer, and the record */
   Waiter        *next;           /* in the queue, or in a list of answers */
   gpointer       token;          /* the holder it asks for */
-  guint64        serial;         /* tells a recycled record from its past */
   GCancellable  *cancellable;
+  CgReplyRecord  reply;          /* the answer, and the record */
+  guint64        serial;         /* tells a recycled record from its past */
   GSource       *cancel_source;
 };
+
+#define WAITER_ALIGN 64
+G_STATIC_ASSERT (G_STRUCT_OFFSET (Waiter, reply) + G_STRUCT_OFFSET (CgReplyRecord, task) +
+                 sizeof (GTask *) <= WAITER_ALIGN);
+
+static inline Waiter *
+waiter_of (CgReplyRecord *reply)
+{
+  return (Waiter *) ((char *) reply - G_STRUCT_OFFSET (Waiter, reply));
+}
+
+static Waiter *
+waiter_alloc (void)
+{
+  return g_aligned_alloc (1, sizeof (Waiter), WAITER_ALIGN);
+}
 
 typedef struct _CgAsyncLockPrivate CgAsyncLockPrivate;
 
@@ -329,7 +352,7 @@ static CG_THREAD_LOCAL gboolean spare_waiter_watched;
 static void
 spare_waiter_release (gpointer unused)
 {
-  g_clear_pointer (&spare_waiter, g_free);
+  g_clear_pointer (&spare_waiter, g_aligned_free);
   spare_waiter_watched = FALSE;
 }
 
@@ -339,13 +362,13 @@ static GPrivate spare_waiter_key = G_PRIVATE_INIT (spare_waiter_release);
 static void
 waiter_answered (CgReplyRecord *reply)
 {
-  Waiter *waiter = (Waiter *) reply;
+  Waiter *waiter = waiter_of (reply);
 
   _cg_source_drop (&waiter->cancel_source);
   g_clear_object (&waiter->cancellable);
   if (spare_waiter != NULL)
     {
-      g_free (waiter);
+      g_aligned_free (waiter);
       return;
     }
   if (G_UNLIKELY (!spare_waiter_watched))
@@ -367,7 +390,7 @@ waiter_new (CgAsyncLock         *lock,
   Waiter *waiter = g_steal_pointer (&spare_waiter);
 
   if (waiter == NULL)
-    waiter = g_new (Waiter, 1);
+    waiter = waiter_alloc ();
 
   /* The reply captures the current context: the token must be in it. */
   _cg_reply_record_init (&waiter->reply, lock, cancellable, callback, user_data,
@@ -420,12 +443,21 @@ waiter_refuse (Waiter *waiter)
   _cg_reply_record_return_error (&waiter->reply, error);
 }
 
+/* The queue and the lists write a waiter's link only when it changes: see
+ * the comment on Waiter. */
+static inline void
+waiter_unlink (Waiter *waiter)
+{
+  if (waiter->next != NULL)
+    waiter->next = NULL;
+}
+
 /* The queue: with the state held. */
 static void
 queue_push_locked (CgAsyncLockPrivate *priv,
                    Waiter             *waiter)
 {
-  waiter->next = NULL;
+  waiter_unlink (waiter);
   if (priv->tail != NULL)
     priv->tail->next = waiter;
   else
@@ -444,7 +476,7 @@ queue_unlink_locked (CgAsyncLockPrivate *priv,
     priv->head = waiter->next;
   if (priv->tail == waiter)
     priv->tail = prev;
-  waiter->next = NULL;
+  waiter_unlink (waiter);
 }
 
 static gboolean
@@ -468,7 +500,7 @@ static void
 list_append (WaiterList *list,
              Waiter     *waiter)
 {
-  waiter->next = NULL;
+  waiter_unlink (waiter);
   if (list->tail != NULL)
     list->tail->next = waiter;
   else

@@ -456,6 +456,10 @@ _cg_reply_new_success (gpointer source_object,
   return result;
 }
 
+static void record_node_func (CgInboxNode *node,
+                              CgCaller    *caller,
+                              gboolean     run);
+
 /* @success: (nullable): the result to answer %TRUE with, from
  * _cg_reply_new_success(); else one is made for this call. */
 void
@@ -471,6 +475,7 @@ _cg_reply_record_init (CgReplyRecord       *record,
   g_autoptr(CgCaller) here = callback != NULL ? _cg_caller_dup_serving_here () : NULL;
 
   memset (record, 0, sizeof *record);
+  record->node.func = record_node_func;
   record->answered = answered;
   if (here != NULL && !_cg_caller_is_closed (here))
     {
@@ -507,10 +512,14 @@ _cg_reply_record_init (CgReplyRecord       *record,
 }
 
 /* On the asking thread: the callback, in the context of the call. */
+/* Reads, and does not write, the fields the answering thread read (the
+ * node, @caller, @task) before the callback: the line they share is then
+ * still in this thread's cache, shared, and a write would have to take
+ * it back from the answering thread first. */
 static void
 record_deliver (CgReplyRecord *record)
 {
-  CgCaller *caller = g_steal_pointer (&record->caller);
+  CgCaller *caller = record->caller;
   CgFuture *result = g_steal_pointer (&record->result);
   gboolean owned = !record->result_borrowed;
   gpointer source_object = g_steal_pointer (&record->source_object);
@@ -561,13 +570,12 @@ record_late (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Writes nothing into the record before the push (see record_deliver()). */
 static void
 record_post (CgReplyRecord *record)
 {
   CgCaller *caller = record->caller;
 
-  record->node.next = NULL;
-  record->node.func = record_node_func;
   /* Through the caller's inbox, or once it has stopped, through its
    * context, which its thread keeps running until the answer has run. */
   if (!_cg_caller_post_node (caller, &record->node))

@@ -21,7 +21,11 @@ cg_inbox_push (CgInbox   *inbox,
     {
       if (old == INBOX_CLOSED)
         return CG_INBOX_CLOSED;
-      node->next = old;
+      /* Written only when it changes: a node made on the consumer's
+       * thread with its link set (an answer to that thread) then stays
+       * in that thread's cache, and the consumer reads it there. */
+      if (node->next != old)
+        node->next = old;
     }
   while (!g_atomic_pointer_compare_and_exchange_full (&inbox->head, old, node, &old));
 
