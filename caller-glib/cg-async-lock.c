@@ -150,6 +150,16 @@ struct _CgAsyncLockPrivate
   /* In the list of every lock, for the stop hook. */
   CgAsyncLockPrivate *prev_lock;
   CgAsyncLockPrivate *next_lock;
+
+  /* Waiter records out (made, not yet done with their answer): while
+   * there are any, the lock holds a reference to itself, which is what
+   * keeps it alive for them (a record holds none). Alone in its cache
+   * line: an acquisition and an answer each change it, and the threads
+   * that pass the lock between them must not wait for it, nor find the
+   * line of the state or of the object's header taken from them. */
+  gint                pad_before_[16];
+  gint                records;     /* atomic */
+  gint                pad_after_[15];
 };
 
 struct _CgReentrantAsyncLock
@@ -198,8 +208,8 @@ cg_async_lock_finalize (GObject *object)
   CgAsyncLock *self = CG_ASYNC_LOCK (object);
   CgAsyncLockPrivate *priv = cg_async_lock_get_instance_private (self);
 
-  /* Every waiter's reply holds a reference to the lock (its source
-   * object); none can be left. */
+  /* While a waiter's record is out, the lock holds a reference to itself
+   * (priv->records); none can be left. */
   g_assert (priv->head == NULL);
   g_clear_object (&priv->granted);
 
@@ -359,11 +369,29 @@ spare_waiter_release (gpointer unused)
 /* Registered once per thread, for spare_waiter_release() at its end. */
 static GPrivate spare_waiter_key = G_PRIVATE_INIT (spare_waiter_release);
 
+/* A record goes out: the first one keeps the lock alive. */
 static void
-waiter_answered (CgReplyRecord *reply)
+records_take (CgAsyncLock        *lock,
+              CgAsyncLockPrivate *priv)
 {
-  Waiter *waiter = waiter_of (reply);
+  if (g_atomic_int_add (&priv->records, 1) == 0)
+    g_object_ref (lock);
+}
 
+/* A record is done: the last one lets the lock go, which may finalize
+ * it; nothing of the lock may be used after. */
+static void
+records_drop (CgAsyncLock        *lock,
+              CgAsyncLockPrivate *priv)
+{
+  if (g_atomic_int_add (&priv->records, -1) == 1)
+    g_object_unref (lock);
+}
+
+/* Keeps the record for this thread's next acquisition (see spare_waiter). */
+static void
+waiter_recycle (Waiter *waiter)
+{
   _cg_source_drop (&waiter->cancel_source);
   g_clear_object (&waiter->cancellable);
   if (spare_waiter != NULL)
@@ -379,6 +407,16 @@ waiter_answered (CgReplyRecord *reply)
   spare_waiter = waiter;
 }
 
+static void
+waiter_answered (CgReplyRecord *reply)
+{
+  Waiter *waiter = waiter_of (reply);
+  CgAsyncLock *lock = reply->source_object;
+
+  waiter_recycle (waiter);
+  records_drop (lock, cg_async_lock_get_instance_private (lock));
+}
+
 static Waiter *
 waiter_new (CgAsyncLock         *lock,
             gpointer             token,
@@ -392,6 +430,7 @@ waiter_new (CgAsyncLock         *lock,
   if (waiter == NULL)
     waiter = waiter_alloc ();
 
+  records_take (lock, cg_async_lock_get_instance_private (lock));
   /* The reply captures the current context: the token must be in it. */
   _cg_reply_record_init (&waiter->reply, lock, cancellable, callback, user_data,
                          cg_async_lock_acquire_async,

@@ -64,7 +64,8 @@ void      _cg_reply_clear              (CgReply             *reply);
  *
  * Once answered, the record is the library's until it calls @answered on
  * it (after the callback ran, or at once for a GTask): from then on the
- * operation may reuse or free it. The fields are private to
+ * operation may reuse or free it. The record holds no reference to its
+ * source object: the operation keeps that alive until @answered ran. The fields are private to
  * cg-async-reply.c; @caller may be read (see _cg_reply_record_deliverable()).
  */
 typedef struct _CgReplyRecord CgReplyRecord;

@@ -476,6 +476,7 @@ _cg_reply_record_init (CgReplyRecord       *record,
 
   memset (record, 0, sizeof *record);
   record->node.func = record_node_func;
+  record->source_object = source_object;
   record->answered = answered;
   if (here != NULL && !_cg_caller_is_closed (here))
     {
@@ -498,7 +499,6 @@ _cg_reply_record_init (CgReplyRecord       *record,
       record->context = _cg_context_capture ();
       record->callback = callback;
       record->user_data = user_data;
-      record->source_object = g_object_ref (source_object);
       record->source_tag = source_tag;
       /* The thread runs its context until the callback ran. */
       _cg_caller_hold (here);
@@ -522,7 +522,7 @@ record_deliver (CgReplyRecord *record)
   CgCaller *caller = record->caller;
   CgFuture *result = g_steal_pointer (&record->result);
   gboolean owned = !record->result_borrowed;
-  gpointer source_object = g_steal_pointer (&record->source_object);
+  gpointer source_object = record->source_object;
   CgContextMap *saved;
 
   if (record->error != NULL)
@@ -546,7 +546,6 @@ record_deliver (CgReplyRecord *record)
 
   if (owned)
     g_object_unref (result);
-  g_object_unref (source_object);
   _cg_caller_release (caller);
   g_object_unref (caller);
 }
@@ -650,7 +649,6 @@ _cg_reply_record_clear (CgReplyRecord *record)
   else
     g_clear_object (&record->result);
   g_clear_pointer (&record->context, _cg_context_map_unref);
-  g_clear_object (&record->source_object);
   if (record->caller != NULL && record->callback != NULL)
     _cg_caller_release (record->caller);
   g_clear_object (&record->caller);

@@ -802,6 +802,71 @@ test_mutex_kept_result (void)
   cg_context_unref (second);
 }
 
+/* A pending acquisition keeps its lock alive: the program may drop its
+ * reference while a waiter is queued, and the callback still gets the
+ * lock as its source; the lock goes once the last answer is done. */
+typedef struct
+{
+  gint     calls;        /* atomic */
+  gboolean alive_in_callback;
+  gboolean released;
+  gboolean *finalized;
+} Orphan;
+
+static void
+orphan_acquired (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Orphan *o = user_data;
+  CgAsyncLock *lock = CG_ASYNC_LOCK (source);
+  GError *error = NULL;
+
+  o->alive_in_callback = !*o->finalized && CG_IS_ASYNC_LOCK (lock);
+  g_assert_true (cg_async_lock_acquire_finish (lock, result, &error));
+  o->released = cg_async_lock_release (lock, &error);
+  g_assert_no_error (error);
+  g_atomic_int_set (&o->calls, 1);
+}
+
+static void
+note_finalized (gpointer  data,
+                GObject  *where_the_object_was)
+{
+  *(gboolean *) data = TRUE;
+}
+
+static void
+test_mutex_pending_acquisition_keeps_the_lock (void)
+{
+  CgAsyncLock *lock = new_lock (FALSE);
+  CgContext *holder = cg_context_new (), *other = cg_context_new ();
+  gboolean finalized = FALSE;
+  Orphan o = { 0, FALSE, FALSE, &finalized };
+  Acq first = { 0 };
+  GError *error = NULL;
+
+  g_object_weak_ref (G_OBJECT (lock), note_finalized, &finalized);
+  acquire_in_context (holder, lock, NULL, &first);
+  CG_TEST_ITERATE_UNTIL (MAIN_CTX, g_atomic_int_get (&first.calls));
+  g_assert_true (first.ok);
+  acquire_in_context_fn (other, lock, orphan_acquired, &o);
+
+  /* The program lets go of the lock while the other context waits. */
+  g_object_unref (lock);
+  g_assert_false (finalized);
+  g_assert_true (release_in_context (holder, lock, &error));
+  g_assert_no_error (error);
+  CG_TEST_ITERATE_UNTIL (MAIN_CTX, finalized);
+  g_assert_true (g_atomic_int_get (&o.calls));
+  g_assert_true (o.alive_in_callback);
+  g_assert_true (o.released);
+
+  acq_clear (&first);
+  cg_context_unref (holder);
+  cg_context_unref (other);
+}
+
 static void
 test_mutex_release_not_held (void)
 {
@@ -2074,6 +2139,8 @@ main (int    argc,
   cg_test_add ("/lock/mutex/cancel-waiter", test_mutex_cancel_waiter);
   cg_test_add ("/lock/mutex/release-not-held", test_mutex_release_not_held);
   cg_test_add ("/lock/mutex/kept-result", test_mutex_kept_result);
+  cg_test_add ("/lock/mutex/pending-acquisition-keeps-the-lock",
+               test_mutex_pending_acquisition_keeps_the_lock);
   cg_test_add ("/lock/mutex/fifo", test_mutex_fifo);
   cg_test_add ("/lock/mutex/stopped-waiter", test_mutex_stopped_waiter);
   cg_test_add ("/lock/mutex/recycled-waiter", test_mutex_recycled_waiter);
