@@ -305,7 +305,7 @@ cg_reentrant_async_lock_new (void)
 static inline gpointer
 var_token (CgAsyncLockPrivate *priv)
 {
-  return cg_context_var_get_pointer (priv->holder_var);
+  return _cg_context_var_peek_pointer (priv->holder_var);
 }
 
 #define TOKEN_BLOCK 1024
@@ -836,7 +836,15 @@ cg_async_lock_acquire_finish (CgAsyncLock   *self,
                               GAsyncResult  *result,
                               GError       **error)
 {
+  CgAsyncLockPrivate *priv;
+
   g_return_val_if_fail (CG_IS_ASYNC_LOCK (self), FALSE);
+
+  /* The lock's one done result of every grant: valid, and a success. */
+  priv = cg_async_lock_get_instance_private (self);
+  if (G_LIKELY (result == (GAsyncResult *) g_atomic_pointer_get (&priv->granted)))
+    return TRUE;
+
   g_return_val_if_fail (_cg_reply_is_valid (result, self, cg_async_lock_acquire_async), FALSE);
 
   return _cg_reply_propagate_boolean (result, error);

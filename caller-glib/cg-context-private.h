@@ -24,6 +24,9 @@ CgContextMap *_cg_context_capture      (void);
  * token to make and drop. */
 void          _cg_context_var_put_pointer (CgContextVar *var,
                                            gpointer      value);
+/* The plain pointer _cg_context_var_put_pointer() set in the current
+ * context, or NULL. */
+gpointer      _cg_context_var_peek_pointer (CgContextVar *var);
 void          _cg_context_map_unref    (CgContextMap  *map);
 
 /* Makes *@slot the current map until _cg_context_leave(), which puts the

@@ -606,6 +606,16 @@ cg_context_var_set_pointer (CgContextVar *self,
   return cg_context_var_set (self, &holder);
 }
 
+gpointer
+_cg_context_var_peek_pointer (CgContextVar *var)
+{
+  const MapEntry *entry = map_lookup (current_map, var);
+
+  if (entry != NULL && G_VALUE_HOLDS_POINTER (&entry->value))
+    return g_value_get_pointer (&entry->value);
+  return NULL;
+}
+
 void
 _cg_context_var_put_pointer (CgContextVar *var,
                              gpointer      value)
