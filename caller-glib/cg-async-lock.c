@@ -843,7 +843,12 @@ cg_async_lock_acquire_finish (CgAsyncLock   *self,
   /* The lock's one done result of every grant: valid, and a success. */
   priv = cg_async_lock_get_instance_private (self);
   if (G_LIKELY (result == (GAsyncResult *) g_atomic_pointer_get (&priv->granted)))
-    return TRUE;
+    {
+      /* The holder releases soon: the state's line, last written by the
+       * thread that handed the lock over, comes while the holder works. */
+      _cg_prefetch_for_write (&priv->busy);
+      return TRUE;
+    }
 
   g_return_val_if_fail (_cg_reply_is_valid (result, self, cg_async_lock_acquire_async), FALSE);
 

@@ -149,6 +149,16 @@ _cg_cpu_relax (void)
 #endif
 }
 
+/* Asks the processor to fetch the cache line of @address for writing,
+ * without waiting for it: a hint, which never faults. */
+static inline void
+_cg_prefetch_for_write (gconstpointer address)
+{
+#if defined(__GNUC__)
+  __builtin_prefetch (address, 1, 3);
+#endif
+}
+
 /* Spinning threads (an idle caller's, a blocking wait's, a pool worker's)
  * read the clock every 64 pauses and give the processor away
  * (sched_yield()) at most every 20 µs. The yield is for a thread that
