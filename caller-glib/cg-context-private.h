@@ -30,8 +30,8 @@ gpointer      _cg_context_var_peek_pointer (CgContextVar *var);
 void          _cg_context_map_unref    (CgContextMap  *map);
 
 /* Makes *@slot the current map until _cg_context_leave(), which puts the
- * map back into *@slot with whatever the code in between set; *@slot is
- * empty meanwhile (it lends its reference to the current map). */
+ * map back into *@slot with whatever the code in between set. Meanwhile
+ * *@slot lends its reference to the current map: nothing may use it. */
 CgContextMap *_cg_context_enter        (CgContextMap **slot);
 void          _cg_context_leave        (CgContextMap **slot,
                                         CgContextMap  *saved);

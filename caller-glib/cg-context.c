@@ -310,16 +310,19 @@ _cg_context_capture (void)
   return map_ref (current_map);
 }
 
-/* The slot's reference becomes the current map's: while a job or callback
- * runs, nothing else holds its map unless it was shared before, and a
- * variable it sets is then written in place (see
- * _cg_context_var_put_pointer()). */
+/* The slot lends its reference to the current map: while a job or
+ * callback runs, nothing else holds its map unless it was shared before,
+ * and a variable it sets is then written in place (see
+ * _cg_context_var_put_pointer()). The slot is written back only when the
+ * map was replaced, so that a slot another thread frees later (with a
+ * reference count GLib keeps, which ThreadSanitizer does not see) was not
+ * written on this one. */
 CgContextMap *
 _cg_context_enter (CgContextMap **slot)
 {
   CgContextMap *saved = current_map;
 
-  set_current_map (g_steal_pointer (slot));
+  set_current_map (*slot);
   return saved;
 }
 
@@ -327,7 +330,8 @@ void
 _cg_context_leave (CgContextMap **slot,
                    CgContextMap  *saved)
 {
-  *slot = current_map;
+  if (*slot != current_map)
+    *slot = current_map;
   set_current_map (saved);
 }
 
