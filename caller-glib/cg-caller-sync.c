@@ -137,7 +137,6 @@ cg_caller_call_sync (CgCaller      *self,
 {
   SyncCall *call;
   CgBlockEnd outcome;
-  gint64 started;
   gint state;
 
   g_return_val_if_fail (CG_IS_CALLER (self), FALSE);
@@ -173,7 +172,7 @@ cg_caller_call_sync (CgCaller      *self,
     }
 
   outcome = _cg_block_on_word (&call->state, SYNC_FINISHED, SYNC_WAITERS, call, G_MAXINT64,
-                               cancellable, NULL, &started);
+                               cancellable, NULL);
   if (outcome != CG_BLOCK_DONE)
     {
       if (abandon (call))
@@ -188,7 +187,7 @@ cg_caller_call_sync (CgCaller      *self,
         }
       /* @func runs: its data may be on this stack, so wait it out. */
       _cg_block_on_word (&call->state, SYNC_FINISHED, SYNC_WAITERS, call, G_MAXINT64,
-                         NULL, _cg_future_current_job (), &started);
+                         NULL, _cg_future_current_job ());
     }
 
   state = g_atomic_int_get (&call->state);

@@ -189,8 +189,7 @@ CgBlockEnd  _cg_block_on_word           (gint            *word,
                                          gconstpointer    address,
                                          gint64           deadline,
                                          GCancellable    *cancellable,
-                                         CgFuture        *awaited,
-                                         gint64          *started);
+                                         CgFuture        *awaited);
 
 /* For the layers above ------------------------------------------------------ */
 

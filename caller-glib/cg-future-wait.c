@@ -57,10 +57,13 @@ spin_budget (void)
   return MAX (_cg_spin_usec (), MIN (recent_wait_usec * 2, 500) >> MIN (spin_misses, 6));
 }
 
+/* @ended: the clock when the reply was seen; a spin's last reading will
+ * do (at most 64 pauses old), rather than one more on the reply's path. */
 static void
-note_wait (gint64 started)
+note_wait (gint64 started,
+           gint64 ended)
 {
-  gint64 took = g_get_monotonic_time () - started;
+  gint64 took = ended - started;
 
   recent_wait_usec = (recent_wait_usec * 3 + MIN (took, 10000)) / 4;
 }
@@ -127,7 +130,8 @@ word_is_done (const gint *word,
  * parks in the parking lot of @address, after setting @waiters in *@word
  * under that lot's lock: whoever sets @done must then call
  * _cg_parking_wake (@address) if the word it replaced had @waiters.
- * *@started receives the time the wait began. */
+ * A wait that ends with @done set counts in this thread's recent wait
+ * times, which size its next spins. */
 CgBlockEnd
 _cg_block_on_word (gint          *word,
                    gint           done,
@@ -135,8 +139,7 @@ _cg_block_on_word (gint          *word,
                    gconstpointer  address,
                    gint64         deadline,
                    GCancellable  *cancellable,
-                   CgFuture      *awaited,
-                   gint64        *started)
+                   CgFuture      *awaited)
 {
   GCancellable *job_cancellable = NULL;
   const CgBlockingFuncs *blocking;
@@ -144,12 +147,12 @@ _cg_block_on_word (gint          *word,
   gulong handler = 0, job_handler = 0;
   CgParkingLot *lot;
   CgFuture *job;
-  gint64 spin_end;
+  gint64 started, spin_end;
   guint quiet, n = 0;
   CgSpin spin;
 
   _cg_spin_init (&spin);
-  *started = spin.now;
+  started = spin.now;
   spin_end = MIN (deadline, spin.now + spin_budget ());
   quiet = spin_expected / 4 * 3;
   while (spin.now < spin_end)
@@ -163,6 +166,7 @@ _cg_block_on_word (gint          *word,
     {
       spin_misses = 0;
       spin_expected = (spin_expected * 3 + MIN (n, SPIN_EXPECTED_MAX)) / 4;
+      note_wait (started, spin.now);
       return CG_BLOCK_DONE;
     }
   spin_misses++;
@@ -210,7 +214,10 @@ _cg_block_on_word (gint          *word,
     g_cancellable_disconnect (job_cancellable, job_handler);
 
   if (word_is_done (word, done))
-    return CG_BLOCK_DONE;
+    {
+      note_wait (started, g_get_monotonic_time ());
+      return CG_BLOCK_DONE;
+    }
   if (cancellable != NULL && g_cancellable_is_cancelled (cancellable))
     return CG_BLOCK_CANCELLED;
   if (job_cancellable != NULL && g_cancellable_is_cancelled (job_cancellable))
@@ -260,7 +267,6 @@ cg_future_wait_sync (CgFuture      *self,
                      GCancellable  *cancellable,
                      GError       **error)
 {
-  gint64 deadline, started;
   CgBlockEnd outcome;
 
   g_return_val_if_fail (CG_IS_FUTURE (self), FALSE);
@@ -279,14 +285,10 @@ cg_future_wait_sync (CgFuture      *self,
       return FALSE;
     }
 
-  deadline = deadline_for (timeout);
-  outcome = _cg_block_on_word (&self->state, CG_FUTURE_DONE, CG_FUTURE_WAITERS, self, deadline,
-                               cancellable, self, &started);
+  outcome = _cg_block_on_word (&self->state, CG_FUTURE_DONE, CG_FUTURE_WAITERS, self,
+                               deadline_for (timeout), cancellable, self);
   if (outcome == CG_BLOCK_DONE)
-    {
-      note_wait (started);
-      return _cg_future_wait_outcome (self, flags, error);
-    }
+    return _cg_future_wait_outcome (self, flags, error);
   if (outcome == CG_BLOCK_TIMED_OUT)
     _cg_future_wait_timed_out (self, flags, error);
   else if (outcome == CG_BLOCK_CANCELLED)
