@@ -425,16 +425,16 @@ waiter_new (CgAsyncLock         *lock,
             gpointer             user_data)
 {
   static guint64 serials = 0;
+  CgAsyncLockPrivate *priv = cg_async_lock_get_instance_private (lock);
   Waiter *waiter = g_steal_pointer (&spare_waiter);
 
   if (waiter == NULL)
     waiter = waiter_alloc ();
 
-  records_take (lock, cg_async_lock_get_instance_private (lock));
+  records_take (lock, priv);
   /* The reply captures the current context: the token must be in it. */
   _cg_reply_record_init (&waiter->reply, lock, cancellable, callback, user_data,
-                         cg_async_lock_acquire_async,
-                         granted_result (lock, cg_async_lock_get_instance_private (lock)),
+                         cg_async_lock_acquire_async, granted_result (lock, priv),
                          waiter_answered);
   waiter->next = NULL;
   waiter->token = token;

@@ -65,8 +65,10 @@ void      _cg_reply_clear              (CgReply             *reply);
  * Once answered, the record is the library's until it calls @answered on
  * it (after the callback ran, or at once for a GTask): from then on the
  * operation may reuse or free it. The record holds no reference to its
- * source object: the operation keeps that alive until @answered ran. The fields are private to
- * cg-async-reply.c; @caller may be read (see _cg_reply_record_deliverable()).
+ * source object, nor to the success result it answers with: the
+ * operation keeps both alive until @answered ran. The fields are private
+ * to cg-async-reply.c; @caller may be read (see
+ * _cg_reply_record_deliverable()).
  */
 typedef struct _CgReplyRecord CgReplyRecord;
 typedef void (*CgReplyRecordFunc) (CgReplyRecord *record);
@@ -76,8 +78,7 @@ struct _CgReplyRecord
   CgInboxNode          node;
   CgCaller            *caller;
   GTask               *task;
-  CgFuture            *result;
-  gboolean             result_borrowed; /* the source's own success result */
+  CgFuture            *result;          /* borrowed */
   GError              *error;
   CgContextMap        *context;
   GAsyncReadyCallback  callback;

@@ -460,8 +460,8 @@ static void record_node_func (CgInboxNode *node,
                               CgCaller    *caller,
                               gboolean     run);
 
-/* @success: (nullable): the result to answer %TRUE with, from
- * _cg_reply_new_success(); else one is made for this call. */
+/* @success: the result to answer %TRUE with, from _cg_reply_new_success(),
+ * which the operation keeps (the record borrows it). */
 void
 _cg_reply_record_init (CgReplyRecord       *record,
                        gpointer             source_object,
@@ -480,22 +480,9 @@ _cg_reply_record_init (CgReplyRecord       *record,
   record->answered = answered;
   if (here != NULL && !_cg_caller_is_closed (here))
     {
-      /* Made here, where it will be used and dropped, and completed with
-       * the likely answer now: a grant then costs the answering thread
-       * one push into this thread's inbox. */
-      if (success != NULL)
-        {
-          /* Borrowed: the record holds its source, which holds it. */
-          record->result = success;
-          record->result_borrowed = TRUE;
-        }
-      else
-        {
-          record->result = cg_future_new ();
-          _cg_future_set_source_tag (record->result, source_tag);
-          _cg_future_set_source_object (record->result, source_object);
-          cg_future_return_boolean (record->result, TRUE, NULL);
-        }
+      /* The likely answer is ready: a grant then costs the answering
+       * thread one push into this thread's inbox. */
+      record->result = success;
       record->context = _cg_context_capture ();
       record->callback = callback;
       record->user_data = user_data;
@@ -511,8 +498,8 @@ _cg_reply_record_init (CgReplyRecord       *record,
   g_task_set_check_cancellable (record->task, FALSE);
 }
 
-/* On the asking thread: the callback, in the context of the call. */
-/* Reads, and does not write, the fields the answering thread read (the
+/* On the asking thread: the callback, in the context of the call. It
+ * reads, and does not write, the fields the answering thread read (the
  * node, @caller, @task) before the callback: the line they share is then
  * still in this thread's cache, shared, and a write would have to take
  * it back from the answering thread first. */
@@ -520,16 +507,13 @@ static void
 record_deliver (CgReplyRecord *record)
 {
   CgCaller *caller = record->caller;
-  CgFuture *result = g_steal_pointer (&record->result);
-  gboolean owned = !record->result_borrowed;
+  CgFuture *result = record->result;  /* borrowed, see _cg_reply_record_init() */
+  gboolean owned = record->error != NULL;
   gpointer source_object = record->source_object;
   CgContextMap *saved;
 
-  if (record->error != NULL)
+  if (owned)
     {
-      if (owned)
-        g_object_unref (result);
-      owned = TRUE;
       result = cg_future_new ();
       _cg_future_set_source_tag (result, record->source_tag);
       _cg_future_set_source_object (result, source_object);
@@ -644,10 +628,7 @@ void
 _cg_reply_record_clear (CgReplyRecord *record)
 {
   g_clear_object (&record->task);
-  if (record->result_borrowed)
-    record->result = NULL;
-  else
-    g_clear_object (&record->result);
+  record->result = NULL;
   g_clear_pointer (&record->context, _cg_context_map_unref);
   if (record->caller != NULL && record->callback != NULL)
     _cg_caller_release (record->caller);
